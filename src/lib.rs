@@ -1,0 +1,75 @@
+//! # account-lockout
+//!
+//! A deterministic state machine that decides when a user account locks and unlocks:
+//! `no_std`, no allocation, no panics, no clock of its own.
+//!
+//! - One general [`Policy`] ([`Rules`]), of which the six [`dialect`]s (PingOne, Active
+//!   Directory, Keycloak, pam_faillock, TPM 2.0, Android Gatekeeper) are constructors.
+//! - One [`Account`] state with one transition function: [`Account::failure`],
+//!   [`Account::success`], [`Account::check`], and the administrator's
+//!   [`Account::unlock`], [`Account::lock`] and [`Account::patch`].
+//! - The PingOne account view ([`AccountView`]): `canAuthenticate`, `lockedAt`,
+//!   `secondsUntilUnlock`, `status`, `unlockAt`, derived at `now`, serialisable with serde.
+//! - Time is injected: an [`Instant`] (milliseconds since the Unix epoch) or any [`Clock`].
+//!
+//! ```
+//! use account_lockout::{dialect::PingOne, Account, Decision, Instant, Rejection};
+//!
+//! let policy = (PingOne { failure_count: 3, duration_seconds: Some(900) }).policy()?;
+//! let mut account: Account = Account::new();
+//! let now: Instant = "2026-01-01T00:00:00Z".parse()?;
+//!
+//! for _ in 0..3 {
+//!     account.failure(&policy, now, None)?;
+//! }
+//! let outcome = account.check(&policy, now);
+//! assert!(matches!(
+//!     outcome.decision,
+//!     Some(Decision::Rejected(Rejection::Locked { unlock_at: Some(_), .. }))
+//! ));
+//! assert_eq!(account.view(now).unlock_at.unwrap().to_string(), "2026-01-01T00:15:00.000Z");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The contract is SPEC.md (referenced by section, "SPEC §N", throughout these docs);
+//! the README covers the policy forms, the scenario simulator and the tests.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+pub mod account;
+pub mod date;
+pub mod dialect;
+pub mod fingerprint;
+pub mod operation;
+pub mod outcome;
+pub mod patch;
+pub mod policy;
+mod policy_json;
+pub mod schedule;
+pub mod time;
+pub mod view;
+
+pub use account::Account;
+pub use date::{DateError, DateString, parse_rfc3339};
+pub use fingerprint::Fingerprint;
+pub use operation::{CapacityError, ErrorCode, LockError, Operation, OperationError};
+pub use outcome::{
+    Decision, LockCause, MAX_TRANSITIONS, Outcome, Rejection, Transition, Transitions, UnlockCause,
+};
+pub use patch::{Field, FieldName, Patch, PatchDocument, PatchError, UnlockAtPatch};
+pub use policy::{
+    Decay, LockLength, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, OnLockEnd, OnSuccess, Policy,
+    PolicyError, Problem, QuickFailure, Rules,
+};
+pub use schedule::{MAX_SCHEDULE_STEPS, Schedule, Step};
+pub use time::{Clock, Duration, Instant, ManualClock, OutOfTimeRange};
+pub use view::{AccountView, Status};

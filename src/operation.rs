@@ -1,0 +1,201 @@
+//! Operations on an account as data, for hosts that queue, log, replay or fuzz them, and
+//! the typed errors of the operations that can be refused.
+
+use core::fmt;
+
+use crate::fingerprint::Fingerprint;
+use crate::patch::{Patch, PatchError};
+use crate::time::Instant;
+
+/// The error codes of SPEC §4, as the simulator and JSON clients see them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ErrorCode {
+    /// `invalid_value`: not an object, a value of the wrong type, a bad date or status.
+    InvalidValue,
+    /// `read_only_field`: `lockedAt` or `secondsUntilUnlock` in a patch.
+    ReadOnlyField,
+    /// `unknown_field`: a key the account model does not have.
+    UnknownField,
+    /// `conflicting_fields`: fields that ask for opposite things.
+    ConflictingFields,
+    /// `unlock_at_requires_locked`: a deadline for an account that is not locked.
+    UnlockAtRequiresLocked,
+    /// `unlock_at_not_in_future`: a deadline at or before `now`.
+    UnlockAtNotInFuture,
+    /// `account_too_small`: the account type cannot hold what the policy needs.
+    AccountTooSmall,
+}
+
+impl ErrorCode {
+    /// The snake-case code.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidValue => "invalid_value",
+            ErrorCode::ReadOnlyField => "read_only_field",
+            ErrorCode::UnknownField => "unknown_field",
+            ErrorCode::ConflictingFields => "conflicting_fields",
+            ErrorCode::UnlockAtRequiresLocked => "unlock_at_requires_locked",
+            ErrorCode::UnlockAtNotInFuture => "unlock_at_not_in_future",
+            ErrorCode::AccountTooSmall => "account_too_small",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An administrator lock that was refused; nothing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LockError {
+    /// The deadline is at or before `now`.
+    UnlockAtNotInFuture,
+}
+
+impl LockError {
+    /// The SPEC §4 code.
+    pub const fn code(self) -> ErrorCode {
+        match self {
+            LockError::UnlockAtNotInFuture => ErrorCode::UnlockAtNotInFuture,
+        }
+    }
+}
+
+impl fmt::Display for LockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockError::UnlockAtNotInFuture => f.write_str("unlockAt must be later than now"),
+        }
+    }
+}
+
+impl core::error::Error for LockError {}
+
+/// The account type has less room than the policy needs (its `RECORDS` or `MEMORY`
+/// parameter is too small); nothing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CapacityError {
+    /// Failure times the policy keeps ([`crate::Policy::records_needed`]).
+    pub records_needed: usize,
+    /// Failure times the account type holds.
+    pub records: usize,
+    /// Fingerprints the policy remembers ([`crate::Policy::memory_needed`]).
+    pub memory_needed: usize,
+    /// Fingerprints the account type holds.
+    pub memory: usize,
+}
+
+impl CapacityError {
+    /// The error code.
+    pub const fn code(self) -> ErrorCode {
+        ErrorCode::AccountTooSmall
+    }
+}
+
+impl fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the account holds {} failure times and {} fingerprints; the policy needs {} and {}",
+            self.records, self.memory, self.records_needed, self.memory_needed
+        )
+    }
+}
+
+impl core::error::Error for CapacityError {}
+
+/// An operation that was refused; the account is unchanged, `last_seen` included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum OperationError {
+    /// The account type is too small for the policy.
+    Capacity(CapacityError),
+    /// An administrator lock was refused.
+    Lock(LockError),
+    /// A patch was refused.
+    Patch(PatchError),
+}
+
+impl OperationError {
+    /// The SPEC §4 code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            OperationError::Capacity(error) => error.code(),
+            OperationError::Lock(error) => error.code(),
+            OperationError::Patch(error) => error.code,
+        }
+    }
+}
+
+impl fmt::Display for OperationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OperationError::Capacity(error) => error.fmt(f),
+            OperationError::Lock(error) => error.fmt(f),
+            OperationError::Patch(error) => error.fmt(f),
+        }
+    }
+}
+
+impl core::error::Error for OperationError {}
+
+impl From<CapacityError> for OperationError {
+    fn from(error: CapacityError) -> OperationError {
+        OperationError::Capacity(error)
+    }
+}
+
+impl From<LockError> for OperationError {
+    fn from(error: LockError) -> OperationError {
+        OperationError::Lock(error)
+    }
+}
+
+impl From<PatchError> for OperationError {
+    fn from(error: PatchError) -> OperationError {
+        OperationError::Patch(error)
+    }
+}
+
+/// One operation on an account, as data ([`crate::Account::apply`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Operation {
+    /// May the user authenticate? A read: changes nothing.
+    Check,
+    /// A failed attempt, with the fingerprint of the credential if the host has one.
+    Failure {
+        /// The attempted credential's fingerprint.
+        credential: Option<Fingerprint>,
+    },
+    /// A successful attempt.
+    Success,
+    /// An administrator unlock.
+    Unlock,
+    /// An administrator lock, until `until` or (without it) until an administrator unlocks.
+    Lock {
+        /// The deadline, later than `now`.
+        until: Option<Instant>,
+    },
+    /// An administrator patch of the account fields.
+    Patch(Patch),
+}
+
+impl Operation {
+    /// The simulator's name of the operation.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Operation::Check => "check",
+            Operation::Failure { .. } => "failure",
+            Operation::Success => "success",
+            Operation::Unlock => "unlock",
+            Operation::Lock { .. } => "lock",
+            Operation::Patch(_) => "patch",
+        }
+    }
+}

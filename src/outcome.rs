@@ -1,0 +1,197 @@
+//! What an operation did: the decision, the failures left, and the transitions, so a
+//! host can answer the user and write an audit log.
+
+use crate::time::{Duration, Instant};
+
+/// Why an account is locked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LockCause {
+    /// The policy's count (or its quick-failure throttling).
+    Policy,
+    /// The consecutive-failure cap (`maxConsecutiveFailures`).
+    ConsecutiveFailures,
+    /// An administrator.
+    Administrator,
+}
+
+impl LockCause {
+    /// The JSON name of the cause.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LockCause::Policy => "policy",
+            LockCause::ConsecutiveFailures => "consecutiveFailures",
+            LockCause::Administrator => "administrator",
+        }
+    }
+
+    /// Whether an attempt, not an administrator, started the lock.
+    pub const fn is_automatic(self) -> bool {
+        !matches!(self, LockCause::Administrator)
+    }
+}
+
+/// How a lock ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum UnlockCause {
+    /// Its deadline passed.
+    Expired,
+    /// An administrator ended it (unlock, `status: "OK"`, or `canAuthenticate: true`).
+    Administrator,
+}
+
+impl UnlockCause {
+    /// The JSON name of the cause.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            UnlockCause::Expired => "expired",
+            UnlockCause::Administrator => "administrator",
+        }
+    }
+}
+
+/// Why an attempt was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Rejection {
+    /// The account is locked.
+    Locked {
+        /// When the lock ends by itself; `None`: only an administrator ends it.
+        unlock_at: Option<Instant>,
+        /// How long until then.
+        unlock_in: Option<Duration>,
+    },
+    /// The user is disabled (reported even when the account is also locked, since
+    /// waiting for the lock to end would not help).
+    Disabled,
+}
+
+/// Whether an attempt may authenticate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Decision {
+    /// The account can authenticate: a failure was counted (or ignored), a success applied.
+    Allowed,
+    /// The attempt was rejected: not counted, nothing changed.
+    Rejected(Rejection),
+}
+
+impl Decision {
+    /// Whether the attempt was allowed.
+    pub const fn is_allowed(self) -> bool {
+        matches!(self, Decision::Allowed)
+    }
+}
+
+/// One change an operation made, for audit logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Transition {
+    /// A failure was counted; `failures` is the policy's count after it.
+    Counted {
+        /// The failure count after this failure.
+        failures: u32,
+    },
+    /// A failure repeated a remembered credential and was ignored.
+    IgnoredRepeated,
+    /// The account went from `OK` to `LOCKED`.
+    Locked {
+        /// When (`lockedAt`).
+        at: Instant,
+        /// When it ends by itself; `None`: only an administrator ends it.
+        until: Option<Instant>,
+        /// Why.
+        cause: LockCause,
+    },
+    /// The account stayed locked, but the lock changed: an administrator took over an
+    /// automatic lock, or changed the deadline of theirs.
+    LockChanged {
+        /// The new deadline; `None`: only an administrator ends it.
+        until: Option<Instant>,
+        /// The cause from now on.
+        cause: LockCause,
+    },
+    /// The account went from `LOCKED` to `OK`.
+    Unlocked {
+        /// When it really happened: the deadline for an expired lock (even if noticed
+        /// later), the operation's `now` for an administrator.
+        at: Instant,
+        /// How.
+        cause: UnlockCause,
+    },
+    /// The user was disabled.
+    Disabled,
+    /// The user was enabled.
+    Enabled,
+}
+
+/// The most transitions one operation causes: an expiry noticed, then at most three
+/// changes (a patch that enables and unlocks, or a failure counted and locking).
+pub const MAX_TRANSITIONS: usize = 4;
+
+/// The transitions of one operation, in the order they happened. Fixed size, `Copy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Transitions {
+    items: [Option<Transition>; MAX_TRANSITIONS],
+}
+
+impl Transitions {
+    /// No transitions.
+    pub const NONE: Transitions = Transitions {
+        items: [None; MAX_TRANSITIONS],
+    };
+
+    pub(crate) fn push(&mut self, transition: Transition) {
+        // Every operation path pushes at most MAX_TRANSITIONS items (see the constant);
+        // were that ever wrong, the extra item is dropped rather than panicking.
+        if let Some(slot) = self.items.iter_mut().find(|slot| slot.is_none()) {
+            *slot = Some(transition);
+        }
+    }
+
+    /// The transitions, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Transition> {
+        self.items.iter().map_while(Option::as_ref)
+    }
+
+    /// How many transitions there are.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.first().is_none_or(Option::is_none)
+    }
+}
+
+impl<'a> IntoIterator for &'a Transitions {
+    type Item = &'a Transition;
+    type IntoIter = core::iter::MapWhile<
+        core::slice::Iter<'a, Option<Transition>>,
+        fn(&'a Option<Transition>) -> Option<&'a Transition>,
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter().map_while(Option::as_ref)
+    }
+}
+
+/// What an operation did.
+///
+/// For an attempt (`check`, `failure`, `success`), `decision` is set; for an
+/// administrator operation it is `None`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Outcome {
+    /// Allowed or rejected (attempts only).
+    pub decision: Option<Decision>,
+    /// How many more counted failures, made now, would lock the account; `None` where
+    /// the policy does not know (it never locks by count, or the account cannot count
+    /// now). Quick-failure throttling is not foreseen.
+    pub failures_remaining: Option<u32>,
+    /// The changes, in order.
+    pub transitions: Transitions,
+}

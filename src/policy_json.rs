@@ -1,0 +1,269 @@
+//! The JSON form of a policy (SPEC §6): exactly one dialect key, plus the modifiers as
+//! sibling keys.
+//!
+//! ```
+//! use account_lockout::Policy;
+//!
+//! let policy: Policy = serde_json::from_str(
+//!     r#"{"pingone":{"failureCount":3,"durationSeconds":900},"repeatedCredentialMemory":2}"#,
+//! )
+//! .unwrap();
+//! assert_eq!(policy.rules().threshold, 3);
+//! assert_eq!(policy.rules().repeated_credential_memory, 2);
+//!
+//! let error = serde_json::from_str::<Policy>(r#"{"pingone":{"failureCount":0}}"#).unwrap_err();
+//! assert!(error.to_string().starts_with("invalid policy: failureCount must be at least 1"));
+//! ```
+
+use core::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use crate::dialect::{ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm};
+use crate::policy::{
+    Decay, LockLength, OnLockEnd, OnSuccess, Policy, PolicyError, QuickFailure, Rules,
+};
+use crate::schedule::{MAX_SCHEDULE_STEPS, Schedule, Step};
+use crate::time::Duration;
+
+/// The keys a policy object may have.
+const KEYS: &[&str] = &[
+    "pingone",
+    "activeDirectory",
+    "keycloak",
+    "pamFaillock",
+    "tpm",
+    "androidGatekeeper",
+    "custom",
+    "repeatedCredentialMemory",
+    "maxConsecutiveFailures",
+];
+
+/// `lock` in the custom form.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+// Lives on the stack only while a policy is read.
+#[allow(clippy::large_enum_variant)]
+enum LockForm {
+    Permanent,
+    FixedSeconds(u64),
+    MultipleSeconds(u64),
+    LinearSeconds(u64),
+    ExponentialSeconds(u64),
+    Table(heapless::Vec<StepForm, MAX_SCHEDULE_STEPS>),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StepForm {
+    from_count: u32,
+    seconds: u64,
+}
+
+/// `decay` in the custom form.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+enum DecayForm {
+    None,
+    QuietWindowSeconds(u64),
+    SlidingWindowSeconds(u64),
+    SelfHealingSeconds(u64),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum ResetForm {
+    Reset,
+    Keep,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct QuickFailureForm {
+    within_milliseconds: u64,
+    lock_seconds: u64,
+}
+
+/// The crate's general form, `custom` in JSON (documented in the README).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CustomForm {
+    #[serde(default)]
+    threshold: u32,
+    #[serde(default)]
+    lock: Option<LockForm>,
+    #[serde(default)]
+    max_lock_seconds: Option<u64>,
+    #[serde(default)]
+    decay: Option<DecayForm>,
+    #[serde(default)]
+    on_success: Option<ResetForm>,
+    #[serde(default)]
+    on_lock_end: Option<ResetForm>,
+    #[serde(default)]
+    quick_failure: Option<QuickFailureForm>,
+    #[serde(default)]
+    permanent_after_temporary_locks: Option<u16>,
+    #[serde(default)]
+    deadline_from_whole_second: bool,
+}
+
+impl CustomForm {
+    fn rules(self) -> Result<Rules, PolicyError> {
+        let seconds = Duration::from_secs;
+        let lock = match self.lock {
+            None | Some(LockForm::Permanent) => LockLength::Permanent,
+            Some(LockForm::FixedSeconds(s)) => LockLength::Fixed(seconds(s)),
+            Some(LockForm::MultipleSeconds(s)) => LockLength::Multiple {
+                increment: seconds(s),
+            },
+            Some(LockForm::LinearSeconds(s)) => LockLength::Linear {
+                increment: seconds(s),
+            },
+            Some(LockForm::ExponentialSeconds(s)) => LockLength::Exponential {
+                initial: seconds(s),
+            },
+            Some(LockForm::Table(steps)) => {
+                let mut table: heapless::Vec<Step, MAX_SCHEDULE_STEPS> = heapless::Vec::new();
+                for step in &steps {
+                    // Both vectors have the same capacity, so this never drops a step.
+                    let _ = table.push(Step::new(step.from_count, seconds(step.seconds)));
+                }
+                LockLength::Table(Schedule::new(&table)?)
+            }
+        };
+        let decay = match self.decay {
+            None | Some(DecayForm::None) => Decay::None,
+            Some(DecayForm::QuietWindowSeconds(s)) => Decay::QuietWindow(seconds(s)),
+            Some(DecayForm::SlidingWindowSeconds(s)) => Decay::SlidingWindow(seconds(s)),
+            Some(DecayForm::SelfHealingSeconds(s)) => Decay::SelfHealing(seconds(s)),
+        };
+        Ok(Rules {
+            threshold: self.threshold,
+            lock,
+            max_lock: self.max_lock_seconds.map(seconds),
+            decay,
+            on_success: match self.on_success {
+                None | Some(ResetForm::Reset) => OnSuccess::Reset,
+                Some(ResetForm::Keep) => OnSuccess::Keep,
+            },
+            on_lock_end: match self.on_lock_end {
+                None | Some(ResetForm::Reset) => OnLockEnd::Reset,
+                Some(ResetForm::Keep) => OnLockEnd::Keep,
+            },
+            quick_failure: self.quick_failure.map(|quick| QuickFailure {
+                within: Duration::from_millis(quick.within_milliseconds),
+                lock: seconds(quick.lock_seconds),
+            }),
+            permanent_after_temporary_locks: self.permanent_after_temporary_locks,
+            deadline_from_whole_second: self.deadline_from_whole_second,
+            ..Rules::NEVER_LOCK
+        })
+    }
+}
+
+enum Key {
+    Dialect(&'static str),
+    RepeatedCredentialMemory,
+    MaxConsecutiveFailures,
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a dialect key or a modifier")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
+        match name {
+            "repeatedCredentialMemory" => Ok(Key::RepeatedCredentialMemory),
+            "maxConsecutiveFailures" => Ok(Key::MaxConsecutiveFailures),
+            _ => KEYS
+                .iter()
+                .take(7)
+                .find(|dialect| **dialect == name)
+                .map(|dialect| Key::Dialect(dialect))
+                .ok_or_else(|| E::unknown_field(name, KEYS)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct PolicyVisitor;
+
+fn invalid<E: de::Error>(error: PolicyError) -> E {
+    E::custom(error)
+}
+
+impl<'de> Visitor<'de> for PolicyVisitor {
+    type Value = Policy;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a policy object with exactly one dialect key")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Policy, A::Error> {
+        let mut dialect: Option<(&'static str, Policy)> = None;
+        let mut memory: Option<u8> = None;
+        let mut cap: Option<u32> = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Dialect(name) => {
+                    if let Some((first, _)) = dialect {
+                        return Err(de::Error::custom(format_args!(
+                            "policy has two dialects, `{first}` and `{name}`; give exactly one"
+                        )));
+                    }
+                    let policy = match name {
+                        "pingone" => map.next_value::<PingOne>()?.policy(),
+                        "activeDirectory" => map.next_value::<ActiveDirectory>()?.policy(),
+                        "keycloak" => map.next_value::<Keycloak>()?.policy(),
+                        "pamFaillock" => map.next_value::<PamFaillock>()?.policy(),
+                        "tpm" => map.next_value::<Tpm>()?.policy(),
+                        "androidGatekeeper" => map.next_value::<AndroidGatekeeper>()?.policy(),
+                        _ => map
+                            .next_value::<CustomForm>()?
+                            .rules()
+                            .and_then(Rules::build),
+                    };
+                    dialect = Some((name, policy.map_err(invalid)?));
+                }
+                Key::RepeatedCredentialMemory => {
+                    if memory.replace(map.next_value()?).is_some() {
+                        return Err(de::Error::duplicate_field("repeatedCredentialMemory"));
+                    }
+                }
+                Key::MaxConsecutiveFailures => {
+                    if cap.replace(map.next_value()?).is_some() {
+                        return Err(de::Error::duplicate_field("maxConsecutiveFailures"));
+                    }
+                }
+            }
+        }
+        let Some((_, policy)) = dialect else {
+            return Err(de::Error::custom(
+                "policy has no dialect: give one of pingone, activeDirectory, keycloak, \
+                 pamFaillock, tpm, androidGatekeeper, custom",
+            ));
+        };
+        policy
+            .with_modifiers(memory.unwrap_or(0), cap)
+            .map_err(invalid)
+    }
+}
+
+impl<'de> Deserialize<'de> for Policy {
+    /// Reads the policy document of SPEC §6.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Policy, D::Error> {
+        deserializer.deserialize_map(PolicyVisitor)
+    }
+}

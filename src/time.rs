@@ -1,0 +1,334 @@
+//! Time as the library sees it: instants, durations and injected clocks.
+//!
+//! The library never reads a clock. Every operation that depends on time takes a
+//! [`Clock`]; an [`Instant`] is itself a clock stopped at that instant, so the same call
+//! takes either `now` directly or a clock the host injects.
+//!
+//! All arithmetic saturates at the limits of the representation: an instant is a signed
+//! 64-bit count of milliseconds, so `Instant::MAX + Duration::MAX` is `Instant::MAX`,
+//! never a panic and never a wrap-around.
+
+use core::cell::Cell;
+use core::fmt;
+
+/// Milliseconds in one second.
+const MILLIS_PER_SECOND: i64 = 1_000;
+
+/// Clamps a wide intermediate value back into the `i64` range.
+const fn clamp_to_i64(value: i128) -> i64 {
+    if value > i64::MAX as i128 {
+        i64::MAX
+    } else if value < i64::MIN as i128 {
+        i64::MIN
+    } else {
+        value as i64
+    }
+}
+
+/// A point in time: milliseconds since the Unix epoch (1970-01-01T00:00:00Z), UTC.
+///
+/// The whole `i64` range is valid. Arithmetic saturates at [`Instant::MIN`] and
+/// [`Instant::MAX`].
+///
+/// ```
+/// use account_lockout::{Duration, Instant};
+///
+/// let t = Instant::from_millis(1_000);
+/// assert_eq!(t.saturating_add(Duration::from_secs(2)).as_millis(), 3_000);
+/// assert_eq!(Instant::MAX.saturating_add(Duration::from_secs(1)), Instant::MAX);
+/// assert_eq!(t.to_string(), "1970-01-01T00:00:01.000Z");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Instant {
+    millis: i64,
+}
+
+impl Instant {
+    /// The earliest representable instant.
+    pub const MIN: Instant = Instant { millis: i64::MIN };
+    /// The latest representable instant.
+    pub const MAX: Instant = Instant { millis: i64::MAX };
+    /// 1970-01-01T00:00:00Z.
+    pub const UNIX_EPOCH: Instant = Instant { millis: 0 };
+
+    /// The instant `millis` milliseconds after the Unix epoch (before it when negative).
+    pub const fn from_millis(millis: i64) -> Instant {
+        Instant { millis }
+    }
+
+    /// The instant `secs` seconds after the Unix epoch, saturating at the limits.
+    pub const fn from_secs(secs: i64) -> Instant {
+        Instant {
+            millis: secs.saturating_mul(MILLIS_PER_SECOND),
+        }
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub const fn as_millis(self) -> i64 {
+        self.millis
+    }
+
+    /// `self + duration`, saturating at [`Instant::MAX`].
+    pub const fn saturating_add(self, duration: Duration) -> Instant {
+        Instant {
+            millis: clamp_to_i64((self.millis as i128).saturating_add(duration.millis as i128)),
+        }
+    }
+
+    /// `self - duration`, saturating at [`Instant::MIN`].
+    pub const fn saturating_sub(self, duration: Duration) -> Instant {
+        Instant {
+            millis: clamp_to_i64((self.millis as i128).saturating_sub(duration.millis as i128)),
+        }
+    }
+
+    /// The time from `earlier` to `self`, or [`Duration::ZERO`] when `earlier` is later.
+    ///
+    /// ```
+    /// use account_lockout::{Duration, Instant};
+    /// let a = Instant::from_millis(-5);
+    /// let b = Instant::from_millis(7);
+    /// assert_eq!(b.saturating_duration_since(a), Duration::from_millis(12));
+    /// assert_eq!(a.saturating_duration_since(b), Duration::ZERO);
+    /// assert_eq!(Instant::MAX.saturating_duration_since(Instant::MIN).as_millis(), u64::MAX);
+    /// ```
+    pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
+        let difference = (self.millis as i128).saturating_sub(earlier.millis as i128);
+        if difference <= 0 {
+            Duration::ZERO
+        } else if difference > u64::MAX as i128 {
+            Duration::MAX
+        } else {
+            Duration {
+                millis: difference as u64,
+            }
+        }
+    }
+
+    /// The start of the second that contains `self` (rounded towards the past).
+    ///
+    /// ```
+    /// use account_lockout::Instant;
+    /// assert_eq!(Instant::from_millis(1_999).floor_to_second(), Instant::from_millis(1_000));
+    /// assert_eq!(Instant::from_millis(-1).floor_to_second(), Instant::from_millis(-1_000));
+    /// ```
+    pub const fn floor_to_second(self) -> Instant {
+        // rem_euclid by a positive constant cannot overflow, and the result is in 0..1000,
+        // so the subtraction stays at or above i64::MIN.
+        let remainder = self.millis.rem_euclid(MILLIS_PER_SECOND);
+        Instant {
+            millis: self.millis.saturating_sub(remainder),
+        }
+    }
+
+    /// Moves `self` by the signed distance `to - from`, saturating at the limits.
+    ///
+    /// This is the clock-regression shift of SPEC §1: every stored instant moves by the
+    /// same amount, which keeps every remaining duration (up to saturation).
+    pub(crate) const fn shifted(self, from: Instant, to: Instant) -> Instant {
+        let distance = (to.millis as i128).saturating_sub(from.millis as i128);
+        Instant {
+            millis: clamp_to_i64((self.millis as i128).saturating_add(distance)),
+        }
+    }
+}
+
+/// A span of time in milliseconds, never negative.
+///
+/// ```
+/// use account_lockout::Duration;
+/// assert_eq!(Duration::from_secs(90).as_millis(), 90_000);
+/// assert_eq!(Duration::from_millis(1_001).as_secs_ceil(), 2);
+/// assert_eq!(Duration::MAX.saturating_add(Duration::from_millis(1)), Duration::MAX);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Duration {
+    millis: u64,
+}
+
+impl Duration {
+    /// No time at all.
+    pub const ZERO: Duration = Duration { millis: 0 };
+    /// The longest representable duration (about 584 million years).
+    pub const MAX: Duration = Duration { millis: u64::MAX };
+
+    /// A duration of `millis` milliseconds.
+    pub const fn from_millis(millis: u64) -> Duration {
+        Duration { millis }
+    }
+
+    /// A duration of `secs` seconds, saturating at [`Duration::MAX`].
+    pub const fn from_secs(secs: u64) -> Duration {
+        Duration {
+            millis: secs.saturating_mul(MILLIS_PER_SECOND as u64),
+        }
+    }
+
+    /// The duration in milliseconds.
+    pub const fn as_millis(self) -> u64 {
+        self.millis
+    }
+
+    /// The duration in whole seconds, rounded up: never 0 for a non-zero duration.
+    pub const fn as_secs_ceil(self) -> u64 {
+        self.millis.div_ceil(MILLIS_PER_SECOND as u64)
+    }
+
+    /// Whether this is [`Duration::ZERO`].
+    pub const fn is_zero(self) -> bool {
+        self.millis == 0
+    }
+
+    /// `self + other`, saturating at [`Duration::MAX`].
+    pub const fn saturating_add(self, other: Duration) -> Duration {
+        Duration {
+            millis: self.millis.saturating_add(other.millis),
+        }
+    }
+
+    /// `self * factor`, saturating at [`Duration::MAX`].
+    pub const fn saturating_mul(self, factor: u64) -> Duration {
+        Duration {
+            millis: self.millis.saturating_mul(factor),
+        }
+    }
+
+    /// The shorter of `self` and `other`.
+    pub const fn min(self, other: Duration) -> Duration {
+        if self.millis <= other.millis {
+            self
+        } else {
+            other
+        }
+    }
+}
+
+/// A source of the current instant, injected by the host.
+///
+/// Every time-dependent operation takes `impl Clock`. An [`Instant`] is a clock stopped
+/// at that instant, so a caller that already knows `now` passes it directly; a host that
+/// owns a clock passes a reference to it.
+///
+/// ```
+/// use account_lockout::{Clock, Instant, ManualClock, Duration};
+///
+/// struct Ticks<'a>(&'a core::sync::atomic::AtomicI64);
+/// impl Clock for Ticks<'_> {
+///     fn now(&self) -> Instant {
+///         Instant::from_millis(self.0.load(core::sync::atomic::Ordering::Relaxed))
+///     }
+/// }
+///
+/// let clock = ManualClock::new(Instant::from_secs(10));
+/// clock.advance(Duration::from_secs(5));
+/// assert_eq!(clock.now(), Instant::from_secs(15));
+/// assert_eq!(Instant::from_secs(3).now(), Instant::from_secs(3));
+/// ```
+pub trait Clock {
+    /// The current instant.
+    fn now(&self) -> Instant;
+}
+
+impl Clock for Instant {
+    fn now(&self) -> Instant {
+        *self
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+}
+
+/// A clock that moves only when told to: for tests, simulations and replays.
+///
+/// It uses a [`Cell`], so it can be shared by reference while being moved.
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    now: Cell<Instant>,
+}
+
+impl ManualClock {
+    /// A clock showing `now`.
+    pub const fn new(now: Instant) -> ManualClock {
+        ManualClock {
+            now: Cell::new(now),
+        }
+    }
+
+    /// Sets the clock to `now`, which may be earlier than before.
+    pub fn set(&self, now: Instant) {
+        self.now.set(now);
+    }
+
+    /// Moves the clock forward by `duration`, saturating at [`Instant::MAX`].
+    pub fn advance(&self, duration: Duration) {
+        self.now.set(self.now.get().saturating_add(duration));
+    }
+
+    /// Moves the clock backward by `duration`, saturating at [`Instant::MIN`].
+    pub fn rewind(&self, duration: Duration) {
+        self.now.set(self.now.get().saturating_sub(duration));
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        self.now.get()
+    }
+}
+
+/// An instant outside the range of the `time` crate's date types (years ±9999).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct OutOfTimeRange;
+
+impl fmt::Display for OutOfTimeRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the instant is outside the years -9999..=9999 that the time crate represents")
+    }
+}
+
+impl core::error::Error for OutOfTimeRange {}
+
+impl From<time::UtcDateTime> for Instant {
+    /// Converts, dropping any fraction below a millisecond (rounding towards the past).
+    fn from(value: time::UtcDateTime) -> Instant {
+        Instant::from_millis(clamp_to_i64(value.unix_timestamp_nanos().div_euclid(1_000_000)))
+    }
+}
+
+impl From<time::OffsetDateTime> for Instant {
+    /// Converts to UTC, dropping any fraction below a millisecond (rounding towards the past).
+    fn from(value: time::OffsetDateTime) -> Instant {
+        Instant::from_millis(clamp_to_i64(value.unix_timestamp_nanos().div_euclid(1_000_000)))
+    }
+}
+
+impl TryFrom<Instant> for time::UtcDateTime {
+    type Error = OutOfTimeRange;
+
+    /// ```
+    /// use account_lockout::Instant;
+    /// let date = time::UtcDateTime::try_from(Instant::from_millis(1_500)).unwrap();
+    /// assert_eq!(date.unix_timestamp(), 1);
+    /// assert_eq!(date.millisecond(), 500);
+    /// assert!(time::UtcDateTime::try_from(Instant::MAX).is_err());
+    /// ```
+    fn try_from(value: Instant) -> Result<time::UtcDateTime, OutOfTimeRange> {
+        let nanos = (value.millis as i128).saturating_mul(1_000_000);
+        time::UtcDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| OutOfTimeRange)
+    }
+}
+
+impl TryFrom<Instant> for time::OffsetDateTime {
+    type Error = OutOfTimeRange;
+
+    fn try_from(value: Instant) -> Result<time::OffsetDateTime, OutOfTimeRange> {
+        let nanos = (value.millis as i128).saturating_mul(1_000_000);
+        time::OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| OutOfTimeRange)
+    }
+}
