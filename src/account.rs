@@ -6,7 +6,9 @@
 
 use crate::fingerprint::Fingerprint;
 use crate::operation::{CapacityError, LockError, Operation, OperationError};
-use crate::outcome::{Decision, LockCause, Outcome, Rejection, Transition, Transitions, UnlockCause};
+use crate::outcome::{
+    Decision, LockCause, Outcome, Rejection, Transition, Transitions, UnlockCause,
+};
 use crate::patch::{Patch, PatchError, UnlockAtPatch};
 use crate::policy::{Decay, OnLockEnd, OnSuccess, Policy, Wanted};
 use crate::time::{Clock, Duration, Instant};

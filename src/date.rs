@@ -27,9 +27,9 @@ pub enum DateError {
 impl fmt::Display for DateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DateError::Malformed => {
-                f.write_str("not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS[.fff] then Z or ±HH:MM)")
-            }
+            DateError::Malformed => f.write_str(
+                "not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS[.fff] then Z or ±HH:MM)",
+            ),
             DateError::OutOfRange => f.write_str("an RFC 3339 date-time with a field out of range"),
         }
     }
@@ -145,7 +145,11 @@ pub fn parse_rfc3339(text: &str) -> Result<Instant, DateError> {
                 return Err(DateError::OutOfRange);
             }
             let magnitude = seconds_of(offset_hours, offset_minutes, 0);
-            if sign == b'+' { magnitude } else { magnitude.saturating_neg() }
+            if sign == b'+' {
+                magnitude
+            } else {
+                magnitude.saturating_neg()
+            }
         }
         _ => return Err(DateError::Malformed),
     };
@@ -162,7 +166,8 @@ pub fn parse_rfc3339(text: &str) -> Result<Instant, DateError> {
         .ok_or(DateError::OutOfRange)?;
     let year = i32::try_from(year).map_err(|_| DateError::OutOfRange)?;
     let day = u8::try_from(day).map_err(|_| DateError::OutOfRange)?;
-    let date = time::Date::from_calendar_date(year, month, day).map_err(|_| DateError::OutOfRange)?;
+    let date =
+        time::Date::from_calendar_date(year, month, day).map_err(|_| DateError::OutOfRange)?;
 
     // Years 0000..=9999 keep every term below 2^49: the saturating forms never saturate.
     let days = i64::from(date.to_julian_day()).saturating_sub(UNIX_EPOCH_JULIAN_DAY);
@@ -171,7 +176,9 @@ pub fn parse_rfc3339(text: &str) -> Result<Instant, DateError> {
         .saturating_add(seconds_of(hour, minute, second))
         .saturating_sub(offset_seconds);
     Ok(Instant::from_millis(
-        seconds.saturating_mul(1_000).saturating_add(i64::from(millis)),
+        seconds
+            .saturating_mul(1_000)
+            .saturating_add(i64::from(millis)),
     ))
 }
 

@@ -195,3 +195,58 @@ pub struct Outcome {
     /// The changes, in order.
     pub transitions: Transitions,
 }
+
+impl serde::Serialize for Transition {
+    /// An object tagged by `type`, dates in RFC 3339, for audit logs:
+    /// `{"type":"locked","at":"…","until":"…","cause":"policy"}`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        let (kind, fields) = match self {
+            Transition::Counted { .. } => ("counted", 2),
+            Transition::IgnoredRepeated => ("ignoredRepeated", 1),
+            Transition::Locked { until, .. } => (
+                "locked",
+                3_usize.saturating_add(usize::from(until.is_some())),
+            ),
+            Transition::LockChanged { until, .. } => (
+                "lockChanged",
+                2_usize.saturating_add(usize::from(until.is_some())),
+            ),
+            Transition::Unlocked { .. } => ("unlocked", 3),
+            Transition::Disabled => ("disabled", 1),
+            Transition::Enabled => ("enabled", 1),
+        };
+        let mut object = serializer.serialize_struct("transition", fields)?;
+        object.serialize_field("type", kind)?;
+        match *self {
+            Transition::Counted { failures } => object.serialize_field("failures", &failures)?,
+            Transition::Locked { at, until, cause } => {
+                object.serialize_field("at", at.to_rfc3339().as_str())?;
+                if let Some(until) = until {
+                    object.serialize_field("until", until.to_rfc3339().as_str())?;
+                }
+                object.serialize_field("cause", cause.as_str())?;
+            }
+            Transition::LockChanged { until, cause } => {
+                if let Some(until) = until {
+                    object.serialize_field("until", until.to_rfc3339().as_str())?;
+                }
+                object.serialize_field("cause", cause.as_str())?;
+            }
+            Transition::Unlocked { at, cause } => {
+                object.serialize_field("at", at.to_rfc3339().as_str())?;
+                object.serialize_field("cause", cause.as_str())?;
+            }
+            Transition::IgnoredRepeated | Transition::Disabled | Transition::Enabled => {}
+        }
+        object.end()
+    }
+}
+
+impl serde::Serialize for Transitions {
+    /// A JSON array of [`Transition`]s.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}

@@ -204,7 +204,9 @@ impl PatchError {
 impl fmt::Display for PatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.code, self.field) {
-            (ErrorCode::InvalidValue, Field::Body) => f.write_str("the patch must be a JSON object"),
+            (ErrorCode::InvalidValue, Field::Body) => {
+                f.write_str("the patch must be a JSON object")
+            }
             (ErrorCode::InvalidValue, Field::CanAuthenticate) => {
                 f.write_str("canAuthenticate must be true or false, given once")
             }
@@ -285,7 +287,10 @@ impl PatchDocument {
             return Err(PatchError::about(ErrorCode::ReadOnlyField, field));
         }
         if let Some(name) = self.first_unknown {
-            return Err(PatchError::about(ErrorCode::UnknownField, Field::Unknown(name)));
+            return Err(PatchError::about(
+                ErrorCode::UnknownField,
+                Field::Unknown(name),
+            ));
         }
         let can_authenticate = self.can_authenticate.into_option(Field::CanAuthenticate)?;
         let status = self.status.into_option(Field::Status)?;

@@ -187,7 +187,13 @@ impl Visitor<'_> for KeyVisitor {
                 .take(7)
                 .find(|dialect| **dialect == name)
                 .map(|dialect| Key::Dialect(dialect))
-                .ok_or_else(|| E::unknown_field(name, KEYS)),
+                .ok_or_else(|| {
+                    E::custom(format_args!(
+                        "unknown dialect or modifier `{name}`; expected one of pingone, \
+                         activeDirectory, keycloak, pamFaillock, tpm, androidGatekeeper, custom, \
+                         repeatedCredentialMemory, maxConsecutiveFailures"
+                    ))
+                }),
         }
     }
 }

@@ -297,14 +297,18 @@ impl core::error::Error for OutOfTimeRange {}
 impl From<time::UtcDateTime> for Instant {
     /// Converts, dropping any fraction below a millisecond (rounding towards the past).
     fn from(value: time::UtcDateTime) -> Instant {
-        Instant::from_millis(clamp_to_i64(value.unix_timestamp_nanos().div_euclid(1_000_000)))
+        Instant::from_millis(clamp_to_i64(
+            value.unix_timestamp_nanos().div_euclid(1_000_000),
+        ))
     }
 }
 
 impl From<time::OffsetDateTime> for Instant {
     /// Converts to UTC, dropping any fraction below a millisecond (rounding towards the past).
     fn from(value: time::OffsetDateTime) -> Instant {
-        Instant::from_millis(clamp_to_i64(value.unix_timestamp_nanos().div_euclid(1_000_000)))
+        Instant::from_millis(clamp_to_i64(
+            value.unix_timestamp_nanos().div_euclid(1_000_000),
+        ))
     }
 }
 

@@ -48,7 +48,10 @@ impl ActiveDirectory {
             ));
         }
         if self.lockout_observation_window_seconds == 0 {
-            return Err(PolicyError::new("lockoutObservationWindowSeconds", Problem::Zero));
+            return Err(PolicyError::new(
+                "lockoutObservationWindowSeconds",
+                Problem::Zero,
+            ));
         }
         if self.lockout_duration_seconds != 0
             && self.lockout_observation_window_seconds > self.lockout_duration_seconds

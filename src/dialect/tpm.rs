@@ -44,7 +44,11 @@ impl Tpm {
         let protected = self.recovery_time != 0;
         Rules {
             threshold: if protected { self.max_tries } else { 0 },
-            lock: LockLength::Fixed(if protected { recovery } else { Duration::from_millis(1) }),
+            lock: LockLength::Fixed(if protected {
+                recovery
+            } else {
+                Duration::from_millis(1)
+            }),
             decay: if protected {
                 Decay::SelfHealing(recovery)
             } else {

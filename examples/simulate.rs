@@ -1,0 +1,260 @@
+//! The scenario simulator (SPEC §6): replays a JSON scenario through the library and
+//! prints one JSON line per event.
+//!
+//! ```text
+//! cargo run --example simulate -- examples/scenarios/pingone.json
+//! cargo run --example simulate -- - < examples/scenarios/pingone.json
+//! ```
+//!
+//! It only parses, calls the library and prints: every lockout rule lives in the crate.
+//! A malformed file, an unknown dialect or an invalid policy prints one line on standard
+//! error and exits with status 2, with nothing on standard output.
+
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+use account_lockout::{
+    Account, AccountView, Decision, Fingerprint, Instant, MAX_CREDENTIAL_MEMORY,
+    MAX_RECORDED_FAILURES, Operation, Outcome, PatchDocument, Policy, Rejection, Transitions,
+    parse_rfc3339,
+};
+use serde::{Deserialize, Serialize};
+
+/// The biggest account the crate offers, so that every policy fits.
+type SimulatedAccount = Account<MAX_RECORDED_FAILURES, MAX_CREDENTIAL_MEMORY>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    policy: Policy,
+    events: Vec<EventInput>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+enum Kind {
+    Failure,
+    Success,
+    Check,
+    Unlock,
+    Lock,
+    Patch,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct EventInput {
+    at: String,
+    event: Kind,
+    #[serde(default)]
+    credential: Option<String>,
+    #[serde(default)]
+    unlock_at: Option<String>,
+    #[serde(default)]
+    account: Option<PatchDocument>,
+}
+
+/// An event ready to apply, or an operation refused while reading its input.
+enum Step {
+    Apply(Operation),
+    Refused(ErrorOutput),
+}
+
+#[derive(Serialize)]
+struct ErrorOutput {
+    code: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Line {
+    at: String,
+    event: &'static str,
+    account: AccountView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorOutput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seconds_until_retry: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failures_remaining: Option<u32>,
+    #[serde(skip_serializing_if = "Transitions::is_empty")]
+    transitions: Transitions,
+}
+
+/// Reads every event before applying any, so a malformed file prints nothing.
+fn prepare(index: usize, input: EventInput) -> Result<(Instant, Step), String> {
+    let at = parse_rfc3339(&input.at).map_err(|error| format!("events[{index}].at: {error}"))?;
+    let misplaced = |field: &str| format!("events[{index}]: `{field}` does not go with this event");
+    if input.credential.is_some() && input.event != Kind::Failure {
+        return Err(misplaced("credential"));
+    }
+    if input.unlock_at.is_some() && input.event != Kind::Lock {
+        return Err(misplaced("unlockAt"));
+    }
+    if input.account.is_some() && input.event != Kind::Patch {
+        return Err(misplaced("account"));
+    }
+    let step = match input.event {
+        Kind::Failure => Step::Apply(Operation::Failure {
+            credential: input
+                .credential
+                .map(|text| Fingerprint::of(text.as_bytes())),
+        }),
+        Kind::Success => Step::Apply(Operation::Success),
+        Kind::Check => Step::Apply(Operation::Check),
+        Kind::Unlock => Step::Apply(Operation::Unlock),
+        Kind::Lock => match input.unlock_at.as_deref().map(parse_rfc3339) {
+            None => Step::Apply(Operation::Lock { until: None }),
+            Some(Ok(until)) => Step::Apply(Operation::Lock { until: Some(until) }),
+            Some(Err(error)) => Step::Refused(ErrorOutput {
+                code: account_lockout::ErrorCode::InvalidValue.as_str(),
+                message: format!("unlockAt: {error}"),
+            }),
+        },
+        Kind::Patch => match input.account {
+            Some(document) => match document.into_patch() {
+                Ok(patch) => Step::Apply(Operation::Patch(patch)),
+                Err(error) => Step::Refused(ErrorOutput {
+                    code: error.code.as_str(),
+                    message: error.to_string(),
+                }),
+            },
+            None => {
+                return Err(format!(
+                    "events[{index}]: a patch event needs an `account` object"
+                ));
+            }
+        },
+    };
+    Ok((at, step))
+}
+
+fn event_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Failure => "failure",
+        Kind::Success => "success",
+        Kind::Check => "check",
+        Kind::Unlock => "unlock",
+        Kind::Lock => "lock",
+        Kind::Patch => "patch",
+    }
+}
+
+/// Runs a scenario and returns the output lines, or the one-line error of SPEC §6.
+pub fn run(input: &str) -> Result<String, String> {
+    let scenario: Scenario = serde_json::from_str(input).map_err(|error| error.to_string())?;
+    let mut steps = Vec::with_capacity(scenario.events.len());
+    for (index, event) in scenario.events.into_iter().enumerate() {
+        let kind = event.event;
+        let (at, step) = prepare(index, event)?;
+        steps.push((kind, at, step));
+    }
+
+    let policy = scenario.policy;
+    let mut account = SimulatedAccount::new();
+    let mut output = String::new();
+    for (kind, at, step) in steps {
+        let (outcome, error): (Option<Outcome>, Option<ErrorOutput>) = match step {
+            Step::Refused(error) => (None, Some(error)),
+            Step::Apply(operation) => match account.apply(&policy, at, operation) {
+                Ok(outcome) => (Some(outcome), None),
+                Err(error) => (
+                    None,
+                    Some(ErrorOutput {
+                        code: error.code().as_str(),
+                        message: error.to_string(),
+                    }),
+                ),
+            },
+        };
+        let decision = outcome.and_then(|outcome| outcome.decision);
+        let line = Line {
+            at: at.to_rfc3339().to_string(),
+            event: event_name(kind),
+            account: account.view(at),
+            error,
+            decision: decision.map(|decision| match decision {
+                Decision::Allowed => "allowed",
+                Decision::Rejected(_) => "rejected",
+            }),
+            reason: match decision {
+                Some(Decision::Rejected(Rejection::Locked { .. })) => Some("locked"),
+                Some(Decision::Rejected(Rejection::Disabled)) => Some("disabled"),
+                _ => None,
+            },
+            seconds_until_retry: match decision {
+                Some(Decision::Rejected(Rejection::Locked {
+                    unlock_in: Some(wait),
+                    ..
+                })) => Some(wait.as_secs_ceil()),
+                _ => None,
+            },
+            failures_remaining: outcome.and_then(|outcome| outcome.failures_remaining),
+            transitions: outcome
+                .map(|outcome| outcome.transitions)
+                .unwrap_or_default(),
+        };
+        let text = serde_json::to_string(&line).map_err(|error| error.to_string())?;
+        output.push_str(&text);
+        output.push('\n');
+    }
+    Ok(output)
+}
+
+/// The command line: `simulate FILE` (`-` for standard input). Returns the exit status.
+pub fn cli(
+    args: &[String],
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    // A failed write to standard error leaves nothing better to do than the exit status.
+    let [path] = args else {
+        let _ = writeln!(
+            stderr,
+            "usage: simulate FILE  (FILE may be - for standard input)"
+        );
+        return 2;
+    };
+    let read = if path == "-" {
+        let mut input = String::new();
+        stdin.read_to_string(&mut input).map(|_| input)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    let result = read
+        .map_err(|error| error.to_string())
+        .and_then(|input| run(&input));
+    match result {
+        Ok(output) => match stdout
+            .write_all(output.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Ok(()) => 0,
+            Err(error) => {
+                let _ = writeln!(stderr, "simulate: writing the output: {error}");
+                1
+            }
+        },
+        Err(message) => {
+            let _ = writeln!(stderr, "simulate: {path}: {message}");
+            2
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let status = cli(
+        &args,
+        &mut io::stdin().lock(),
+        &mut io::stdout().lock(),
+        &mut io::stderr().lock(),
+    );
+    ExitCode::from(status)
+}

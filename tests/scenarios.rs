@@ -1,0 +1,184 @@
+//! The shipped scenarios: the simulator's output must match the committed expectation
+//! byte for byte, and its error handling must follow SPEC §6.
+
+use std::path::{Path, PathBuf};
+
+#[allow(dead_code)]
+#[path = "../examples/simulate.rs"]
+mod simulate;
+
+fn scenarios() -> Vec<PathBuf> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .expect("the scenarios folder exists")
+        .map(|entry| entry.expect("a readable entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn every_dialect_and_feature_has_a_scenario() {
+    let names: Vec<String> = scenarios()
+        .iter()
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for wanted in [
+        "pingone",
+        "active-directory",
+        "keycloak",
+        "pam-faillock",
+        "tpm",
+        "android-gatekeeper",
+        "admin",
+        "clock-backwards",
+        "custom",
+    ] {
+        assert!(
+            names.iter().any(|name| name == wanted),
+            "missing scenario {wanted}"
+        );
+    }
+}
+
+#[test]
+fn shipped_scenarios_print_their_expected_output() {
+    for path in scenarios() {
+        let input = std::fs::read_to_string(&path).unwrap();
+        let expected = std::fs::read_to_string(path.with_extension("expected.jsonl"))
+            .unwrap_or_else(|_| panic!("{} has no expected output", path.display()));
+        let output = simulate::run(&input)
+            .unwrap_or_else(|error| panic!("{} failed: {error}", path.display()));
+        assert_eq!(
+            output,
+            expected,
+            "{} differs from its expected output",
+            path.display()
+        );
+    }
+}
+
+/// Runs the simulator's command line on `args` with `stdin`: (status, stdout, stderr).
+fn run_cli(args: &[&str], stdin: &str) -> (u8, String, String) {
+    let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let status = simulate::cli(&args, &mut stdin.as_bytes(), &mut stdout, &mut stderr);
+    (
+        status,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+#[test]
+fn standard_input_is_read_for_a_dash() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/tpm.json");
+    let input = std::fs::read_to_string(&path).unwrap();
+    let expected = std::fs::read_to_string(path.with_extension("expected.jsonl")).unwrap();
+    let (code, stdout, stderr) = run_cli(&["-"], &input);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (0, expected.as_str(), "")
+    );
+    let file = path.to_str().unwrap();
+    let (code, stdout, stderr) = run_cli(&[file], "");
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (0, expected.as_str(), "")
+    );
+}
+
+#[test]
+fn usage_and_unreadable_files_exit_2() {
+    let (code, stdout, stderr) = run_cli(&[], "");
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.starts_with("usage: simulate FILE"), "{stderr}");
+    let (code, stdout, stderr) = run_cli(&["/no/such/scenario.json"], "");
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.starts_with("simulate: /no/such/scenario.json: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_files_exit_2_with_one_line_and_no_output() {
+    let cases = [
+        ("{", "EOF while parsing"),
+        (
+            r#"{"policy":{"okta":{}},"events":[]}"#,
+            "unknown dialect or modifier `okta`",
+        ),
+        (
+            r#"{"policy":{"pingone":{"failureCount":0}},"events":[]}"#,
+            "failureCount must be at least 1",
+        ),
+        (
+            r#"{"policy":{"pamFaillock":{"deny":17}},"events":[]}"#,
+            "deny must be at most 16 (got 17)",
+        ),
+        (
+            r#"{"policy":{"tpm":{},"pingone":{"failureCount":1}},"events":[]}"#,
+            "two dialects",
+        ),
+        (r#"{"policy":{},"events":[]}"#, "policy has no dialect"),
+        (
+            r#"{"policy":{"tpm":{}},"events":[{"at":"2026-01-01","event":"check"}]}"#,
+            "events[0].at",
+        ),
+        (
+            r#"{"policy":{"tpm":{}},"events":[{"at":"2026-01-01T00:00:00Z","event":"jump"}]}"#,
+            "unknown variant `jump`",
+        ),
+        (
+            r#"{"policy":{"tpm":{}},"events":[{"at":"2026-01-01T00:00:00Z","event":"patch"}]}"#,
+            "needs an `account` object",
+        ),
+        (
+            r#"{"policy":{"tpm":{}},"events":[{"at":"2026-01-01T00:00:00Z","event":"check","credential":"x"}]}"#,
+            "`credential` does not go with this event",
+        ),
+        (
+            r#"{"policy":{"keycloak":{"failureFactor":5,"colour":1}},"events":[]}"#,
+            "unknown field `colour`",
+        ),
+    ];
+    for (input, message) in cases {
+        // The valid events before a bad one must not be printed either.
+        let (code, stdout, stderr) = run_cli(&["-"], input);
+        assert_eq!(code, 2, "{input}");
+        assert_eq!(stdout, "", "{input}");
+        assert_eq!(stderr.lines().count(), 1, "{input}: {stderr}");
+        assert!(stderr.contains(message), "{input}: {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_event_after_good_ones_prints_nothing() {
+    let input = r#"{"policy":{"tpm":{}},"events":[
+        {"at":"2026-01-01T00:00:00Z","event":"failure"},
+        {"at":"not a date","event":"failure"}]}"#;
+    let (code, stdout, stderr) = run_cli(&["-"], input);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.contains("events[1].at"), "{stderr}");
+}
+
+#[test]
+fn a_refused_operation_is_reported_in_its_line_and_changes_nothing() {
+    let input = r#"{"policy":{"pingone":{"failureCount":2}},"events":[
+        {"at":"2026-01-01T00:00:00Z","event":"failure"},
+        {"at":"2026-01-01T00:00:01Z","event":"lock","unlockAt":"soon"},
+        {"at":"2026-01-01T00:00:02Z","event":"patch","account":{"secondsUntilUnlock":5}}]}"#;
+    let output = simulate::run(input).unwrap();
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[1],
+        r#"{"at":"2026-01-01T00:00:01.000Z","event":"lock","account":{"canAuthenticate":true,"status":"OK"},"error":{"code":"invalid_value","message":"unlockAt: not an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS[.fff] then Z or ±HH:MM)"}}"#
+    );
+    assert_eq!(
+        lines[2],
+        r#"{"at":"2026-01-01T00:00:02.000Z","event":"patch","account":{"canAuthenticate":true,"status":"OK"},"error":{"code":"read_only_field","message":"secondsUntilUnlock is read-only"}}"#
+    );
+}
