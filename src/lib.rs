@@ -73,3 +73,8 @@ pub use policy::{
 pub use schedule::{MAX_SCHEDULE_STEPS, Schedule, Step};
 pub use time::{Clock, Duration, Instant, ManualClock, OutOfTimeRange};
 pub use view::{AccountView, Status};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
