@@ -567,6 +567,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                     cause,
                 });
             }
+            // Already the administrator's, with this deadline: nothing to change.
+            Some(lock) if lock.cause == cause && lock.until == until => {}
             Some(lock) => {
                 if lock.cause.is_automatic() {
                     self.history = History::EMPTY;
