@@ -361,14 +361,19 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         observed.history.decayed_count(policy, clock.now())
     }
 
-    fn attempt_outcome(&self, policy: &Policy, now: Instant, transitions: Transitions) -> Outcome {
-        let view = self.view(now);
-        let decision = match Self::rejection(&view, now) {
-            Some(rejection) => Decision::Rejected(rejection),
-            None => Decision::Allowed,
-        };
+    /// The outcome of an attempt whose decision was `rejection` when it arrived.
+    fn attempt_outcome(
+        &self,
+        policy: &Policy,
+        now: Instant,
+        rejection: Option<Rejection>,
+        transitions: Transitions,
+    ) -> Outcome {
         Outcome {
-            decision: Some(decision),
+            decision: Some(match rejection {
+                Some(rejection) => Decision::Rejected(rejection),
+                None => Decision::Allowed,
+            }),
             failures_remaining: self.failures_remaining(policy, now),
             transitions,
         }
@@ -378,7 +383,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     pub fn check(&self, policy: &Policy, clock: impl Clock) -> Outcome {
         let now = clock.now();
         let (observed, _) = self.observed(policy, now);
-        observed.attempt_outcome(policy, now, Transitions::NONE)
+        let rejection = Self::rejection(&observed.view(now), now);
+        observed.attempt_outcome(policy, now, rejection, Transitions::NONE)
     }
 
     fn ensure_capacity(policy: &Policy) -> Result<(), CapacityError> {
@@ -408,7 +414,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         Self::ensure_capacity(policy)?;
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
-        if Self::rejection(&self.view(now), now).is_none() {
+        let rejection = Self::rejection(&self.view(now), now);
+        if rejection.is_none() {
             let memory = policy.memory_needed();
             match credential {
                 Some(fingerprint) if self.history.memory.remembers(fingerprint, memory) => {
@@ -417,7 +424,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                 _ => self.count_failure(policy, now, credential, &mut transitions),
             }
         }
-        Ok(self.attempt_outcome(policy, now, transitions))
+        Ok(self.attempt_outcome(policy, now, rejection, transitions))
     }
 
     /// Counts an allowed failure: decay, count, then the lock the policy asks for.
@@ -521,7 +528,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let now = clock.now();
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
-        if Self::rejection(&self.view(now), now).is_none() {
+        let rejection = Self::rejection(&self.view(now), now);
+        if rejection.is_none() {
             let history = &mut self.history;
             if policy.rules().on_success == OnSuccess::Reset {
                 history.count = 0;
@@ -532,7 +540,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             history.consecutive = 0;
             history.memory = Memory::EMPTY;
         }
-        self.attempt_outcome(policy, now, transitions)
+        self.attempt_outcome(policy, now, rejection, transitions)
     }
 
     /// Ends any lock now and clears the failure history.

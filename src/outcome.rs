@@ -67,11 +67,15 @@ pub enum Rejection {
     Disabled,
 }
 
-/// Whether an attempt may authenticate.
+/// Whether an attempt was allowed when it arrived (SPEC §3).
+///
+/// It describes the attempt, not the account after it: the failure that locks an account
+/// was allowed (and counted); the lock it started is in the transitions and the view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Decision {
-    /// The account can authenticate: a failure was counted (or ignored), a success applied.
+    /// The account could authenticate: a failure was counted (or ignored as repeated), a
+    /// success applied, or (for `check`) the user may try.
     Allowed,
     /// The attempt was rejected: not counted, nothing changed.
     Rejected(Rejection),

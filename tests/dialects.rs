@@ -1,0 +1,1411 @@
+//! Each dialect's documented behaviour (SPEC §3 and §5), pinned with concrete values.
+//!
+//! Expected values are derived from SPEC.md, not from the crate's implementation.
+
+use account_lockout::dialect::{
+    ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
+};
+use account_lockout::{
+    Account, CapacityError, Decision, Duration, Instant, LockCause, Outcome, Patch, Policy,
+    Rejection, Status, Transition, UnlockCause,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// 2026-01-01T00:00:00Z in milliseconds since the Unix epoch.
+const BASE: i64 = 1_767_225_600_000;
+const SECOND: i64 = 1_000;
+const DAY: i64 = 86_400 * SECOND;
+const YEAR: i64 = 365 * DAY;
+
+/// `BASE + ms`.
+fn at(ms: i64) -> Instant {
+    Instant::from_millis(BASE + ms)
+}
+
+/// `BASE + s` seconds.
+fn secs(s: i64) -> Instant {
+    at(s * SECOND)
+}
+
+/// Milliseconds since `BASE`.
+fn off(instant: Instant) -> i64 {
+    instant.as_millis() - BASE
+}
+
+fn ceil_secs(ms: i64) -> u64 {
+    assert!(ms > 0);
+    ((ms + 999) / 1000) as u64
+}
+
+fn fail<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant) -> Outcome {
+    account
+        .failure(policy, now, None)
+        .expect("the account type has room for the policy")
+}
+
+/// The `Counted { failures }` transition of an outcome, if any.
+fn counted(outcome: &Outcome) -> Option<u32> {
+    outcome.transitions.iter().find_map(|t| match t {
+        Transition::Counted { failures } => Some(*failures),
+        _ => None,
+    })
+}
+
+/// The `Locked { at, until }` transition of an outcome, if any.
+fn locked_transition(outcome: &Outcome) -> Option<(Instant, Option<Instant>, LockCause)> {
+    outcome.transitions.iter().find_map(|t| match t {
+        Transition::Locked { at, until, cause } => Some((*at, *until, *cause)),
+        _ => None,
+    })
+}
+
+/// The `Unlocked { at, cause }` transition of an outcome, if any.
+fn unlocked_transition(outcome: &Outcome) -> Option<(Instant, UnlockCause)> {
+    outcome.transitions.iter().find_map(|t| match t {
+        Transition::Unlocked { at, cause } => Some((*at, *cause)),
+        _ => None,
+    })
+}
+
+/// The view at `now` is `LOCKED` since `locked_at`, until `unlock_at` (`None`: admin-only).
+#[track_caller]
+fn assert_locked<const R: usize>(
+    account: &Account<R>,
+    now: Instant,
+    locked_at: Instant,
+    unlock_at: Option<Instant>,
+) {
+    let view = account.view(now);
+    assert_eq!(view.status, Status::Locked, "status at {now}");
+    assert!(!view.can_authenticate, "canAuthenticate at {now}");
+    assert_eq!(view.locked_at, Some(locked_at), "lockedAt at {now}");
+    assert_eq!(view.unlock_at, unlock_at, "unlockAt at {now}");
+    let expected_seconds = unlock_at.map(|until| ceil_secs(until.as_millis() - now.as_millis()));
+    assert_eq!(
+        view.seconds_until_unlock, expected_seconds,
+        "secondsUntilUnlock at {now}"
+    );
+}
+
+/// The view at `now` is `OK` (and the user enabled).
+#[track_caller]
+fn assert_open<const R: usize>(account: &Account<R>, now: Instant) {
+    let view = account.view(now);
+    assert_eq!(view.status, Status::Ok, "status at {now}");
+    assert!(view.can_authenticate, "canAuthenticate at {now}");
+    assert_eq!(view.locked_at, None, "lockedAt at {now}");
+    assert_eq!(view.unlock_at, None, "unlockAt at {now}");
+    assert_eq!(
+        view.seconds_until_unlock, None,
+        "secondsUntilUnlock at {now}"
+    );
+}
+
+/// A counted failure at `now` that does not lock, and leaves the policy's count at `count`.
+#[track_caller]
+fn fail_open<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant, count: u32) {
+    let outcome = fail(account, policy, now);
+    assert_eq!(
+        outcome.decision,
+        Some(Decision::Allowed),
+        "failure at {now}"
+    );
+    assert_eq!(
+        counted(&outcome),
+        Some(count),
+        "count after failure at {now}"
+    );
+    assert_eq!(
+        locked_transition(&outcome),
+        None,
+        "failure at {now} must not lock"
+    );
+    assert_open(account, now);
+}
+
+/// A counted failure at `now` that locks until `until` (`None`: admin-only).
+#[track_caller]
+fn fail_lock<const R: usize>(
+    account: &mut Account<R>,
+    policy: &Policy,
+    now: Instant,
+    until: Option<Instant>,
+) -> Outcome {
+    let outcome = fail(account, policy, now);
+    assert!(
+        counted(&outcome).is_some(),
+        "the failure at {now} must be counted"
+    );
+    assert_eq!(
+        locked_transition(&outcome),
+        Some((now, until, LockCause::Policy)),
+        "lock started by the failure at {now}"
+    );
+    assert_locked(account, now, now, until);
+    outcome
+}
+
+/// A failure at `now` that is rejected because the account is locked until `until`.
+#[track_caller]
+fn fail_rejected_locked<const R: usize>(
+    account: &mut Account<R>,
+    policy: &Policy,
+    now: Instant,
+    until: Option<Instant>,
+) {
+    let outcome = fail(account, policy, now);
+    assert_eq!(
+        outcome.decision,
+        Some(Decision::Rejected(Rejection::Locked {
+            unlock_at: until,
+            unlock_in: until
+                .map(|u| Duration::from_millis((u.as_millis() - now.as_millis()) as u64)),
+        })),
+        "failure at {now} while locked"
+    );
+    assert_eq!(counted(&outcome), None, "a rejected failure is not counted");
+    assert_eq!(locked_transition(&outcome), None);
+}
+
+/// A failure at `now` that is rejected because the user is disabled.
+#[track_caller]
+fn fail_rejected_disabled<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant) {
+    let outcome = fail(account, policy, now);
+    assert_eq!(
+        outcome.decision,
+        Some(Decision::Rejected(Rejection::Disabled)),
+        "failure at {now} while disabled"
+    );
+    assert_eq!(counted(&outcome), None, "a rejected failure is not counted");
+    assert_eq!(locked_transition(&outcome), None);
+}
+
+#[track_caller]
+fn remaining<const R: usize>(account: &Account<R>, policy: &Policy, now: Instant) -> Option<u32> {
+    let outcome = account.check(policy, now);
+    outcome.failures_remaining
+}
+
+#[track_caller]
+fn check_allowed<const R: usize>(account: &Account<R>, policy: &Policy, now: Instant) {
+    assert_eq!(
+        account.check(policy, now).decision,
+        Some(Decision::Allowed),
+        "check at {now}"
+    );
+}
+
+fn patch(json: &str) -> Patch {
+    serde_json::from_str(json).expect("a valid patch")
+}
+
+fn keycloak(f: impl FnOnce(&mut Keycloak)) -> Policy {
+    let mut settings = Keycloak::DEFAULT;
+    f(&mut settings);
+    settings.policy().expect("a valid Keycloak policy")
+}
+
+#[test]
+fn base_instant_is_2026_01_01() {
+    let parsed: Instant = "2026-01-01T00:00:00Z".parse().unwrap();
+    assert_eq!(parsed, at(0));
+    assert_eq!(at(0).to_string(), "2026-01-01T00:00:00.000Z");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keycloak
+// ---------------------------------------------------------------------------------------------
+
+/// Keycloak's deadlines: `floor(t/1000)*1000 + wait*1000`.
+fn keycloak_deadline(t: Instant, wait_seconds: i64) -> Instant {
+    let ms = t.as_millis();
+    Instant::from_millis(ms.div_euclid(1000) * 1000 + wait_seconds * 1000)
+}
+
+#[test]
+fn keycloak_defaults() {
+    assert_eq!(
+        Keycloak::DEFAULT,
+        Keycloak {
+            failure_factor: 30,
+            wait_increment_seconds: 60,
+            max_failure_wait_seconds: 900,
+            max_delta_time_seconds: 43_200,
+            brute_force_strategy: BruteForceStrategy::Multiple,
+            permanent_lockout: false,
+            max_temporary_lockouts: 0,
+            quick_login_check_milli_seconds: 1_000,
+            minimum_quick_login_wait_seconds: 60,
+        }
+    );
+    let from_json: Keycloak = serde_json::from_str("{}").unwrap();
+    assert_eq!(from_json, Keycloak::DEFAULT);
+    let error = keycloak_invalid(|k| k.failure_factor = 0);
+    assert_eq!(error, "failureFactor");
+}
+
+fn keycloak_invalid(f: impl FnOnce(&mut Keycloak)) -> &'static str {
+    let mut settings = Keycloak::DEFAULT;
+    f(&mut settings);
+    settings.policy().expect_err("invalid").parameter
+}
+
+/// Runs failures k = 1..=waits.len() at `(k-1)*spacing + k*111` ms, each past the previous
+/// wait, and checks the wait applied by each one.
+fn keycloak_wait_sequence(policy: &Policy, waits: &[i64], spacing: i64) -> Vec<(Instant, Instant)> {
+    let mut account: Account = Account::new();
+    let mut locks = Vec::new();
+    let mut previous_unlock: Option<Instant> = None;
+    for (index, &wait) in waits.iter().enumerate() {
+        let k = index as i64 + 1;
+        let t = at((k - 1) * spacing + k * 111);
+        if let Some(until) = previous_unlock {
+            assert!(t >= until, "failure {k} must come after the previous wait");
+        }
+        // numFailures survives the end of a temporary lock: failures remaining before the
+        // next lock is 5 - (k - 1) before the factor, then 1.
+        let expected_remaining = if k <= 5 { 6 - k } else { 1 } as u32;
+        assert_eq!(
+            remaining(&account, policy, t),
+            Some(expected_remaining),
+            "failures remaining before failure {k}"
+        );
+        if wait == 0 {
+            fail_open(&mut account, policy, t, k as u32);
+            previous_unlock = None;
+        } else {
+            let until = keycloak_deadline(t, wait);
+            let outcome = fail_lock(&mut account, policy, t, Some(until));
+            assert_eq!(
+                counted(&outcome),
+                Some(k as u32),
+                "numFailures after failure {k}"
+            );
+            // The lock's length counts from the whole second of the failure.
+            assert_eq!(
+                until.as_millis() - t.floor_to_second().as_millis(),
+                wait * 1000,
+                "wait of failure {k}"
+            );
+            // Still locked 1 ms before the deadline, open at it.
+            let just_before = Instant::from_millis(until.as_millis() - 1);
+            assert_locked(&account, just_before, t, Some(until));
+            assert_eq!(account.view(just_before).seconds_until_unlock, Some(1));
+            assert_open(&account, until);
+            locks.push((t, until));
+            previous_unlock = Some(until);
+        }
+    }
+    locks
+}
+
+#[test]
+fn keycloak_multiple_waits() {
+    let policy = keycloak(|k| {
+        k.failure_factor = 5;
+        k.wait_increment_seconds = 30;
+        k.brute_force_strategy = BruteForceStrategy::Multiple;
+    });
+    let locks = keycloak_wait_sequence(&policy, &[0, 0, 0, 0, 30, 30, 30, 30, 30, 60], 200_000);
+    assert_eq!(locks.len(), 6);
+    // Failure 5 at 800.555 s: floor to 800 s, + 30 s.
+    assert_eq!(locks[0].0.to_string(), "2026-01-01T00:13:20.555Z");
+    assert_eq!(locks[0].1.to_string(), "2026-01-01T00:13:50.000Z");
+    // Failure 10 at 1801.110 s: floor to 1801 s, + 60 s.
+    assert_eq!(locks[5].0.to_string(), "2026-01-01T00:30:01.110Z");
+    assert_eq!(locks[5].1.to_string(), "2026-01-01T00:31:01.000Z");
+}
+
+#[test]
+fn keycloak_linear_waits() {
+    let policy = keycloak(|k| {
+        k.failure_factor = 5;
+        k.wait_increment_seconds = 30;
+        k.brute_force_strategy = BruteForceStrategy::Linear;
+    });
+    let locks = keycloak_wait_sequence(&policy, &[0, 0, 0, 0, 30, 60, 90, 120, 150, 180], 200_000);
+    assert_eq!(locks.len(), 6);
+    // Failure 5 at 800.555 s -> 830 s; failure 10 at 1801.110 s -> 1801 + 180 s.
+    assert_eq!(locks[0].1.to_string(), "2026-01-01T00:13:50.000Z");
+    assert_eq!(locks[5].0.to_string(), "2026-01-01T00:30:01.110Z");
+    assert_eq!(locks[5].1.to_string(), "2026-01-01T00:33:01.000Z");
+}
+
+#[test]
+fn keycloak_wait_capped_by_max_failure_wait() {
+    // factor 1, increment 30, cap 60: MULTIPLE waits 30, 60, min(90, 60), min(120, 60).
+    let policy = keycloak(|k| {
+        k.failure_factor = 1;
+        k.wait_increment_seconds = 30;
+        k.max_failure_wait_seconds = 60;
+    });
+    let mut account: Account = Account::new();
+    let mut t = at(500);
+    for (k, wait) in [30, 60, 60, 60].into_iter().enumerate() {
+        let until = keycloak_deadline(t, wait);
+        let outcome = fail_lock(&mut account, &policy, t, Some(until));
+        assert_eq!(counted(&outcome), Some(k as u32 + 1));
+        t = Instant::from_millis(until.as_millis() + 5_250);
+    }
+}
+
+#[test]
+fn keycloak_quick_login() {
+    // factor 5 MULTIPLE: no wait before the 5th failure, so only the quick rule can lock.
+    let policy = keycloak(|k| {
+        k.failure_factor = 5;
+        k.wait_increment_seconds = 30;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(10_400), 1);
+    // 999 ms later (< 1000): quick lock, 60 s from the whole second 11 s.
+    let outcome = fail_lock(&mut account, &policy, at(11_399), Some(at(71_000)));
+    assert_eq!(counted(&outcome), Some(2), "the quick failure is counted");
+    assert_eq!(account.view(at(11_399)).seconds_until_unlock, Some(60));
+    assert_open(&account, at(71_000));
+    // 59.601 s after the previous failure: no quick lock.
+    fail_open(&mut account, &policy, at(71_000), 3);
+    // Exactly quickLoginCheckMilliSeconds later: not quick (delta < 1000 is required).
+    fail_open(&mut account, &policy, at(72_000), 4);
+    // The 5th failure, 0.5 s later: the MULTIPLE wait (30 s) applies, not the quick one.
+    let outcome = fail_lock(&mut account, &policy, at(72_500), Some(at(102_000)));
+    assert_eq!(counted(&outcome), Some(5));
+
+    // LINEAR: wait = 30 * (1 + 2 - 5) < 0 before the factor, so the quick rule applies.
+    let linear = keycloak(|k| {
+        k.failure_factor = 5;
+        k.wait_increment_seconds = 30;
+        k.brute_force_strategy = BruteForceStrategy::Linear;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &linear, at(3_000), 1);
+    fail_lock(&mut account, &linear, at(3_000), Some(at(63_000)));
+
+    // The first failure ever is never quick, however close to anything.
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(0), 1);
+}
+
+#[test]
+fn keycloak_quick_login_wait_capped_except_in_pure_permanent_mode() {
+    // Temporary mode: min(60, maxFailureWaitSeconds 20) = 20 s.
+    let temporary = keycloak(|k| {
+        k.failure_factor = 5;
+        k.wait_increment_seconds = 30;
+        k.max_failure_wait_seconds = 20;
+        k.minimum_quick_login_wait_seconds = 60;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &temporary, at(500), 1);
+    fail_lock(&mut account, &temporary, at(700), Some(at(20_000)));
+
+    // permanentLockout with maxTemporaryLockouts > 0: still capped.
+    let mixed = keycloak(|k| {
+        k.failure_factor = 5;
+        k.wait_increment_seconds = 30;
+        k.max_failure_wait_seconds = 20;
+        k.minimum_quick_login_wait_seconds = 60;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 2;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &mixed, at(500), 1);
+    fail_lock(&mut account, &mixed, at(700), Some(at(20_000)));
+
+    // Pure permanent mode: the quick wait is not capped (60 s).
+    let permanent = keycloak(|k| {
+        k.failure_factor = 5;
+        k.max_failure_wait_seconds = 20;
+        k.minimum_quick_login_wait_seconds = 60;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 0;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &permanent, at(500), 1);
+    fail_lock(&mut account, &permanent, at(700), Some(at(60_000)));
+}
+
+#[test]
+fn keycloak_max_delta_time_resets_num_failures() {
+    let policy = keycloak(|k| {
+        k.failure_factor = 3;
+        k.wait_increment_seconds = 30;
+        k.max_delta_time_seconds = 100;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(0), 1);
+    // gap == window: continues.
+    assert_eq!(remaining(&account, &policy, at(100_000)), Some(2));
+    fail_open(&mut account, &policy, at(100_000), 2);
+    // gap = window + 1 ms: restarts; the count becomes 1 (the 3rd failure does not lock).
+    assert_eq!(remaining(&account, &policy, at(200_001)), Some(3));
+    fail_open(&mut account, &policy, at(200_001), 1);
+    fail_open(&mut account, &policy, at(300_001), 2);
+    fail_lock(&mut account, &policy, at(301_001), Some(at(331_000)));
+}
+
+#[test]
+fn keycloak_max_delta_time_resets_temporary_lockouts() {
+    // permanentLockout with maxTemporaryLockouts 1: the 2nd temporary lock is permanent,
+    // unless the window reset numTemporaryLockouts in between.
+    let settings = |k: &mut Keycloak| {
+        k.failure_factor = 2;
+        k.wait_increment_seconds = 30;
+        k.max_delta_time_seconds = 100;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 1;
+    };
+    let policy = keycloak(settings);
+
+    // Without a reset: failure 2 is temporary lock #1, failure 3 (wait 30*floor(3/2) > 0)
+    // would be #2 > 1: permanent.
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(0), 1);
+    fail_lock(&mut account, &policy, at(2_000), Some(at(32_000)));
+    fail_lock(&mut account, &policy, at(50_000), None);
+    assert_locked(&account, at(50_000 + 100 * YEAR), at(50_000), None);
+
+    // With a reset (gap 100.001 s > 100 s) before failure 3: numFailures and
+    // numTemporaryLockouts restart, so failure 4 is temporary lock #1 again.
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(0), 1);
+    fail_lock(&mut account, &policy, at(2_000), Some(at(32_000)));
+    fail_open(&mut account, &policy, at(102_001), 1);
+    fail_lock(&mut account, &policy, at(104_001), Some(at(134_000)));
+    // ... and the next one is #2: permanent.
+    fail_lock(&mut account, &policy, at(134_000), None);
+}
+
+#[test]
+fn keycloak_permanent_lockout() {
+    let policy = keycloak(|k| {
+        k.failure_factor = 3;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 0;
+    });
+    let mut account: Account = Account::new();
+    // No waits before the factor; no reset window (failures 13.9 h apart still count).
+    fail_open(&mut account, &policy, at(0), 1);
+    assert_eq!(remaining(&account, &policy, at(50_000 * SECOND)), Some(2));
+    fail_open(&mut account, &policy, at(50_000 * SECOND), 2);
+    let t3 = at(100_000 * SECOND + 321);
+    let outcome = fail_lock(&mut account, &policy, t3, None);
+    assert_eq!(counted(&outcome), Some(3));
+    // No deadline: still locked a century later, failures rejected.
+    assert_locked(&account, at(100 * YEAR), t3, None);
+    fail_rejected_locked(&mut account, &policy, at(100 * YEAR), None);
+    // An administrator unlock ends it and clears the history.
+    account.unlock(&policy, at(100 * YEAR + 1));
+    assert_open(&account, at(100 * YEAR + 1));
+    assert_eq!(remaining(&account, &policy, at(100 * YEAR + 2)), Some(3));
+    fail_open(&mut account, &policy, at(100 * YEAR + 2_000), 1);
+}
+
+#[test]
+fn keycloak_permanent_after_temporary() {
+    // maxTemporaryLockouts 2: temporary locks #1 and #2, then #3 is permanent.
+    let policy = keycloak(|k| {
+        k.failure_factor = 3;
+        k.wait_increment_seconds = 30;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 2;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(1_250), 1);
+    fail_open(&mut account, &policy, at(101_250), 2);
+    fail_lock(&mut account, &policy, at(201_250), Some(at(231_000)));
+    fail_lock(&mut account, &policy, at(301_250), Some(at(331_000)));
+    let outcome = fail_lock(&mut account, &policy, at(401_250), None);
+    assert_eq!(counted(&outcome), Some(5));
+    assert_locked(&account, at(401_250 + 10 * YEAR), at(401_250), None);
+
+    // Quick locks are not temporary lockouts: with maxTemporaryLockouts 1, a quick lock
+    // before the factor does not use up the one temporary lock.
+    let policy = keycloak(|k| {
+        k.failure_factor = 3;
+        k.wait_increment_seconds = 30;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 1;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(0), 1);
+    fail_lock(&mut account, &policy, at(500), Some(at(60_000))); // quick
+    fail_lock(&mut account, &policy, at(100_000), Some(at(130_000))); // temporary #1
+    fail_lock(&mut account, &policy, at(200_000), None); // #2 > 1: permanent
+}
+
+#[test]
+fn keycloak_num_failures_survive_temporary_lock() {
+    let policy = keycloak(|k| {
+        k.failure_factor = 3;
+        k.wait_increment_seconds = 30;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(0), 1);
+    fail_open(&mut account, &policy, at(10_000), 2);
+    fail_lock(&mut account, &policy, at(20_000), Some(at(50_000)));
+    // The lock ended by itself; numFailures is still 3, so the next failure locks again.
+    assert_open(&account, at(50_000));
+    assert_eq!(remaining(&account, &policy, at(50_000)), Some(1));
+    let outcome = fail_lock(&mut account, &policy, at(50_000), Some(at(80_000)));
+    assert_eq!(counted(&outcome), Some(4));
+    assert_eq!(
+        unlocked_transition(&outcome),
+        Some((at(50_000), UnlockCause::Expired))
+    );
+}
+
+#[test]
+fn keycloak_success_clears() {
+    let policy = keycloak(|k| {
+        k.failure_factor = 3;
+        k.wait_increment_seconds = 30;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(0), 1);
+    fail_open(&mut account, &policy, at(10_000), 2);
+    let outcome = account.success(&policy, at(10_100));
+    assert_eq!(outcome.decision, Some(Decision::Allowed));
+    assert_eq!(outcome.failures_remaining, Some(3));
+    // lastFailure is cleared too: a failure 0.1 s after the success is not a quick one.
+    fail_open(&mut account, &policy, at(10_200), 1);
+    fail_open(&mut account, &policy, at(20_000), 2);
+    fail_lock(&mut account, &policy, at(30_000), Some(at(60_000)));
+
+    // numTemporaryLockouts is cleared: with maxTemporaryLockouts 1, a success between two
+    // temporary locks keeps the second one temporary.
+    let policy = keycloak(|k| {
+        k.failure_factor = 1;
+        k.wait_increment_seconds = 30;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 1;
+    });
+    let mut account: Account = Account::new();
+    fail_lock(&mut account, &policy, at(0), Some(at(30_000)));
+    account.success(&policy, at(30_000));
+    fail_lock(&mut account, &policy, at(40_000), Some(at(70_000)));
+    // Without a success in between, the next one is permanent.
+    fail_lock(&mut account, &policy, at(70_000), None);
+}
+
+#[test]
+fn keycloak_zero_wait_increment_never_counts_a_temporary_lockout() {
+    // waitIncrementSeconds 0: wait is 0 at every count, so no temporary lockout is ever
+    // counted and (maxTemporaryLockouts 1) no permanent one follows; only the quick rule
+    // can lock.
+    let policy = keycloak(|k| {
+        k.failure_factor = 2;
+        k.wait_increment_seconds = 0;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 1;
+    });
+    let mut account: Account = Account::new();
+    for k in 0..10_i64 {
+        fail_open(&mut account, &policy, at(k * 2_000), k as u32 + 1);
+    }
+    // 500 ms after the previous failure: quick lock, min(60, 900) s from the whole second.
+    fail_lock(&mut account, &policy, at(18_500), Some(at(78_000)));
+}
+
+#[test]
+fn keycloak_zero_max_wait_still_counts_temporary_lockouts() {
+    // maxFailureWaitSeconds 0: the capped wait gives a deadline floor(t) + 0 <= t, so no
+    // lock is in effect, but the temporary lockout is counted: the 2nd is permanent.
+    let policy = keycloak(|k| {
+        k.failure_factor = 1;
+        k.wait_increment_seconds = 30;
+        k.max_failure_wait_seconds = 0;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 1;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(500), 1);
+    fail_lock(&mut account, &policy, at(2_500), None);
+}
+
+#[test]
+fn keycloak_failures_while_locked_are_rejected() {
+    let policy = keycloak(|k| {
+        k.failure_factor = 2;
+        k.wait_increment_seconds = 30;
+    });
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(0), 1);
+    fail_lock(&mut account, &policy, at(5_000), Some(at(35_000)));
+    let before = account;
+    let mut probe = account;
+    fail_rejected_locked(&mut probe, &policy, at(6_000), Some(at(35_000)));
+    fail_rejected_locked(&mut probe, &policy, at(34_999), Some(at(35_000)));
+    // Only last_seen moved: after the same event at the same instant, the states are equal.
+    let mut reference = before;
+    probe.success(&policy, at(34_999));
+    reference.success(&policy, at(34_999));
+    assert_eq!(probe, reference);
+    // numFailures is 2, not 4: the next failure waits 30 * floor(3/2) = 30 s, not 60 s.
+    let outcome = fail_lock(&mut probe, &policy, at(40_000), Some(at(70_000)));
+    assert_eq!(counted(&outcome), Some(3));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Android Gatekeeper
+// ---------------------------------------------------------------------------------------------
+
+/// The classic AOSP schedule of SPEC §5, in seconds.
+fn gatekeeper_timeout(n: u32) -> i64 {
+    if n <= 10 {
+        if n.is_multiple_of(5) { 30 } else { 0 }
+    } else if n < 30 {
+        30
+    } else if n < 140 {
+        30_i64 << ((n - 30) / 10)
+    } else {
+        86_400
+    }
+}
+
+/// The first failure count after `n` whose timeout is not 0.
+fn gatekeeper_next_locking(n: u32) -> u32 {
+    (n + 1..).find(|&m| gatekeeper_timeout(m) > 0).unwrap()
+}
+
+#[test]
+fn android_gatekeeper_schedule() {
+    let policy = AndroidGatekeeper {}.policy().unwrap();
+    let mut account: Account = Account::new();
+    let mut t = at(123);
+    let mut seen = Vec::new();
+    for n in 1..=1000_u32 {
+        assert_eq!(
+            remaining(&account, &policy, t),
+            Some(gatekeeper_next_locking(n - 1) - (n - 1)),
+            "failures remaining before failure {n}"
+        );
+        let timeout = gatekeeper_timeout(n);
+        if timeout == 0 {
+            fail_open(&mut account, &policy, t, n);
+            t = Instant::from_millis(t.as_millis() + 1_001);
+        } else {
+            // No flooring: the lock ends at now + T exactly.
+            let until = Instant::from_millis(t.as_millis() + timeout * SECOND);
+            let outcome = fail_lock(&mut account, &policy, t, Some(until));
+            assert_eq!(counted(&outcome), Some(n), "failureCounter");
+            let just_before = Instant::from_millis(until.as_millis() - 1);
+            assert_locked(&account, just_before, t, Some(until));
+            assert_open(&account, until);
+            if n <= 145 || n == 1000 {
+                seen.push((n, off(until) - off(t)));
+            }
+            // The next failure exactly at the deadline, or 1 or 2 ms after it.
+            t = Instant::from_millis(until.as_millis() + i64::from(n % 3));
+        }
+    }
+    // Spot checks with literal values.
+    let lock_of = |n: u32| seen.iter().find(|(m, _)| *m == n).map(|(_, ms)| *ms);
+    assert_eq!(lock_of(4), None);
+    assert_eq!(lock_of(5), Some(30_000));
+    assert_eq!(lock_of(6), None);
+    assert_eq!(lock_of(9), None);
+    assert_eq!(lock_of(10), Some(30_000));
+    assert_eq!(lock_of(11), Some(30_000));
+    assert_eq!(lock_of(29), Some(30_000));
+    assert_eq!(lock_of(39), Some(30_000));
+    assert_eq!(lock_of(40), Some(60_000));
+    assert_eq!(lock_of(139), Some(30_720_000));
+    assert_eq!(lock_of(140), Some(86_400_000));
+    assert_eq!(lock_of(145), Some(86_400_000));
+    assert_eq!(lock_of(1000), Some(86_400_000));
+    // Every n in 1..=145 with T(n) > 0 locked.
+    let locked_count = seen.iter().filter(|(n, _)| *n <= 145).count();
+    assert_eq!(locked_count, 2 + (145 - 10));
+}
+
+#[test]
+fn android_gatekeeper_success_clears() {
+    let policy = AndroidGatekeeper {}.policy().unwrap();
+    let mut account: Account = Account::new();
+    for k in 1..=4 {
+        fail_open(&mut account, &policy, secs(k), k as u32);
+    }
+    assert_eq!(
+        account.success(&policy, secs(5)).decision,
+        Some(Decision::Allowed)
+    );
+    assert_eq!(remaining(&account, &policy, secs(6)), Some(5));
+    for k in 1..=4 {
+        fail_open(&mut account, &policy, secs(5 + k), k as u32);
+    }
+    fail_lock(&mut account, &policy, secs(10), Some(secs(40)));
+
+    // After 20 failures, a success: the next failure is failure 1 again (T = 0).
+    let mut account: Account = Account::new();
+    let mut t = secs(0);
+    for n in 1..=20 {
+        fail(&mut account, &policy, t);
+        t = Instant::from_millis(t.as_millis() + gatekeeper_timeout(n) * SECOND + 1);
+    }
+    account.success(&policy, t);
+    fail_open(&mut account, &policy, t, 1);
+}
+
+#[test]
+fn android_gatekeeper_failures_while_locked_are_rejected() {
+    let policy = AndroidGatekeeper {}.policy().unwrap();
+    let mut account: Account = Account::new();
+    for k in 1..=4 {
+        fail_open(&mut account, &policy, secs(k), k as u32);
+    }
+    fail_lock(&mut account, &policy, secs(5), Some(secs(35)));
+    for s in [6, 20, 34] {
+        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(35)));
+    }
+    // The counter is 5: failures 6..=9 do not lock, failure 10 does.
+    for k in 6..=9 {
+        fail_open(&mut account, &policy, secs(30 + k), k as u32);
+    }
+    fail_lock(&mut account, &policy, secs(40), Some(secs(70)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Active Directory
+// ---------------------------------------------------------------------------------------------
+
+fn active_directory(threshold: u32, duration: u64, window: u64) -> Policy {
+    (ActiveDirectory {
+        lockout_threshold: threshold,
+        lockout_duration_seconds: duration,
+        lockout_observation_window_seconds: window,
+    })
+    .policy()
+    .expect("a valid AD policy")
+}
+
+#[test]
+fn active_directory_observation_window() {
+    let policy = active_directory(3, 1_800, 900);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, at(250), 1);
+    // gap == window: the count continues.
+    fail_open(&mut account, &policy, at(900_250), 2);
+    // gap > window (by 1 ms): the count becomes 1.
+    assert_eq!(remaining(&account, &policy, at(1_800_251)), Some(3));
+    fail_open(&mut account, &policy, at(1_800_251), 1);
+    assert_eq!(remaining(&account, &policy, at(2_700_251)), Some(2));
+    fail_open(&mut account, &policy, at(2_700_251), 2);
+    assert_eq!(remaining(&account, &policy, at(2_701_999)), Some(1));
+    let t = at(2_701_999);
+    let outcome = fail_lock(&mut account, &policy, t, Some(at(2_701_999 + 1_800_000)));
+    assert_eq!(counted(&outcome), Some(3));
+    assert_eq!(t.to_string(), "2026-01-01T00:45:01.999Z");
+    assert_eq!(
+        account.view(t).unlock_at.unwrap().to_string(),
+        "2026-01-01T01:15:01.999Z"
+    );
+    assert_eq!(account.view(t).seconds_until_unlock, Some(1_800));
+    assert_eq!(
+        account.view(at(2_702_000)).seconds_until_unlock,
+        Some(1_800)
+    );
+    assert_eq!(
+        account.view(at(2_702_999)).seconds_until_unlock,
+        Some(1_799)
+    );
+}
+
+#[test]
+fn active_directory_threshold_zero_never_locks() {
+    let policy = active_directory(0, 1_800, 900);
+    let mut account: Account = Account::new();
+    for k in 0..10_000_i64 {
+        let outcome = fail(&mut account, &policy, at(k));
+        assert_eq!(outcome.decision, Some(Decision::Allowed));
+        assert_eq!(locked_transition(&outcome), None);
+    }
+    assert_open(&account, at(10_000));
+    assert_eq!(remaining(&account, &policy, at(10_000)), None);
+}
+
+#[test]
+fn active_directory_duration_zero_is_admin_only() {
+    let policy = active_directory(2, 0, 900);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(1), 1);
+    fail_lock(&mut account, &policy, secs(2), None);
+    assert_locked(&account, secs(2), secs(2), None);
+    assert_locked(&account, at(2_000 + 100 * YEAR), secs(2), None);
+    fail_rejected_locked(&mut account, &policy, at(2_000 + 100 * YEAR), None);
+    account.unlock(&policy, at(3_000 + 100 * YEAR));
+    assert_open(&account, at(3_000 + 100 * YEAR));
+    fail_open(&mut account, &policy, at(4_000 + 100 * YEAR), 1);
+}
+
+#[test]
+fn active_directory_count_restarts_after_lock_ends() {
+    // duration == window: the failure at the end of the lock is exactly `window` after the
+    // previous one, so only the lock-end rule can restart the count.
+    let policy = active_directory(3, 900, 900);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    fail_lock(&mut account, &policy, secs(2), Some(secs(902)));
+    assert_locked(&account, at(901_999), secs(2), Some(secs(902)));
+    assert_open(&account, secs(902));
+    assert_eq!(remaining(&account, &policy, secs(902)), Some(3));
+    let outcome = fail(&mut account, &policy, secs(902));
+    assert_eq!(counted(&outcome), Some(1));
+    assert_eq!(
+        unlocked_transition(&outcome),
+        Some((secs(902), UnlockCause::Expired))
+    );
+    assert_open(&account, secs(902));
+    fail_open(&mut account, &policy, secs(903), 2);
+    fail_lock(&mut account, &policy, secs(904), Some(secs(1_804)));
+}
+
+#[test]
+fn active_directory_success_clears_and_rejects_while_locked() {
+    let policy = active_directory(3, 600, 300);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    account.success(&policy, secs(2));
+    assert_eq!(remaining(&account, &policy, secs(2)), Some(3));
+    fail_open(&mut account, &policy, secs(3), 1);
+    fail_open(&mut account, &policy, secs(4), 2);
+    fail_lock(&mut account, &policy, secs(5), Some(secs(605)));
+    for s in [6, 300, 604] {
+        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(605)));
+    }
+    assert_open(&account, secs(605));
+    fail_open(&mut account, &policy, secs(605), 1);
+}
+
+#[test]
+fn active_directory_validation() {
+    let invalid = |threshold, duration, window| {
+        (ActiveDirectory {
+            lockout_threshold: threshold,
+            lockout_duration_seconds: duration,
+            lockout_observation_window_seconds: window,
+        })
+        .policy()
+        .expect_err("invalid")
+        .parameter
+    };
+    assert_eq!(invalid(1_000, 1_800, 900), "lockoutThreshold");
+    assert_eq!(invalid(5, 1_800, 0), "lockoutObservationWindowSeconds");
+    assert_eq!(invalid(5, 600, 601), "lockoutObservationWindowSeconds");
+    // The limits themselves are valid.
+    active_directory(999, 1_800, 900);
+    active_directory(5, 600, 600);
+    active_directory(5, 1_800, 1);
+    // With duration 0 (admin-only) the window is not bounded by it.
+    active_directory(5, 0, 86_400);
+}
+
+// ---------------------------------------------------------------------------------------------
+// pam_faillock
+// ---------------------------------------------------------------------------------------------
+
+fn pam(deny: u32, fail_interval: u64, unlock_time: u64) -> Policy {
+    (PamFaillock {
+        deny,
+        fail_interval,
+        unlock_time,
+    })
+    .policy()
+    .expect("a valid pam_faillock policy")
+}
+
+#[test]
+fn pam_faillock_defaults() {
+    assert_eq!(
+        PamFaillock::DEFAULT,
+        PamFaillock {
+            deny: 3,
+            fail_interval: 900,
+            unlock_time: 600
+        }
+    );
+    assert_eq!(PamFaillock::default(), PamFaillock::DEFAULT);
+    let from_json: PamFaillock = serde_json::from_str("{}").unwrap();
+    assert_eq!(from_json, PamFaillock::DEFAULT);
+
+    // Default behaviour: 3 failures within 900 s lock for 600 s.
+    let policy = PamFaillock::DEFAULT.policy().unwrap();
+    let mut account: Account<3> = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(400), 2);
+    fail_lock(&mut account, &policy, at(899_999), Some(at(1_499_999)));
+}
+
+#[test]
+fn pam_faillock_sliding_window() {
+    let policy = pam(3, 900, 600);
+
+    // now - t >= failInterval drops: the failure at 0 is dropped by the one at 900 s.
+    let mut account: Account<3> = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(300), 2);
+    assert_eq!(remaining(&account, &policy, secs(900)), Some(2));
+    fail_open(&mut account, &policy, secs(900), 2);
+    // 300 and 900 are kept (1000 - 300 = 700 < 900): the 3rd within the window locks for
+    // unlockTime from this failure.
+    assert_eq!(remaining(&account, &policy, secs(1_000)), Some(1));
+    let outcome = fail_lock(&mut account, &policy, secs(1_000), Some(secs(1_600)));
+    assert_eq!(counted(&outcome), Some(3));
+    assert_eq!(
+        account.view(secs(1_000)).unlock_at.unwrap().to_string(),
+        "2026-01-01T00:26:40.000Z"
+    );
+
+    // 1 ms inside the window: all three count.
+    let mut account: Account<3> = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(300), 2);
+    fail_lock(&mut account, &policy, at(899_999), Some(at(1_499_999)));
+
+    // Two old failures fall out at once.
+    let mut account: Account<16> = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    fail_open(&mut account, &policy, secs(901), 1);
+    fail_open(&mut account, &policy, secs(1_000), 2);
+    fail_lock(&mut account, &policy, secs(1_800), Some(secs(2_400)));
+}
+
+#[test]
+fn pam_faillock_flush_after_lock_ends() {
+    let policy = pam(3, 900, 600);
+    let mut account: Account<3> = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(10), 2);
+    fail_lock(&mut account, &policy, secs(20), Some(secs(620)));
+    assert_locked(&account, at(619_999), secs(20), Some(secs(620)));
+    assert_open(&account, secs(620));
+    // All three are still within failInterval of 620 s, but the lock ended by itself:
+    // every kept failure is dropped first, so this one counts as 1.
+    assert_eq!(remaining(&account, &policy, secs(620)), Some(3));
+    let outcome = fail(&mut account, &policy, secs(620));
+    assert_eq!(counted(&outcome), Some(1));
+    assert_eq!(locked_transition(&outcome), None);
+    assert_open(&account, secs(620));
+    fail_open(&mut account, &policy, secs(621), 2);
+    fail_lock(&mut account, &policy, secs(622), Some(secs(1_222)));
+}
+
+#[test]
+fn pam_faillock_rejects_while_locked() {
+    let policy = pam(3, 900, 600);
+    let mut account: Account<3> = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(10), 2);
+    fail_lock(&mut account, &policy, secs(20), Some(secs(620)));
+    // Were these counted, the newest failure would move and the lock would last longer.
+    for s in [21, 300, 619] {
+        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(620)));
+    }
+    assert_locked(&account, at(619_999), secs(20), Some(secs(620)));
+    assert_open(&account, secs(620));
+    fail_open(&mut account, &policy, secs(620), 1);
+}
+
+#[test]
+fn pam_faillock_unlock_time_zero_is_admin_only() {
+    let policy = pam(3, 900, 0);
+    let mut account: Account<3> = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    fail_lock(&mut account, &policy, secs(2), None);
+    assert_locked(&account, at(2_000 + 100 * YEAR), secs(2), None);
+    fail_rejected_locked(&mut account, &policy, at(2_000 + YEAR), None);
+    account.unlock(&policy, at(3_000 + YEAR));
+    assert_open(&account, at(3_000 + YEAR));
+    fail_open(&mut account, &policy, at(4_000 + YEAR), 1);
+}
+
+#[test]
+fn pam_faillock_deny_zero_never_locks() {
+    let policy = pam(0, 900, 600);
+    let mut account: Account<3> = Account::new();
+    for k in 0..100 {
+        let outcome = fail(&mut account, &policy, secs(k));
+        assert_eq!(outcome.decision, Some(Decision::Allowed));
+        assert_eq!(locked_transition(&outcome), None);
+    }
+    assert_open(&account, secs(100));
+    assert_eq!(remaining(&account, &policy, secs(100)), None);
+}
+
+#[test]
+fn pam_faillock_deny_limits() {
+    let error = (PamFaillock {
+        deny: 17,
+        fail_interval: 900,
+        unlock_time: 600,
+    })
+    .policy()
+    .expect_err("deny 17 is not supported");
+    assert_eq!(error.parameter, "deny");
+
+    // deny 16 is supported with an Account<16>: the 16th failure within the window locks.
+    let policy = pam(16, 900, 600);
+    let mut account: Account<16> = Account::new();
+    for k in 1..=15 {
+        fail_open(&mut account, &policy, secs(k), k as u32);
+    }
+    fail_lock(&mut account, &policy, secs(16), Some(secs(616)));
+}
+
+#[test]
+fn pam_faillock_account_too_small() {
+    let policy = PamFaillock::DEFAULT.policy().unwrap();
+    let mut account: Account<2> = Account::new();
+    let before = account;
+    let error = account
+        .failure(&policy, secs(0), None)
+        .expect_err("Account<2> cannot keep 3 failure times");
+    assert_eq!(
+        error,
+        CapacityError {
+            records_needed: 3,
+            records: 2,
+            memory_needed: 0,
+            memory: 0,
+        }
+    );
+    assert_eq!(account, before, "a refused failure changes nothing");
+    assert_eq!(account.last_seen(), Instant::MIN);
+    assert_open(&account, secs(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// TPM
+// ---------------------------------------------------------------------------------------------
+
+fn tpm(max_tries: u32, recovery_time: u64) -> Policy {
+    (Tpm {
+        max_tries,
+        recovery_time,
+    })
+    .policy()
+    .expect("a valid TPM policy")
+}
+
+#[test]
+fn tpm_lock_ends_at_self_heal_timer_plus_recovery() {
+    let policy = tpm(3, 100);
+    let mut account: Account = Account::new();
+    assert_eq!(remaining(&account, &policy, secs(0)), Some(3));
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(10), 2);
+    assert_eq!(remaining(&account, &policy, at(20_500)), Some(1));
+    // failedTries 3 >= maxTries; selfHealTimer = 20.5 s: the lock ends at 120.5 s.
+    fail_lock(&mut account, &policy, at(20_500), Some(at(120_500)));
+    assert_locked(&account, at(120_499), at(20_500), Some(at(120_500)));
+    assert_eq!(account.view(at(120_499)).seconds_until_unlock, Some(1));
+    assert_open(&account, at(120_500));
+    // One step healed: failedTries 2, one failure left.
+    assert_eq!(account.failure_count(&policy, at(120_500)), 2);
+    assert_eq!(remaining(&account, &policy, at(120_500)), Some(1));
+    let outcome = fail_lock(&mut account, &policy, at(120_500), Some(at(220_500)));
+    assert_eq!(counted(&outcome), Some(3));
+}
+
+#[test]
+fn tpm_self_healing() {
+    let policy = tpm(3, 100);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(50), 2);
+    // selfHealTimer = 50 s: one try heals at 150 s, the next at 250 s.
+    let count = |t| account.failure_count(&policy, t);
+    assert_eq!(count(at(149_999)), 2);
+    assert_eq!(count(secs(150)), 1);
+    assert_eq!(count(at(249_999)), 1);
+    assert_eq!(count(secs(250)), 0);
+    assert_eq!(count(secs(10_000)), 0);
+    assert_eq!(remaining(&account, &policy, at(149_999)), Some(1));
+    assert_eq!(remaining(&account, &policy, secs(150)), Some(2));
+    assert_eq!(remaining(&account, &policy, secs(250)), Some(3));
+
+    // A failure at 150 s builds on the healed count: 1 + 1 = 2, timer = 150 s.
+    let outcome = fail(&mut account, &policy, secs(150));
+    assert_eq!(counted(&outcome), Some(2));
+    assert_eq!(account.failure_count(&policy, at(249_999)), 2);
+    assert_eq!(account.failure_count(&policy, secs(250)), 1);
+    // One more, 10 s later (nothing healed): 3 >= maxTries, locked until 160 s + 100 s.
+    fail_lock(&mut account, &policy, secs(160), Some(secs(260)));
+}
+
+#[test]
+fn tpm_success_does_not_reset() {
+    let policy = tpm(3, 100);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    let outcome = account.success(&policy, secs(2));
+    assert_eq!(outcome.decision, Some(Decision::Allowed));
+    assert_eq!(outcome.failures_remaining, Some(1));
+    assert_eq!(account.failure_count(&policy, secs(2)), 2);
+    assert_eq!(remaining(&account, &policy, secs(3)), Some(1));
+    // The success did not move selfHealTimer either: healing still counts from 1 s.
+    assert_eq!(account.failure_count(&policy, secs(101)), 1);
+    fail_lock(&mut account, &policy, secs(3), Some(secs(103)));
+}
+
+#[test]
+fn tpm_admin_unlock_sets_count_to_zero() {
+    let policy = tpm(3, 100);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    fail_lock(&mut account, &policy, secs(2), Some(secs(102)));
+    let outcome = account.unlock(&policy, secs(30));
+    assert_eq!(
+        unlocked_transition(&outcome),
+        Some((secs(30), UnlockCause::Administrator))
+    );
+    assert_open(&account, secs(30));
+    assert_eq!(account.failure_count(&policy, secs(30)), 0);
+    assert_eq!(remaining(&account, &policy, secs(30)), Some(3));
+    fail_open(&mut account, &policy, secs(31), 1);
+    fail_open(&mut account, &policy, secs(32), 2);
+    fail_lock(&mut account, &policy, secs(33), Some(secs(133)));
+
+    // Unlock on an OK account also sets the count to 0.
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    account.unlock(&policy, secs(2));
+    assert_eq!(account.failure_count(&policy, secs(2)), 0);
+}
+
+#[test]
+fn tpm_recovery_time_zero_never_locks() {
+    let policy = tpm(1, 0);
+    let mut account: Account = Account::new();
+    for k in 0..1_000 {
+        let outcome = fail(&mut account, &policy, at(k));
+        assert_eq!(outcome.decision, Some(Decision::Allowed));
+        assert_eq!(locked_transition(&outcome), None);
+    }
+    assert_open(&account, at(1_000));
+    assert_eq!(remaining(&account, &policy, at(1_000)), None);
+}
+
+#[test]
+fn tpm_validation_and_defaults() {
+    let error = (Tpm {
+        max_tries: 0,
+        recovery_time: 100,
+    })
+    .policy()
+    .expect_err("maxTries 0");
+    assert_eq!(error.parameter, "maxTries");
+    assert_eq!(
+        Tpm::DEFAULT,
+        Tpm {
+            max_tries: 3,
+            recovery_time: 1_000
+        }
+    );
+}
+
+#[test]
+fn tpm_failures_while_locked_or_disabled_are_rejected() {
+    let policy = tpm(3, 100);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(10), 2);
+    fail_lock(&mut account, &policy, secs(20), Some(secs(120)));
+    // Were these counted, selfHealTimer would move and the lock would last longer.
+    for s in [21, 100, 119] {
+        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(120)));
+    }
+    assert_locked(&account, at(119_999), secs(20), Some(secs(120)));
+    assert_open(&account, secs(120));
+    assert_eq!(account.failure_count(&policy, secs(120)), 2);
+
+    // Disabled: rejected, not counted; self-healing keeps running.
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(10), 2);
+    account
+        .patch(&policy, secs(20), &patch(r#"{"canAuthenticate":false}"#))
+        .unwrap();
+    for s in [30, 50, 109] {
+        fail_rejected_disabled(&mut account, &policy, secs(s));
+    }
+    assert_eq!(account.failure_count(&policy, at(109_999)), 2);
+    assert_eq!(account.failure_count(&policy, secs(110)), 1);
+    assert_eq!(account.failure_count(&policy, secs(210)), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PingOne
+// ---------------------------------------------------------------------------------------------
+
+fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
+    (PingOne {
+        failure_count,
+        duration_seconds,
+    })
+    .policy()
+    .expect("a valid PingOne policy")
+}
+
+#[test]
+fn pingone_count_has_no_window() {
+    let policy = pingone(3, Some(900));
+    let mut account: Account = Account::new();
+    assert_eq!(remaining(&account, &policy, at(0)), Some(3));
+    fail_open(&mut account, &policy, at(0), 1);
+    assert_eq!(remaining(&account, &policy, at(10 * DAY)), Some(2));
+    fail_open(&mut account, &policy, at(10 * DAY), 2);
+    assert_eq!(remaining(&account, &policy, at(400 * DAY + 777)), Some(1));
+    let t = at(400 * DAY + 777);
+    let outcome = fail_lock(
+        &mut account,
+        &policy,
+        t,
+        Some(at(400 * DAY + 777 + 900_000)),
+    );
+    assert_eq!(counted(&outcome), Some(3));
+    assert_eq!(t.to_string(), "2027-02-05T00:00:00.777Z");
+    assert_eq!(
+        account.view(t).unlock_at.unwrap().to_string(),
+        "2027-02-05T00:15:00.777Z"
+    );
+    assert_eq!(account.view(t).seconds_until_unlock, Some(900));
+    assert_eq!(
+        serde_json::to_string(&account.view(at(400 * DAY + 777 + 1))).unwrap(),
+        r#"{"canAuthenticate":false,"lockedAt":"2027-02-05T00:00:00.777Z","secondsUntilUnlock":900,"status":"LOCKED","unlockAt":"2027-02-05T00:15:00.777Z"}"#
+    );
+}
+
+#[test]
+fn pingone_fresh_start_after_lock_ends() {
+    let policy = pingone(3, Some(900));
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    fail_lock(&mut account, &policy, secs(2), Some(secs(902)));
+    assert_open(&account, secs(902));
+    check_allowed(&account, &policy, secs(902));
+    assert_eq!(remaining(&account, &policy, secs(902)), Some(3));
+    let outcome = fail(&mut account, &policy, secs(902));
+    assert_eq!(counted(&outcome), Some(1));
+    assert_eq!(locked_transition(&outcome), None);
+    fail_open(&mut account, &policy, secs(903), 2);
+    fail_lock(&mut account, &policy, secs(904), Some(secs(1_804)));
+}
+
+#[test]
+fn pingone_success_clears() {
+    let policy = pingone(3, Some(900));
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    let outcome = account.success(&policy, secs(2));
+    assert_eq!(outcome.decision, Some(Decision::Allowed));
+    assert_eq!(outcome.failures_remaining, Some(3));
+    fail_open(&mut account, &policy, secs(3), 1);
+    fail_open(&mut account, &policy, secs(4), 2);
+    fail_lock(&mut account, &policy, secs(5), Some(secs(905)));
+    // A success never ends a lock.
+    let outcome = account.success(&policy, secs(6));
+    assert!(matches!(
+        outcome.decision,
+        Some(Decision::Rejected(Rejection::Locked { .. }))
+    ));
+    assert_locked(&account, secs(6), secs(5), Some(secs(905)));
+}
+
+#[test]
+fn pingone_admin_only_lock_without_duration() {
+    let policy = pingone(2, None);
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    let outcome = fail_lock(&mut account, &policy, secs(1), None);
+    assert_eq!(counted(&outcome), Some(2));
+    assert_eq!(
+        serde_json::to_string(&account.view(secs(1))).unwrap(),
+        r#"{"canAuthenticate":false,"lockedAt":"2026-01-01T00:00:01.000Z","status":"LOCKED"}"#
+    );
+    let century = at(SECOND + 100 * YEAR);
+    assert_locked(&account, century, secs(1), None);
+    fail_rejected_locked(&mut account, &policy, century, None);
+    assert_eq!(
+        account.success(&policy, century).decision,
+        Some(Decision::Rejected(Rejection::Locked {
+            unlock_at: None,
+            unlock_in: None
+        }))
+    );
+    let outcome = account.unlock(&policy, century);
+    assert_eq!(
+        unlocked_transition(&outcome),
+        Some((century, UnlockCause::Administrator))
+    );
+    assert_open(&account, century);
+    fail_open(&mut account, &policy, at(2 * SECOND + 100 * YEAR), 1);
+}
+
+#[test]
+fn pingone_validation() {
+    let error = (PingOne {
+        failure_count: 0,
+        duration_seconds: Some(900),
+    })
+    .policy()
+    .expect_err("failureCount 0");
+    assert_eq!(error.parameter, "failureCount");
+    let error = (PingOne {
+        failure_count: 3,
+        duration_seconds: Some(0),
+    })
+    .policy()
+    .expect_err("durationSeconds 0");
+    assert_eq!(error.parameter, "durationSeconds");
+}
+
+#[test]
+fn pingone_failures_while_locked_or_disabled_are_rejected() {
+    let policy = pingone(3, Some(60));
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(&mut account, &policy, secs(1), 2);
+    fail_lock(&mut account, &policy, secs(2), Some(secs(62)));
+    let reference = account;
+    for s in [3, 30, 61] {
+        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(62)));
+    }
+    // Nothing but last_seen moved.
+    let mut reference = reference;
+    reference.success(&policy, secs(61));
+    account.success(&policy, secs(61));
+    assert_eq!(account, reference);
+    fail_open(&mut account, &policy, secs(62), 1);
+
+    // Disabled.
+    let mut account: Account = Account::new();
+    fail_open(&mut account, &policy, secs(0), 1);
+    account
+        .patch(&policy, secs(1), &patch(r#"{"canAuthenticate":false}"#))
+        .unwrap();
+    let view = account.view(secs(1));
+    assert_eq!(view.status, Status::Ok);
+    assert!(!view.can_authenticate);
+    let reference = account;
+    // At the instant of the patch: nothing at all changes.
+    fail_rejected_disabled(&mut account, &policy, secs(1));
+    assert_eq!(account, reference);
+    for s in [2, 3, 4, 5] {
+        fail_rejected_disabled(&mut account, &policy, secs(s));
+    }
+    assert_eq!(account.failure_count(&policy, secs(6)), 1);
+    assert_eq!(account.view(secs(6)).status, Status::Ok);
+}
