@@ -14,6 +14,11 @@ use crate::policy::{Decay, OnLockEnd, OnSuccess, Policy, Wanted};
 use crate::time::{Clock, Duration, Instant};
 use crate::view::{AccountView, Status};
 
+mod attempt;
+mod timers;
+
+pub use attempt::{AttemptError, AttemptStart, AttemptToken, Verdict};
+
 /// A lock in effect (or whose deadline has passed but no event has noticed yet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -225,6 +230,10 @@ pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0> {
     enabled: bool,
     lock: Option<Lock>,
     history: History<RECORDS, MEMORY>,
+    /// The start of an attempt begun but not finished (the power-loss-safe protocol).
+    in_flight: Option<Instant>,
+    /// The serial number of the latest attempt begun, for its token.
+    attempt_serial: u16,
 }
 
 impl<const RECORDS: usize, const MEMORY: usize> Default for Account<RECORDS, MEMORY> {
@@ -241,6 +250,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             enabled: true,
             lock: None,
             history: History::EMPTY,
+            in_flight: None,
+            attempt_serial: 0,
         }
     }
 
@@ -261,12 +272,6 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         self.history.consecutive
     }
 
-    /// Whether the account is in its initial state: enabled, never locked since its last
-    /// reset, with no history. Such an account can be forgotten and re-created.
-    pub fn is_pristine(&self) -> bool {
-        self.enabled && self.lock.is_none() && self.history == History::EMPTY
-    }
-
     /// This account as an event at `now` would see it, before the event's own rule:
     /// shifted back if the clock went back, and with a passed deadline ended.
     fn observed(&self, policy: &Policy, now: Instant) -> (Self, Transitions) {
@@ -285,6 +290,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                 lock.until = lock.until.map(|until| until.shifted(from, now));
             }
             self.history.shift(from, now);
+            self.in_flight = self.in_flight.map(|start| start.shifted(from, now));
         }
         self.last_seen = now;
         if let Some(lock) = self.lock
@@ -414,6 +420,18 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         Self::ensure_capacity(policy)?;
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
+        let rejection = self.fail(policy, now, credential, &mut transitions);
+        Ok(self.attempt_outcome(policy, now, rejection, transitions))
+    }
+
+    /// A failed attempt after `observe`: rejected, ignored as repeated, or counted.
+    fn fail(
+        &mut self,
+        policy: &Policy,
+        now: Instant,
+        credential: Option<Fingerprint>,
+        transitions: &mut Transitions,
+    ) -> Option<Rejection> {
         let rejection = Self::rejection(&self.view(now), now);
         if rejection.is_none() {
             let memory = policy.memory_needed();
@@ -421,10 +439,10 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                 Some(fingerprint) if self.history.memory.remembers(fingerprint, memory) => {
                     transitions.push(Transition::IgnoredRepeated);
                 }
-                _ => self.count_failure(policy, now, credential, &mut transitions),
+                _ => self.count_failure(policy, now, credential, transitions),
             }
         }
-        Ok(self.attempt_outcome(policy, now, rejection, transitions))
+        rejection
     }
 
     /// Counts an allowed failure: decay, count, then the lock the policy asks for.
@@ -528,6 +546,12 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let now = clock.now();
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
+        let rejection = self.succeed(policy, now);
+        self.attempt_outcome(policy, now, rejection, transitions)
+    }
+
+    /// A successful attempt after `observe`: rejected, or the success rules applied.
+    fn succeed(&mut self, policy: &Policy, now: Instant) -> Option<Rejection> {
         let rejection = Self::rejection(&self.view(now), now);
         if rejection.is_none() {
             let history = &mut self.history;
@@ -540,7 +564,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             history.consecutive = 0;
             history.memory = Memory::EMPTY;
         }
-        self.attempt_outcome(policy, now, rejection, transitions)
+        rejection
     }
 
     /// Ends any lock now and clears the failure history.

@@ -55,10 +55,11 @@ pub mod patch;
 pub mod policy;
 mod policy_json;
 pub mod schedule;
+pub mod table;
 pub mod time;
 pub mod view;
 
-pub use account::Account;
+pub use account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
 pub use date::{DateError, DateString, parse_rfc3339};
 pub use fingerprint::Fingerprint;
 pub use operation::{CapacityError, ErrorCode, LockError, Operation, OperationError};
@@ -71,6 +72,7 @@ pub use policy::{
     PolicyError, Problem, QuickFailure, Rules,
 };
 pub use schedule::{MAX_SCHEDULE_STEPS, Schedule, Step};
+pub use table::{LockoutTable, TableError};
 pub use time::{Clock, Duration, Instant, ManualClock, OutOfTimeRange};
 pub use view::{AccountView, Status};
 

@@ -1,0 +1,387 @@
+//! Many accounts on one device: a fixed-capacity table that never forgets a counted
+//! failure.
+//!
+//! [`LockoutTable`] maps any `Hash + Eq` key (a user id, a `heapless::String`, a
+//! `(user, context)` pair) to an [`Account`], in `N` slots allocated inline. A key that is
+//! not in the table is an account in its initial state; the table stores an account only
+//! while it holds information, and may drop it only when it is *dormant*
+//! ([`Account::is_dormant`]): back in its initial state, its locks ended and its windows
+//! run out, so that dropping it changes no future answer. It never drops a locked
+//! account, a counted failure that still matters, or an attempt in flight.
+//!
+//! # When every slot holds information
+//!
+//! A new key that needs a slot first takes the slot of a dormant account, if there is one;
+//! otherwise the operation fails with [`TableError::Full`] and changes nothing. The host
+//! chooses what that means:
+//!
+//! - **fail closed** (refuse the login): safe against guessing, but an attacker who sprays
+//!   failures over many user names can fill the table and lock out every user who is not
+//!   in it yet, until accounts go dormant (size `N` above the number of accounts that can
+//!   be active within the policy's windows);
+//! - **fail open** (let the login proceed uncounted): no denial of service, but the
+//!   attacker who filled the table can then guess without limit against users who are not
+//!   in it.
+//!
+//! Either way an attacker spraying user names never evicts a victim's counts: only dormant
+//! accounts give up their slots.
+//!
+//! # Hashing
+//!
+//! The table is a heapless `FnvIndexMap` (so `N` must be a power of two, at least 2).
+//! FNV is not keyed: an attacker who controls keys can make them collide, which costs
+//! probe time (at most `N` per operation) but never correctness.
+//!
+//! ```
+//! use account_lockout::{dialect::PingOne, Instant, LockoutTable, Status};
+//!
+//! let policy = PingOne { failure_count: 3, duration_seconds: Some(900) }.policy().unwrap();
+//! let mut table: LockoutTable<u32, 16> = LockoutTable::new();
+//! let now = Instant::from_secs(1_000);
+//! for _ in 0..3 {
+//!     table.failure(&policy, now, 7, None).unwrap();
+//! }
+//! assert_eq!(table.view(&7, now).status, Status::Locked);
+//! assert_eq!(table.view(&8, now).status, Status::Ok); // absent: initial state
+//! assert_eq!(table.len(), 1);
+//! ```
+
+use core::fmt;
+use core::hash::Hash;
+
+use heapless::index_map::FnvIndexMap;
+
+use crate::account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
+use crate::fingerprint::Fingerprint;
+use crate::operation::{CapacityError, Operation, OperationError};
+use crate::outcome::{Outcome, Transition};
+use crate::patch::Patch;
+use crate::policy::Policy;
+use crate::time::{Clock, Instant};
+use crate::view::AccountView;
+
+/// A table operation that was refused; the table is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TableError<E> {
+    /// Every slot holds an account with information, and the key needs a new one.
+    Full,
+    /// The operation itself was refused.
+    Operation(E),
+}
+
+impl<E: fmt::Display> fmt::Display for TableError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableError::Full => {
+                f.write_str("the lockout table is full of accounts that hold information")
+            }
+            TableError::Operation(error) => error.fmt(f),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for TableError<E> {}
+
+/// Accounts by key, in `N` inline slots (see the [module documentation](self)).
+///
+/// `RECORDS` and `MEMORY` size each account as in [`Account`].
+pub struct LockoutTable<K, const N: usize, const RECORDS: usize = 0, const MEMORY: usize = 0> {
+    accounts: FnvIndexMap<K, Account<RECORDS, MEMORY>, N>,
+}
+
+impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize> Default
+    for LockoutTable<K, N, RECORDS, MEMORY>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
+    LockoutTable<K, N, RECORDS, MEMORY>
+{
+    /// An empty table.
+    pub const fn new() -> Self {
+        LockoutTable {
+            accounts: FnvIndexMap::new(),
+        }
+    }
+
+    /// How many accounts the table holds.
+    pub fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Whether the table holds no account.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// The number of slots, `N`.
+    pub fn capacity(&self) -> usize {
+        self.accounts.capacity()
+    }
+
+    /// The stored account of `key`, if the table holds one.
+    pub fn get(&self, key: &K) -> Option<&Account<RECORDS, MEMORY>> {
+        self.accounts.get(key)
+    }
+
+    /// The stored accounts, for persistence.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &Account<RECORDS, MEMORY>)> {
+        self.accounts.iter()
+    }
+
+    /// Puts back a stored account (when loading saved state), replacing any account of
+    /// `key`. A dormant account is not stored. Returns the account back when the table is
+    /// full.
+    pub fn restore(
+        &mut self,
+        policy: &Policy,
+        now: impl Clock,
+        key: K,
+        account: Account<RECORDS, MEMORY>,
+    ) -> Result<(), Account<RECORDS, MEMORY>> {
+        let now = now.now();
+        if account.is_dormant(policy, now) {
+            self.accounts.swap_remove(&key);
+            return Ok(());
+        }
+        if !self.accounts.contains_key(&key) && !self.make_room(policy, now) {
+            return Err(account);
+        }
+        self.accounts
+            .insert(key, account)
+            .map(drop)
+            .map_err(|(_, account)| account)
+    }
+
+    /// The view of `key` at `now` (SPEC §2). A read.
+    pub fn view(&self, key: &K, clock: impl Clock) -> AccountView {
+        match self.accounts.get(key) {
+            Some(account) => account.view(clock),
+            None => AccountView::OPEN,
+        }
+    }
+
+    /// May `key` authenticate at `now`? A read.
+    pub fn check(&self, policy: &Policy, clock: impl Clock, key: &K) -> Outcome {
+        match self.accounts.get(key) {
+            Some(account) => account.check(policy, clock),
+            None => Account::<RECORDS, MEMORY>::new().check(policy, clock),
+        }
+    }
+
+    /// Frees one dormant slot, if there is one; whether a slot is free now.
+    fn make_room(&mut self, policy: &Policy, now: Instant) -> bool {
+        if !self.accounts.is_full() {
+            return true;
+        }
+        let dormant = self
+            .accounts
+            .iter()
+            .position(|(_, account)| account.is_dormant(policy, now));
+        match dormant {
+            Some(index) => {
+                self.accounts.shift_remove_index(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs `operation` on the account of `key` as one step: on a copy, kept only if it
+    /// succeeded; stored if it holds information, dropped if it is dormant.
+    fn run<T, E>(
+        &mut self,
+        policy: &Policy,
+        now: Instant,
+        key: K,
+        operation: impl FnOnce(&mut Account<RECORDS, MEMORY>) -> Result<T, E>,
+    ) -> Result<T, TableError<E>> {
+        let stored = self.accounts.get(&key).copied();
+        let mut account = stored.unwrap_or_default();
+        let result = operation(&mut account).map_err(TableError::Operation)?;
+        if account.is_dormant(policy, now) {
+            if stored.is_some() {
+                self.accounts.swap_remove(&key);
+            }
+            return Ok(result);
+        }
+        match self.accounts.get_mut(&key) {
+            Some(slot) => *slot = account,
+            None => {
+                if !self.make_room(policy, now) {
+                    return Err(TableError::Full);
+                }
+                if self.accounts.insert(key, account).is_err() {
+                    return Err(TableError::Full);
+                }
+            }
+        }
+        Ok(result)
+    }
+
+    /// A failed attempt for `key` ([`Account::failure`]).
+    pub fn failure(
+        &mut self,
+        policy: &Policy,
+        clock: impl Clock,
+        key: K,
+        credential: Option<Fingerprint>,
+    ) -> Result<Outcome, TableError<CapacityError>> {
+        let now = clock.now();
+        self.run(policy, now, key, |account| {
+            account.failure(policy, now, credential)
+        })
+    }
+
+    /// A successful attempt for `key` ([`Account::success`]).
+    pub fn success(
+        &mut self,
+        policy: &Policy,
+        clock: impl Clock,
+        key: K,
+    ) -> Result<Outcome, TableError<CapacityError>> {
+        let now = clock.now();
+        self.run(policy, now, key, |account| Ok(account.success(policy, now)))
+    }
+
+    /// Any operation for `key` ([`Account::apply`]).
+    pub fn apply(
+        &mut self,
+        policy: &Policy,
+        clock: impl Clock,
+        key: K,
+        operation: Operation,
+    ) -> Result<Outcome, TableError<OperationError>> {
+        let now = clock.now();
+        self.run(policy, now, key, |account| {
+            account.apply(policy, now, operation)
+        })
+    }
+
+    /// Administrator unlock of `key` ([`Account::unlock`]).
+    pub fn unlock(
+        &mut self,
+        policy: &Policy,
+        clock: impl Clock,
+        key: K,
+    ) -> Result<Outcome, TableError<OperationError>> {
+        self.apply(policy, clock, key, Operation::Unlock)
+    }
+
+    /// Administrator lock of `key` ([`Account::lock`]).
+    pub fn lock(
+        &mut self,
+        policy: &Policy,
+        clock: impl Clock,
+        key: K,
+        until: Option<Instant>,
+    ) -> Result<Outcome, TableError<OperationError>> {
+        self.apply(policy, clock, key, Operation::Lock { until })
+    }
+
+    /// Administrator patch of `key` ([`Account::patch`]).
+    pub fn patch(
+        &mut self,
+        policy: &Policy,
+        clock: impl Clock,
+        key: K,
+        patch: Patch,
+    ) -> Result<Outcome, TableError<OperationError>> {
+        self.apply(policy, clock, key, Operation::Patch(patch))
+    }
+
+    /// Begins a power-loss-safe attempt for `key` ([`Account::begin_attempt`]).
+    pub fn begin_attempt(
+        &mut self,
+        policy: &Policy,
+        clock: impl Clock,
+        key: K,
+    ) -> Result<AttemptStart, TableError<CapacityError>> {
+        let now = clock.now();
+        self.run(policy, now, key, |account| {
+            account.begin_attempt(policy, now)
+        })
+    }
+
+    /// Finishes the attempt of `token` for `key` ([`Account::finish_attempt`]).
+    pub fn finish_attempt(
+        &mut self,
+        policy: &Policy,
+        clock: impl Clock,
+        key: K,
+        token: AttemptToken,
+        verdict: Verdict,
+    ) -> Result<Outcome, TableError<AttemptError>> {
+        let now = clock.now();
+        self.run(policy, now, key, |account| {
+            account.finish_attempt(policy, now, token, verdict)
+        })
+    }
+
+    /// After restoring saved state: counts every attempt still in flight as a failure
+    /// ([`Account::recover`]). Returns how many there were.
+    pub fn recover(&mut self, policy: &Policy, clock: impl Clock) -> Result<usize, CapacityError> {
+        let now = clock.now();
+        let mut recovered: usize = 0;
+        for (_, account) in self.accounts.iter_mut() {
+            if account.attempt_in_flight().is_some() {
+                account.recover(policy, now)?;
+                recovered = recovered.saturating_add(1);
+            }
+        }
+        Ok(recovered)
+    }
+
+    /// The earliest instant after `now` at which some account changes by itself
+    /// ([`Account::next_deadline`]); `None` when nothing is pending.
+    pub fn next_deadline(&self, policy: &Policy, clock: impl Clock) -> Option<Instant> {
+        let now = clock.now();
+        self.accounts
+            .values()
+            .filter_map(|account| account.next_deadline(policy, now))
+            .min()
+    }
+
+    /// Compaction: drops every dormant account, freeing its slot. Returns how many.
+    pub fn compact(&mut self, policy: &Policy, clock: impl Clock) -> usize {
+        let now = clock.now();
+        let before = self.accounts.len();
+        self.accounts
+            .retain(|_, account| !account.is_dormant(policy, now));
+        before.saturating_sub(self.accounts.len())
+    }
+}
+
+impl<K: Hash + Eq + Clone, const N: usize, const RECORDS: usize, const MEMORY: usize>
+    LockoutTable<K, N, RECORDS, MEMORY>
+{
+    /// The next transition that time alone caused, with its key: a lock that ended at
+    /// its deadline ([`Account::poll`]). Call it until it returns `None`; each expiry is
+    /// reported once. Calling it early or twice is harmless.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Instant, LockoutTable};
+    /// let policy = PingOne { failure_count: 1, duration_seconds: Some(60) }.policy().unwrap();
+    /// let mut table: LockoutTable<&str, 8> = LockoutTable::new();
+    /// table.failure(&policy, Instant::from_secs(0), "ana", None).unwrap();
+    /// table.failure(&policy, Instant::from_secs(5), "bo", None).unwrap();
+    /// let mut unlocked = Vec::new();
+    /// while let Some((key, transition)) = table.poll(&policy, Instant::from_secs(90)) {
+    ///     unlocked.push((key, transition));
+    /// }
+    /// assert_eq!(unlocked.len(), 2);
+    /// assert!(table.poll(&policy, Instant::from_secs(91)).is_none());
+    /// ```
+    pub fn poll(&mut self, policy: &Policy, clock: impl Clock) -> Option<(K, Transition)> {
+        let now = clock.now();
+        self.accounts.iter_mut().find_map(|(key, account)| {
+            account
+                .poll(policy, now)
+                .map(|transition| (key.clone(), transition))
+        })
+    }
+}
