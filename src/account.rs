@@ -15,9 +15,11 @@ use crate::time::{Clock, Duration, Instant};
 use crate::view::{AccountView, Status};
 
 mod attempt;
+mod binary;
 mod timers;
 
 pub use attempt::{AttemptError, AttemptStart, AttemptToken, Verdict};
+pub use binary::{BufferTooSmall, DecodeError, Inconsistency};
 
 /// A lock in effect (or whose deadline has passed but no event has noticed yet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -29,7 +31,8 @@ struct Lock {
 }
 
 /// The times of the latest counted failures, oldest first (sliding-window policies).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Slots past `len` hold stale values: equality and hashing look at the kept times only.
+#[derive(Clone, Copy, Debug)]
 struct Records<const N: usize> {
     times: [Instant; N],
     len: u8,
@@ -90,7 +93,8 @@ impl<const N: usize> Records<N> {
 }
 
 /// The most recent distinct fingerprints of counted failures, newest last.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Slots past `len` hold stale values: equality and hashing look at the kept ones only.
+#[derive(Clone, Copy, Debug)]
 struct Memory<const N: usize> {
     fingerprints: [Fingerprint; N],
     len: u8,
@@ -129,6 +133,34 @@ impl<const N: usize> Memory<N> {
             *slot = fingerprint;
             self.len = self.len.saturating_add(1);
         }
+    }
+}
+
+impl<const N: usize> PartialEq for Records<N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<const N: usize> Eq for Records<N> {}
+
+impl<const N: usize> core::hash::Hash for Records<N> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl<const N: usize> PartialEq for Memory<N> {
+    fn eq(&self, other: &Self) -> bool {
+        self.newest(N) == other.newest(N)
+    }
+}
+
+impl<const N: usize> Eq for Memory<N> {}
+
+impl<const N: usize> core::hash::Hash for Memory<N> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.newest(N).hash(state);
     }
 }
 

@@ -59,7 +59,10 @@ pub mod table;
 pub mod time;
 pub mod view;
 
-pub use account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
+pub use account::{
+    Account, AttemptError, AttemptStart, AttemptToken, BufferTooSmall, DecodeError, Inconsistency,
+    Verdict,
+};
 pub use date::{DateError, DateString, parse_rfc3339};
 pub use fingerprint::Fingerprint;
 pub use operation::{CapacityError, ErrorCode, LockError, Operation, OperationError};

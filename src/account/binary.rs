@@ -1,0 +1,483 @@
+//! The versioned binary format of an account, for flash, EEPROM or a key-value store.
+//!
+//! Version 1, little-endian, CRC-32 protected:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 2 | magic `b"AL"` |
+//! | 1 | version (1) |
+//! | 1 | flags: bit 0 enabled, 1 locked, 2 lock has a deadline, 3–4 lock cause (0 policy, 1 consecutive failures, 2 administrator), 5 latest failure known, 6 attempt in flight |
+//! | 8 × 5 | `last_seen`, lock start, lock deadline, latest failure, attempt start (i64 ms; 0 when absent) |
+//! | 4, 4, 2, 2 | failure count, consecutive failures, temporary locks, attempt serial |
+//! | 1 + 8 × n | n recorded failure times (i64 ms), oldest first |
+//! | 1 + 8 × m | m remembered fingerprints (u64), oldest first |
+//! | 4 | CRC-32 (IEEE) of every byte before it |
+//!
+//! Decoding checks, in order: length, magic, version, checksum, then consistency with
+//! itself and with the policy; any failure is a typed [`DecodeError`], never a panic, and
+//! an accepted input re-encodes to the same bytes.
+//!
+//! ```
+//! use account_lockout::{dialect::PingOne, Account, Instant};
+//!
+//! let policy = PingOne { failure_count: 3, duration_seconds: Some(900) }.policy().unwrap();
+//! let mut account: Account = Account::new();
+//! account.failure(&policy, Instant::from_secs(10), None).unwrap();
+//!
+//! let mut buffer = [0u8; Account::<0, 0>::MAX_ENCODED_LEN];
+//! let length = account.encode(&mut buffer).unwrap();
+//! let decoded: Account = Account::decode(&buffer[..length], &policy).unwrap();
+//! assert_eq!(decoded, account);
+//!
+//! buffer[20] ^= 1; // a flipped bit in flash
+//! assert!(Account::<0, 0>::decode(&buffer[..length], &policy).is_err());
+//! ```
+
+use core::fmt;
+
+use super::{Account, History, Lock, Memory, Records};
+use crate::fingerprint::Fingerprint;
+use crate::outcome::LockCause;
+use crate::policy::{Decay, Policy};
+use crate::time::Instant;
+
+const MAGIC: [u8; 2] = *b"AL";
+const VERSION: u8 = 1;
+/// Magic, version, flags, five instants, the counters and the two list lengths.
+const FIXED_LEN: usize = 2 + 1 + 1 + 8 * 5 + 4 + 4 + 2 + 2 + 1 + 1;
+const CHECKSUM_LEN: usize = 4;
+
+const ENABLED: u8 = 1 << 0;
+const LOCKED: u8 = 1 << 1;
+const DEADLINE: u8 = 1 << 2;
+const CAUSE_SHIFT: u8 = 3;
+const CAUSE_MASK: u8 = 0b11 << CAUSE_SHIFT;
+const LAST_FAILURE: u8 = 1 << 5;
+const IN_FLIGHT: u8 = 1 << 6;
+const KNOWN_FLAGS: u8 = ENABLED | LOCKED | DEADLINE | CAUSE_MASK | LAST_FAILURE | IN_FLIGHT;
+
+/// CRC-32 (IEEE 802.3, reflected), table-driven; the table is built at compile time.
+// Evaluated by the compiler: an out-of-range index or an overflow would fail the build,
+// never a run.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut index = 0;
+    while index < 256 {
+        let mut value = index as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            value = if value & 1 == 1 {
+                (value >> 1) ^ 0xEDB8_8320
+            } else {
+                value >> 1
+            };
+            bit += 1;
+        }
+        table[index] = value;
+        index += 1;
+    }
+    table
+};
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = u32::MAX;
+    for byte in bytes {
+        let index = usize::from((crc as u8) ^ byte);
+        crc = (crc >> 8) ^ CRC_TABLE.get(index).copied().unwrap_or(0);
+    }
+    !crc
+}
+
+/// The caller's buffer is shorter than the encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BufferTooSmall {
+    /// The bytes the encoding needs.
+    pub needed: usize,
+}
+
+impl fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the buffer is too small: the encoding needs {} bytes",
+            self.needed
+        )
+    }
+}
+
+impl core::error::Error for BufferTooSmall {}
+
+/// What is inconsistent in a decoded state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Inconsistency {
+    /// Flag bits this version does not define are set.
+    UnknownFlags,
+    /// A field marked absent is not zero.
+    AbsentFieldNotZero,
+    /// The lock cause is not one of the three.
+    UnknownLockCause,
+    /// A lock ends at or before it starts.
+    LockEndsBeforeItStarts,
+    /// An instant of the past (lock start, latest failure, a recorded failure, an
+    /// attempt's start) is later than the latest event.
+    AfterLastSeen,
+    /// Recorded failure times are not in order.
+    RecordsOutOfOrder,
+    /// A counter holds a value the policy cannot reach.
+    UnreachableCounter,
+    /// Failures are counted but no latest failure is known.
+    CountWithoutFailure,
+    /// An attempt is in flight although no attempt was ever begun.
+    AttemptWithoutSerial,
+}
+
+/// Why bytes are not an account state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DecodeError {
+    /// The input ends early.
+    Truncated,
+    /// The input goes on after the checksum.
+    TrailingBytes,
+    /// The input does not start with the magic bytes `AL`.
+    BadMagic,
+    /// A version this build does not know.
+    UnknownVersion(u8),
+    /// The checksum does not match: the bytes were corrupted.
+    Checksum,
+    /// The account type is too small for the lists in the input.
+    TooManyEntries,
+    /// The state is inconsistent.
+    Inconsistent(Inconsistency),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Truncated => f.write_str("the account state is truncated"),
+            DecodeError::TrailingBytes => f.write_str("bytes follow the account state's checksum"),
+            DecodeError::BadMagic => f.write_str("not an account state (bad magic bytes)"),
+            DecodeError::UnknownVersion(version) => {
+                write!(f, "unknown account state version {version}")
+            }
+            DecodeError::Checksum => f.write_str("the account state's checksum does not match"),
+            DecodeError::TooManyEntries => {
+                f.write_str("the account state has more entries than the account type holds")
+            }
+            DecodeError::Inconsistent(what) => write!(f, "inconsistent account state: {what:?}"),
+        }
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// Writes into a buffer, left to right; every write is checked.
+struct Writer<'a> {
+    buffer: &'a mut [u8],
+    position: usize,
+}
+
+impl Writer<'_> {
+    fn bytes(&mut self, bytes: &[u8]) {
+        let end = self.position.saturating_add(bytes.len());
+        if let Some(target) = self.buffer.get_mut(self.position..end) {
+            target.copy_from_slice(bytes);
+        }
+        self.position = end;
+    }
+}
+
+/// Reads from the input, left to right; reading past the end is `Truncated`.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl Reader<'_> {
+    fn take<const LEN: usize>(&mut self) -> Result<[u8; LEN], DecodeError> {
+        let end = self
+            .position
+            .checked_add(LEN)
+            .ok_or(DecodeError::Truncated)?;
+        let slice = self
+            .bytes
+            .get(self.position..end)
+            .ok_or(DecodeError::Truncated)?;
+        self.position = end;
+        <[u8; LEN]>::try_from(slice).map_err(|_| DecodeError::Truncated)
+    }
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(u8::from_le_bytes(self.take()?))
+    }
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_le_bytes(self.take()?))
+    }
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(u32::from_le_bytes(self.take()?))
+    }
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        Ok(u64::from_le_bytes(self.take()?))
+    }
+    fn instant(&mut self) -> Result<Instant, DecodeError> {
+        Ok(Instant::from_millis(i64::from_le_bytes(self.take()?)))
+    }
+}
+
+fn inconsistent(what: Inconsistency) -> DecodeError {
+    DecodeError::Inconsistent(what)
+}
+
+/// An optional instant from its flag and field: an absent one must be written as zero.
+fn optional(present: bool, value: Instant) -> Result<Option<Instant>, DecodeError> {
+    match (present, value.as_millis()) {
+        (true, _) => Ok(Some(value)),
+        (false, 0) => Ok(None),
+        (false, _) => Err(inconsistent(Inconsistency::AbsentFieldNotZero)),
+    }
+}
+
+impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
+    /// The longest encoding of this account type, in bytes.
+    pub const MAX_ENCODED_LEN: usize = FIXED_LEN + 8 * RECORDS + 8 * MEMORY + CHECKSUM_LEN;
+
+    /// The length of this account's encoding.
+    pub fn encoded_len(&self) -> usize {
+        let lists = usize::from(self.history.records.len)
+            .saturating_add(usize::from(self.history.memory.len))
+            .saturating_mul(8);
+        FIXED_LEN.saturating_add(lists).saturating_add(CHECKSUM_LEN)
+    }
+
+    /// Encodes the account into `buffer` and returns the number of bytes written; a
+    /// buffer of [`Self::MAX_ENCODED_LEN`] bytes always suffices. On error nothing is
+    /// written.
+    pub fn encode(&self, buffer: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        let needed = self.encoded_len();
+        let Some(target) = buffer.get_mut(..needed) else {
+            return Err(BufferTooSmall { needed });
+        };
+        let lock = self.lock;
+        let cause_bits = match lock.map(|lock| lock.cause) {
+            None | Some(LockCause::Policy) => 0,
+            Some(LockCause::ConsecutiveFailures) => 1,
+            Some(LockCause::Administrator) => 2,
+        };
+        let deadline = lock.and_then(|lock| lock.until);
+        let flags = (if self.enabled { ENABLED } else { 0 })
+            | (if lock.is_some() { LOCKED } else { 0 })
+            | (if deadline.is_some() { DEADLINE } else { 0 })
+            | (cause_bits << CAUSE_SHIFT)
+            | (if self.history.last_failure.is_some() {
+                LAST_FAILURE
+            } else {
+                0
+            })
+            | (if self.in_flight.is_some() {
+                IN_FLIGHT
+            } else {
+                0
+            });
+        let millis = |instant: Option<Instant>| instant.map_or(0, Instant::as_millis).to_le_bytes();
+
+        let mut writer = Writer {
+            buffer: target,
+            position: 0,
+        };
+        writer.bytes(&MAGIC);
+        writer.bytes(&[VERSION, flags]);
+        writer.bytes(&self.last_seen.as_millis().to_le_bytes());
+        writer.bytes(&millis(lock.map(|lock| lock.since)));
+        writer.bytes(&millis(deadline));
+        writer.bytes(&millis(self.history.last_failure));
+        writer.bytes(&millis(self.in_flight));
+        writer.bytes(&self.history.count.to_le_bytes());
+        writer.bytes(&self.history.consecutive.to_le_bytes());
+        writer.bytes(&self.history.temporary_locks.to_le_bytes());
+        writer.bytes(&self.attempt_serial.to_le_bytes());
+        writer.bytes(&[self.history.records.len]);
+        for time in self.history.records.as_slice() {
+            writer.bytes(&time.as_millis().to_le_bytes());
+        }
+        writer.bytes(&[self.history.memory.len]);
+        for fingerprint in self
+            .history
+            .memory
+            .newest(usize::from(self.history.memory.len))
+        {
+            writer.bytes(&fingerprint.get().to_le_bytes());
+        }
+        let body_len = writer.position;
+        let checksum = crc32(writer.buffer.get(..body_len).unwrap_or(&[]));
+        writer.bytes(&checksum.to_le_bytes());
+        Ok(writer.position)
+    }
+
+    /// Decodes an account encoded by [`Account::encode`], checking it against `policy`.
+    pub fn decode(bytes: &[u8], policy: &Policy) -> Result<Self, DecodeError> {
+        let mut reader = Reader { bytes, position: 0 };
+        if reader.take::<2>()? != MAGIC {
+            return Err(DecodeError::BadMagic);
+        }
+        let version = reader.u8()?;
+        if version != VERSION {
+            return Err(DecodeError::UnknownVersion(version));
+        }
+        // The checksum covers everything before it; find where that ends first.
+        let lists_at = FIXED_LEN.saturating_sub(2);
+        let records_len = *bytes.get(lists_at).ok_or(DecodeError::Truncated)?;
+        let memory_at = FIXED_LEN
+            .saturating_sub(1)
+            .saturating_add(usize::from(records_len).saturating_mul(8));
+        let memory_len = *bytes.get(memory_at).ok_or(DecodeError::Truncated)?;
+        let body_len = memory_at
+            .saturating_add(1)
+            .saturating_add(usize::from(memory_len).saturating_mul(8));
+        let total = body_len.saturating_add(CHECKSUM_LEN);
+        let stored = bytes
+            .get(body_len..total)
+            .and_then(|slice| <[u8; 4]>::try_from(slice).ok())
+            .ok_or(DecodeError::Truncated)?;
+        if bytes.len() > total {
+            return Err(DecodeError::TrailingBytes);
+        }
+        if crc32(bytes.get(..body_len).unwrap_or(&[])) != u32::from_le_bytes(stored) {
+            return Err(DecodeError::Checksum);
+        }
+
+        let flags = reader.u8()?;
+        if flags & !KNOWN_FLAGS != 0 {
+            return Err(inconsistent(Inconsistency::UnknownFlags));
+        }
+        let last_seen = reader.instant()?;
+        let lock_since = optional(flags & LOCKED != 0, reader.instant()?)?;
+        let has_deadline = flags & DEADLINE != 0;
+        if has_deadline && lock_since.is_none() {
+            return Err(inconsistent(Inconsistency::AbsentFieldNotZero));
+        }
+        let lock_until = optional(has_deadline, reader.instant()?)?;
+        let last_failure = optional(flags & LAST_FAILURE != 0, reader.instant()?)?;
+        let in_flight = optional(flags & IN_FLIGHT != 0, reader.instant()?)?;
+        let count = reader.u32()?;
+        let consecutive = reader.u32()?;
+        let temporary_locks = reader.u16()?;
+        let attempt_serial = reader.u16()?;
+
+        let cause = match (flags & CAUSE_MASK) >> CAUSE_SHIFT {
+            0 => LockCause::Policy,
+            1 => LockCause::ConsecutiveFailures,
+            2 => LockCause::Administrator,
+            _ => return Err(inconsistent(Inconsistency::UnknownLockCause)),
+        };
+        if lock_since.is_none() && cause != LockCause::Policy {
+            return Err(inconsistent(Inconsistency::AbsentFieldNotZero));
+        }
+        let lock = lock_since.map(|since| Lock {
+            since,
+            until: lock_until,
+            cause,
+        });
+
+        let mut records = Records::<RECORDS>::EMPTY;
+        if usize::from(reader.u8()?) > RECORDS {
+            return Err(DecodeError::TooManyEntries);
+        }
+        for _ in 0..records_len {
+            records.push(reader.instant()?);
+        }
+        let mut memory = Memory::<MEMORY>::EMPTY;
+        if usize::from(reader.u8()?) > MEMORY {
+            return Err(DecodeError::TooManyEntries);
+        }
+        for _ in 0..memory_len {
+            memory.remember(Fingerprint::new(reader.u64()?), MEMORY);
+        }
+
+        let account = Account {
+            last_seen,
+            enabled: flags & ENABLED != 0,
+            lock,
+            history: History {
+                count,
+                consecutive,
+                temporary_locks,
+                last_failure,
+                records,
+                memory,
+            },
+            in_flight,
+            attempt_serial,
+        };
+        account.check_consistency(policy)?;
+        Ok(account)
+    }
+
+    /// The checks of a decoded state that the format alone cannot make.
+    fn check_consistency(&self, policy: &Policy) -> Result<(), DecodeError> {
+        let history = &self.history;
+        if let Some(lock) = self.lock
+            && lock.until.is_some_and(|until| until <= lock.since)
+        {
+            return Err(inconsistent(Inconsistency::LockEndsBeforeItStarts));
+        }
+        let past = [
+            self.lock.map(|lock| lock.since),
+            history.last_failure,
+            self.in_flight,
+        ];
+        let records = history.records.as_slice();
+        if past
+            .into_iter()
+            .flatten()
+            .chain(records.iter().copied())
+            .any(|t| t > self.last_seen)
+        {
+            return Err(inconsistent(Inconsistency::AfterLastSeen));
+        }
+        if records
+            .windows(2)
+            .any(|pair| matches!(pair, [a, b] if a > b))
+        {
+            return Err(inconsistent(Inconsistency::RecordsOutOfOrder));
+        }
+        if self.in_flight.is_some() && self.attempt_serial == 0 {
+            return Err(inconsistent(Inconsistency::AttemptWithoutSerial));
+        }
+        if (history.count > 0 || history.consecutive > 0) && history.last_failure.is_none() {
+            return Err(inconsistent(Inconsistency::CountWithoutFailure));
+        }
+
+        let rules = policy.rules();
+        let unreachable = match rules.decay {
+            // A sliding window's count is the number of times it keeps.
+            Decay::SlidingWindow(_) => {
+                history.count != history.records.count() || history.count > rules.threshold
+            }
+            _ => !records.is_empty(),
+        } || rules
+            .max_consecutive_failures
+            .is_some_and(|cap| history.consecutive > cap)
+            || match rules.permanent_after_temporary_locks {
+                Some(allowed) => history.temporary_locks > allowed.saturating_add(1),
+                None => history.temporary_locks != 0,
+            }
+            || usize::from(history.memory.len) > MEMORY;
+        if unreachable {
+            return Err(inconsistent(Inconsistency::UnreachableCounter));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crc32;
+
+    #[test]
+    fn crc32_matches_the_ieee_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+}
