@@ -102,7 +102,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     }
 
     /// Whether the account at `now` behaves exactly as a new one would, from now on and
-    /// whatever comes: enabled, no lock, no attempt in flight, no remembered fingerprint,
+    /// whatever comes: enabled, no lock (not even one that ended but was not yet reported
+    /// by [`Account::poll`] or an event), no attempt in flight, no remembered fingerprint,
     /// a zero count the policy will not see again, and nothing pending
     /// ([`Account::next_deadline`] is `None`). A table may forget such an account.
     pub fn is_dormant(&self, policy: &Policy, clock: impl Clock) -> bool {
@@ -116,7 +117,9 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let consecutive_forgotten =
             rules.max_consecutive_failures.is_none() || history.consecutive == 0;
         account.enabled
-            && account.lock.is_none()
+            // A lock that ended but was not yet reported (by `poll` or an event) keeps the
+            // account, so that its expiry is reported exactly once.
+            && self.lock.is_none()
             && account.in_flight.is_none()
             && history.memory.len == 0
             && history.decayed_count(policy, now) == 0

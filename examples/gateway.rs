@@ -1,0 +1,472 @@
+//! An edge gateway's login loop: two lockout tables, the power-loss-safe attempt protocol,
+//! state saved after every change, and timer-driven unlocks reported as they happen.
+//!
+//! ```text
+//! cargo run --example gateway -- examples/gateway/sample.log
+//! cargo run --example gateway -- examples/gateway/sample-continued.log   # resumes
+//! cargo run --example gateway -- --state /tmp/gw.state -                 # standard input
+//! cargo run --example gateway -- --cut-power-at 21 examples/gateway/sample.log
+//! ```
+//!
+//! Each input line is `AT USER SOURCE ok|fail` (`#` starts a comment). The gateway keys
+//! one table by `(user, source)` — an attacker at one source cannot lock the user out at
+//! another — and a second table by user alone, whose larger cap holds across all sources.
+//! An attempt is allowed only if both allow it; the user's view is the fold of the two.
+//!
+//! For each attempt it begins the attempt in both tables, saves the state (to a temporary
+//! file, then renames it over the old one), applies the verdict and saves again. At start
+//! it loads the saved state and counts an attempt left in flight by a crash as a failure.
+//! It prints one JSON line per decision and per unlock that time alone caused.
+//! `--cut-power-at LINE` simulates a power cut during the attempt on that input line,
+//! after the state with the attempt in flight was saved: the next run counts it.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use account_lockout::dialect::{ActiveDirectory, PingOne};
+use account_lockout::{
+    Account, AccountView, Decision, Instant, LockoutTable, Policy, Rejection, Transition, Verdict,
+    parse_rfc3339,
+};
+use serde::Serialize;
+
+/// Per user and source: 3 failures lock that source out for 5 minutes.
+const PER_SOURCE: Policy = match (PingOne {
+    failure_count: 3,
+    duration_seconds: Some(300),
+})
+.policy()
+{
+    Ok(policy) => policy,
+    Err(_) => panic!("invalid per-source policy"),
+};
+
+/// Per user, across sources: 8 failures within 30 minutes lock the user for 30 minutes.
+const PER_USER: Policy = match (ActiveDirectory {
+    lockout_threshold: 8,
+    lockout_duration_seconds: 1_800,
+    lockout_observation_window_seconds: 1_800,
+})
+.policy()
+{
+    Ok(policy) => policy,
+    Err(_) => panic!("invalid per-user policy"),
+};
+
+const SLOTS: usize = 1_024;
+type SourceTable = LockoutTable<(String, String), SLOTS>;
+type UserTable = LockoutTable<String, SLOTS>;
+
+/// The two tables and where they are saved.
+struct Gateway {
+    by_source: SourceTable,
+    by_user: UserTable,
+    state: PathBuf,
+}
+
+const STATE_MAGIC: &[u8; 8] = b"ALGATE1\n";
+
+fn push_text(out: &mut Vec<u8>, text: &str) -> Result<(), String> {
+    let len = u8::try_from(text.len()).map_err(|_| format!("name too long: {text}"))?;
+    out.push(len);
+    out.extend_from_slice(text.as_bytes());
+    Ok(())
+}
+
+fn push_account<const R: usize, const M: usize>(out: &mut Vec<u8>, account: &Account<R, M>) {
+    let mut buffer = vec![0; Account::<R, M>::MAX_ENCODED_LEN];
+    // The buffer has the maximum length, so encoding cannot fail.
+    let len = account.encode(&mut buffer).unwrap_or(0);
+    out.extend_from_slice(&(len as u16).to_le_bytes());
+    out.extend_from_slice(&buffer[..len]);
+}
+
+/// Reads the saved state's framing; the accounts inside are the library's binary format.
+struct StateReader<'a> {
+    bytes: &'a [u8],
+}
+
+impl StateReader<'_> {
+    fn take(&mut self, len: usize) -> Result<&[u8], String> {
+        if self.bytes.len() < len {
+            return Err("the state file is truncated".into());
+        }
+        let (head, tail) = self.bytes.split_at(len);
+        self.bytes = tail;
+        Ok(head)
+    }
+    fn count(&mut self) -> Result<usize, String> {
+        let bytes = self.take(4)?;
+        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize)
+    }
+    fn text(&mut self) -> Result<String, String> {
+        let len = self.take(1)?[0] as usize;
+        String::from_utf8(self.take(len)?.to_vec()).map_err(|_| "a name is not UTF-8".into())
+    }
+    fn account(&mut self, policy: &Policy) -> Result<Account, String> {
+        let len = self.take(2)?;
+        let len = u16::from_le_bytes([len[0], len[1]]) as usize;
+        Account::decode(self.take(len)?, policy).map_err(|error| error.to_string())
+    }
+}
+
+impl Gateway {
+    fn new(state: PathBuf) -> Gateway {
+        Gateway {
+            by_source: SourceTable::new(),
+            by_user: UserTable::new(),
+            state,
+        }
+    }
+
+    /// Writes both tables to a temporary file, then renames it over the state file, so a
+    /// crash leaves either the old state or the new one, never half of one.
+    fn save(&self) -> Result<(), String> {
+        let mut out = STATE_MAGIC.to_vec();
+        out.extend_from_slice(&(self.by_source.len() as u32).to_le_bytes());
+        for ((user, source), account) in self.by_source.iter() {
+            push_text(&mut out, user)?;
+            push_text(&mut out, source)?;
+            push_account(&mut out, account);
+        }
+        out.extend_from_slice(&(self.by_user.len() as u32).to_le_bytes());
+        for (user, account) in self.by_user.iter() {
+            push_text(&mut out, user)?;
+            push_account(&mut out, account);
+        }
+        let temporary = self.state.with_extension("tmp");
+        let write = || -> io::Result<()> {
+            let mut file = fs::File::create(&temporary)?;
+            file.write_all(&out)?;
+            file.sync_all()?;
+            fs::rename(&temporary, &self.state)
+        };
+        write().map_err(|error| format!("saving {}: {error}", self.state.display()))
+    }
+
+    /// Loads the saved state, if any, at `now`; returns how many accounts it restored.
+    fn load(&mut self, now: Instant) -> Result<usize, String> {
+        let bytes = match fs::read(&self.state) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(error) => return Err(format!("reading {}: {error}", self.state.display())),
+        };
+        let mut reader = StateReader { bytes: &bytes };
+        if reader.take(STATE_MAGIC.len())? != STATE_MAGIC {
+            return Err(format!(
+                "{} is not a gateway state file",
+                self.state.display()
+            ));
+        }
+        let full = || "the saved state does not fit the table".to_string();
+        let mut restored = 0;
+        for _ in 0..reader.count()? {
+            let key = (reader.text()?, reader.text()?);
+            let account = reader.account(&PER_SOURCE)?;
+            self.by_source
+                .restore(&PER_SOURCE, now, key, account)
+                .map_err(|_| full())?;
+            restored += 1;
+        }
+        for _ in 0..reader.count()? {
+            let key = reader.text()?;
+            let account = reader.account(&PER_USER)?;
+            self.by_user
+                .restore(&PER_USER, now, key, account)
+                .map_err(|_| full())?;
+            restored += 1;
+        }
+        Ok(restored)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DecisionLine<'a> {
+    at: String,
+    user: &'a str,
+    source: &'a str,
+    result: &'a str,
+    decision: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    account: AccountView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failures_remaining: Option<u32>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UnlockLine<'a> {
+    at: String,
+    event: &'static str,
+    user: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResumeLine {
+    event: &'static str,
+    restored_accounts: usize,
+    /// Attempts a crash left in flight, now counted as failures, per table.
+    recovered_by_source: usize,
+    recovered_by_user: usize,
+}
+
+fn json<T: Serialize>(out: &mut String, line: &T) -> Result<(), String> {
+    out.push_str(&serde_json::to_string(line).map_err(|error| error.to_string())?);
+    out.push('\n');
+    Ok(())
+}
+
+/// Reports every unlock that time alone caused up to `now`, with the instant it happened.
+fn report_unlocks(gateway: &mut Gateway, now: Instant, out: &mut String) -> Result<bool, String> {
+    let mut any = false;
+    while let Some(((user, source), Transition::Unlocked { at, .. })) =
+        gateway.by_source.poll(&PER_SOURCE, now)
+    {
+        let line = UnlockLine {
+            at: at.to_string(),
+            event: "sourceUnlocked",
+            user: &user,
+            source: Some(&source),
+        };
+        json(out, &line)?;
+        any = true;
+    }
+    while let Some((user, Transition::Unlocked { at, .. })) = gateway.by_user.poll(&PER_USER, now) {
+        json(
+            out,
+            &UnlockLine {
+                at: at.to_string(),
+                event: "userUnlocked",
+                user: &user,
+                source: None,
+            },
+        )?;
+        any = true;
+    }
+    Ok(any)
+}
+
+/// What became of an attempt.
+enum Ended {
+    Finished,
+    /// The power was cut after the in-flight state was saved: the run stops there.
+    PowerCut,
+}
+
+/// One attempt, through the power-loss-safe protocol in both tables.
+fn attempt(
+    gateway: &mut Gateway,
+    (at, user, source, ok): (Instant, &str, &str, bool),
+    cut_power: bool,
+    out: &mut String,
+) -> Result<Ended, String> {
+    let source_key = (user.to_string(), source.to_string());
+    let full = |_| "the lockout table is full: refusing the login (fail closed)".to_string();
+    let by_source = gateway.by_source.check(&PER_SOURCE, at, &source_key);
+    let by_user = gateway.by_user.check(&PER_USER, at, &user.to_string());
+    let rejection = [by_source.decision, by_user.decision]
+        .into_iter()
+        .find_map(|decision| match decision {
+            Some(Decision::Rejected(rejection)) => Some(rejection),
+            _ => None,
+        });
+    if rejection.is_none() {
+        let source_token = gateway
+            .by_source
+            .begin_attempt(&PER_SOURCE, at, source_key.clone())
+            .map_err(full)?
+            .token;
+        let user_token = gateway
+            .by_user
+            .begin_attempt(&PER_USER, at, user.to_string())
+            .map_err(full)?
+            .token;
+        gateway.save()?; // the failure is recorded before the credential is checked
+        if cut_power {
+            json(
+                out,
+                &UnlockLine {
+                    at: at.to_string(),
+                    event: "powerCut",
+                    user,
+                    source: Some(source),
+                },
+            )?;
+            return Ok(Ended::PowerCut);
+        }
+        let verdict = if ok {
+            Verdict::Success
+        } else {
+            Verdict::Failure { credential: None }
+        };
+        if let Some(token) = source_token {
+            gateway
+                .by_source
+                .finish_attempt(&PER_SOURCE, at, source_key.clone(), token, verdict)
+                .map_err(|error| error.to_string())?;
+        }
+        if let Some(token) = user_token {
+            gateway
+                .by_user
+                .finish_attempt(&PER_USER, at, user.to_string(), token, verdict)
+                .map_err(|error| error.to_string())?;
+        }
+        gateway.save()?;
+    }
+    let view = AccountView::fold(
+        gateway.by_source.view(&source_key, at),
+        gateway.by_user.view(&user.to_string(), at),
+    );
+    let remaining = [
+        gateway.by_source.check(&PER_SOURCE, at, &source_key),
+        gateway.by_user.check(&PER_USER, at, &user.to_string()),
+    ]
+    .into_iter()
+    .filter_map(|outcome| outcome.failures_remaining)
+    .min();
+    let line = DecisionLine {
+        at: at.to_string(),
+        user,
+        source,
+        result: if ok { "ok" } else { "fail" },
+        decision: if rejection.is_some() {
+            "rejected"
+        } else {
+            "allowed"
+        },
+        reason: rejection.map(|rejection| match rejection {
+            Rejection::Locked { .. } => "locked",
+            Rejection::Disabled => "disabled",
+        }),
+        account: view,
+        failures_remaining: if view.can_authenticate {
+            remaining
+        } else {
+            None
+        },
+    };
+    json(out, &line)?;
+    Ok(Ended::Finished)
+}
+
+/// Runs the gateway over `input` with its state in `state`; returns the output lines.
+/// With `cut_power_at`, the power is cut during the attempt on that input line, right
+/// after the state with the attempt in flight is saved.
+pub fn run(input: &str, state: &Path, cut_power_at: Option<usize>) -> Result<String, String> {
+    let mut lines = Vec::new();
+    for (number, line) in input.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [at, user, source, result] = fields[..] else {
+            return Err(format!(
+                "line {}: expected `AT USER SOURCE ok|fail`",
+                number + 1
+            ));
+        };
+        let at = parse_rfc3339(at).map_err(|error| format!("line {}: {error}", number + 1))?;
+        let ok = match result {
+            "ok" => true,
+            "fail" => false,
+            other => return Err(format!("line {}: `{other}` is not ok or fail", number + 1)),
+        };
+        lines.push((number + 1, (at, user, source, ok)));
+    }
+
+    let mut gateway = Gateway::new(state.to_path_buf());
+    let mut out = String::new();
+    if let Some(&(_, (first, ..))) = lines.first() {
+        let restored = gateway.load(first)?;
+        if restored > 0 {
+            let by_source = gateway.by_source.recover(&PER_SOURCE, first);
+            let by_user = gateway.by_user.recover(&PER_USER, first);
+            json(
+                &mut out,
+                &ResumeLine {
+                    event: "resumed",
+                    restored_accounts: restored,
+                    recovered_by_source: by_source.map_err(|error| error.to_string())?,
+                    recovered_by_user: by_user.map_err(|error| error.to_string())?,
+                },
+            )?;
+            gateway.save()?;
+        }
+    }
+    for (number, line) in lines {
+        if report_unlocks(&mut gateway, line.0, &mut out)? {
+            gateway.save()?;
+        }
+        let cut_power = cut_power_at == Some(number);
+        if let Ended::PowerCut = attempt(&mut gateway, line, cut_power, &mut out)? {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut option = |name: &str| -> Result<Option<String>, String> {
+        let Some(index) = args.iter().position(|arg| arg == name) else {
+            return Ok(None);
+        };
+        if index + 1 >= args.len() {
+            return Err(format!("{name} needs a value"));
+        }
+        let value = args.remove(index + 1);
+        args.remove(index);
+        Ok(Some(value))
+    };
+    let options = option("--state").and_then(|state| Ok((state, option("--cut-power-at")?)));
+    let (state, cut_power_at) = match options {
+        Ok((state, cut)) => (
+            PathBuf::from(state.unwrap_or_else(|| "gateway.state".into())),
+            cut.map(|line| line.parse::<usize>()),
+        ),
+        Err(message) => {
+            eprintln!("gateway: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let cut_power_at = match cut_power_at.transpose() {
+        Ok(line) => line,
+        Err(_) => {
+            eprintln!("gateway: --cut-power-at takes an input line number");
+            return ExitCode::from(2);
+        }
+    };
+    let [input] = &args[..] else {
+        eprintln!(
+            "usage: gateway [--state FILE] [--cut-power-at LINE] INPUT  (INPUT may be - for standard input)"
+        );
+        return ExitCode::from(2);
+    };
+    let text = if input == "-" {
+        let mut text = String::new();
+        io::stdin().read_to_string(&mut text).map(|_| text)
+    } else {
+        fs::read_to_string(input)
+    };
+    let result = text
+        .map_err(|error| format!("{input}: {error}"))
+        .and_then(|text| run(&text, &state, cut_power_at));
+    match result {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("gateway: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
