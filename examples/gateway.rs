@@ -321,8 +321,8 @@ fn attempt(
         gateway.save()?;
     }
     let view = AccountView::fold(
-        gateway.by_source.view(&source_key, at),
-        gateway.by_user.view(&user.to_string(), at),
+        gateway.by_source.view(at, &source_key),
+        gateway.by_user.view(at, &user.to_string()),
     );
     let remaining = [
         gateway.by_source.check(&PER_SOURCE, at, &source_key),

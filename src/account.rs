@@ -262,7 +262,9 @@ pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0> {
     enabled: bool,
     lock: Option<Lock>,
     history: History<RECORDS, MEMORY>,
-    /// The start of an attempt begun but not finished (the power-loss-safe protocol).
+    /// The start of an attempt begun but not finished (the power-loss-safe protocol), as
+    /// the clock said then. It identifies the attempt with its token, so unlike every other
+    /// instant it does not move when the clock goes back.
     in_flight: Option<Instant>,
     /// The serial number of the latest attempt begun, for its token.
     attempt_serial: u16,
@@ -322,7 +324,6 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                 lock.until = lock.until.map(|until| until.shifted(from, now));
             }
             self.history.shift(from, now);
-            self.in_flight = self.in_flight.map(|start| start.shifted(from, now));
         }
         self.last_seen = now;
         if let Some(lock) = self.lock

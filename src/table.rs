@@ -41,8 +41,8 @@
 //! for _ in 0..3 {
 //!     table.failure(&policy, now, 7, None).unwrap();
 //! }
-//! assert_eq!(table.view(&7, now).status, Status::Locked);
-//! assert_eq!(table.view(&8, now).status, Status::Ok); // absent: initial state
+//! assert_eq!(table.view(now, &7).status, Status::Locked);
+//! assert_eq!(table.view(now, &8).status, Status::Ok); // absent: initial state
 //! assert_eq!(table.len(), 1);
 //! ```
 
@@ -158,7 +158,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
     }
 
     /// The view of `key` at `now` (SPEC §2). A read.
-    pub fn view(&self, key: &K, clock: impl Clock) -> AccountView {
+    pub fn view(&self, clock: impl Clock, key: &K) -> AccountView {
         match self.accounts.get(key) {
             Some(account) => account.view(clock),
             None => AccountView::OPEN,
@@ -347,6 +347,9 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
     }
 
     /// Compaction: drops every dormant account, freeing its slot. Returns how many.
+    ///
+    /// An account whose lock ended is dormant only once its expiry was reported, so call
+    /// [`LockoutTable::poll`] until it returns `None` first.
     pub fn compact(&mut self, policy: &Policy, clock: impl Clock) -> usize {
         let now = clock.now();
         let before = self.accounts.len();

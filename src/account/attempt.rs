@@ -47,7 +47,9 @@ use crate::outcome::{Outcome, Transitions};
 use crate::policy::Policy;
 use crate::time::{Clock, Instant};
 
-/// The handle of an attempt in flight, from [`Account::begin_attempt`]. Single use.
+/// The handle of an attempt in flight, from [`Account::begin_attempt`]. Single use: it
+/// finishes the attempt it began, identified by a serial number and the start instant,
+/// and nothing else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AttemptToken {
@@ -163,7 +165,9 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     ) -> Result<Outcome, AttemptError> {
         let now = clock.now();
         Self::ensure_capacity(policy)?;
-        if self.in_flight.is_none() || self.attempt_serial != token.serial {
+        // The serial restarts with a new account (a table drops dormant ones), so the start
+        // instant must match too.
+        if self.in_flight != Some(token.started) || self.attempt_serial != token.serial {
             return Err(AttemptError::UnknownAttempt);
         }
         let mut transitions = Transitions::NONE;
@@ -203,7 +207,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         })
     }
 
-    /// When the attempt in flight began, if there is one.
+    /// When the attempt in flight began (as the clock said then), if there is one.
     pub const fn attempt_in_flight(&self) -> Option<Instant> {
         self.in_flight
     }

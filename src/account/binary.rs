@@ -121,8 +121,8 @@ pub enum Inconsistency {
     UnknownLockCause,
     /// A lock ends at or before it starts.
     LockEndsBeforeItStarts,
-    /// An instant of the past (lock start, latest failure, a recorded failure, an
-    /// attempt's start) is later than the latest event.
+    /// An instant of the past (lock start, latest failure, a recorded failure) is later
+    /// than the latest event.
     AfterLastSeen,
     /// Recorded failure times are not in order.
     RecordsOutOfOrder,
@@ -422,11 +422,9 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         {
             return Err(inconsistent(Inconsistency::LockEndsBeforeItStarts));
         }
-        let past = [
-            self.lock.map(|lock| lock.since),
-            history.last_failure,
-            self.in_flight,
-        ];
+        // The start of an attempt in flight is an identity stamp that a clock regression
+        // does not move, so it may be later than `last_seen`.
+        let past = [self.lock.map(|lock| lock.since), history.last_failure];
         let records = history.records.as_slice();
         if past
             .into_iter()
