@@ -25,6 +25,8 @@ use crate::operation::ErrorCode;
 use crate::time::Instant;
 use crate::view::Status;
 
+mod json;
+
 /// What a patch does to `unlockAt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -406,6 +408,19 @@ enum Key {
     Unknown(FieldName),
 }
 
+impl Key {
+    fn of(name: &str) -> Key {
+        match name {
+            "canAuthenticate" => Key::CanAuthenticate,
+            "status" => Key::Status,
+            "unlockAt" => Key::UnlockAt,
+            "lockedAt" => Key::ReadOnly(Field::LockedAt),
+            "secondsUntilUnlock" => Key::ReadOnly(Field::SecondsUntilUnlock),
+            other => Key::Unknown(FieldName::new(other)),
+        }
+    }
+}
+
 struct KeyVisitor;
 
 impl Visitor<'_> for KeyVisitor {
@@ -415,14 +430,7 @@ impl Visitor<'_> for KeyVisitor {
         f.write_str("a field name")
     }
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
-        Ok(match name {
-            "canAuthenticate" => Key::CanAuthenticate,
-            "status" => Key::Status,
-            "unlockAt" => Key::UnlockAt,
-            "lockedAt" => Key::ReadOnly(Field::LockedAt),
-            "secondsUntilUnlock" => Key::ReadOnly(Field::SecondsUntilUnlock),
-            other => Key::Unknown(FieldName::new(other)),
-        })
+        Ok(Key::of(name))
     }
 }
 

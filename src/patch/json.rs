@@ -1,0 +1,402 @@
+//! A patch body straight from JSON bytes, without serde or allocation: for firmware and
+//! for any host that wants SPEC §4's error order without a JSON library.
+//!
+//! The scanner accepts exactly RFC 8259 JSON (nesting at most 32 deep); anything else is
+//! "not a JSON object" (`invalid_value`). It keeps only what the checks need: which keys
+//! came, in order, and the values of the three mutable fields, decoded into small stack
+//! buffers.
+
+use super::{FieldName, Interpret, Key, Patch, PatchDocument, PatchError};
+
+/// How deep arrays and objects may nest inside a value.
+const MAX_DEPTH: u32 = 32;
+/// The longest string value kept for a field (dates and statuses are far shorter).
+const VALUE_CAPACITY: usize = 64;
+
+/// A JSON syntax error: the body is not JSON.
+struct Malformed;
+
+/// A decoded string, kept if it fits.
+struct Text {
+    bytes: [u8; VALUE_CAPACITY],
+    len: usize,
+    overflow: bool,
+}
+
+impl Text {
+    fn new() -> Text {
+        Text {
+            bytes: [0; VALUE_CAPACITY],
+            len: 0,
+            overflow: false,
+        }
+    }
+
+    /// Appends `piece`, or as much of it as fits (then the text is marked cut).
+    fn push(&mut self, piece: &[u8]) {
+        let room = VALUE_CAPACITY.saturating_sub(self.len);
+        let fits = piece.len().min(room);
+        if fits < piece.len() {
+            self.overflow = true;
+        }
+        let end = self.len.saturating_add(fits);
+        if let (Some(target), Some(source)) = (self.bytes.get_mut(self.len..end), piece.get(..fits))
+        {
+            target.copy_from_slice(source);
+            self.len = end;
+        }
+    }
+
+    /// The text, if it was kept whole.
+    fn as_str(&self) -> Option<&str> {
+        if self.overflow {
+            return None;
+        }
+        core::str::from_utf8(self.bytes.get(..self.len)?).ok()
+    }
+
+    /// The text, cut at the capacity (for field names in errors).
+    fn lossy(&self) -> &str {
+        let bytes = self.bytes.get(..self.len).unwrap_or(&[]);
+        match core::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                core::str::from_utf8(bytes.get(..error.valid_up_to()).unwrap_or(&[])).unwrap_or("")
+            }
+        }
+    }
+}
+
+/// A value of a mutable field.
+enum Scalar {
+    Bool(bool),
+    Null,
+    Str(Text),
+    Other,
+}
+
+impl Scalar {
+    fn read<T: Interpret>(&self) -> Option<T> {
+        match self {
+            Scalar::Bool(value) => T::from_bool(*value),
+            Scalar::Null => T::from_null(),
+            Scalar::Str(text) => text.as_str().and_then(T::from_str),
+            Scalar::Other => None,
+        }
+    }
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.position).copied()
+    }
+
+    fn bump(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.position = self.position.saturating_add(1);
+        Some(byte)
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.bump();
+        }
+    }
+
+    fn expect(&mut self, wanted: u8) -> Result<(), Malformed> {
+        match self.bump() {
+            Some(byte) if byte == wanted => Ok(()),
+            _ => Err(Malformed),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Malformed> {
+        for &byte in word {
+            self.expect(byte)?;
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) -> Result<(), Malformed> {
+        match self.bump() {
+            Some(b'0'..=b'9') => {}
+            _ => return Err(Malformed),
+        }
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.bump();
+        }
+        Ok(())
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Result<(), Malformed> {
+        if self.peek() == Some(b'-') {
+            self.bump();
+        }
+        if self.peek() == Some(b'0') {
+            self.bump();
+        } else {
+            self.digits()?;
+        }
+        if self.peek() == Some(b'.') {
+            self.bump();
+            self.digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.bump();
+            if let Some(b'+' | b'-') = self.peek() {
+                self.bump();
+            }
+            self.digits()?;
+        }
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, Malformed> {
+        let mut value: u32 = 0;
+        for _ in 0..4 {
+            let digit = match self.bump() {
+                Some(byte @ b'0'..=b'9') => byte.wrapping_sub(b'0'),
+                Some(byte @ b'a'..=b'f') => byte.wrapping_sub(b'a').wrapping_add(10),
+                Some(byte @ b'A'..=b'F') => byte.wrapping_sub(b'A').wrapping_add(10),
+                _ => return Err(Malformed),
+            };
+            value = (value << 4) | u32::from(digit);
+        }
+        Ok(value)
+    }
+
+    /// A string (the opening quote is next), decoded into `text`.
+    fn string(&mut self, text: &mut Text) -> Result<(), Malformed> {
+        self.expect(b'"')?;
+        loop {
+            let start = self.position;
+            while let Some(byte) = self.peek() {
+                if byte == b'"' || byte == b'\\' || byte < 0x20 {
+                    break;
+                }
+                self.bump();
+            }
+            let run = self.bytes.get(start..self.position).ok_or(Malformed)?;
+            core::str::from_utf8(run).map_err(|_| Malformed)?;
+            text.push(run);
+            match self.bump() {
+                Some(b'"') => return Ok(()),
+                Some(b'\\') => {}
+                _ => return Err(Malformed),
+            }
+            let escaped = match self.bump().ok_or(Malformed)? {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let high = self.hex4()?;
+                    let code = if (0xD800..0xDC00).contains(&high) {
+                        self.literal(b"\\u")?;
+                        let low = self.hex4()?;
+                        if !(0xDC00..0xE000).contains(&low) {
+                            return Err(Malformed);
+                        }
+                        0x10000 | ((high & 0x3FF) << 10) | (low & 0x3FF)
+                    } else {
+                        high
+                    };
+                    char::from_u32(code).ok_or(Malformed)?
+                }
+                _ => return Err(Malformed),
+            };
+            let mut buffer = [0; 4];
+            text.push(escaped.encode_utf8(&mut buffer).as_bytes());
+        }
+    }
+
+    /// Any value, checked and thrown away.
+    fn skip_value(&mut self, depth: u32) -> Result<(), Malformed> {
+        if depth > MAX_DEPTH {
+            return Err(Malformed);
+        }
+        self.skip_whitespace();
+        match self.peek().ok_or(Malformed)? {
+            b'{' => {
+                self.bump();
+                self.skip_whitespace();
+                if self.peek() == Some(b'}') {
+                    self.bump();
+                    return Ok(());
+                }
+                loop {
+                    self.skip_whitespace();
+                    self.string(&mut Text::new())?;
+                    self.skip_whitespace();
+                    self.expect(b':')?;
+                    self.skip_value(depth.saturating_add(1))?;
+                    self.skip_whitespace();
+                    match self.bump() {
+                        Some(b',') => {}
+                        Some(b'}') => return Ok(()),
+                        _ => return Err(Malformed),
+                    }
+                }
+            }
+            b'[' => {
+                self.bump();
+                self.skip_whitespace();
+                if self.peek() == Some(b']') {
+                    self.bump();
+                    return Ok(());
+                }
+                loop {
+                    self.skip_value(depth.saturating_add(1))?;
+                    self.skip_whitespace();
+                    match self.bump() {
+                        Some(b',') => {}
+                        Some(b']') => return Ok(()),
+                        _ => return Err(Malformed),
+                    }
+                }
+            }
+            b'"' => self.string(&mut Text::new()),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number(),
+        }
+    }
+
+    /// The value of a mutable field.
+    fn scalar(&mut self) -> Result<Scalar, Malformed> {
+        self.skip_whitespace();
+        Ok(match self.peek().ok_or(Malformed)? {
+            b't' => {
+                self.literal(b"true")?;
+                Scalar::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Scalar::Bool(false)
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Scalar::Null
+            }
+            b'"' => {
+                let mut text = Text::new();
+                self.string(&mut text)?;
+                Scalar::Str(text)
+            }
+            _ => {
+                self.skip_value(1)?;
+                Scalar::Other
+            }
+        })
+    }
+
+    /// The members of an object whose `{` was read.
+    fn members(&mut self, document: &mut PatchDocument) -> Result<(), Malformed> {
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.bump();
+            return Ok(());
+        }
+        loop {
+            self.skip_whitespace();
+            let mut name = Text::new();
+            self.string(&mut name)?;
+            self.skip_whitespace();
+            self.expect(b':')?;
+            // A name longer than the buffer is not one of ours: keep what fits for errors.
+            let key = match name.as_str() {
+                Some(whole) => Key::of(whole),
+                None => Key::Unknown(FieldName::new(name.lossy())),
+            };
+            match key {
+                Key::CanAuthenticate => {
+                    let value = self.scalar()?.read();
+                    document.can_authenticate.fill(value);
+                }
+                Key::Status => {
+                    let value = self.scalar()?.read();
+                    document.status.fill(value);
+                }
+                Key::UnlockAt => {
+                    let value = self.scalar()?.read();
+                    document.unlock_at.fill(value);
+                }
+                Key::ReadOnly(field) => {
+                    self.skip_value(1)?;
+                    document.first_read_only.get_or_insert(field);
+                }
+                Key::Unknown(name) => {
+                    self.skip_value(1)?;
+                    document.first_unknown.get_or_insert(name);
+                }
+            }
+            self.skip_whitespace();
+            match self.bump() {
+                Some(b',') => {}
+                Some(b'}') => return Ok(()),
+                _ => return Err(Malformed),
+            }
+        }
+    }
+
+    fn document(&mut self) -> Result<PatchDocument, Malformed> {
+        self.skip_whitespace();
+        let document = if self.peek() == Some(b'{') {
+            self.bump();
+            let mut document = PatchDocument {
+                object: true,
+                ..PatchDocument::NOT_AN_OBJECT
+            };
+            self.members(&mut document)?;
+            document
+        } else {
+            self.skip_value(0)?;
+            PatchDocument::NOT_AN_OBJECT
+        };
+        self.skip_whitespace();
+        if self.position != self.bytes.len() {
+            return Err(Malformed);
+        }
+        Ok(document)
+    }
+}
+
+impl PatchDocument {
+    /// Reads a patch body from JSON bytes, without allocation. Bytes that are not JSON
+    /// read as "not an object", so [`PatchDocument::into_patch`] reports `invalid_value`.
+    pub fn from_json(body: &[u8]) -> PatchDocument {
+        Scanner {
+            bytes: body,
+            position: 0,
+        }
+        .document()
+        .unwrap_or(PatchDocument::NOT_AN_OBJECT)
+    }
+}
+
+impl Patch {
+    /// Parses and checks a JSON patch body (checks 1–5 of SPEC §4), without allocation.
+    ///
+    /// ```
+    /// use account_lockout::{ErrorCode, Patch, Status};
+    /// let patch = Patch::from_json(br#"{"status":"LOCKED","unlockAt":"2026-01-01T01:00:00Z"}"#).unwrap();
+    /// assert_eq!(patch.status, Some(Status::Locked));
+    /// let error = Patch::from_json(br#"{"status":"LOCKED","lockedAt":null}"#).unwrap_err();
+    /// assert_eq!(error.code, ErrorCode::ReadOnlyField);
+    /// assert_eq!(Patch::from_json(b"{").unwrap_err().code, ErrorCode::InvalidValue);
+    /// ```
+    pub fn from_json(body: &[u8]) -> Result<Patch, PatchError> {
+        PatchDocument::from_json(body).into_patch()
+    }
+}
