@@ -19,7 +19,6 @@ mod binary;
 mod timers;
 
 pub use attempt::{AttemptError, AttemptStart, AttemptToken, Verdict};
-pub use binary::{BufferTooSmall, DecodeError, Inconsistency};
 
 /// A lock in effect (or whose deadline has passed but no event has noticed yet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

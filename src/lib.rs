@@ -46,6 +46,7 @@
 )]
 
 pub mod account;
+pub mod binary;
 pub mod date;
 pub mod dialect;
 pub mod fingerprint;
@@ -53,16 +54,13 @@ pub mod operation;
 pub mod outcome;
 pub mod patch;
 pub mod policy;
-mod policy_json;
 pub mod schedule;
 pub mod table;
 pub mod time;
 pub mod view;
 
-pub use account::{
-    Account, AttemptError, AttemptStart, AttemptToken, BufferTooSmall, DecodeError, Inconsistency,
-    Verdict,
-};
+pub use account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
+pub use binary::{BufferTooSmall, DecodeError, Inconsistency};
 pub use date::{DateError, DateString, parse_rfc3339};
 pub use fingerprint::Fingerprint;
 pub use operation::{CapacityError, ErrorCode, LockError, Operation, OperationError};

@@ -9,6 +9,9 @@ use core::fmt;
 use crate::schedule::{MAX_SCHEDULE_STEPS, Schedule};
 use crate::time::{Duration, Instant};
 
+mod binary;
+mod json;
+
 /// The most failure times a [`Decay::SlidingWindow`] policy needs to keep.
 pub const MAX_RECORDED_FAILURES: usize = 16;
 

@@ -33,9 +33,10 @@
 //! assert!(Account::<0, 0>::decode(&buffer[..length], &policy).is_err());
 //! ```
 
-use core::fmt;
-
 use super::{Account, History, Lock, Memory, Records};
+use crate::binary::{
+    BufferTooSmall, CHECKSUM_LEN, DecodeError, Inconsistency, Reader, Writer, check_body,
+};
 use crate::fingerprint::Fingerprint;
 use crate::outcome::LockCause;
 use crate::policy::{Decay, Policy};
@@ -45,7 +46,6 @@ const MAGIC: [u8; 2] = *b"AL";
 const VERSION: u8 = 1;
 /// Magic, version, flags, five instants, the counters and the two list lengths.
 const FIXED_LEN: usize = 2 + 1 + 1 + 8 * 5 + 4 + 4 + 2 + 2 + 1 + 1;
-const CHECKSUM_LEN: usize = 4;
 
 const ENABLED: u8 = 1 << 0;
 const LOCKED: u8 = 1 << 1;
@@ -55,176 +55,6 @@ const CAUSE_MASK: u8 = 0b11 << CAUSE_SHIFT;
 const LAST_FAILURE: u8 = 1 << 5;
 const IN_FLIGHT: u8 = 1 << 6;
 const KNOWN_FLAGS: u8 = ENABLED | LOCKED | DEADLINE | CAUSE_MASK | LAST_FAILURE | IN_FLIGHT;
-
-/// CRC-32 (IEEE 802.3, reflected), table-driven; the table is built at compile time.
-// Evaluated by the compiler: an out-of-range index or an overflow would fail the build,
-// never a run.
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut index = 0;
-    while index < 256 {
-        let mut value = index as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            value = if value & 1 == 1 {
-                (value >> 1) ^ 0xEDB8_8320
-            } else {
-                value >> 1
-            };
-            bit += 1;
-        }
-        table[index] = value;
-        index += 1;
-    }
-    table
-};
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = u32::MAX;
-    for byte in bytes {
-        let index = usize::from((crc as u8) ^ byte);
-        crc = (crc >> 8) ^ CRC_TABLE.get(index).copied().unwrap_or(0);
-    }
-    !crc
-}
-
-/// The caller's buffer is shorter than the encoding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct BufferTooSmall {
-    /// The bytes the encoding needs.
-    pub needed: usize,
-}
-
-impl fmt::Display for BufferTooSmall {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the buffer is too small: the encoding needs {} bytes",
-            self.needed
-        )
-    }
-}
-
-impl core::error::Error for BufferTooSmall {}
-
-/// What is inconsistent in a decoded state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Inconsistency {
-    /// Flag bits this version does not define are set.
-    UnknownFlags,
-    /// A field marked absent is not zero.
-    AbsentFieldNotZero,
-    /// The lock cause is not one of the three.
-    UnknownLockCause,
-    /// A lock ends at or before it starts.
-    LockEndsBeforeItStarts,
-    /// An instant of the past (lock start, latest failure, a recorded failure) is later
-    /// than the latest event.
-    AfterLastSeen,
-    /// Recorded failure times are not in order.
-    RecordsOutOfOrder,
-    /// A counter holds a value the policy cannot reach.
-    UnreachableCounter,
-    /// Failures are counted but no latest failure is known.
-    CountWithoutFailure,
-    /// An attempt is in flight although no attempt was ever begun.
-    AttemptWithoutSerial,
-}
-
-/// Why bytes are not an account state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum DecodeError {
-    /// The input ends early.
-    Truncated,
-    /// The input goes on after the checksum.
-    TrailingBytes,
-    /// The input does not start with the magic bytes `AL`.
-    BadMagic,
-    /// A version this build does not know.
-    UnknownVersion(u8),
-    /// The checksum does not match: the bytes were corrupted.
-    Checksum,
-    /// The account type is too small for the lists in the input.
-    TooManyEntries,
-    /// The state is inconsistent.
-    Inconsistent(Inconsistency),
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DecodeError::Truncated => f.write_str("the account state is truncated"),
-            DecodeError::TrailingBytes => f.write_str("bytes follow the account state's checksum"),
-            DecodeError::BadMagic => f.write_str("not an account state (bad magic bytes)"),
-            DecodeError::UnknownVersion(version) => {
-                write!(f, "unknown account state version {version}")
-            }
-            DecodeError::Checksum => f.write_str("the account state's checksum does not match"),
-            DecodeError::TooManyEntries => {
-                f.write_str("the account state has more entries than the account type holds")
-            }
-            DecodeError::Inconsistent(what) => write!(f, "inconsistent account state: {what:?}"),
-        }
-    }
-}
-
-impl core::error::Error for DecodeError {}
-
-/// Writes into a buffer, left to right; every write is checked.
-struct Writer<'a> {
-    buffer: &'a mut [u8],
-    position: usize,
-}
-
-impl Writer<'_> {
-    fn bytes(&mut self, bytes: &[u8]) {
-        let end = self.position.saturating_add(bytes.len());
-        if let Some(target) = self.buffer.get_mut(self.position..end) {
-            target.copy_from_slice(bytes);
-        }
-        self.position = end;
-    }
-}
-
-/// Reads from the input, left to right; reading past the end is `Truncated`.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    position: usize,
-}
-
-impl Reader<'_> {
-    fn take<const LEN: usize>(&mut self) -> Result<[u8; LEN], DecodeError> {
-        let end = self
-            .position
-            .checked_add(LEN)
-            .ok_or(DecodeError::Truncated)?;
-        let slice = self
-            .bytes
-            .get(self.position..end)
-            .ok_or(DecodeError::Truncated)?;
-        self.position = end;
-        <[u8; LEN]>::try_from(slice).map_err(|_| DecodeError::Truncated)
-    }
-    fn u8(&mut self) -> Result<u8, DecodeError> {
-        Ok(u8::from_le_bytes(self.take()?))
-    }
-    fn u16(&mut self) -> Result<u16, DecodeError> {
-        Ok(u16::from_le_bytes(self.take()?))
-    }
-    fn u32(&mut self) -> Result<u32, DecodeError> {
-        Ok(u32::from_le_bytes(self.take()?))
-    }
-    fn u64(&mut self) -> Result<u64, DecodeError> {
-        Ok(u64::from_le_bytes(self.take()?))
-    }
-    fn instant(&mut self) -> Result<Instant, DecodeError> {
-        Ok(Instant::from_millis(i64::from_le_bytes(self.take()?)))
-    }
-}
 
 fn inconsistent(what: Inconsistency) -> DecodeError {
     DecodeError::Inconsistent(what)
@@ -309,10 +139,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         {
             writer.bytes(&fingerprint.get().to_le_bytes());
         }
-        let body_len = writer.position;
-        let checksum = crc32(writer.buffer.get(..body_len).unwrap_or(&[]));
-        writer.bytes(&checksum.to_le_bytes());
-        Ok(writer.position)
+        Ok(writer.finish())
     }
 
     /// Decodes an account encoded by [`Account::encode`], checking it against `policy`.
@@ -335,17 +162,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let body_len = memory_at
             .saturating_add(1)
             .saturating_add(usize::from(memory_len).saturating_mul(8));
-        let total = body_len.saturating_add(CHECKSUM_LEN);
-        let stored = bytes
-            .get(body_len..total)
-            .and_then(|slice| <[u8; 4]>::try_from(slice).ok())
-            .ok_or(DecodeError::Truncated)?;
-        if bytes.len() > total {
-            return Err(DecodeError::TrailingBytes);
-        }
-        if crc32(bytes.get(..body_len).unwrap_or(&[])) != u32::from_le_bytes(stored) {
-            return Err(DecodeError::Checksum);
-        }
+        check_body(bytes, body_len)?;
 
         let flags = reader.u8()?;
         if flags & !KNOWN_FLAGS != 0 {
@@ -466,16 +283,5 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             return Err(inconsistent(Inconsistency::UnreachableCounter));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::crc32;
-
-    #[test]
-    fn crc32_matches_the_ieee_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        assert_eq!(crc32(b""), 0);
     }
 }
