@@ -32,6 +32,7 @@ struct Lock {
 /// The times of the latest counted failures, oldest first (sliding-window policies).
 /// Slots past `len` hold stale values: equality and hashing look at the kept times only.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Records<const N: usize> {
     times: [Instant; N],
     len: u8,
@@ -94,6 +95,7 @@ impl<const N: usize> Records<N> {
 /// The most recent distinct fingerprints of counted failures, newest last.
 /// Slots past `len` hold stale values: equality and hashing look at the kept ones only.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Memory<const N: usize> {
     fingerprints: [Fingerprint; N],
     len: u8,
@@ -165,6 +167,7 @@ impl<const N: usize> core::hash::Hash for Memory<N> {
 
 /// The failure history: everything an administrator unlock clears.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct History<const RECORDS: usize, const MEMORY: usize> {
     /// The policy's failure count (before decay at a later instant).
     count: u32,
@@ -255,6 +258,7 @@ impl<const RECORDS: usize, const MEMORY: usize> History<RECORDS, MEMORY> {
 /// assert_eq!(account.check(&policy, &clock).decision, Some(Decision::Allowed));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0> {
     /// The `now` of the latest event applied; `Instant::MIN` before the first.
     last_seen: Instant,

@@ -212,6 +212,13 @@ impl core::ops::Deref for DateString {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for DateString {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=str}", self.as_str());
+    }
+}
+
 impl fmt::Display for DateString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.text.as_str())

@@ -240,6 +240,7 @@ impl core::error::Error for PatchError {}
 
 /// One mutable field's value as seen in the body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Slot<T> {
     Absent,
     Valid(T),
@@ -270,6 +271,7 @@ impl<T> Slot<T> {
 /// so that a body that is not an object, or has bad fields, still yields a typed
 /// [`PatchError`] from [`PatchDocument::into_patch`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct PatchDocument {
     object: bool,
     first_read_only: Option<Field>,
