@@ -138,7 +138,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let token = match rejection {
             Some(_) => None,
             None => {
-                self.attempt_serial = self.attempt_serial.wrapping_add(1);
+                // Serial 0 means "no attempt ever begun": a wrap skips it.
+                self.attempt_serial = self.attempt_serial.checked_add(1).unwrap_or(1);
                 self.in_flight = Some(now);
                 Some(AttemptToken {
                     serial: self.attempt_serial,

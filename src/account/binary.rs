@@ -24,6 +24,8 @@
 //! let mut account: Account = Account::new();
 //! account.failure(&policy, Instant::from_secs(10), None).unwrap();
 //!
+//! assert_eq!(Account::<0, 0>::MAX_ENCODED_LEN, 62);
+//! assert_eq!(Account::<3, 8>::MAX_ENCODED_LEN, 62 + 3 * 8 + 8 * 8);
 //! let mut buffer = [0u8; Account::<0, 0>::MAX_ENCODED_LEN];
 //! let length = account.encode(&mut buffer).unwrap();
 //! let decoded: Account = Account::decode(&buffer[..length], &policy).unwrap();
@@ -267,9 +269,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let rules = policy.rules();
         let unreachable = match rules.decay {
             // A sliding window's count is the number of times it keeps.
-            Decay::SlidingWindow(_) => {
-                history.count != history.records.count() || history.count > rules.threshold
-            }
+            Decay::SlidingWindow(_) => history.count != history.records.count(),
             _ => !records.is_empty(),
         } || rules
             .max_consecutive_failures

@@ -1,0 +1,1498 @@
+//! The two versioned binary formats (issue 4, item 3): the account state (`AL`, version 1)
+//! and the policy (`AP`, version 1).
+//!
+//! - a property test of the round trip, for every dialect with random modifiers, after
+//!   every step of a random sequence of operations at random (sometimes regressing, sometimes
+//!   extreme) instants;
+//! - every single-byte corruption of concrete encodings is rejected or decodes to a value
+//!   that re-encodes to exactly the corrupted bytes;
+//! - truncation, trailing bytes, bad magic, unknown version;
+//! - inconsistent inputs with a valid checksum (re-signed with the CRC-32 below);
+//! - `BufferTooSmall` from `encode`, with the buffer untouched.
+//!
+//! The byte offsets come from the layout tables in the module docs of `src/account/binary.rs`
+//! and `src/policy/binary.rs`; the expectations come from the requirement and those docs.
+
+use account_lockout::dialect::{
+    ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
+};
+use account_lockout::{
+    Account, AttemptToken, BufferTooSmall, Decay, DecodeError, Duration, Fingerprint,
+    Inconsistency, Instant, LockCause, LockLength, OnLockEnd, OnSuccess, Operation, Patch, Policy,
+    PolicyError, Problem, QuickFailure, Rules, Schedule, Status, Step, UnlockAtPatch, Verdict,
+};
+use proptest::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+type Big = Account<16, 8>;
+type Small = Account<0, 0>;
+
+/// 2026-01-01T00:00:00Z in milliseconds since the Unix epoch.
+const T0_MS: i64 = 1_767_225_600_000;
+
+/// `T0 + s` seconds.
+fn secs(s: i64) -> Instant {
+    Instant::from_millis(T0_MS + s * 1_000)
+}
+
+/// CRC-32 (IEEE 802.3, reflected, init and final xor all ones), bit by bit.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = u32::MAX;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Rewrites the trailing CRC-32 so that forged bytes pass the checksum.
+fn resign(bytes: &mut [u8]) {
+    let body = bytes.len() - 4;
+    let crc = crc32(&bytes[..body]);
+    bytes[body..].copy_from_slice(&crc.to_le_bytes());
+}
+
+fn put_i64(bytes: &mut [u8], at: usize, value: i64) {
+    bytes[at..at + 8].copy_from_slice(&value.to_le_bytes());
+}
+
+fn get_i64(bytes: &[u8], at: usize) -> i64 {
+    i64::from_le_bytes(bytes[at..at + 8].try_into().unwrap())
+}
+
+fn put_u32(bytes: &mut [u8], at: usize, value: u32) {
+    bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+fn put_u16(bytes: &mut [u8], at: usize, value: u16) {
+    bytes[at..at + 2].copy_from_slice(&value.to_le_bytes());
+}
+
+// The account layout (src/account/binary.rs).
+const A_VERSION: usize = 2;
+const A_FLAGS: usize = 3;
+const A_LAST_SEEN: usize = 4;
+const A_LOCK_SINCE: usize = 12;
+const A_LOCK_UNTIL: usize = 20;
+const A_LAST_FAILURE: usize = 28;
+const A_ATTEMPT: usize = 36;
+const A_COUNT: usize = 44;
+const A_CONSECUTIVE: usize = 48;
+const A_TEMPORARY_LOCKS: usize = 52;
+const A_SERIAL: usize = 54;
+const A_RECORDS_LEN: usize = 56;
+/// Magic, version, flags, five instants, the counters and the two list lengths.
+const A_FIXED_LEN: usize = 58;
+
+const F_ENABLED: u8 = 1 << 0;
+const F_LOCKED: u8 = 1 << 1;
+const F_DEADLINE: u8 = 1 << 2;
+const F_CAUSE_MASK: u8 = 0b11 << 3;
+const F_LAST_FAILURE: u8 = 1 << 5;
+const F_IN_FLIGHT: u8 = 1 << 6;
+
+// The policy layout (src/policy/binary.rs).
+const P_VERSION: usize = 2;
+const P_THRESHOLD: usize = 3;
+const P_LOCK_TAG: usize = 7;
+const P_STEP_COUNT: usize = 16;
+/// Every field but the table steps and the checksum.
+const P_FIXED_LEN: usize = 64;
+
+fn encode_account<const R: usize, const M: usize>(account: &Account<R, M>) -> Vec<u8> {
+    let mut buffer = vec![0u8; Account::<R, M>::MAX_ENCODED_LEN];
+    let len = account
+        .encode(&mut buffer)
+        .expect("a MAX_ENCODED_LEN buffer suffices");
+    assert_eq!(len, account.encoded_len());
+    buffer.truncate(len);
+    buffer
+}
+
+fn encode_policy(policy: &Policy) -> Vec<u8> {
+    let mut buffer = [0u8; Policy::MAX_ENCODED_LEN];
+    let len = policy
+        .encode(&mut buffer)
+        .expect("a MAX_ENCODED_LEN buffer suffices");
+    buffer[..len].to_vec()
+}
+
+fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
+    PingOne {
+        failure_count,
+        duration_seconds,
+    }
+    .policy()
+    .unwrap()
+}
+
+fn pam(deny: u32, fail_interval: u64, unlock_time: u64) -> Policy {
+    PamFaillock {
+        deny,
+        fail_interval,
+        unlock_time,
+    }
+    .policy()
+    .unwrap()
+}
+
+/// A policy of every dialect (and every form a dialect maps to), plus one with both
+/// modifiers.
+fn dialect_policies() -> Vec<(&'static str, Policy)> {
+    vec![
+        ("pingone timed", pingone(3, Some(900))),
+        ("pingone permanent", pingone(5, None)),
+        (
+            "active directory",
+            ActiveDirectory {
+                lockout_threshold: 5,
+                lockout_duration_seconds: 1_800,
+                lockout_observation_window_seconds: 900,
+            }
+            .policy()
+            .unwrap(),
+        ),
+        (
+            "active directory permanent",
+            ActiveDirectory {
+                lockout_threshold: 3,
+                lockout_duration_seconds: 0,
+                lockout_observation_window_seconds: 60,
+            }
+            .policy()
+            .unwrap(),
+        ),
+        ("keycloak default", Keycloak::DEFAULT.policy().unwrap()),
+        (
+            "keycloak linear, permanent after 2",
+            Keycloak {
+                failure_factor: 3,
+                brute_force_strategy: BruteForceStrategy::Linear,
+                permanent_lockout: true,
+                max_temporary_lockouts: 2,
+                ..Keycloak::DEFAULT
+            }
+            .policy()
+            .unwrap(),
+        ),
+        (
+            "keycloak permanent only",
+            Keycloak {
+                failure_factor: 4,
+                permanent_lockout: true,
+                max_temporary_lockouts: 0,
+                ..Keycloak::DEFAULT
+            }
+            .policy()
+            .unwrap(),
+        ),
+        (
+            "pam_faillock default",
+            PamFaillock::DEFAULT.policy().unwrap(),
+        ),
+        ("pam_faillock deny 16, permanent", pam(16, 60, 0)),
+        ("pam_faillock deny 0", pam(0, 900, 600)),
+        ("tpm default", Tpm::DEFAULT.policy().unwrap()),
+        (
+            "tpm unprotected",
+            Tpm {
+                max_tries: 5,
+                recovery_time: 0,
+            }
+            .policy()
+            .unwrap(),
+        ),
+        ("android gatekeeper", AndroidGatekeeper {}.policy().unwrap()),
+        (
+            "tpm with modifiers",
+            Tpm {
+                max_tries: 20,
+                recovery_time: 600,
+            }
+            .policy()
+            .unwrap()
+            .with_modifiers(8, Some(100))
+            .unwrap(),
+        ),
+    ]
+}
+
+/// A custom policy that uses every field, with a 16-step table.
+fn custom_table_policy() -> Policy {
+    let steps: Vec<Step> = (0..16u32)
+        .map(|i| Step::new(1 + 3 * i, Duration::from_secs(u64::from(i) * 17)))
+        .collect();
+    Rules {
+        threshold: 2,
+        lock: LockLength::Table(Schedule::new(&steps).unwrap()),
+        max_lock: Some(Duration::from_secs(3_600)),
+        decay: Decay::SelfHealing(Duration::from_millis(1_234_567)),
+        on_success: OnSuccess::Keep,
+        on_lock_end: OnLockEnd::Keep,
+        quick_failure: Some(QuickFailure {
+            within: Duration::from_millis(750),
+            lock: Duration::from_secs(45),
+        }),
+        permanent_after_temporary_locks: Some(513),
+        deadline_from_whole_second: true,
+        repeated_credential_memory: 5,
+        max_consecutive_failures: Some(0x0102_0304),
+    }
+    .build()
+    .unwrap()
+}
+
+/// The policy the "fingerprints" state is built with.
+fn fingerprint_policy() -> Policy {
+    Tpm {
+        max_tries: 20,
+        recovery_time: 600,
+    }
+    .policy()
+    .unwrap()
+    .with_modifiers(8, Some(100))
+    .unwrap()
+}
+
+/// Concrete account states, each with the policy that built it.
+fn account_states() -> Vec<(&'static str, Big, Policy)> {
+    let mut states = Vec::new();
+
+    states.push(("fresh", Big::new(), pingone(3, Some(900))));
+
+    let policy = pingone(3, Some(900));
+    let mut locked = Big::new();
+    for i in 0..3 {
+        locked.failure(&policy, secs(i), None).unwrap();
+    }
+    assert_eq!(locked.lock_cause(secs(3)), Some(LockCause::Policy));
+    states.push(("locked by policy", locked, policy));
+
+    let policy = pingone(3, Some(900));
+    let mut admin = Big::new();
+    admin.failure(&policy, secs(0), None).unwrap();
+    admin.lock(&policy, secs(5), Some(secs(3_600))).unwrap();
+    assert_eq!(admin.lock_cause(secs(6)), Some(LockCause::Administrator));
+    states.push(("admin-locked with a deadline", admin, policy));
+
+    let policy = PamFaillock::DEFAULT.policy().unwrap();
+    let mut records = Big::new();
+    for i in 0..3 {
+        records.failure(&policy, secs(10 * i), None).unwrap();
+    }
+    states.push(("pam_faillock with 3 records", records, policy));
+
+    let policy = fingerprint_policy();
+    let mut remembered = Big::new();
+    for i in 0..9u64 {
+        remembered
+            .failure(
+                &policy,
+                secs(i as i64),
+                Some(Fingerprint::new(0x1111 * (i + 1))),
+            )
+            .unwrap();
+    }
+    let start = remembered.begin_attempt(&policy, secs(20)).unwrap();
+    assert!(start.token.is_some());
+    assert!(remembered.attempt_in_flight().is_some());
+    let encoded = encode_account(&remembered);
+    assert_eq!(encoded[encoded.len() - 4 - 8 * 8 - 1], 8, "8 fingerprints");
+    states.push((
+        "8 fingerprints and an attempt in flight",
+        remembered,
+        policy,
+    ));
+
+    states
+}
+
+// ---------------------------------------------------------------------------------------------
+// 0. The CRC-32 of this file, and the layout constants
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_test_crc32_matches_the_ieee_check_value() {
+    assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    assert_eq!(crc32(b""), 0);
+}
+
+#[test]
+fn max_encoded_lengths_follow_the_layout_tables() {
+    assert_eq!(Small::MAX_ENCODED_LEN, A_FIXED_LEN + 4);
+    assert_eq!(Big::MAX_ENCODED_LEN, A_FIXED_LEN + 16 * 8 + 8 * 8 + 4);
+    assert_eq!(Policy::MAX_ENCODED_LEN, P_FIXED_LEN + 16 * 12 + 4);
+
+    // Every encoding ends with the CRC-32 of what precedes it, in little endian.
+    for (name, account, _) in account_states() {
+        let bytes = encode_account(&account);
+        let body = bytes.len() - 4;
+        assert_eq!(bytes[body..], crc32(&bytes[..body]).to_le_bytes(), "{name}");
+        assert_eq!(&bytes[..3], b"AL\x01", "{name}");
+    }
+    let bytes = encode_policy(&custom_table_policy());
+    assert_eq!(bytes.len(), Policy::MAX_ENCODED_LEN);
+    assert_eq!(&bytes[..3], b"AP\x01");
+    let body = bytes.len() - 4;
+    assert_eq!(bytes[body..], crc32(&bytes[..body]).to_le_bytes());
+}
+
+#[test]
+fn the_fullest_account_takes_max_encoded_len() {
+    // 16 records (pam_faillock deny 16: the 16th failure locks, keeping all 16) and 8
+    // remembered fingerprints.
+    let policy = pam(16, 3_600, 60).with_modifiers(8, None).unwrap();
+    let mut account = Big::new();
+    for i in 0..16u64 {
+        account
+            .failure(&policy, secs(i as i64), Some(Fingerprint::new(i + 1)))
+            .unwrap();
+    }
+    let bytes = encode_account(&account);
+    assert_eq!(bytes.len(), Big::MAX_ENCODED_LEN);
+    assert_eq!(Big::decode(&bytes, &policy), Ok(account));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The round trip, as a property
+// ---------------------------------------------------------------------------------------------
+
+/// A dialect with its parameters, as generated.
+#[derive(Clone, Debug)]
+enum Dialect {
+    PingOne(PingOne),
+    ActiveDirectory(ActiveDirectory),
+    Keycloak(Keycloak),
+    PamFaillock(PamFaillock),
+    Tpm(Tpm),
+    AndroidGatekeeper,
+}
+
+#[derive(Clone, Debug)]
+struct PolicySpec {
+    dialect: Dialect,
+    memory: u8,
+    cap: Option<u32>,
+}
+
+impl PolicySpec {
+    fn policy(&self) -> Policy {
+        let base = match &self.dialect {
+            Dialect::PingOne(d) => d.policy(),
+            Dialect::ActiveDirectory(d) => d.policy(),
+            Dialect::Keycloak(d) => d.policy(),
+            Dialect::PamFaillock(d) => d.policy(),
+            Dialect::Tpm(d) => d.policy(),
+            Dialect::AndroidGatekeeper => AndroidGatekeeper {}.policy(),
+        }
+        .unwrap_or_else(|e| panic!("generated parameters must be valid: {self:?}: {e}"));
+        base.with_modifiers(self.memory, self.cap)
+            .unwrap_or_else(|e| panic!("valid modifiers: {self:?}: {e}"))
+    }
+}
+
+/// Seconds: mostly small, sometimes huge (saturating lock lengths).
+fn seconds(max_small: u64) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        8 => 1..=max_small,
+        1 => 1..=10_000_000u64,
+        1 => Just(u64::MAX),
+    ]
+}
+
+fn dialect() -> impl Strategy<Value = Dialect> {
+    let pingone = (
+        prop_oneof![4 => 1..=6u32, 1 => 1..=60u32, 1 => Just(u32::MAX)],
+        prop::option::of(seconds(600)),
+    )
+        .prop_map(|(failure_count, duration_seconds)| {
+            Dialect::PingOne(PingOne {
+                failure_count,
+                duration_seconds,
+            })
+        });
+    let active_directory = (
+        prop_oneof![4 => 0..=6u32, 1 => 0..=999u32],
+        seconds(600),
+        prop_oneof![1 => Just(None), 3 => (0..=1_000u64).prop_map(Some)],
+    )
+        .prop_map(|(lockout_threshold, window, extra)| {
+            Dialect::ActiveDirectory(ActiveDirectory {
+                lockout_threshold,
+                lockout_duration_seconds: extra.map_or(0, |extra| window.saturating_add(extra)),
+                lockout_observation_window_seconds: window,
+            })
+        });
+    let keycloak = (
+        (
+            prop_oneof![4 => 1..=6u32, 1 => 1..=40u32],
+            prop_oneof![0..=120u64, Just(u64::MAX)],
+            prop_oneof![0..=1_200u64, Just(u64::MAX)],
+            prop_oneof![0..=600u64, 0..=100_000u64],
+        ),
+        (
+            prop_oneof![
+                Just(BruteForceStrategy::Multiple),
+                Just(BruteForceStrategy::Linear)
+            ],
+            any::<bool>(),
+            prop_oneof![4 => 0..=4u32, 1 => 0..=65_534u32],
+            0..=3_000u64,
+            0..=120u64,
+        ),
+    )
+        .prop_map(
+            |(
+                (failure_factor, wait_increment_seconds, max_failure_wait_seconds, max_delta),
+                (strategy, permanent_lockout, max_temporary_lockouts, quick_ms, quick_wait),
+            )| {
+                Dialect::Keycloak(Keycloak {
+                    failure_factor,
+                    wait_increment_seconds,
+                    max_failure_wait_seconds,
+                    max_delta_time_seconds: max_delta,
+                    brute_force_strategy: strategy,
+                    permanent_lockout,
+                    max_temporary_lockouts,
+                    quick_login_check_milli_seconds: quick_ms,
+                    minimum_quick_login_wait_seconds: quick_wait,
+                })
+            },
+        );
+    let pam_faillock = (
+        0..=16u32,
+        seconds(900),
+        prop_oneof![1 => Just(0u64), 4 => seconds(600)],
+    )
+        .prop_map(|(deny, fail_interval, unlock_time)| {
+            Dialect::PamFaillock(PamFaillock {
+                deny,
+                fail_interval,
+                unlock_time,
+            })
+        });
+    let tpm = (
+        prop_oneof![4 => 1..=6u32, 1 => 1..=100u32],
+        prop_oneof![1 => Just(0u64), 4 => seconds(1_000)],
+    )
+        .prop_map(|(max_tries, recovery_time)| {
+            Dialect::Tpm(Tpm {
+                max_tries,
+                recovery_time,
+            })
+        });
+    prop_oneof![
+        pingone,
+        active_directory,
+        keycloak,
+        pam_faillock,
+        tpm,
+        Just(Dialect::AndroidGatekeeper),
+    ]
+}
+
+fn policy_spec() -> impl Strategy<Value = PolicySpec> {
+    (
+        dialect(),
+        0..=8u8,
+        prop_oneof![
+            2 => Just(None),
+            1 => (1..=6u32).prop_map(Some),
+            1 => (1..=200u32).prop_map(Some),
+        ],
+    )
+        .prop_map(|(dialect, memory, cap)| PolicySpec {
+            dialect,
+            memory,
+            cap,
+        })
+}
+
+/// How the clock moves before a step.
+#[derive(Clone, Copy, Debug)]
+enum Tick {
+    Same,
+    Forward(u64),
+    Backward(u64),
+    NearMin(u32),
+    NearMax(u32),
+    /// Back (or forward) to around 2026, from wherever the clock was.
+    Normal(i64),
+}
+
+impl Tick {
+    fn apply(self, now: Instant) -> Instant {
+        match self {
+            Tick::Same => now,
+            Tick::Forward(ms) => now.saturating_add(Duration::from_millis(ms)),
+            Tick::Backward(ms) => now.saturating_sub(Duration::from_millis(ms)),
+            Tick::NearMin(ms) => Instant::from_millis(i64::MIN + i64::from(ms)),
+            Tick::NearMax(ms) => Instant::from_millis(i64::MAX - i64::from(ms)),
+            Tick::Normal(ms) => Instant::from_millis(T0_MS + ms),
+        }
+    }
+}
+
+fn tick() -> impl Strategy<Value = Tick> {
+    prop_oneof![
+        4 => Just(Tick::Same),
+        16 => (0..=2_000u64).prop_map(Tick::Forward),
+        12 => (0..=3_600_000u64).prop_map(Tick::Forward),
+        4 => (0..=30 * 86_400_000u64).prop_map(Tick::Forward),
+        4 => (1..=3_600_000u64).prop_map(Tick::Backward),
+        1 => any::<u64>().prop_map(Tick::Backward),
+        1 => (0..=5_000u32).prop_map(Tick::NearMin),
+        1 => (0..=5_000u32).prop_map(Tick::NearMax),
+        2 => (-86_400_000i64..=86_400_000).prop_map(Tick::Normal),
+    ]
+}
+
+fn start_instant() -> impl Strategy<Value = Instant> {
+    prop_oneof![
+        12 => (-86_400_000i64..=86_400_000).prop_map(|ms| Instant::from_millis(T0_MS + ms)),
+        1 => any::<i64>().prop_map(Instant::from_millis),
+        1 => (0..=5_000i64).prop_map(|ms| Instant::from_millis(i64::MIN + ms)),
+        1 => (0..=5_000i64).prop_map(|ms| Instant::from_millis(i64::MAX - ms)),
+    ]
+}
+
+/// A deadline relative to `now`: negative offsets give refused operations.
+fn deadline(now: Instant, offset_ms: i64) -> Instant {
+    if offset_ms >= 0 {
+        now.saturating_add(Duration::from_millis(offset_ms.unsigned_abs()))
+    } else {
+        now.saturating_sub(Duration::from_millis(offset_ms.unsigned_abs()))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum UnlockAtSpec {
+    Clear,
+    At(i64),
+}
+
+/// One step of a sequence, as generated.
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    Check,
+    Failure(Option<u64>),
+    Success,
+    Unlock,
+    Lock(Option<i64>),
+    Patch(Option<bool>, Option<Status>, Option<UnlockAtSpec>),
+    Begin,
+    /// Finish with one of the tokens handed out so far (by index), perhaps a stale one.
+    Finish(usize, Option<Option<u64>>),
+    Recover,
+    Poll,
+}
+
+fn offset() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        1 => -5_000i64..=0,
+        4 => 1i64..=7_200_000,
+        1 => Just(i64::MAX),
+    ]
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let credential = prop::option::of(0..12u64);
+    let status = prop::option::of(prop_oneof![Just(Status::Ok), Just(Status::Locked)]);
+    let unlock_at = prop::option::of(prop_oneof![
+        Just(UnlockAtSpec::Clear),
+        offset().prop_map(UnlockAtSpec::At),
+    ]);
+    prop_oneof![
+        2 => Just(Action::Check),
+        12 => credential.clone().prop_map(Action::Failure),
+        3 => Just(Action::Success),
+        1 => Just(Action::Unlock),
+        2 => prop::option::of(offset()).prop_map(Action::Lock),
+        2 => (prop::option::of(any::<bool>()), status, unlock_at)
+            .prop_map(|(can, status, unlock_at)| Action::Patch(can, status, unlock_at)),
+        4 => Just(Action::Begin),
+        4 => (any::<usize>(), prop::option::of(credential)).prop_map(|(i, v)| Action::Finish(i, v)),
+        2 => Just(Action::Recover),
+        2 => Just(Action::Poll),
+    ]
+}
+
+/// Runs one step; refused operations are fine (they change nothing).
+fn run(
+    account: &mut Big,
+    policy: &Policy,
+    now: Instant,
+    action: Action,
+    tokens: &mut Vec<AttemptToken>,
+) {
+    let fingerprint = |v: Option<u64>| v.map(|v| Fingerprint::new(0xF00D_0000 + v));
+    match action {
+        Action::Check => {
+            let _ = account.apply(policy, now, Operation::Check);
+        }
+        Action::Failure(v) => {
+            let _ = account.apply(
+                policy,
+                now,
+                Operation::Failure {
+                    credential: fingerprint(v),
+                },
+            );
+        }
+        Action::Success => {
+            let _ = account.apply(policy, now, Operation::Success);
+        }
+        Action::Unlock => {
+            let _ = account.apply(policy, now, Operation::Unlock);
+        }
+        Action::Lock(until) => {
+            let until = until.map(|offset| deadline(now, offset));
+            let _ = account.apply(policy, now, Operation::Lock { until });
+        }
+        Action::Patch(can, status, unlock_at) => {
+            let unlock_at = unlock_at.map(|spec| match spec {
+                UnlockAtSpec::Clear => UnlockAtPatch::Clear,
+                UnlockAtSpec::At(offset) => UnlockAtPatch::At(deadline(now, offset)),
+            });
+            if let Ok(patch) = Patch::new(can, status, unlock_at) {
+                let _ = account.apply(policy, now, Operation::Patch(patch));
+            }
+        }
+        Action::Begin => {
+            let start = account.begin_attempt(policy, now).unwrap();
+            tokens.extend(start.token);
+        }
+        Action::Finish(index, verdict) => {
+            if !tokens.is_empty() {
+                let token = tokens[index % tokens.len()];
+                let verdict = match verdict {
+                    None => Verdict::Success,
+                    Some(v) => Verdict::Failure {
+                        credential: fingerprint(v),
+                    },
+                };
+                let _ = account.finish_attempt(policy, now, token, verdict);
+            }
+        }
+        Action::Recover => {
+            account.recover(policy, now).unwrap();
+        }
+        Action::Poll => {
+            let _ = account.poll(policy, now);
+        }
+    }
+}
+
+/// The round-trip checks of one state.
+fn check_round_trip(account: &Big, policy: &Policy, now: Instant) -> Result<(), TestCaseError> {
+    let mut buffer = [0u8; Big::MAX_ENCODED_LEN];
+    let len = account
+        .encode(&mut buffer)
+        .map_err(|e| TestCaseError::fail(format!("encode into MAX_ENCODED_LEN: {e}")))?;
+    prop_assert_eq!(len, account.encoded_len());
+    let bytes = &buffer[..len];
+
+    let decoded = Big::decode(bytes, policy);
+    prop_assert_eq!(
+        decoded,
+        Ok(*account),
+        "decode(encode(account)) for {:?} (bytes {:02x?})",
+        account,
+        bytes
+    );
+    let decoded = decoded.unwrap();
+    let mut again = [0u8; Big::MAX_ENCODED_LEN];
+    let len_again = decoded.encode(&mut again).unwrap();
+    prop_assert_eq!(&again[..len_again], bytes, "re-encoding differs");
+
+    // Into a smaller account type: the same state without lists, or TooManyEntries.
+    match Small::decode(bytes, policy) {
+        Ok(small) => {
+            prop_assert_eq!(small.view(now), account.view(now));
+            prop_assert_eq!(small.last_seen(), account.last_seen());
+            prop_assert_eq!(small.is_enabled(), account.is_enabled());
+            prop_assert_eq!(small.consecutive_failures(), account.consecutive_failures());
+            prop_assert_eq!(small.attempt_in_flight(), account.attempt_in_flight());
+            prop_assert_eq!(small.lock_cause(now), account.lock_cause(now));
+            // Without lists the two types share one encoding.
+            let mut small_bytes = [0u8; Small::MAX_ENCODED_LEN];
+            let small_len = small.encode(&mut small_bytes).unwrap();
+            prop_assert_eq!(&small_bytes[..small_len], bytes);
+        }
+        Err(DecodeError::TooManyEntries) => {
+            prop_assert!(len > Small::MAX_ENCODED_LEN, "TooManyEntries without lists");
+        }
+        Err(other) => {
+            return Err(TestCaseError::fail(format!(
+                "Account<0, 0>::decode of {bytes:02x?}: {other:?}, expected Ok or TooManyEntries"
+            )));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    // `proptest!` passes this config through `contextualize_config`, so PROPTEST_CASES
+    // (and the other PROPTEST_* variables) still override it.
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn account_round_trip(
+        spec in policy_spec(),
+        start in start_instant(),
+        steps in prop::collection::vec((tick(), action()), 0..60),
+    ) {
+        let policy = spec.policy();
+        let mut account = Big::new();
+        let mut tokens = Vec::new();
+        let mut now = start;
+        check_round_trip(&account, &policy, now)?;
+        for (tick, action) in steps {
+            now = tick.apply(now);
+            run(&mut account, &policy, now, action, &mut tokens);
+            check_round_trip(&account, &policy, now)?;
+        }
+    }
+
+    #[test]
+    fn policy_round_trip(spec in policy_spec()) {
+        let policy = spec.policy();
+        let mut buffer = [0u8; Policy::MAX_ENCODED_LEN];
+        let len = policy.encode(&mut buffer).unwrap();
+        prop_assert_eq!(Policy::decode(&buffer[..len]), Ok(policy));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1b. Round trips the random sequences rarely reach
+// ---------------------------------------------------------------------------------------------
+
+/// Sets up `Account<16, 8>` with `failures` failures at `now` under `policy` and returns
+/// it with the result of decoding its encoding.
+fn fail_and_decode(
+    policy: &Policy,
+    now: Instant,
+    failures: u32,
+) -> (Big, Result<Big, DecodeError>) {
+    let mut account = Big::new();
+    for _ in 0..failures {
+        account.failure(policy, now, None).unwrap();
+    }
+    let bytes = encode_account(&account);
+    (account, Big::decode(&bytes, policy))
+}
+
+/// pam_faillock `deny: 0` never locks, but an account type with room for records keeps
+/// the failure times anyway (the count is the number kept).
+// (Found by `account_round_trip`: a decoder that requires `count <= threshold` refuses it.)
+#[test]
+fn pam_faillock_deny_0_round_trips() {
+    let policy = pam(0, 900, 600);
+    let (account, decoded) = fail_and_decode(&policy, secs(0), 1);
+    assert_eq!(account.failure_count(&policy, secs(0)), 1);
+    assert_eq!(decoded, Ok(account));
+}
+
+/// At `Instant::MAX` a timed lock would end when it starts, so pam_faillock's `deny`-th
+/// failure does not lock and later failures go on counting.
+// (Found by `account_round_trip`: a decoder that requires `count <= threshold` refuses it.)
+#[test]
+fn pam_faillock_at_the_end_of_time_round_trips() {
+    let policy = PamFaillock::DEFAULT.policy().unwrap();
+    let (account, decoded) = fail_and_decode(&policy, Instant::MAX, 4);
+    assert_eq!(account.lock_cause(Instant::MAX), None);
+    assert_eq!(account.failure_count(&policy, Instant::MAX), 4);
+    assert_eq!(decoded, Ok(account));
+}
+
+/// A custom sliding-window policy whose table starts locking above the threshold: counts
+/// between the two are reached without a lock.
+#[test]
+fn a_sliding_window_counting_past_its_threshold_round_trips() {
+    let policy = Rules {
+        threshold: 2,
+        lock: LockLength::Table(Schedule::new(&[Step::new(5, Duration::from_secs(30))]).unwrap()),
+        decay: Decay::SlidingWindow(Duration::from_secs(900)),
+        ..Rules::NEVER_LOCK
+    }
+    .build()
+    .unwrap();
+    let (account, decoded) = fail_and_decode(&policy, secs(0), 3);
+    assert_eq!(account.lock_cause(secs(0)), None);
+    assert_eq!(account.failure_count(&policy, secs(0)), 3);
+    assert_eq!(decoded, Ok(account));
+}
+
+/// The attempt serial is a `u16`: attempts 65 535, 65 536 and 65 537 (where a serial
+/// wraps) are in flight in states the state machine made, so they must survive the round
+/// trip, and the token of each must still finish it.
+#[test]
+fn an_attempt_in_flight_when_the_serial_wraps_round_trips() {
+    let policy = Rules::NEVER_LOCK.build().unwrap();
+    let mut account = Big::new();
+    let now = secs(0);
+    for attempt in 1..=u32::from(u16::MAX) + 2 {
+        let token = account.begin_attempt(&policy, now).unwrap().token;
+        if attempt < u32::from(u16::MAX) {
+            continue;
+        }
+        let token = token.expect("the account never locks");
+        assert_eq!(account.attempt_in_flight(), Some(now));
+        let bytes = encode_account(&account);
+        assert_eq!(
+            Big::decode(&bytes, &policy),
+            Ok(account),
+            "attempt {attempt} in flight"
+        );
+        let mut finished = account;
+        assert!(
+            finished
+                .finish_attempt(&policy, now, token, Verdict::Success)
+                .is_ok(),
+            "attempt {attempt}: the state machine accepts its own token"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Every single-byte corruption
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_single_byte_corruption_of_an_account_is_rejected_or_re_encodes_identically() {
+    let policies = dialect_policies();
+    for (state, account, own_policy) in account_states() {
+        let bytes = encode_account(&account);
+        assert_eq!(
+            Big::decode(&bytes, &own_policy),
+            Ok(account),
+            "{state}: the uncorrupted bytes decode"
+        );
+        let all = policies
+            .iter()
+            .map(|(name, policy)| (*name, *policy))
+            .chain([("own", own_policy)]);
+        for (policy_name, policy) in all {
+            let mut corrupted = bytes.clone();
+            let mut buffer = [0u8; Big::MAX_ENCODED_LEN];
+            for position in 0..bytes.len() {
+                for value in 0..=u8::MAX {
+                    if value == bytes[position] {
+                        continue;
+                    }
+                    corrupted[position] = value;
+                    if let Ok(decoded) = Big::decode(&corrupted, &policy) {
+                        let len = decoded.encode(&mut buffer).unwrap();
+                        assert_eq!(
+                            &buffer[..len],
+                            &corrupted[..],
+                            "{state} / {policy_name}: byte {position} set to {value:#04x} \
+                             decoded to {decoded:?}, which re-encodes differently"
+                        );
+                    }
+                    // The small type must not panic either.
+                    let _ = Small::decode(&corrupted, &policy);
+                }
+                corrupted[position] = bytes[position];
+            }
+        }
+    }
+}
+
+#[test]
+fn every_single_byte_corruption_of_a_policy_is_rejected_or_re_encodes_identically() {
+    let policies = dialect_policies()
+        .into_iter()
+        .chain([("custom 16-step table", custom_table_policy())]);
+    for (name, policy) in policies {
+        let bytes = encode_policy(&policy);
+        assert_eq!(Policy::decode(&bytes), Ok(policy), "{name}");
+        let mut corrupted = bytes.clone();
+        let mut buffer = [0u8; Policy::MAX_ENCODED_LEN];
+        for position in 0..bytes.len() {
+            for value in 0..=u8::MAX {
+                if value == bytes[position] {
+                    continue;
+                }
+                corrupted[position] = value;
+                if let Ok(decoded) = Policy::decode(&corrupted) {
+                    let len = decoded.encode(&mut buffer).unwrap();
+                    assert_eq!(
+                        &buffer[..len],
+                        &corrupted[..],
+                        "{name}: byte {position} set to {value:#04x} decoded to {decoded:?}, \
+                         which re-encodes differently"
+                    );
+                }
+            }
+            corrupted[position] = bytes[position];
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Truncation, trailing bytes, magic, version
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_truncated_account_is_truncated() {
+    for (state, account, policy) in account_states() {
+        let bytes = encode_account(&account);
+        for len in 0..bytes.len() {
+            let result = Big::decode(&bytes[..len], &policy);
+            assert!(result.is_err(), "{state}: cut at {len} decoded: {result:?}");
+            if len < A_FIXED_LEN {
+                assert_eq!(
+                    result,
+                    Err(DecodeError::Truncated),
+                    "{state}: cut at {len}, inside the fixed part"
+                );
+            }
+            // The format is length-prefixed: every cut is a truncation.
+            assert_eq!(result, Err(DecodeError::Truncated), "{state}: cut at {len}");
+            let _ = Small::decode(&bytes[..len], &policy);
+        }
+    }
+}
+
+#[test]
+fn a_truncated_policy_is_truncated() {
+    let policies = dialect_policies()
+        .into_iter()
+        .chain([("custom 16-step table", custom_table_policy())]);
+    for (name, policy) in policies {
+        let bytes = encode_policy(&policy);
+        for len in 0..bytes.len() {
+            assert_eq!(
+                Policy::decode(&bytes[..len]),
+                Err(DecodeError::Truncated),
+                "{name}: cut at {len}"
+            );
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_are_refused() {
+    for (state, account, policy) in account_states() {
+        let bytes = encode_account(&account);
+        for extra in [
+            &[0u8][..],
+            &[0xFF],
+            &[0, 0, 0, 0],
+            &[1, 2, 3, 4, 5, 6, 7, 8, 9],
+        ] {
+            let mut longer = bytes.clone();
+            longer.extend_from_slice(extra);
+            assert_eq!(
+                Big::decode(&longer, &policy),
+                Err(DecodeError::TrailingBytes),
+                "{state} + {extra:?}"
+            );
+        }
+    }
+    for (name, policy) in dialect_policies()
+        .into_iter()
+        .chain([("custom 16-step table", custom_table_policy())])
+    {
+        let bytes = encode_policy(&policy);
+        for extra in [&[0u8][..], &[0xFF], &[1, 2, 3, 4, 5, 6, 7, 8, 9]] {
+            let mut longer = bytes.clone();
+            longer.extend_from_slice(extra);
+            assert_eq!(
+                Policy::decode(&longer),
+                Err(DecodeError::TrailingBytes),
+                "{name} + {extra:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn wrong_magic_is_bad_magic() {
+    for (state, account, policy) in account_states() {
+        let bytes = encode_account(&account);
+        for magic in [*b"AP", *b"al", *b"LA", [0, 0], [0xFF, 0xFF]] {
+            let mut forged = bytes.clone();
+            forged[..2].copy_from_slice(&magic);
+            assert_eq!(
+                Big::decode(&forged, &policy),
+                Err(DecodeError::BadMagic),
+                "{state}: {magic:?}"
+            );
+            // Also with the checksum made valid again.
+            resign(&mut forged);
+            assert_eq!(
+                Big::decode(&forged, &policy),
+                Err(DecodeError::BadMagic),
+                "{state}: {magic:?}, re-signed"
+            );
+        }
+    }
+    // A policy is not an account and an account is not a policy.
+    let policy = pingone(3, Some(900));
+    let policy_bytes = encode_policy(&policy);
+    assert_eq!(
+        Big::decode(&policy_bytes, &policy),
+        Err(DecodeError::BadMagic)
+    );
+    let account_bytes = encode_account(&Big::new());
+    assert_eq!(Policy::decode(&account_bytes), Err(DecodeError::BadMagic));
+    for magic in [*b"AL", *b"ap", [0, 0]] {
+        let mut forged = policy_bytes.clone();
+        forged[..2].copy_from_slice(&magic);
+        resign(&mut forged);
+        assert_eq!(
+            Policy::decode(&forged),
+            Err(DecodeError::BadMagic),
+            "{magic:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_version_is_named() {
+    for (state, account, policy) in account_states() {
+        let bytes = encode_account(&account);
+        for version in [2u8, 0, 0xFF] {
+            let mut forged = bytes.clone();
+            forged[A_VERSION] = version;
+            assert_eq!(
+                Big::decode(&forged, &policy),
+                Err(DecodeError::UnknownVersion(version)),
+                "{state}"
+            );
+            resign(&mut forged);
+            assert_eq!(
+                Big::decode(&forged, &policy),
+                Err(DecodeError::UnknownVersion(version)),
+                "{state}, re-signed"
+            );
+        }
+    }
+    for (name, policy) in dialect_policies()
+        .into_iter()
+        .chain([("custom 16-step table", custom_table_policy())])
+    {
+        let bytes = encode_policy(&policy);
+        for version in [2u8, 0, 0xFF] {
+            let mut forged = bytes.clone();
+            forged[P_VERSION] = version;
+            assert_eq!(
+                Policy::decode(&forged),
+                Err(DecodeError::UnknownVersion(version)),
+                "{name}"
+            );
+            resign(&mut forged);
+            assert_eq!(
+                Policy::decode(&forged),
+                Err(DecodeError::UnknownVersion(version)),
+                "{name}, re-signed"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_flipped_bit_fails_the_checksum() {
+    for (state, account, policy) in account_states() {
+        let bytes = encode_account(&account);
+        // Bits of fields that do not steer the layout (not magic, version or list lengths).
+        for position in [
+            A_FLAGS,
+            A_LAST_SEEN,
+            A_LOCK_SINCE + 7,
+            A_COUNT,
+            A_SERIAL + 1,
+        ] {
+            for bit in 0..8 {
+                let mut corrupted = bytes.clone();
+                corrupted[position] ^= 1 << bit;
+                assert_eq!(
+                    Big::decode(&corrupted, &policy),
+                    Err(DecodeError::Checksum),
+                    "{state}: byte {position} bit {bit}"
+                );
+            }
+        }
+        let mut corrupted = bytes.clone();
+        *corrupted.last_mut().unwrap() ^= 0x80;
+        assert_eq!(Big::decode(&corrupted, &policy), Err(DecodeError::Checksum));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Inconsistent inputs with a valid checksum
+// ---------------------------------------------------------------------------------------------
+
+fn inconsistent(what: Inconsistency) -> Result<Big, DecodeError> {
+    Err(DecodeError::Inconsistent(what))
+}
+
+/// `(the account, its encoding, its policy)` for the state called `name`.
+fn state(name: &str) -> (Big, Vec<u8>, Policy) {
+    let (_, account, policy) = account_states()
+        .into_iter()
+        .find(|(n, _, _)| *n == name)
+        .unwrap();
+    (account, encode_account(&account), policy)
+}
+
+#[test]
+fn forged_bytes_with_the_original_crc_fail_the_checksum_and_re_signed_decode() {
+    // The resign helper itself: re-signing untouched bytes changes nothing.
+    for (_, account, policy) in account_states() {
+        let bytes = encode_account(&account);
+        let mut copy = bytes.clone();
+        resign(&mut copy);
+        assert_eq!(copy, bytes);
+        assert_eq!(Big::decode(&copy, &policy), Ok(account));
+    }
+}
+
+#[test]
+fn a_lock_that_ends_at_or_before_it_starts_is_inconsistent() {
+    for name in ["locked by policy", "admin-locked with a deadline"] {
+        let (_, bytes, policy) = state(name);
+        assert_ne!(bytes[A_FLAGS] & F_DEADLINE, 0, "{name} has a deadline");
+        let since = get_i64(&bytes, A_LOCK_SINCE);
+        for until in [since, since - 1, i64::MIN] {
+            let mut forged = bytes.clone();
+            put_i64(&mut forged, A_LOCK_UNTIL, until);
+            let unsigned = forged.clone();
+            assert_eq!(Big::decode(&unsigned, &policy), Err(DecodeError::Checksum));
+            resign(&mut forged);
+            assert_eq!(
+                Big::decode(&forged, &policy),
+                inconsistent(Inconsistency::LockEndsBeforeItStarts),
+                "{name}: until {until} since {since}"
+            );
+        }
+        // One millisecond after the start is a valid lock.
+        let mut forged = bytes.clone();
+        put_i64(&mut forged, A_LOCK_UNTIL, since + 1);
+        resign(&mut forged);
+        assert!(Big::decode(&forged, &policy).is_ok(), "{name}");
+    }
+}
+
+#[test]
+fn a_lock_that_starts_after_last_seen_is_inconsistent() {
+    for name in ["locked by policy", "admin-locked with a deadline"] {
+        let (_, bytes, policy) = state(name);
+        let last_seen = get_i64(&bytes, A_LAST_SEEN);
+        let mut forged = bytes.clone();
+        put_i64(&mut forged, A_LOCK_SINCE, last_seen + 1);
+        put_i64(&mut forged, A_LOCK_UNTIL, last_seen + 1_000_000);
+        resign(&mut forged);
+        assert_eq!(
+            Big::decode(&forged, &policy),
+            inconsistent(Inconsistency::AfterLastSeen),
+            "{name}"
+        );
+        // A latest failure after last_seen, too.
+        let mut forged = bytes.clone();
+        put_i64(&mut forged, A_LAST_FAILURE, last_seen + 1);
+        resign(&mut forged);
+        assert_eq!(
+            Big::decode(&forged, &policy),
+            inconsistent(Inconsistency::AfterLastSeen),
+            "{name}: latest failure"
+        );
+    }
+    // A recorded failure after last_seen.
+    let (_, bytes, policy) = state("pam_faillock with 3 records");
+    let last_seen = get_i64(&bytes, A_LAST_SEEN);
+    let mut forged = bytes.clone();
+    put_i64(&mut forged, A_RECORDS_LEN + 1 + 16, last_seen + 1);
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::AfterLastSeen)
+    );
+}
+
+#[test]
+fn records_out_of_order_are_inconsistent() {
+    let (_, bytes, policy) = state("pam_faillock with 3 records");
+    assert_eq!(bytes[A_RECORDS_LEN], 3);
+    let first = A_RECORDS_LEN + 1;
+    let (a, b) = (get_i64(&bytes, first), get_i64(&bytes, first + 8));
+    assert!(a < b);
+    let mut forged = bytes.clone();
+    put_i64(&mut forged, first, b);
+    put_i64(&mut forged, first + 8, a);
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::RecordsOutOfOrder)
+    );
+}
+
+#[test]
+fn an_attempt_in_flight_without_a_serial_is_inconsistent() {
+    let (account, bytes, policy) = state("8 fingerprints and an attempt in flight");
+    assert!(account.attempt_in_flight().is_some());
+    assert_ne!(bytes[A_FLAGS] & F_IN_FLIGHT, 0);
+    let mut forged = bytes.clone();
+    put_u16(&mut forged, A_SERIAL, 0);
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::AttemptWithoutSerial)
+    );
+    // Without the flag, serial 0 is the serial of an account that never began an attempt:
+    // the attempt start must then be zero (absent).
+    let mut forged = bytes.clone();
+    put_u16(&mut forged, A_SERIAL, 0);
+    forged[A_FLAGS] &= !F_IN_FLIGHT;
+    put_i64(&mut forged, A_ATTEMPT, 0);
+    resign(&mut forged);
+    assert!(Big::decode(&forged, &policy).is_ok());
+}
+
+#[test]
+fn a_sliding_window_count_other_than_its_records_is_unreachable() {
+    let (_, bytes, policy) = state("pam_faillock with 3 records");
+    assert_eq!(bytes[A_RECORDS_LEN], 3);
+    for count in [0u32, 1, 2, 4, u32::MAX] {
+        let mut forged = bytes.clone();
+        put_u32(&mut forged, A_COUNT, count);
+        resign(&mut forged);
+        assert_eq!(
+            Big::decode(&forged, &policy),
+            inconsistent(Inconsistency::UnreachableCounter),
+            "count {count} with 3 records"
+        );
+    }
+    // Records kept for a policy without a sliding window.
+    let other = pingone(5, Some(60));
+    assert_eq!(
+        Big::decode(&bytes, &other),
+        inconsistent(Inconsistency::UnreachableCounter)
+    );
+}
+
+#[test]
+fn a_consecutive_count_above_the_cap_is_unreachable() {
+    let (account, bytes, policy) = state("8 fingerprints and an attempt in flight");
+    assert_eq!(policy.rules().max_consecutive_failures, Some(100));
+    assert_eq!(account.consecutive_failures(), 9);
+    let mut forged = bytes.clone();
+    put_u32(&mut forged, A_CONSECUTIVE, 100);
+    resign(&mut forged);
+    assert!(
+        Big::decode(&forged, &policy).is_ok(),
+        "the cap itself is reachable"
+    );
+    for consecutive in [101u32, 1_000, u32::MAX] {
+        let mut forged = bytes.clone();
+        put_u32(&mut forged, A_CONSECUTIVE, consecutive);
+        resign(&mut forged);
+        assert_eq!(
+            Big::decode(&forged, &policy),
+            inconsistent(Inconsistency::UnreachableCounter),
+            "consecutive {consecutive} above the cap 100"
+        );
+    }
+}
+
+#[test]
+fn temporary_locks_the_policy_does_not_count_are_unreachable() {
+    let (_, bytes, policy) = state("locked by policy");
+    assert_eq!(policy.rules().permanent_after_temporary_locks, None);
+    let mut forged = bytes.clone();
+    put_u16(&mut forged, A_TEMPORARY_LOCKS, 1);
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::UnreachableCounter)
+    );
+}
+
+#[test]
+fn a_count_without_a_latest_failure_is_inconsistent() {
+    let (_, bytes, policy) = state("locked by policy");
+    let mut forged = bytes.clone();
+    forged[A_FLAGS] &= !F_LAST_FAILURE;
+    put_i64(&mut forged, A_LAST_FAILURE, 0);
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::CountWithoutFailure)
+    );
+}
+
+#[test]
+fn a_non_zero_field_marked_absent_is_inconsistent() {
+    let (account, bytes, policy) = state("fresh");
+    assert_eq!(Big::decode(&bytes, &policy), Ok(account));
+    let last_seen = get_i64(&bytes, A_LAST_SEEN);
+    assert_eq!(last_seen, i64::MIN);
+    // Lock start, deadline, latest failure and attempt start, each absent and non-zero.
+    for field in [A_LOCK_SINCE, A_LOCK_UNTIL, A_LAST_FAILURE, A_ATTEMPT] {
+        for value in [1i64, -1, i64::MIN] {
+            let mut forged = bytes.clone();
+            put_i64(&mut forged, field, value);
+            resign(&mut forged);
+            assert_eq!(
+                Big::decode(&forged, &policy),
+                inconsistent(Inconsistency::AbsentFieldNotZero),
+                "field at {field} = {value}"
+            );
+        }
+    }
+    // A deadline flag without a lock, and a lock cause without a lock.
+    let mut forged = bytes.clone();
+    forged[A_FLAGS] |= F_DEADLINE;
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::AbsentFieldNotZero),
+        "deadline flag without a lock"
+    );
+    let mut forged = bytes.clone();
+    forged[A_FLAGS] |= 2 << 3;
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::AbsentFieldNotZero),
+        "lock cause without a lock"
+    );
+    // A lock without a deadline whose deadline field is set.
+    let (_, bytes, policy) = state("locked by policy");
+    let mut forged = bytes.clone();
+    forged[A_FLAGS] &= !F_DEADLINE;
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::AbsentFieldNotZero),
+        "deadline field without the flag"
+    );
+}
+
+#[test]
+fn unknown_flag_bits_and_lock_causes_are_refused() {
+    for (state, account, policy) in account_states() {
+        let bytes = encode_account(&account);
+        assert_ne!(bytes[A_FLAGS] & F_ENABLED, 0, "{state} is enabled");
+        let mut forged = bytes.clone();
+        forged[A_FLAGS] |= 0x80;
+        resign(&mut forged);
+        assert_eq!(
+            Big::decode(&forged, &policy),
+            inconsistent(Inconsistency::UnknownFlags),
+            "{state}"
+        );
+    }
+    let (_, bytes, policy) = state("locked by policy");
+    assert_ne!(bytes[A_FLAGS] & F_LOCKED, 0);
+    let mut forged = bytes.clone();
+    forged[A_FLAGS] |= F_CAUSE_MASK;
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::UnknownLockCause)
+    );
+}
+
+#[test]
+fn an_unknown_lock_tag_in_a_policy_is_an_unknown_tag() {
+    for (name, policy) in dialect_policies() {
+        let bytes = encode_policy(&policy);
+        for tag in [6u8, 7, 0x80, 0xFF] {
+            let mut forged = bytes.clone();
+            forged[P_LOCK_TAG] = tag;
+            resign(&mut forged);
+            assert_eq!(
+                Policy::decode(&forged),
+                Err(DecodeError::Inconsistent(Inconsistency::UnknownTag)),
+                "{name}: lock tag {tag}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sliding_window_threshold_of_17_is_an_invalid_threshold() {
+    let policy = pam(16, 900, 600);
+    let bytes = encode_policy(&policy);
+    assert_eq!(bytes[P_THRESHOLD..P_THRESHOLD + 4], 16u32.to_le_bytes());
+    let mut forged = bytes.clone();
+    put_u32(&mut forged, P_THRESHOLD, 17);
+    resign(&mut forged);
+    let error = Policy::decode(&forged).unwrap_err();
+    match error {
+        DecodeError::InvalidPolicy(PolicyError { parameter, problem }) => {
+            assert_eq!(parameter, "threshold");
+            assert_eq!(problem, Problem::TooLarge { max: 16, got: 17 });
+        }
+        other => panic!("expected InvalidPolicy(threshold), got {other:?}"),
+    }
+}
+
+#[test]
+fn more_table_steps_than_a_schedule_holds_is_too_many_entries() {
+    let bytes = encode_policy(&custom_table_policy());
+    assert_eq!(bytes[P_STEP_COUNT], 16);
+    // One more step before the checksum, and the count to match, signed.
+    let mut forged = bytes[..bytes.len() - 4].to_vec();
+    forged.extend_from_slice(&[0u8; 12 + 4]);
+    forged[P_STEP_COUNT] = 17;
+    resign(&mut forged);
+    assert_eq!(Policy::decode(&forged), Err(DecodeError::TooManyEntries));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. BufferTooSmall
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_buffer_one_byte_short_is_refused_and_left_untouched() {
+    for (state, account, _) in account_states() {
+        let needed = account.encoded_len();
+        for len in [needed - 1, 0, needed / 2] {
+            let mut buffer = vec![0xA5u8; len];
+            assert_eq!(
+                account.encode(&mut buffer),
+                Err(BufferTooSmall { needed }),
+                "{state}: buffer of {len}"
+            );
+            assert!(
+                buffer.iter().all(|&b| b == 0xA5),
+                "{state}: the buffer of {len} was written"
+            );
+        }
+        let mut exact = vec![0u8; needed];
+        assert_eq!(account.encode(&mut exact), Ok(needed), "{state}");
+    }
+    for (name, policy) in dialect_policies()
+        .into_iter()
+        .chain([("custom 16-step table", custom_table_policy())])
+    {
+        let needed = encode_policy(&policy).len();
+        for len in [needed - 1, 0] {
+            let mut buffer = vec![0x5Au8; len];
+            assert_eq!(
+                policy.encode(&mut buffer),
+                Err(BufferTooSmall { needed }),
+                "{name}: buffer of {len}"
+            );
+            assert!(
+                buffer.iter().all(|&b| b == 0x5A),
+                "{name}: the buffer of {len} was written"
+            );
+        }
+        let mut exact = vec![0u8; needed];
+        assert_eq!(policy.encode(&mut exact), Ok(needed), "{name}");
+    }
+}
