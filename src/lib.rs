@@ -50,6 +50,8 @@ pub mod binary;
 pub mod date;
 pub mod dialect;
 pub mod fingerprint;
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+pub mod harness;
 pub mod operation;
 pub mod outcome;
 pub mod patch;

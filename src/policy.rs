@@ -249,6 +249,11 @@ pub(crate) enum Wanted {
 }
 
 impl Policy {
+    /// A policy that never locks: [`Rules::NEVER_LOCK`], valid by construction.
+    pub const NEVER_LOCK: Policy = Policy {
+        rules: Rules::NEVER_LOCK,
+    };
+
     /// The rules this policy was built from.
     pub const fn rules(&self) -> &Rules {
         &self.rules
