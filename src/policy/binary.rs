@@ -24,6 +24,7 @@
 //! use account_lockout::{dialect::Keycloak, Policy};
 //!
 //! let policy = Keycloak::DEFAULT.policy().unwrap();
+//! assert_eq!(Policy::MAX_ENCODED_LEN, 260);
 //! let mut buffer = [0u8; Policy::MAX_ENCODED_LEN];
 //! let length = policy.encode(&mut buffer).unwrap();
 //! assert_eq!(Policy::decode(&buffer[..length]), Ok(policy));
