@@ -41,10 +41,11 @@ measure() {
         echo "measure-size: no .text section in $elf" >&2
         exit 1
     fi
-    printf '%-32s %7d bytes of .text  (cargo build --release -p %s --target %s%s)\n' \
+    printf '%-40s %7d bytes of .text  (cargo build --release -p %s --target %s%s)\n' \
         "$label" "$text" "$package" "$target" "${*:+ $*}"
 }
 
 measure "state machine alone:"
 measure "with JSON view output:" --features json
 measure "with the binary format:" --features binary
+measure "with JSON input too (policy, patches):" --features json-input

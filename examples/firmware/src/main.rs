@@ -11,6 +11,9 @@
 //!
 //! - `json`: the user's account view is serialised with `serde_json_core::to_slice` into a
 //!   stack buffer and copied to a static output buffer (standing in for a UART).
+//! - `json-input` (implies `json`): the policy is read from a JSON configuration text with
+//!   `serde_json_core::from_slice`, and now and then an administrator's JSON patch is
+//!   applied with `Patch::from_json`.
 //! - `binary`: after every change every account is encoded with `Account::encode` into a
 //!   static buffer (standing in for flash); at start the buffer is decoded back with
 //!   `Account::decode` and restored into the table.
@@ -98,6 +101,9 @@ fn main() -> ! {
     // machine (any policy, as if it were read from configuration) instead of a version
     // specialised to this one constant.
     let policy: Policy = black_box(POLICY);
+    // With JSON, the policy comes from a configuration text when it parses.
+    #[cfg(feature = "json-input")]
+    let policy = json::configure(black_box(json::CONFIGURATION)).unwrap_or(policy);
     let mut table: Table = LockoutTable::new();
 
     #[cfg(feature = "binary")]
@@ -151,7 +157,14 @@ fn main() -> ! {
         black_box(table.next_deadline(&policy, now));
 
         #[cfg(feature = "json")]
-        json::publish(&table.view(now, &user));
+        {
+            // Now and then an administrator command arrives as a JSON patch.
+            #[cfg(feature = "json-input")]
+            if random & 0x3F == 0 {
+                changed |= json::administer(&mut table, &policy, now, user);
+            }
+            json::publish(&table.view(now, &user));
+        }
 
         #[cfg(feature = "binary")]
         if changed {
@@ -168,6 +181,40 @@ mod json {
     use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
     use account_lockout::AccountView;
+    #[cfg(feature = "json-input")]
+    use account_lockout::{Instant, Patch, Policy};
+
+    #[cfg(feature = "json-input")]
+    use super::Table;
+
+    /// The device's lockout configuration, as it would come from its settings store.
+    #[cfg(feature = "json-input")]
+    pub const CONFIGURATION: &[u8] =
+        br#"{"pingone":{"failureCount":3,"durationSeconds":60},"maxConsecutiveFailures":100}"#;
+
+    /// An administrator command, as it would come over the maintenance port.
+    #[cfg(feature = "json-input")]
+    const ADMIN_PATCH: &[u8] = br#"{"status":"OK"}"#;
+
+    /// The policy of a JSON configuration, parsed without allocation.
+    #[cfg(feature = "json-input")]
+    pub fn configure(text: &[u8]) -> Option<Policy> {
+        serde_json_core::from_slice::<Policy>(text)
+            .ok()
+            .map(|(policy, _)| policy)
+    }
+
+    /// Applies the administrator's JSON patch to `user`; whether anything was applied.
+    #[cfg(feature = "json-input")]
+    pub fn administer(table: &mut Table, policy: &Policy, now: Instant, user: u16) -> bool {
+        match Patch::from_json(black_box(ADMIN_PATCH)) {
+            Ok(patch) => table.patch(policy, now, user, patch).is_ok(),
+            Err(error) => {
+                black_box(error);
+                false
+            }
+        }
+    }
 
     /// Room for the longest view, dates in the expanded form included.
     const CAPACITY: usize = 192;
