@@ -171,8 +171,11 @@ impl Scanner<'_> {
         Ok(value)
     }
 
-    /// A string (the opening quote is next), decoded into `text`.
-    fn string(&mut self, text: &mut Text) -> Result<(), Malformed> {
+    /// A string (the opening quote is next), decoded into `text`; `None` checks the
+    /// syntax only. RFC 8259 allows a `\u` escape of a lone surrogate: a skipped string
+    /// may have one, but a kept one cannot become UTF-8 and is refused (as serde_json
+    /// refuses it).
+    fn string(&mut self, mut text: Option<&mut Text>) -> Result<(), Malformed> {
         self.expect(b'"')?;
         loop {
             let start = self.position;
@@ -184,7 +187,9 @@ impl Scanner<'_> {
             }
             let run = self.bytes.get(start..self.position).ok_or(Malformed)?;
             core::str::from_utf8(run).map_err(|_| Malformed)?;
-            text.push(run);
+            if let Some(text) = text.as_deref_mut() {
+                text.push(run);
+            }
             match self.bump() {
                 Some(b'"') => return Ok(()),
                 Some(b'\\') => {}
@@ -200,23 +205,31 @@ impl Scanner<'_> {
                 b'r' => '\r',
                 b't' => '\t',
                 b'u' => {
-                    let high = self.hex4()?;
-                    let code = if (0xD800..0xDC00).contains(&high) {
+                    let code = self.hex4()?;
+                    let Some(text) = text.as_deref_mut() else {
+                        continue;
+                    };
+                    let code = if (0xD800..0xDC00).contains(&code) {
                         self.literal(b"\\u")?;
                         let low = self.hex4()?;
                         if !(0xDC00..0xE000).contains(&low) {
                             return Err(Malformed);
                         }
-                        0x10000 | ((high & 0x3FF) << 10) | (low & 0x3FF)
+                        0x10000 | ((code & 0x3FF) << 10) | (low & 0x3FF)
                     } else {
-                        high
+                        code
                     };
-                    char::from_u32(code).ok_or(Malformed)?
+                    let decoded = char::from_u32(code).ok_or(Malformed)?;
+                    let mut buffer = [0; 4];
+                    text.push(decoded.encode_utf8(&mut buffer).as_bytes());
+                    continue;
                 }
                 _ => return Err(Malformed),
             };
-            let mut buffer = [0; 4];
-            text.push(escaped.encode_utf8(&mut buffer).as_bytes());
+            if let Some(text) = text.as_deref_mut() {
+                let mut buffer = [0; 4];
+                text.push(escaped.encode_utf8(&mut buffer).as_bytes());
+            }
         }
     }
 
@@ -236,7 +249,7 @@ impl Scanner<'_> {
                 }
                 loop {
                     self.skip_whitespace();
-                    self.string(&mut Text::new())?;
+                    self.string(None)?;
                     self.skip_whitespace();
                     self.expect(b':')?;
                     self.skip_value(depth.saturating_add(1))?;
@@ -265,7 +278,7 @@ impl Scanner<'_> {
                     }
                 }
             }
-            b'"' => self.string(&mut Text::new()),
+            b'"' => self.string(None),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
@@ -291,7 +304,7 @@ impl Scanner<'_> {
             }
             b'"' => {
                 let mut text = Text::new();
-                self.string(&mut text)?;
+                self.string(Some(&mut text))?;
                 Scalar::Str(text)
             }
             _ => {
@@ -311,7 +324,7 @@ impl Scanner<'_> {
         loop {
             self.skip_whitespace();
             let mut name = Text::new();
-            self.string(&mut name)?;
+            self.string(Some(&mut name))?;
             self.skip_whitespace();
             self.expect(b':')?;
             // A name longer than the buffer is not one of ours: keep what fits for errors.
