@@ -69,13 +69,16 @@ impl<const N: usize> Records<N> {
         self.len = kept;
     }
 
-    /// Keeps `time` as the newest, dropping the oldest when full.
-    fn push(&mut self, time: Instant) {
-        if N == 0 {
+    /// Keeps `time` as the newest of at most `limit` times, dropping the oldest.
+    fn push(&mut self, time: Instant, limit: usize) {
+        let limit = limit.min(N);
+        if limit == 0 {
             return;
         }
-        if usize::from(self.len) >= N {
-            self.times.rotate_left(1);
+        while usize::from(self.len) >= limit {
+            if let Some(kept) = self.times.get_mut(..usize::from(self.len)) {
+                kept.rotate_left(1);
+            }
             self.len = self.len.saturating_sub(1);
         }
         if let Some(slot) = self.times.get_mut(usize::from(self.len)) {
@@ -127,7 +130,9 @@ impl<const N: usize> Memory<N> {
         }
         // Forget what no longer fits, oldest first, to make room for one more.
         while usize::from(self.len) >= limit {
-            self.fingerprints.rotate_left(1);
+            if let Some(kept) = self.fingerprints.get_mut(..usize::from(self.len)) {
+                kept.rotate_left(1);
+            }
             self.len = self.len.saturating_sub(1);
         }
         if let Some(slot) = self.fingerprints.get_mut(usize::from(self.len)) {
@@ -384,9 +389,14 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             return None;
         }
         let base = self.history.decayed_count(policy, now);
+        let mut next = base.saturating_add(1);
+        if let Decay::SlidingWindow(_) = policy.rules().decay {
+            // The count stops at the threshold: the next failure brings it at most there.
+            next = next.min(policy.rules().threshold.max(1));
+        }
         let by_policy = policy
-            .next_locking_count(base.saturating_add(1))
-            .map(|count| count.saturating_sub(base));
+            .next_locking_count(next)
+            .map(|count| count.saturating_sub(base).max(1));
         let by_cap = policy
             .rules()
             .max_consecutive_failures
@@ -505,7 +515,9 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         }
         history.count = base.saturating_add(1);
         if let Decay::SlidingWindow(_) = rules.decay {
-            history.records.push(now);
+            // The latest `threshold` times decide (pam_faillock's "the latest deny suffice");
+            // keeping only those makes the count independent of the account's size.
+            history.records.push(now, policy.records_needed());
             history.count = history.records.count();
         }
         history.last_failure = Some(now);

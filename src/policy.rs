@@ -61,8 +61,9 @@ pub enum Decay {
     /// failure starts the count again (it becomes 1), and forgets the temporary locks.
     /// Active Directory's observation window, Keycloak's `maxDeltaTimeSeconds`.
     QuietWindow(Duration),
-    /// The account keeps the times of its latest counted failures; a failure this long
-    /// ago or longer is dropped. The count is the number kept (pam_faillock).
+    /// The account keeps the times of its latest counted failures, at most `threshold` of
+    /// them; a failure this long ago or longer is dropped. The count is the number kept
+    /// (pam_faillock), so it never passes the threshold.
     SlidingWindow(Duration),
     /// The count drops by one for each full period since the latest counted failure
     /// (TPM 2.0 self-healing).
@@ -332,12 +333,20 @@ impl Policy {
 
     /// The instant a lock of `length` started by a failure at `now` ends.
     pub(crate) fn deadline(&self, now: Instant, length: Duration) -> Instant {
-        let start = if self.rules.deadline_from_whole_second {
-            now.floor_to_second()
+        if self.rules.deadline_from_whole_second {
+            // The start of the second may lie before Instant::MIN; only the sum saturates.
+            let offset = now.as_millis().rem_euclid(1_000).unsigned_abs();
+            let shortened = Duration::from_millis(length.as_millis().saturating_sub(offset));
+            if length.as_millis() >= offset {
+                now.saturating_add(shortened)
+            } else {
+                now.saturating_sub(Duration::from_millis(
+                    offset.saturating_sub(length.as_millis()),
+                ))
+            }
         } else {
-            now
-        };
-        start.saturating_add(length)
+            now.saturating_add(length)
+        }
     }
 
     /// The smallest failure count at or above `count` that locks by the count.
@@ -347,7 +356,7 @@ impl Policy {
             return None;
         }
         let from = count.max(threshold);
-        match self.rules.lock {
+        let next = match self.rules.lock {
             LockLength::Table(schedule) => schedule.next_locking_count(from),
             LockLength::Multiple { increment } | LockLength::Linear { increment }
                 if increment.is_zero() =>
@@ -355,6 +364,12 @@ impl Policy {
                 None
             }
             _ => Some(from),
+        };
+        // A sliding window keeps the latest `threshold` failure times: the count never
+        // passes the threshold.
+        match self.rules.decay {
+            Decay::SlidingWindow(_) => next.filter(|count| *count <= threshold),
+            _ => next,
         }
     }
 }

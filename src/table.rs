@@ -9,10 +9,18 @@
 //! run out, so that dropping it changes no future answer. It never drops a locked
 //! account, a counted failure that still matters, or an attempt in flight.
 //!
+//! Judging an account at `now` observes `now` for it, as [`Account::poll`] does (SPEC §1):
+//! after `compact(now)` an event for that key stamped before `now` is a clock regression,
+//! exactly as it would be for an account that was kept and polled. (Without that, a
+//! failure "out of its window at `now`" could be back in it for an event stamped earlier.)
+//! An account whose lock ended but whose unlock was not yet reported is neither observed
+//! nor dropped, so that [`LockoutTable::poll`] still reports it.
+//!
 //! # When every slot holds information
 //!
-//! A new key that needs a slot first takes the slot of a dormant account, if there is one;
-//! otherwise the operation fails with [`TableError::Full`] and changes nothing. The host
+//! A new key that needs a slot in a full table first compacts it at `now` (see
+//! [`LockoutTable::compact`]) if that frees a slot; otherwise the operation fails with
+//! [`TableError::Full`] and changes nothing. The host
 //! chooses what that means:
 //!
 //! - **fail closed** (refuse the login): safe against guessing, but an attacker who sprays
@@ -82,6 +90,21 @@ impl<E: fmt::Display> fmt::Display for TableError<E> {
 }
 
 impl<E: fmt::Debug + fmt::Display> core::error::Error for TableError<E> {}
+
+/// Observes `now` for `account`, unless that would end a lock whose end nobody reported
+/// yet; then whether the table may forget it.
+fn settle<const RECORDS: usize, const MEMORY: usize>(
+    account: &mut Account<RECORDS, MEMORY>,
+    policy: &Policy,
+    now: Instant,
+) -> bool {
+    if account.unlock_unreported(now) {
+        return false;
+    }
+    // Nothing to report: the expiry check above leaves nothing for `poll` to return.
+    let _ = account.poll(policy, now);
+    account.is_dormant(policy, now)
+}
 
 /// Accounts by key, in `N` inline slots (see the [module documentation](self)).
 ///
@@ -173,22 +196,17 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
         }
     }
 
-    /// Frees one dormant slot, if there is one; whether a slot is free now.
+    /// Makes room for a new key: a full table compacts at `now`; whether a slot is free.
+    /// When compaction would free nothing, nothing is changed (not even observed).
     fn make_room(&mut self, policy: &Policy, now: Instant) -> bool {
         if !self.accounts.is_full() {
             return true;
         }
-        let dormant = self
-            .accounts
-            .iter()
-            .position(|(_, account)| account.is_dormant(policy, now));
-        match dormant {
-            Some(index) => {
-                self.accounts.shift_remove_index(index);
-                true
-            }
-            None => false,
-        }
+        let frees_a_slot = self.accounts.values().any(|account| {
+            let mut trial = *account;
+            settle(&mut trial, policy, now)
+        });
+        frees_a_slot && self.compact(policy, now) > 0
     }
 
     /// Runs `operation` on the account of `key` as one step: on a copy, kept only if it
@@ -346,15 +364,17 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
             .min()
     }
 
-    /// Compaction: drops every dormant account, freeing its slot. Returns how many.
+    /// Compaction: observes `now` for every account (as `poll` would, see the [module
+    /// documentation](self)) and drops every dormant one, freeing its slot. Returns how
+    /// many.
     ///
-    /// An account whose lock ended is dormant only once its expiry was reported, so call
-    /// [`LockoutTable::poll`] until it returns `None` first.
+    /// An account whose lock ended is dormant only once its unlock was reported, so call
+    /// [`LockoutTable::poll`] until it returns `None` first to free those too.
     pub fn compact(&mut self, policy: &Policy, clock: impl Clock) -> usize {
         let now = clock.now();
         let before = self.accounts.len();
         self.accounts
-            .retain(|_, account| !account.is_dormant(policy, now));
+            .retain(|_, account| !settle(account, policy, now));
         before.saturating_sub(self.accounts.len())
     }
 }

@@ -791,31 +791,31 @@ fn fail_and_decode(
     (account, Big::decode(&bytes, policy))
 }
 
-/// pam_faillock `deny: 0` never locks, but an account type with room for records keeps
-/// the failure times anyway (the count is the number kept).
-// (Found by `account_round_trip`: a decoder that requires `count <= threshold` refuses it.)
+/// pam_faillock `deny: 0` never locks and keeps no failure times (a sliding window keeps
+/// the latest `deny`), whatever room the account type has.
+// (Found by `account_round_trip`, when an account kept as many times as its type held.)
 #[test]
 fn pam_faillock_deny_0_round_trips() {
     let policy = pam(0, 900, 600);
     let (account, decoded) = fail_and_decode(&policy, secs(0), 1);
-    assert_eq!(account.failure_count(&policy, secs(0)), 1);
+    assert_eq!(account.failure_count(&policy, secs(0)), 0);
     assert_eq!(decoded, Ok(account));
 }
 
 /// At `Instant::MAX` a timed lock would end when it starts, so pam_faillock's `deny`-th
-/// failure does not lock and later failures go on counting.
-// (Found by `account_round_trip`: a decoder that requires `count <= threshold` refuses it.)
+/// failure does not lock; later failures keep the latest `deny` times.
+// (Found by `account_round_trip`: a decoder that requires `count < threshold` refuses it.)
 #[test]
 fn pam_faillock_at_the_end_of_time_round_trips() {
     let policy = PamFaillock::DEFAULT.policy().unwrap();
     let (account, decoded) = fail_and_decode(&policy, Instant::MAX, 4);
     assert_eq!(account.lock_cause(Instant::MAX), None);
-    assert_eq!(account.failure_count(&policy, Instant::MAX), 4);
+    assert_eq!(account.failure_count(&policy, Instant::MAX), 3);
     assert_eq!(decoded, Ok(account));
 }
 
-/// A custom sliding-window policy whose table starts locking above the threshold: counts
-/// between the two are reached without a lock.
+/// A custom sliding-window policy whose table starts locking above the threshold: the
+/// count stops at the threshold (the latest `threshold` times are kept), so it never locks.
 #[test]
 fn a_sliding_window_counting_past_its_threshold_round_trips() {
     let policy = Rules {
@@ -828,7 +828,7 @@ fn a_sliding_window_counting_past_its_threshold_round_trips() {
     .unwrap();
     let (account, decoded) = fail_and_decode(&policy, secs(0), 3);
     assert_eq!(account.lock_cause(secs(0)), None);
-    assert_eq!(account.failure_count(&policy, secs(0)), 3);
+    assert_eq!(account.failure_count(&policy, secs(0)), 2);
     assert_eq!(decoded, Ok(account));
 }
 

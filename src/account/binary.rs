@@ -204,7 +204,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             return Err(DecodeError::TooManyEntries);
         }
         for _ in 0..records_len {
-            records.push(reader.instant()?);
+            records.push(reader.instant()?, RECORDS);
         }
         let mut memory = Memory::<MEMORY>::EMPTY;
         if usize::from(reader.u8()?) > MEMORY {

@@ -7,20 +7,13 @@ use crate::outcome::{Transition, Transitions};
 use crate::policy::{Decay, Policy};
 use crate::time::{Clock, Duration, Instant};
 
-/// The earlier of two optional instants.
-fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
 impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// The earliest instant after `now` at which the account changes by itself: a lock
     /// ends, a failure leaves a window, a self-healing step lowers the count, or a
     /// quick-failure window closes. `None` when nothing is pending: with no further
     /// events, the account stays as it is (and [`Account::is_dormant`] then tells whether
-    /// it is as good as new).
+    /// it is as good as new). A change beyond the representable range shows as
+    /// [`Instant::MAX`], even at `now == Instant::MAX`.
     ///
     /// ```
     /// use account_lockout::{dialect::PingOne, Account, Instant};
@@ -35,23 +28,28 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let (account, _) = self.observed(policy, now);
         let rules = policy.rules();
         let history = &account.history;
-        let one_ms = Duration::from_millis(1);
 
-        let lock_end = account.lock.and_then(|lock| lock.until);
+        // Deadlines are computed exactly (in i128) and clamped only at the end, so that a
+        // window whose end lies beyond Instant::MAX still counts as pending at Instant::MAX.
+        let wide = |instant: Instant| i128::from(instant.as_millis());
+        let plus = |instant: Instant, length: Duration| {
+            wide(instant).saturating_add(i128::from(length.as_millis()))
+        };
+        let lock_end = account.lock.and_then(|lock| lock.until).map(wide);
         let last = history.last_failure;
         let decay_step = match rules.decay {
             Decay::None => None,
             // The count restarts once the gap exceeds the window: 1 ms after it.
             Decay::QuietWindow(window) if history.count > 0 || history.temporary_locks > 0 => {
-                last.map(|last| last.saturating_add(window).saturating_add(one_ms))
+                last.map(|last| plus(last, window).saturating_add(1))
             }
             Decay::QuietWindow(_) => None,
             Decay::SlidingWindow(window) => history
                 .records
                 .as_slice()
                 .iter()
-                .map(|time| time.saturating_add(window))
-                .filter(|leaves| *leaves > now)
+                .map(|time| plus(*time, window))
+                .filter(|leaves| *leaves > wide(now))
                 .min(),
             Decay::SelfHealing(period) if history.decayed_count(policy, now) > 0 => {
                 last.map(|last| {
@@ -60,7 +58,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                         .checked_div(period.as_millis())
                         .unwrap_or(0)
                         .saturating_add(1);
-                    last.saturating_add(period.saturating_mul(steps))
+                    plus(last, period.saturating_mul(steps))
                 })
             }
             Decay::SelfHealing(_) => None,
@@ -68,12 +66,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let quick_end = rules
             .quick_failure
             .zip(last)
-            .map(|(quick, last)| last.saturating_add(quick.within));
+            .map(|(quick, last)| plus(last, quick.within));
         [lock_end, decay_step, quick_end]
             .into_iter()
             .flatten()
-            .filter(|deadline| *deadline > now)
-            .fold(None, |found, deadline| earliest(found, Some(deadline)))
+            .filter(|deadline| *deadline > wide(now))
+            .min()
+            .map(|deadline| Instant::from_millis(i64::try_from(deadline).unwrap_or(i64::MAX)))
     }
 
     /// Ends a lock whose deadline has passed and reports it, with the instant it really
@@ -99,6 +98,11 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let mut transitions = Transitions::NONE;
         self.observe(policy, clock.now(), &mut transitions);
         transitions.iter().next().copied()
+    }
+
+    /// Whether a lock has ended by `now` without an event or `poll` reporting it yet.
+    pub(crate) fn unlock_unreported(&self, now: Instant) -> bool {
+        self.lock.is_some() && self.view(now).status == crate::view::Status::Ok
     }
 
     /// Whether the account at `now` behaves exactly as a new one would, from now on and

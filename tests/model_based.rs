@@ -1,0 +1,815 @@
+//! Issue 5, items 1–2: the crate against a naive reference model (`tests/model/`), written
+//! from SPEC.md alone, side by side.
+//!
+//! Each case draws a dialect policy (every dialect of SPEC §5, parameters in the ranges
+//! SPEC allows, sometimes huge ones, with random modifiers), a start instant and a
+//! sequence of 1..40 events (checks, failures with or without one of three fingerprints,
+//! successes, unlocks, locks with or without a deadline in the future or the past,
+//! patches), with time steps mostly forward, sometimes backward and sometimes jumping to
+//! the `i64` limits. After every event it compares the answer (decision, refusal and its
+//! code, failures remaining) and the full view at many instants (the event's `now`, just
+//! before and at the deadline, later, earlier — a clock-regression read — and at the
+//! limits), plus `last_seen`, `enabled` and the consecutive-failure count.
+//!
+//! Cases: `PROPTEST_CASES` if set, else 10,000 per property.
+
+mod model;
+
+use account_lockout::dialect::{
+    ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
+};
+use account_lockout::harness::strategy;
+use account_lockout::{
+    Account, AccountView, Decay, Duration, ErrorCode, Fingerprint, Instant, LockLength, OnLockEnd,
+    OnSuccess, Operation, Patch, Policy, QuickFailure, Rules, Schedule, Status, Step,
+    UnlockAtPatch,
+};
+use model::{Dialect, Event, Model, ModelPolicy, sat};
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+
+/// `PROPTEST_CASES` wins; otherwise 10,000 cases per property.
+fn config() -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(10_000);
+    Config {
+        cases,
+        ..Config::default()
+    }
+}
+
+type Big = Account<16, 8>;
+
+// ---------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------
+
+/// Seconds: mostly within `1..=max_small`, sometimes millennia, sometimes at the `u64` end.
+fn seconds(max_small: u64) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        8 => 1..=max_small,
+        1 => 1_000_000_000_u64..1_000_000_000_000,
+        1 => (u64::MAX / 1_000 - 10)..=u64::MAX,
+    ]
+}
+
+fn dialect() -> BoxedStrategy<Dialect> {
+    let pingone = (
+        prop_oneof![4 => 1_u32..=6, 1 => 1_u32..=40],
+        proptest::option::of(seconds(3_600)),
+    )
+        .prop_map(|(failure_count, duration_seconds)| {
+            Dialect::PingOne(PingOne {
+                failure_count,
+                duration_seconds,
+            })
+        });
+    let active_directory = (
+        prop_oneof![6 => 0_u32..=6, 1 => Just(999_u32)],
+        prop_oneof![1 => Just(0_u64), 4 => seconds(3_600)],
+    )
+        .prop_flat_map(|(threshold, duration)| {
+            let window = if duration == 0 {
+                seconds(7_200).boxed()
+            } else {
+                prop_oneof![
+                    3 => 1..=duration.min(7_200),
+                    1 => 1..=duration,
+                ]
+                .boxed()
+            };
+            window.prop_map(move |window| {
+                Dialect::ActiveDirectory(ActiveDirectory {
+                    lockout_threshold: threshold,
+                    lockout_duration_seconds: duration,
+                    lockout_observation_window_seconds: window,
+                })
+            })
+        });
+    let keycloak = (
+        (
+            prop_oneof![4 => 1_u32..=6, 1 => Just(30_u32)],
+            prop_oneof![4 => 0_u64..=120, 1 => seconds(3_600)],
+            prop_oneof![4 => 0_u64..=900, 1 => seconds(3_600), 1 => Just(0_u64)],
+            prop_oneof![4 => 0_u64..=7_200, 1 => Just(43_200_u64), 1 => seconds(3_600)],
+        ),
+        (
+            prop_oneof![
+                Just(BruteForceStrategy::Multiple),
+                Just(BruteForceStrategy::Linear)
+            ],
+            any::<bool>(),
+            0_u32..=3,
+            prop_oneof![4 => 0_u64..=3_000, 1 => Just(1_000_u64)],
+            prop_oneof![4 => 0_u64..=120, 1 => seconds(600)],
+        ),
+    )
+        .prop_map(
+            |(
+                (failure_factor, wait_increment_seconds, max_failure_wait_seconds, max_delta),
+                (strategy, permanent_lockout, max_temporary_lockouts, quick, minimum_quick),
+            )| {
+                Dialect::Keycloak(Keycloak {
+                    failure_factor,
+                    wait_increment_seconds,
+                    max_failure_wait_seconds,
+                    max_delta_time_seconds: max_delta,
+                    brute_force_strategy: strategy,
+                    permanent_lockout,
+                    max_temporary_lockouts,
+                    quick_login_check_milli_seconds: quick,
+                    minimum_quick_login_wait_seconds: minimum_quick,
+                })
+            },
+        );
+    let pam = (
+        prop_oneof![5 => 0_u32..=5, 1 => 0_u32..=16],
+        seconds(3_600),
+        prop_oneof![1 => Just(0_u64), 4 => seconds(1_800)],
+    )
+        .prop_map(|(deny, fail_interval, unlock_time)| {
+            Dialect::PamFaillock(PamFaillock {
+                deny,
+                fail_interval,
+                unlock_time,
+            })
+        });
+    let tpm = (
+        1_u32..=5,
+        prop_oneof![1 => Just(0_u64), 4 => seconds(3_600)],
+    )
+        .prop_map(|(max_tries, recovery_time)| {
+            Dialect::Tpm(Tpm {
+                max_tries,
+                recovery_time,
+            })
+        });
+    prop_oneof![
+        pingone.boxed(),
+        active_directory.boxed(),
+        keycloak.boxed(),
+        pam.boxed(),
+        tpm.boxed(),
+        Just(Dialect::AndroidGatekeeper).boxed(),
+    ]
+    .boxed()
+}
+
+/// Milliseconds: mostly whole seconds up to `max_seconds`, sometimes a few ms, sometimes
+/// centuries and beyond (saturation).
+fn millis(max_seconds: u64) -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        6 => (1..=max_seconds).prop_map(Duration::from_secs),
+        2 => (1_u64..5_000).prop_map(Duration::from_millis),
+        1 => (u64::MAX / 4..=u64::MAX).prop_map(Duration::from_millis),
+    ]
+}
+
+/// General policies (the `custom` form), every knob drawn.
+fn rules() -> BoxedStrategy<Rules> {
+    let table = proptest::collection::vec((1_u32..5, millis(600)), 1..5).prop_map(|rows| {
+        let mut from = 0;
+        let steps: Vec<Step> = rows
+            .into_iter()
+            .map(|(gap, length)| {
+                from += gap;
+                Step::new(from, if gap == 1 { Duration::ZERO } else { length })
+            })
+            .collect();
+        LockLength::Table(Schedule::new(&steps).unwrap())
+    });
+    let table = table.boxed();
+    let lock = prop_oneof![
+        Just(LockLength::Permanent),
+        millis(600).prop_map(LockLength::Fixed),
+        millis(120).prop_map(|increment| LockLength::Multiple { increment }),
+        millis(120).prop_map(|increment| LockLength::Linear { increment }),
+        millis(60).prop_map(|initial| LockLength::Exponential { initial }),
+        table,
+    ]
+    .boxed();
+    let decay = prop_oneof![
+        Just(Decay::None),
+        millis(1_800).prop_map(Decay::QuietWindow),
+        millis(1_800).prop_map(Decay::SlidingWindow),
+        millis(1_800).prop_map(Decay::SelfHealing),
+    ]
+    .boxed();
+    (
+        (
+            prop_oneof![1 => Just(0_u32), 6 => 1_u32..=6, 1 => 7_u32..=16],
+            lock,
+            proptest::option::of(prop_oneof![millis(900), Just(Duration::ZERO)]),
+            decay,
+        ),
+        (
+            prop_oneof![Just(OnSuccess::Reset), Just(OnSuccess::Keep)],
+            prop_oneof![Just(OnLockEnd::Reset), Just(OnLockEnd::Keep)],
+            proptest::option::of(
+                ((0_u64..2_000).prop_map(Duration::from_millis), millis(120))
+                    .prop_map(|(within, lock)| QuickFailure { within, lock }),
+            ),
+            proptest::option::of(0_u16..=3),
+            any::<bool>(),
+        ),
+    )
+        .prop_map(
+            |(
+                (threshold, lock, max_lock, decay),
+                (on_success, on_lock_end, quick_failure, permanent_after, whole_second),
+            )| Rules {
+                threshold,
+                lock,
+                max_lock,
+                decay,
+                on_success,
+                on_lock_end,
+                quick_failure,
+                permanent_after_temporary_locks: permanent_after,
+                deadline_from_whole_second: whole_second,
+                ..Rules::NEVER_LOCK
+            },
+        )
+        // the README does not list every constraint of `Rules::build` (lengths and windows
+        // of zero, a sliding window over more than 16 failures): draw again
+        .prop_filter("a valid general policy", |rules| rules.build().is_ok())
+        .boxed()
+}
+
+fn model_policy() -> impl Strategy<Value = ModelPolicy> {
+    (
+        prop_oneof![6 => dialect(), 2 => rules().prop_map(Dialect::Custom)],
+        prop_oneof![3 => Just(0_u8), 1 => 1_u8..=8],
+        prop_oneof![3 => Just(None), 1 => (1_u32..=12).prop_map(Some)],
+    )
+        .prop_map(
+            |(dialect, repeated_credential_memory, max_consecutive_failures)| ModelPolicy {
+                dialect,
+                repeated_credential_memory,
+                max_consecutive_failures,
+            },
+        )
+}
+
+/// The crate's policy for the model's: every parameter drawn is one SPEC §5 allows.
+fn crate_policy(policy: &ModelPolicy) -> Policy {
+    let base = match policy.dialect {
+        Dialect::PingOne(p) => p.policy(),
+        Dialect::ActiveDirectory(p) => p.policy(),
+        Dialect::Keycloak(p) => p.policy(),
+        Dialect::PamFaillock(p) => p.policy(),
+        Dialect::Tpm(p) => p.policy(),
+        Dialect::AndroidGatekeeper => AndroidGatekeeper {}.policy(),
+        Dialect::Custom(rules) => rules.build(),
+    };
+    base.and_then(|base| {
+        base.with_modifiers(
+            policy.repeated_credential_memory,
+            policy.max_consecutive_failures,
+        )
+    })
+    .unwrap_or_else(|error| panic!("SPEC allows {policy:?}, the crate refuses it: {error}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------
+
+/// How the clock moves before an event.
+#[derive(Clone, Copy, Debug)]
+enum Tick {
+    Forward(i64),
+    Back(i64),
+    /// Forward by one of the policy's own durations (a window, a lock length, the
+    /// quick-login gap, a second), plus -1, 0 or +1 ms: the boundaries where rules flip.
+    Boundary(usize, i64),
+    /// To the deadline of the lock in effect (if any), plus -1, 0 or +1 ms.
+    ToDeadline(i64),
+    /// To `Instant::MAX - k`.
+    NearMax(i64),
+    /// To `Instant::MIN + k`.
+    NearMin(i64),
+    /// Back to 2026 (plus an offset): a huge regression after a jump to the end of time.
+    Around(i64),
+}
+
+const AROUND_2026: i64 = 1_767_225_600_000;
+
+impl Tick {
+    /// The next `now`: `durations` are the policy's, `deadline` the current lock's.
+    fn apply(self, now: i64, durations: &[i64], deadline: Option<i64>) -> i64 {
+        match self {
+            Tick::Forward(step) => now.saturating_add(step),
+            Tick::Back(step) => now.saturating_sub(step),
+            Tick::Boundary(index, delta) => {
+                let length = durations[index % durations.len()];
+                now.saturating_add(length).saturating_add(delta)
+            }
+            Tick::ToDeadline(delta) => deadline.map_or(now, |until| until.saturating_add(delta)),
+            Tick::NearMax(k) => i64::MAX - k,
+            Tick::NearMin(k) => i64::MIN + k,
+            Tick::Around(offset) => AROUND_2026 + offset,
+        }
+    }
+}
+
+/// The durations (ms) at which the policy's rules flip, and one second.
+fn durations(policy: &ModelPolicy) -> Vec<i64> {
+    let ms = |seconds: u64| i64::try_from(seconds.saturating_mul(1_000)).unwrap_or(i64::MAX);
+    let mut durations = vec![1_000];
+    match policy.dialect {
+        Dialect::PingOne(p) => durations.extend(p.duration_seconds.map(ms)),
+        Dialect::ActiveDirectory(p) => durations.extend([
+            ms(p.lockout_duration_seconds),
+            ms(p.lockout_observation_window_seconds),
+        ]),
+        Dialect::Keycloak(k) => durations.extend([
+            ms(k.max_delta_time_seconds),
+            i64::try_from(k.quick_login_check_milli_seconds).unwrap_or(i64::MAX),
+            ms(k.wait_increment_seconds),
+            ms(k.max_failure_wait_seconds),
+            ms(k.minimum_quick_login_wait_seconds),
+        ]),
+        Dialect::PamFaillock(p) => durations.extend([ms(p.fail_interval), ms(p.unlock_time)]),
+        Dialect::Tpm(p) => durations.push(ms(p.recovery_time)),
+        Dialect::AndroidGatekeeper => durations.extend([30_000, 60_000]),
+        Dialect::Custom(rules) => {
+            let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+            match rules.lock {
+                LockLength::Permanent => {}
+                LockLength::Fixed(d)
+                | LockLength::Multiple { increment: d }
+                | LockLength::Linear { increment: d }
+                | LockLength::Exponential { initial: d } => durations.push(ms(d)),
+                LockLength::Table(schedule) => {
+                    durations.extend(schedule.steps().iter().map(|step| ms(step.length)))
+                }
+            }
+            match rules.decay {
+                Decay::None => {}
+                Decay::QuietWindow(d) | Decay::SlidingWindow(d) | Decay::SelfHealing(d) => {
+                    durations.push(ms(d))
+                }
+            }
+            durations.extend(rules.max_lock.map(ms));
+            if let Some(quick) = rules.quick_failure {
+                durations.extend([ms(quick.within), ms(quick.lock)]);
+            }
+        }
+    }
+    durations
+}
+
+/// A number in `0..bound`, from a drawn `u64`.
+fn below(value: u64, bound: u64) -> i64 {
+    i64::try_from(value % bound).unwrap()
+}
+
+// Steps are drawn as plain numbers and decoded: proptest builds and shrinks integer tuples
+// far faster than nested unions (10,000 cases in the dev profile), and every number
+// shrinks towards 0, that is towards `Forward(0)` and `Check`.
+
+impl Tick {
+    /// `kind` in `0..100` picks the kind (weights by range), `value` its number.
+    fn decode(kind: u8, value: u64) -> Tick {
+        match kind {
+            0..42 => Tick::Forward(below(value, 5_000)),
+            42..56 => Tick::Forward(below(value, 7_200_000)),
+            56..60 => Tick::Forward(below(value, 400_000_000_000)),
+            60..70 => Tick::Back(1 + below(value, 7_200_000)),
+            70..86 => Tick::Boundary(usize::try_from(value % 8).unwrap(), below(value / 8, 3) - 1),
+            86..94 => Tick::ToDeadline(below(value, 3) - 1),
+            94..96 => Tick::NearMax(below(value, 2_000)),
+            96..98 => Tick::NearMin(below(value, 2_000)),
+            _ => Tick::Around(below(value, 7_200_000) - 3_600_000),
+        }
+    }
+}
+
+/// A deadline relative to the event's `now`.
+#[derive(Clone, Copy, Debug)]
+enum Deadline {
+    /// `now + ms` (saturating): in the future when positive, else not.
+    In(i64),
+    /// `Instant::MAX`.
+    Max,
+    /// Anywhere.
+    At(i64),
+}
+
+impl Deadline {
+    fn resolve(self, now: i64) -> i64 {
+        match self {
+            Deadline::In(ms) => now.saturating_add(ms),
+            Deadline::Max => i64::MAX,
+            Deadline::At(at) => at,
+        }
+    }
+}
+
+impl Deadline {
+    fn decode(value: u64) -> Deadline {
+        let rest = value / 10;
+        match value % 10 {
+            0..6 => Deadline::In(1 + below(rest, 4_000_000)),
+            6..8 => Deadline::In(-below(rest, 100_001)),
+            8 => Deadline::Max,
+            _ => Deadline::At(i64::from_le_bytes(rest.to_le_bytes())),
+        }
+    }
+}
+
+/// An event with its deadlines still relative.
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    Check,
+    Failure(Option<u64>),
+    Success,
+    Unlock,
+    Lock(Option<Deadline>),
+    Patch {
+        can_authenticate: Option<bool>,
+        status_locked: Option<bool>,
+        unlock_at: Option<Option<Deadline>>,
+    },
+}
+
+impl Action {
+    fn resolve(self, now: i64) -> Event {
+        match self {
+            Action::Check => Event::Check,
+            Action::Failure(fingerprint) => Event::Failure(fingerprint),
+            Action::Success => Event::Success,
+            Action::Unlock => Event::Unlock,
+            Action::Lock(until) => Event::Lock(until.map(|d| d.resolve(now))),
+            Action::Patch {
+                can_authenticate,
+                status_locked,
+                unlock_at,
+            } => Event::Patch {
+                can_authenticate,
+                status_locked,
+                unlock_at: unlock_at.map(|d| d.map(|d| d.resolve(now))),
+            },
+        }
+    }
+}
+
+impl Action {
+    /// `kind` in `0..100` picks the event (failures the most frequent), `a` and `b` its
+    /// parameters.
+    fn decode(kind: u8, a: u64, b: u64) -> Action {
+        let option = |value: u64| usize::try_from(value % 3).unwrap();
+        match kind {
+            0..13 => Action::Check,
+            // one of three fingerprints, or none
+            13..60 => Action::Failure((!a.is_multiple_of(3)).then_some(a % 3)),
+            60..73 => Action::Success,
+            73..80 => Action::Unlock,
+            80..87 => Action::Lock((!a.is_multiple_of(4)).then(|| Deadline::decode(b))),
+            _ => Action::Patch {
+                can_authenticate: [None, Some(false), Some(true)][option(a)],
+                status_locked: [None, Some(false), Some(true)][option(a / 3)],
+                unlock_at: [None, Some(None), Some(Some(Deadline::decode(b)))][option(a / 9)],
+            },
+        }
+    }
+}
+
+fn step() -> impl Strategy<Value = (Tick, Action)> {
+    (
+        0_u8..100,
+        any::<u64>(),
+        0_u8..100,
+        any::<u64>(),
+        any::<u64>(),
+    )
+        .prop_map(|(tick, value, action, a, b)| {
+            (Tick::decode(tick, value), Action::decode(action, a, b))
+        })
+}
+
+/// The crate's operation for a model event; a patch that `Patch::new` refuses (check 5
+/// of SPEC §4) is returned as that refusal's code.
+fn operation(event: Event) -> Result<Operation, ErrorCode> {
+    Ok(match event {
+        Event::Check => Operation::Check,
+        Event::Failure(fingerprint) => Operation::Failure {
+            credential: fingerprint.map(Fingerprint::new),
+        },
+        Event::Success => Operation::Success,
+        Event::Unlock => Operation::Unlock,
+        Event::Lock(until) => Operation::Lock {
+            until: until.map(Instant::from_millis),
+        },
+        Event::Patch {
+            can_authenticate,
+            status_locked,
+            unlock_at,
+        } => {
+            let status =
+                status_locked.map(|locked| if locked { Status::Locked } else { Status::Ok });
+            let unlock_at = unlock_at.map(|date| match date {
+                None => UnlockAtPatch::Clear,
+                Some(at) => UnlockAtPatch::At(Instant::from_millis(at)),
+            });
+            Operation::Patch(
+                Patch::new(can_authenticate, status, unlock_at).map_err(|error| error.code)?,
+            )
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The comparison
+// ---------------------------------------------------------------------------------------
+
+/// The instants at which views are compared after an event at `now`.
+fn probes(now: i64, view: &AccountView) -> Vec<i64> {
+    let mut probes = vec![
+        now,
+        now.saturating_sub(1),
+        now.saturating_add(1),
+        now.saturating_add(999),
+        now.saturating_add(1_000),
+        now.saturating_add(61_000),
+        now.saturating_add(3_600_000),
+        now.saturating_add(172_800_000),
+        now.saturating_sub(5_000),
+        now.saturating_sub(7_200_000),
+        i64::MAX,
+        i64::MIN,
+    ];
+    if let Some(until) = view.unlock_at {
+        let until = until.as_millis();
+        probes.extend([until.saturating_sub(1), until, until.saturating_add(1)]);
+    }
+    if let Some(at) = view.locked_at {
+        let at = at.as_millis();
+        probes.extend([at.saturating_sub(1), at]);
+    }
+    probes
+}
+
+/// Drives the crate and the model side by side and compares everything after each event.
+fn run(spec: &ModelPolicy, start: Instant, steps: &[(Tick, Action)]) -> Result<(), TestCaseError> {
+    let policy = crate_policy(spec);
+    let mut account: Big = Account::new();
+    let mut model = Model::new(*spec);
+    let durations = durations(spec);
+    let mut now = start.as_millis();
+    for (index, &(tick, action)) in steps.iter().enumerate() {
+        let deadline = model.view(now).unlock_at.map(Instant::as_millis);
+        now = tick.apply(now, &durations, deadline);
+        let event = action.resolve(now);
+        let at = Instant::from_millis(now);
+        let actual = operation(event)
+            .and_then(|op| account.apply(&policy, at, op).map_err(|error| error.code()));
+        let expected = model.apply(now, event);
+        let context = || {
+            format!(
+                "step {index}: {event:?} at {now}; history {:?}",
+                model.events
+            )
+        };
+        match (&actual, &expected) {
+            (Ok(actual), Ok(expected)) => {
+                prop_assert_eq!(
+                    actual.decision,
+                    expected.decision,
+                    "decision, {}",
+                    context()
+                );
+                if event.is_attempt() {
+                    prop_assert_eq!(
+                        actual.failures_remaining,
+                        expected.failures_remaining,
+                        "failures remaining, {}",
+                        context()
+                    );
+                }
+            }
+            (Err(actual), Err(expected)) => {
+                prop_assert_eq!(actual, expected, "error code, {}", context());
+            }
+            _ => prop_assert!(
+                false,
+                "crate {:?}, model {:?}, {}",
+                actual,
+                expected,
+                context()
+            ),
+        }
+        let state = model.replay();
+        prop_assert_eq!(
+            account.last_seen().as_millis(),
+            state.last_seen(),
+            "last_seen, {}",
+            context()
+        );
+        prop_assert_eq!(
+            account.is_enabled(),
+            state.enabled(),
+            "enabled, {}",
+            context()
+        );
+        prop_assert_eq!(
+            account.consecutive_failures(),
+            state.consecutive(),
+            "consecutive failures, {}",
+            context()
+        );
+        let here = state.view(now);
+        let mut reads = vec![
+            now,
+            now.saturating_sub(5_000),
+            now.saturating_add(3_600_000),
+        ];
+        if let Some(until) = here.unlock_at {
+            let until = until.as_millis();
+            reads.extend([until.saturating_sub(1), until]);
+        }
+        for x in reads {
+            let actual = account.check(&policy, Instant::from_millis(x));
+            let expected = state.check(spec, x);
+            prop_assert_eq!(
+                actual.decision,
+                expected.decision,
+                "check at {}, {}",
+                x,
+                context()
+            );
+            prop_assert_eq!(
+                actual.failures_remaining,
+                expected.failures_remaining,
+                "failures remaining of a check at {}, {}",
+                x,
+                context()
+            );
+        }
+        for x in probes(now, &here) {
+            prop_assert_eq!(
+                account.view(Instant::from_millis(x)),
+                state.view(x),
+                "view at {}, {}",
+                x,
+                context()
+            );
+        }
+    }
+    Ok(())
+}
+proptest! {
+    #![proptest_config(config())]
+
+    /// The crate and the model agree on every answer and every view, after every event.
+    #[test]
+    fn the_crate_agrees_with_the_model(
+        spec in model_policy(),
+        start in strategy::instant(),
+        steps in proptest::collection::vec(step(), 1..40),
+    ) {
+        run(&spec, start, &steps)?;
+    }
+}
+
+/// Runs `steps` through [`run`] as a plain test.
+fn replay(spec: ModelPolicy, steps: &[(Tick, Action)]) {
+    if let Err(error) = run(&spec, Instant::from_millis(AROUND_2026), steps) {
+        panic!("{spec:?}: {error}");
+    }
+}
+
+fn plain(dialect: Dialect) -> ModelPolicy {
+    ModelPolicy {
+        dialect,
+        repeated_credential_memory: 0,
+        max_consecutive_failures: None,
+    }
+}
+
+/// Long runs the random sequences rarely reach: Gatekeeper's schedule past 30, 40, …, 140
+/// failures, Keycloak's default factor of 30 and its escalation, every dialect's default
+/// over 150 failures spaced by each lock, with and without a quick retry.
+#[test]
+fn long_failure_runs_agree_with_the_model() {
+    let dialects = [
+        Dialect::AndroidGatekeeper,
+        Dialect::Keycloak(Keycloak::DEFAULT),
+        Dialect::Keycloak(Keycloak {
+            brute_force_strategy: BruteForceStrategy::Linear,
+            failure_factor: 5,
+            ..Keycloak::DEFAULT
+        }),
+        Dialect::Keycloak(Keycloak {
+            permanent_lockout: true,
+            max_temporary_lockouts: 3,
+            failure_factor: 4,
+            ..Keycloak::DEFAULT
+        }),
+        Dialect::PingOne(PingOne {
+            failure_count: 5,
+            duration_seconds: Some(900),
+        }),
+        Dialect::ActiveDirectory(ActiveDirectory {
+            lockout_threshold: 7,
+            lockout_duration_seconds: 600,
+            lockout_observation_window_seconds: 300,
+        }),
+        Dialect::PamFaillock(PamFaillock::DEFAULT),
+        Dialect::Tpm(Tpm::DEFAULT),
+    ];
+    for dialect in dialects {
+        // every failure as soon as the lock ends
+        replay(
+            plain(dialect),
+            &[(Tick::ToDeadline(0), Action::Failure(None)); 150],
+        );
+        // failures 1.5 s apart, or at the deadline: no quick retries
+        let steps: Vec<_> = (0..150)
+            .map(|i| {
+                let tick = if i % 2 == 0 {
+                    Tick::ToDeadline(0)
+                } else {
+                    Tick::Forward(1_500)
+                };
+                (tick, Action::Failure(None))
+            })
+            .collect();
+        replay(plain(dialect), &steps);
+        // quick retries, checks and the odd success
+        let steps: Vec<_> = (0..150)
+            .map(|i| match i % 10 {
+                9 => (Tick::Forward(400), Action::Success),
+                3 => (Tick::ToDeadline(-1), Action::Check),
+                _ if i % 3 == 0 => (Tick::ToDeadline(1), Action::Failure(None)),
+                _ => (Tick::Forward(400), Action::Failure(None)),
+            })
+            .collect();
+        replay(plain(dialect), &steps);
+    }
+}
+
+// Keycloak's deadline from the whole second, for a failure within 808 ms of
+// `Instant::MIN`. SPEC §5 says the lock lasts until `floor(t/1000)*1000 + wait*1000`; for
+// t = Instant::MIN that is (MIN - 192) + 60_000 = MIN + 59_808, a representable instant
+// (SPEC §1's saturation is for results out of range; this one is in range). Found by the
+// model; the crate used to saturate the floor first.
+#[test]
+fn keycloak_deadline_from_a_second_before_instant_min() {
+    let policy = Keycloak {
+        failure_factor: 1,
+        ..Keycloak::DEFAULT
+    }
+    .policy()
+    .unwrap();
+    let mut account: Big = Account::new();
+    account.failure(&policy, Instant::MIN, None).unwrap();
+    // wait = waitIncrementSeconds * floor(1 / 1) = 60 s, under maxFailureWaitSeconds 900
+    assert_eq!(
+        account.view(Instant::MIN).unlock_at,
+        Some(Instant::from_millis(i64::MIN + 59_808)),
+    );
+}
+
+// With a sliding window, the failure count (and so an escalating lock length) must not
+// depend on how many failure times the account *type* can hold (found by the model). Rules:
+// threshold 1, `Multiple` by 1 s, sliding window 2 s, `onLockEnd: keep`
+// (`records_needed()` is 1). Failures at T and T + 1 s (when the first 1 s lock ends): an
+// `Account<1>` counts 1 and locks for 1 s (until T + 2 s); an `Account<16>` counts 2 and
+// locks for 2 s (until T + 3 s). The README: a sliding-window policy "needs its threshold"
+// of failure times, and a type with too little room is refused; more room should change
+// nothing (SPEC §1: same state + same inputs = same outputs).
+#[test]
+fn a_sliding_window_count_does_not_depend_on_the_account_size() {
+    let policy = Rules {
+        threshold: 1,
+        lock: LockLength::Multiple {
+            increment: Duration::from_secs(1),
+        },
+        decay: Decay::SlidingWindow(Duration::from_secs(2)),
+        on_lock_end: OnLockEnd::Keep,
+        ..Rules::NEVER_LOCK
+    }
+    .build()
+    .unwrap();
+    assert_eq!(policy.records_needed(), 1);
+    let t = Instant::from_millis(AROUND_2026);
+    let t1 = Instant::from_millis(AROUND_2026 + 1_000);
+    let mut small: Account<1, 0> = Account::new();
+    let mut large: Account<16, 0> = Account::new();
+    for account_time in [t, t1] {
+        small.failure(&policy, account_time, None).unwrap();
+        large.failure(&policy, account_time, None).unwrap();
+    }
+    assert_eq!(small.view(t1), large.view(t1));
+}
+
+/// `sat` is used by the model; keep the import honest.
+#[test]
+fn saturation_helper_clamps() {
+    assert_eq!(sat(i128::from(i64::MAX) + 1), i64::MAX);
+    assert_eq!(sat(i128::from(i64::MIN) - 1), i64::MIN);
+}
