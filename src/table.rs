@@ -221,7 +221,10 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
         let stored = self.accounts.get(&key).copied();
         let mut account = stored.unwrap_or_default();
         let result = operation(&mut account).map_err(TableError::Operation)?;
-        if account.is_dormant(policy, now) {
+        // Judged at the latest instant the account observed: an event observes `now`, but
+        // a read (`Operation::Check`) does not, and must not let the table forget failures
+        // that an event stamped before `now` would still see.
+        if account.is_dormant(policy, account.last_seen()) {
             if stored.is_some() {
                 self.accounts.swap_remove(&key);
             }

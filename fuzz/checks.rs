@@ -1,0 +1,656 @@
+//! The checks behind the fuzz targets, shared by the cargo-fuzz targets in
+//! `fuzz/fuzz_targets/` (nightly, libFuzzer) and by `tests/fuzz_corpus.rs`, which replays
+//! every file of `fuzz/corpus/<target>/` through them on stable with `cargo test`.
+//!
+//! Each check takes the raw input bytes, so a corpus file, a crash artifact and a
+//! replayed file mean exactly the same thing in both places. A failed check panics.
+
+use std::fmt::Debug;
+
+use account_lockout::{
+    Account, AccountView, AttemptToken, ErrorCode, Field, Fingerprint, Instant, LockoutTable,
+    Operation, Outcome, Patch, PatchDocument, PatchError, Policy, Status, TableError, Transition,
+    UnlockAtPatch, Verdict,
+};
+use arbitrary::{Arbitrary, Unstructured};
+
+/// A target's check of one input; it panics when the input breaks a property.
+pub type Check = fn(&[u8]);
+
+/// The fuzz targets, by name, with their checks.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("table_operations", table_operations),
+    ("patch_json", patch_json),
+    ("policy_json", policy_json),
+    ("binary_decode", binary_decode),
+];
+
+// ---------------------------------------------------------------------------------------
+// table_operations: operation sequences against a table and against standalone accounts
+// ---------------------------------------------------------------------------------------
+
+/// The number of distinct keys; twice the table's slots, so that `Full` happens.
+const KEYS: usize = 16;
+/// The most steps one input runs.
+const MAX_STEPS: usize = 512;
+/// 2026-01-01T00:00:00Z in milliseconds since the Unix epoch.
+const T0_MS: i64 = 1_767_225_600_000;
+
+type Table = LockoutTable<u8, 8, 16, 8>;
+type Standalone = Account<16, 8>;
+
+/// How the clock moves before a step: mostly small steps, sometimes back, rarely wild.
+#[derive(Clone, Copy, Debug)]
+pub enum TimeStep {
+    /// Forward by milliseconds (0..2000: quick failures, the same second).
+    Millis(u16),
+    /// Forward by seconds (0..4096: lock lengths and windows).
+    Seconds(u16),
+    /// No time passes.
+    Same,
+    /// Back by milliseconds (0..600000: a clock regression of up to ten minutes).
+    Back(u32),
+    /// By any amount, saturating (the extremes of the range).
+    Jump(i64),
+    /// To any instant.
+    To(Instant),
+}
+
+impl TimeStep {
+    fn apply(self, now: Instant) -> Instant {
+        let millis = now.as_millis();
+        Instant::from_millis(match self {
+            TimeStep::Millis(ms) => millis.saturating_add(i64::from(ms % 2_000)),
+            TimeStep::Seconds(s) => millis.saturating_add(i64::from(s % 4_096) * 1_000),
+            TimeStep::Same => millis,
+            TimeStep::Back(ms) => millis.saturating_sub(i64::from(ms % 600_000)),
+            TimeStep::Jump(ms) => millis.saturating_add(ms),
+            TimeStep::To(at) => return at,
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for TimeStep {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<TimeStep> {
+        Ok(match u8::arbitrary(u)? % 16 {
+            0..=5 => TimeStep::Millis(u16::arbitrary(u)?),
+            6..=9 => TimeStep::Seconds(u16::arbitrary(u)?),
+            10..=11 => TimeStep::Same,
+            12..=13 => TimeStep::Back(u32::arbitrary(u)?),
+            14 => TimeStep::Jump(i64::arbitrary(u)?),
+            _ => TimeStep::To(Instant::arbitrary(u)?),
+        })
+    }
+}
+
+/// What a step does to the account of its key (or, for the last three, to all of them).
+#[derive(Clone, Copy, Debug)]
+pub enum Action {
+    /// Any operation ([`Account::apply`]), from the crate's `Arbitrary`.
+    Operation(Operation),
+    /// An administrator lock with a deadline `seconds` from now (none when 0), by
+    /// `lock` or by a patch `{"status":"LOCKED","unlockAt":…}`: the crate's `Arbitrary`
+    /// deadlines are almost never near `now`.
+    LockFor { seconds: u16, by_patch: bool },
+    /// Several failures at the same instant, to reach thresholds quickly.
+    Failures {
+        count: u8,
+        credential: Option<Fingerprint>,
+    },
+    /// [`Account::begin_attempt`]; the tokens are remembered.
+    BeginAttempt,
+    /// [`Account::finish_attempt`] with one of the two latest tokens of the key.
+    FinishAttempt { which: u8, verdict: Verdict },
+    /// [`LockoutTable::recover`] (every account).
+    Recover,
+    /// [`LockoutTable::poll`] until it yields nothing (every account).
+    Poll,
+    /// [`LockoutTable::compact`].
+    Compact,
+}
+
+impl<'a> Arbitrary<'a> for Action {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Action> {
+        Ok(match u8::arbitrary(u)? % 16 {
+            0..=5 => Action::Operation(Operation::arbitrary(u)?),
+            6 => Action::LockFor {
+                seconds: u16::arbitrary(u)?,
+                by_patch: bool::arbitrary(u)?,
+            },
+            7 => Action::Failures {
+                count: u8::arbitrary(u)? % 8 + 1,
+                credential: Option::<Fingerprint>::arbitrary(u)?,
+            },
+            8..=9 => Action::BeginAttempt,
+            10..=11 => Action::FinishAttempt {
+                which: u8::arbitrary(u)?,
+                verdict: Verdict::arbitrary(u)?,
+            },
+            12 => Action::Recover,
+            13 => Action::Poll,
+            _ => Action::Compact,
+        })
+    }
+}
+
+/// One step: the clock moves, then the action runs on key `key % 16`.
+#[derive(Clone, Copy, Debug)]
+pub struct TableStep {
+    pub key: u8,
+    pub time: TimeStep,
+    pub action: Action,
+}
+
+impl<'a> Arbitrary<'a> for TableStep {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<TableStep> {
+        Ok(TableStep {
+            key: u8::arbitrary(u)? % KEYS as u8,
+            time: TimeStep::arbitrary(u)?,
+            action: Action::arbitrary(u)?,
+        })
+    }
+}
+
+/// The input of `table_operations`: a policy, a start instant, then steps until the
+/// bytes run out.
+#[derive(Clone, Debug)]
+pub struct TableInput {
+    pub policy: Policy,
+    pub start: Instant,
+    pub steps: Vec<TableStep>,
+}
+
+impl<'a> Arbitrary<'a> for TableInput {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<TableInput> {
+        let policy = Policy::arbitrary(u)?;
+        let start = if u8::arbitrary(u)? % 4 == 0 {
+            Instant::arbitrary(u)?
+        } else {
+            Instant::from_millis(T0_MS.saturating_add(i64::from(u32::arbitrary(u)?)))
+        };
+        let mut steps = Vec::new();
+        while !u.is_empty() && steps.len() < MAX_STEPS {
+            steps.push(TableStep::arbitrary(u)?);
+        }
+        Ok(TableInput {
+            policy,
+            start,
+            steps,
+        })
+    }
+}
+
+/// The two tokens of one attempt: the table's and the standalone account's (their serial
+/// numbers differ once the table has dropped and re-created the account).
+type TokenPair = (AttemptToken, AttemptToken);
+
+/// The table and, in parallel, one standalone account per key.
+struct Model {
+    policy: Policy,
+    table: Table,
+    accounts: [Standalone; KEYS],
+    tokens: [Vec<TokenPair>; KEYS],
+}
+
+/// Compares a table operation with the same operation on the standalone account of its
+/// key, run on a copy: the copy is kept only when the table kept the change. The table's
+/// `Full` must come from an operation the account accepted; a refused operation must
+/// change nothing. Returns both results when both succeeded.
+fn agree<T: Debug, E: Debug + PartialEq>(
+    table: Result<T, TableError<E>>,
+    account: &mut Standalone,
+    operation: impl FnOnce(&mut Standalone) -> Result<T, E>,
+) -> Option<(T, T)> {
+    let mut copy = *account;
+    let standalone = operation(&mut copy);
+    match (table, standalone) {
+        // Refused by the table: the standalone account is not updated either.
+        (Err(TableError::Full), Ok(_)) => None,
+        (Ok(in_table), Ok(alone)) => {
+            *account = copy;
+            Some((in_table, alone))
+        }
+        (Err(TableError::Operation(in_table)), Err(alone)) => {
+            assert_eq!(
+                in_table, alone,
+                "the table and the account refuse differently"
+            );
+            assert_eq!(copy, *account, "a refused operation changed the account");
+            None
+        }
+        (in_table, alone) => panic!("the table gave {in_table:?}, the account {alone:?}"),
+    }
+}
+
+fn same_outcome((in_table, alone): (Outcome, Outcome)) {
+    assert_eq!(
+        in_table, alone,
+        "the table and the account give different outcomes"
+    );
+}
+
+impl Model {
+    /// Runs one operation of `key` on the table and on the key's standalone account (see
+    /// [`agree`]). A new key in a full table makes the table compact at `now`, which
+    /// observes `now` for every account it judges: the standalone accounts do the same.
+    fn run<T: Debug, E: Debug + PartialEq>(
+        &mut self,
+        now: Instant,
+        key: u8,
+        in_table: impl FnOnce(&mut Table) -> Result<T, TableError<E>>,
+        alone: impl FnOnce(&mut Standalone) -> Result<T, E>,
+    ) -> Option<(T, T)> {
+        let needs_room =
+            self.table.len() == self.table.capacity() && self.table.get(&key).is_none();
+        let result = in_table(&mut self.table);
+        if matches!(result, Err(TableError::Full)) {
+            assert!(needs_room, "Full for key {key}, which has a slot");
+            assert!(self.table.get(&key).is_none(), "Full stored key {key}");
+        }
+        let both = agree(result, &mut self.accounts[usize::from(key)], alone);
+        if needs_room && self.table.get(&key).is_some() {
+            self.observe_all(now);
+        }
+        both
+    }
+
+    /// What compaction at `now` does to every account it judges, done to every standalone
+    /// account: observe `now` (as `poll` does), unless that would end a lock whose end
+    /// nobody reported yet (see the module documentation of `account_lockout::table`).
+    fn observe_all(&mut self, now: Instant) {
+        for account in &mut self.accounts {
+            let mut observed = *account;
+            if observed.poll(&self.policy, now).is_none() {
+                *account = observed;
+            }
+        }
+    }
+
+    fn operation(&mut self, now: Instant, key: u8, operation: Operation) {
+        let policy = self.policy;
+        if let Some(both) = self.run(
+            now,
+            key,
+            |table| table.apply(&policy, now, key, operation),
+            |a| a.apply(&policy, now, operation),
+        ) {
+            same_outcome(both);
+        }
+    }
+
+    fn step(&mut self, now: Instant, key: u8, action: Action) {
+        let policy = self.policy;
+        let index = usize::from(key);
+        match action {
+            Action::Operation(operation) => self.operation(now, key, operation),
+            Action::LockFor { seconds, by_patch } => {
+                let until = (seconds != 0).then(|| {
+                    Instant::from_millis(now.as_millis().saturating_add(i64::from(seconds) * 1_000))
+                });
+                let operation = match (by_patch, until) {
+                    (true, Some(at)) => Operation::Patch(
+                        Patch::new(None, Some(Status::Locked), Some(UnlockAtPatch::At(at)))
+                            .expect("a valid patch"),
+                    ),
+                    _ => Operation::Lock { until },
+                };
+                self.operation(now, key, operation);
+            }
+            Action::Failures { count, credential } => {
+                for _ in 0..count {
+                    self.operation(now, key, Operation::Failure { credential });
+                }
+            }
+            Action::BeginAttempt => {
+                if let Some((in_table, alone)) = self.run(
+                    now,
+                    key,
+                    |table| table.begin_attempt(&policy, now, key),
+                    |a| a.begin_attempt(&policy, now),
+                ) {
+                    assert_eq!(in_table.outcome, alone.outcome);
+                    assert_eq!(
+                        in_table.token.map(|token| token.started()),
+                        alone.token.map(|token| token.started())
+                    );
+                    // A begin voids the key's earlier tokens (the attempt in flight counts as a
+                    // failure). Tokens are single use: a host that reuses a voided or finished
+                    // one is outside the contract, and after the table drops a dormant
+                    // account a new attempt begun in the same millisecond could carry an
+                    // identical token (serial and start instant).
+                    let tokens = &mut self.tokens[index];
+                    tokens.clear();
+                    if let (Some(in_table), Some(alone)) = (in_table.token, alone.token) {
+                        tokens.push((in_table, alone));
+                    }
+                }
+            }
+            Action::FinishAttempt { which, verdict } => {
+                let tokens = &self.tokens[index];
+                let Some(&(in_table, alone)) = tokens.get(usize::from(which) % tokens.len().max(1))
+                else {
+                    return;
+                };
+                if let Some(both) = self.run(
+                    now,
+                    key,
+                    |table| table.finish_attempt(&policy, now, key, in_table, verdict),
+                    |a| a.finish_attempt(&policy, now, alone, verdict),
+                ) {
+                    same_outcome(both);
+                }
+                // Single use: finished (or refused), the token is done.
+                self.tokens[index].clear();
+            }
+            Action::Recover => {
+                let in_flight = self
+                    .accounts
+                    .iter()
+                    .filter(|a| a.attempt_in_flight().is_some())
+                    .count();
+                let recovered = self.table.recover(&policy, now);
+                for account in &mut self.accounts {
+                    account
+                        .recover(&policy, now)
+                        .expect("Account<16, 8> holds every policy");
+                }
+                assert_eq!(recovered, Ok(in_flight), "recover counts differently");
+                // Recovered attempts are over: their tokens are done.
+                for tokens in &mut self.tokens {
+                    tokens.clear();
+                }
+            }
+            Action::Poll => {
+                let mut polled: Vec<(u8, Transition)> = Vec::new();
+                while let Some(found) = self.table.poll(&policy, now) {
+                    assert!(
+                        polled.len() < self.table.capacity(),
+                        "poll yields more than one expiry per slot: {polled:?} then {found:?}"
+                    );
+                    polled.push(found);
+                }
+                for (key, account) in (0u8..).zip(&mut self.accounts) {
+                    let alone = account.poll(&policy, now);
+                    let in_table: Vec<Transition> = polled
+                        .iter()
+                        .filter(|(polled_key, _)| *polled_key == key)
+                        .map(|(_, transition)| *transition)
+                        .collect();
+                    assert_eq!(
+                        in_table,
+                        alone.into_iter().collect::<Vec<_>>(),
+                        "poll of key {key}"
+                    );
+                }
+            }
+            Action::Compact => {
+                let before = self.table.len();
+                let freed = self.table.compact(&policy, now);
+                self.observe_all(now);
+                assert_eq!(before - self.table.len(), freed);
+                for (key, account) in self.table.iter() {
+                    assert!(
+                        !account.is_dormant(&policy, now),
+                        "compaction kept the dormant account of key {key}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The invariants after every step.
+    fn check(&self, now: Instant) {
+        let policy = &self.policy;
+        assert!(self.table.len() <= self.table.capacity());
+        for (key, account) in (0u8..).zip(&self.accounts) {
+            let view = account.view(now);
+            check_view(&view, now);
+            assert_eq!(self.table.view(now, &key), view, "the view of key {key}");
+            assert_eq!(
+                self.table.check(policy, now, &key),
+                account.check(policy, now),
+                "check of key {key}"
+            );
+            round_trip_account(account, policy);
+        }
+        for (_, account) in self.table.iter() {
+            round_trip_account(account, policy);
+        }
+        let earliest = self
+            .accounts
+            .iter()
+            .filter_map(|account| account.next_deadline(policy, now))
+            .min();
+        assert_eq!(
+            self.table.next_deadline(policy, now),
+            earliest,
+            "next_deadline"
+        );
+    }
+}
+
+/// The view's own rules (SPEC §2).
+fn check_view(view: &AccountView, now: Instant) {
+    assert_eq!(
+        view.can_authenticate,
+        view.enabled && view.status == Status::Ok,
+        "canAuthenticate is enabled and OK: {view:?}"
+    );
+    assert_eq!(
+        view.locked_at.is_some(),
+        view.status == Status::Locked,
+        "lockedAt is present iff LOCKED: {view:?}"
+    );
+    if let Some(locked_at) = view.locked_at {
+        assert!(locked_at <= now, "lockedAt after now: {view:?} at {now:?}");
+    }
+    assert_eq!(
+        view.seconds_until_unlock.is_some(),
+        view.unlock_at.is_some(),
+        "secondsUntilUnlock is present iff unlockAt is: {view:?}"
+    );
+    if let (Some(unlock_at), Some(seconds)) = (view.unlock_at, view.seconds_until_unlock) {
+        assert_eq!(
+            view.status,
+            Status::Locked,
+            "unlockAt without a lock: {view:?}"
+        );
+        let left = i128::from(unlock_at.as_millis()) - i128::from(now.as_millis());
+        assert!(left > 0, "LOCKED at or after unlockAt: {view:?} at {now:?}");
+        assert!(seconds >= 1);
+        assert_eq!(
+            i128::from(seconds),
+            (left + 999) / 1000,
+            "secondsUntilUnlock is ceil((unlockAt - now) / 1000): {view:?} at {now:?}"
+        );
+    }
+}
+
+/// `encode` then `decode` gives the account back, and re-encodes to the same bytes.
+fn round_trip_account(account: &Standalone, policy: &Policy) {
+    let mut buffer = [0u8; Standalone::MAX_ENCODED_LEN];
+    let len = account
+        .encode(&mut buffer)
+        .expect("MAX_ENCODED_LEN suffices");
+    let bytes = &buffer[..len];
+    let decoded = Standalone::decode(bytes, policy)
+        .unwrap_or_else(|error| panic!("decoding {account:?} ({bytes:02x?}): {error:?}"));
+    assert_eq!(&decoded, account, "decode(encode(account))");
+}
+
+/// Arbitrary operation sequences against a `LockoutTable<u8, 8, 16, 8>` and, in
+/// parallel, a standalone `Account<16, 8>` per key: no panic, the same outcomes and
+/// views, the view's rules, and encode→decode of every account.
+///
+/// After every step, for all 16 keys: the table's view, `check` and `next_deadline`
+/// equal the standalone accounts'. An operation the table refuses with `Full` is not
+/// applied to the standalone account. Compaction (`compact`, or a new key in a full
+/// table) observes `now` for the accounts it judges, as the table documents; the
+/// standalone accounts then observe `now` too. Keys are `u8 % 16`, so eight slots fill.
+pub fn table_operations(data: &[u8]) {
+    let Ok(input) = TableInput::arbitrary(&mut Unstructured::new(data)) else {
+        return;
+    };
+    let mut model = Model {
+        policy: input.policy,
+        table: Table::new(),
+        accounts: [Standalone::new(); KEYS],
+        tokens: Default::default(),
+    };
+    let mut now = input.start;
+    model.check(now);
+    for step in input.steps {
+        now = step.time.apply(now);
+        model.step(now, step.key, step.action);
+        model.check(now);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// patch_json: the allocation-free scanner against the serde_json path
+// ---------------------------------------------------------------------------------------
+
+/// The error of a body that is not a JSON object (or not JSON at all).
+const NOT_AN_OBJECT: PatchError = PatchError {
+    code: ErrorCode::InvalidValue,
+    field: Field::Body,
+    other: None,
+};
+
+/// The deepest nesting of arrays and objects, ignoring brackets inside strings.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// `Patch::from_json` never panics, reads bytes that are not UTF-8 as not JSON, and
+/// agrees with `serde_json` + `PatchDocument::into_patch` (a body serde_json refuses is
+/// not an object), except beyond the scanner's nesting limit of 32.
+pub fn patch_json(data: &[u8]) {
+    let scanned = Patch::from_json(data);
+    let Ok(text) = std::str::from_utf8(data) else {
+        assert_eq!(scanned, Err(NOT_AN_OBJECT), "bytes that are not UTF-8");
+        return;
+    };
+    if nesting(text) > 32 {
+        return;
+    }
+    let via_serde = match serde_json::from_str::<PatchDocument>(text) {
+        Ok(document) => document.into_patch(),
+        // `1e400` is JSON (RFC 8259 sets no range), but serde_json refuses numbers beyond
+        // f64; the scanner reads it as a value of the wrong type, as any other number.
+        Err(error) if error.to_string().starts_with("number out of range") => return,
+        Err(_) => Err(NOT_AN_OBJECT),
+    };
+    assert_eq!(
+        scanned, via_serde,
+        "the scanner and serde_json disagree on {text:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// policy_json: serde_json and serde-json-core agree; decoded policies round-trip
+// ---------------------------------------------------------------------------------------
+
+/// `encode` then `decode` gives the policy back, and re-encodes to the same bytes.
+fn round_trip_policy(policy: &Policy) {
+    let mut buffer = [0u8; Policy::MAX_ENCODED_LEN];
+    let len = policy
+        .encode(&mut buffer)
+        .expect("MAX_ENCODED_LEN suffices");
+    let decoded = Policy::decode(&buffer[..len])
+        .unwrap_or_else(|error| panic!("decoding {policy:?}: {error:?}"));
+    assert_eq!(&decoded, policy, "decode(encode(policy))");
+    let mut again = [0u8; Policy::MAX_ENCODED_LEN];
+    let len_again = decoded
+        .encode(&mut again)
+        .expect("MAX_ENCODED_LEN suffices");
+    assert_eq!(&again[..len_again], &buffer[..len]);
+}
+
+/// `serde_json` and `serde_json_core` never panic on a policy document and, when both
+/// accept it, read the same policy; an accepted policy round-trips through the binary
+/// format.
+pub fn policy_json(data: &[u8]) {
+    let with_std = serde_json::from_slice::<Policy>(data).ok();
+    let without_alloc = serde_json_core::from_slice::<Policy>(data)
+        .ok()
+        .map(|(policy, _)| policy);
+    if let (Some(with_std), Some(without_alloc)) = (&with_std, &without_alloc) {
+        assert_eq!(
+            with_std, without_alloc,
+            "serde_json and serde-json-core disagree"
+        );
+    }
+    for policy in [with_std, without_alloc].iter().flatten() {
+        round_trip_policy(policy);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// binary_decode: decoding never panics; what it accepts re-encodes identically
+// ---------------------------------------------------------------------------------------
+
+/// Decodes `state` as `Account<R, M>` and, when accepted, checks that it re-encodes to
+/// exactly `state` and decodes again to the same account.
+fn decode_account<const R: usize, const M: usize>(state: &[u8], policy: &Policy) {
+    let Ok(account) = Account::<R, M>::decode(state, policy) else {
+        return;
+    };
+    let mut buffer = vec![0u8; Account::<R, M>::MAX_ENCODED_LEN];
+    let len = account
+        .encode(&mut buffer)
+        .expect("MAX_ENCODED_LEN suffices");
+    assert_eq!(
+        &buffer[..len],
+        state,
+        "an accepted state re-encodes differently"
+    );
+    assert_eq!(Account::<R, M>::decode(&buffer[..len], policy), Ok(account));
+}
+
+/// `Policy::decode` of the whole input, and `Account::decode` of the rest after a policy
+/// drawn from the first bytes, never panic; what they accept re-encodes to exactly the
+/// same bytes.
+pub fn binary_decode(data: &[u8]) {
+    if let Ok(policy) = Policy::decode(data) {
+        let mut buffer = [0u8; Policy::MAX_ENCODED_LEN];
+        let len = policy
+            .encode(&mut buffer)
+            .expect("MAX_ENCODED_LEN suffices");
+        assert_eq!(
+            &buffer[..len],
+            data,
+            "an accepted policy re-encodes differently"
+        );
+    }
+    let mut input = Unstructured::new(data);
+    let Ok(policy) = Policy::arbitrary(&mut input) else {
+        return;
+    };
+    let state = input.take_rest();
+    decode_account::<16, 8>(state, &policy);
+    decode_account::<0, 0>(state, &policy);
+    decode_account::<3, 1>(state, &policy);
+}
