@@ -628,7 +628,7 @@ proptest! {
                         Ok(_) => {
                             let mut trial = accounts[&key];
                             trial.apply(&policy, now, operation).is_ok()
-                                && !trial.is_dormant(&policy, now)
+                                && !trial.is_dormant(&policy, trial.last_seen())
                         }
                         Err(TableError::Operation(_)) => false,
                     };
@@ -688,7 +688,9 @@ proptest! {
             for key in stored_before {
                 if table.get(&key).is_none() {
                     let account = accounts.get_mut(&key).unwrap();
-                    as_good_as_new(&policy, account, now)?;
+                    // Dropped as dormant at the latest instant it observed (a read at an
+                    // earlier `now` observes nothing): as good as new from then on.
+                    as_good_as_new(&policy, account, now.max(account.last_seen()))?;
                     *account = Account::new();
                 }
             }
