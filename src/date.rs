@@ -40,21 +40,18 @@ impl core::error::Error for DateError {}
 /// Julian day number of 1970-01-01.
 const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
-/// A byte cursor over the input; every read is checked.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    position: usize,
+/// A byte cursor over the input (a `str`, or a JSON string decoded as it is read).
+struct Cursor<I: Iterator<Item = u8>> {
+    bytes: core::iter::Peekable<I>,
 }
 
-impl Cursor<'_> {
+impl<I: Iterator<Item = u8>> Cursor<I> {
     fn next(&mut self) -> Option<u8> {
-        let byte = *self.bytes.get(self.position)?;
-        self.position = self.position.checked_add(1)?;
-        Some(byte)
+        self.bytes.next()
     }
 
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.position).copied()
+    fn peek(&mut self) -> Option<u8> {
+        self.bytes.peek().copied()
     }
 
     fn expect(&mut self, wanted: u8) -> Result<(), DateError> {
@@ -96,9 +93,14 @@ impl Cursor<'_> {
 /// assert_eq!(parse_rfc3339("2026-02-29T00:00:00Z"), Err(DateError::OutOfRange));
 /// ```
 pub fn parse_rfc3339(text: &str) -> Result<Instant, DateError> {
+    parse_rfc3339_bytes(text.bytes())
+}
+
+/// [`parse_rfc3339`] over bytes as they come: the patch scanner feeds a JSON string
+/// through it while decoding its escapes, so a fraction of any length needs no buffer.
+pub(crate) fn parse_rfc3339_bytes(bytes: impl Iterator<Item = u8>) -> Result<Instant, DateError> {
     let mut cursor = Cursor {
-        bytes: text.as_bytes(),
-        position: 0,
+        bytes: bytes.peekable(),
     };
     let year = cursor.number(4)?;
     cursor.expect(b'-')?;

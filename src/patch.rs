@@ -20,7 +20,7 @@ use core::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::date::parse_rfc3339;
+use crate::date::parse_rfc3339_bytes;
 use crate::operation::ErrorCode;
 use crate::time::Instant;
 use crate::view::Status;
@@ -308,7 +308,9 @@ trait Interpret: Sized {
     fn from_bool(_value: bool) -> Option<Self> {
         None
     }
-    fn from_str(_value: &str) -> Option<Self> {
+    /// A string, as its decoded UTF-8 bytes: the scanner decodes JSON escapes as it
+    /// goes, so a string of any length is read whole without a buffer.
+    fn from_text<I: Iterator<Item = u8> + Clone>(_value: I) -> Option<Self> {
         None
     }
     fn from_null() -> Option<Self> {
@@ -323,18 +325,20 @@ impl Interpret for bool {
 }
 
 impl Interpret for Status {
-    fn from_str(value: &str) -> Option<Status> {
-        match value {
-            "LOCKED" => Some(Status::Locked),
-            "OK" => Some(Status::Ok),
-            _ => None,
+    fn from_text<I: Iterator<Item = u8> + Clone>(value: I) -> Option<Status> {
+        if value.clone().eq(*b"LOCKED") {
+            Some(Status::Locked)
+        } else if value.eq(*b"OK") {
+            Some(Status::Ok)
+        } else {
+            None
         }
     }
 }
 
 impl Interpret for UnlockAtPatch {
-    fn from_str(value: &str) -> Option<UnlockAtPatch> {
-        parse_rfc3339(value).ok().map(UnlockAtPatch::At)
+    fn from_text<I: Iterator<Item = u8> + Clone>(value: I) -> Option<UnlockAtPatch> {
+        parse_rfc3339_bytes(value).ok().map(UnlockAtPatch::At)
     }
     fn from_null() -> Option<UnlockAtPatch> {
         Some(UnlockAtPatch::Clear)
@@ -371,7 +375,7 @@ impl<'de, T: Interpret> Visitor<'de> for LooseVisitor<T> {
         Ok(Loose(None))
     }
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Loose<T>, E> {
-        Ok(Loose(T::from_str(value)))
+        Ok(Loose(T::from_text(value.bytes())))
     }
     fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Loose<T>, E> {
         Ok(Loose(None))

@@ -4,7 +4,7 @@
 
 use account_lockout::{
     Account, AccountView, ErrorCode, Field, Instant, Patch, PatchDocument, PatchError, Policy,
-    Status,
+    Status, UnlockAtPatch,
 };
 
 /// The serde_json path: a body that is not JSON at all is "not a JSON object".
@@ -93,6 +93,44 @@ fn the_scanner_and_the_serde_path_agree_on_every_body() {
             "body {body}"
         );
     }
+}
+
+#[test]
+fn the_scanner_reads_a_string_of_any_length_and_decodes_its_escapes() {
+    // RFC 3339 sets no limit on the fraction: digits past the millisecond are dropped.
+    let long = format!(
+        r#"{{"unlockAt":"2026-05-01T01:00:00.123{}+02:00"}}"#,
+        "9".repeat(500)
+    );
+    let expected = Patch {
+        can_authenticate: None,
+        status: None,
+        unlock_at: Some(UnlockAtPatch::At(Instant::from_millis(1_777_590_000_123))),
+    };
+    assert_eq!(Patch::from_json(long.as_bytes()), Ok(expected));
+    assert_eq!(via_serde(&long), Ok(expected));
+    // Escapes, one of them long, inside a long value.
+    let escaped = format!(
+        r#"{{"unlockAt":"\u0032026-05-01T01:00:00.1\u0032{}\u0033+02:00"}}"#,
+        "1".repeat(100)
+    );
+    let expected = Patch {
+        unlock_at: Some(UnlockAtPatch::At(Instant::from_millis(1_777_590_000_121))),
+        ..expected
+    };
+    assert_eq!(Patch::from_json(escaped.as_bytes()), Ok(expected));
+    assert_eq!(via_serde(&escaped), Ok(expected));
+    // A status is read whole, so a long one is not a prefix match.
+    let error =
+        Patch::from_json(format!(r#"{{"status":"OK{}"}}"#, " ".repeat(80)).as_bytes()).unwrap_err();
+    assert_eq!(
+        (error.code, error.field),
+        (ErrorCode::InvalidValue, Field::Status)
+    );
+    assert_eq!(
+        Patch::from_json(br#"{"status":"\u004c\u004FCKED"}"#).map(|patch| patch.status),
+        Ok(Some(Status::Locked))
+    );
 }
 
 #[test]

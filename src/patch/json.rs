@@ -68,21 +68,109 @@ impl Text {
 }
 
 /// A value of a mutable field.
-enum Scalar {
+enum Scalar<'a> {
     Bool(bool),
     Null,
-    Str(Text),
+    /// A string's raw content between its quotes, already checked.
+    Str(&'a [u8]),
     Other,
 }
 
-impl Scalar {
+impl Scalar<'_> {
     fn read<T: Interpret>(&self) -> Option<T> {
         match self {
             Scalar::Bool(value) => T::from_bool(*value),
             Scalar::Null => T::from_null(),
-            Scalar::Str(text) => text.as_str().and_then(T::from_str),
+            Scalar::Str(raw) => T::from_text(Unescaped::new(raw)),
             Scalar::Other => None,
         }
+    }
+}
+
+/// What `\\` and one character other than `u` stand for in a JSON string.
+fn single_character_escape(kind: u8) -> Option<char> {
+    Some(match kind {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
+/// The UTF-8 bytes of a checked JSON string's content, escapes decoded as they are read.
+/// A date may carry a fraction of any length, so the value is never copied to a buffer.
+#[derive(Clone)]
+struct Unescaped<'a> {
+    raw: &'a [u8],
+    /// The rest of a decoded escape's UTF-8 bytes.
+    pending: [u8; 4],
+    pending_len: usize,
+}
+
+impl<'a> Unescaped<'a> {
+    fn new(raw: &'a [u8]) -> Unescaped<'a> {
+        Unescaped {
+            raw,
+            pending: [0; 4],
+            pending_len: 0,
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let (digits, rest) = self.raw.split_at_checked(4)?;
+        self.raw = rest;
+        u32::from_str_radix(core::str::from_utf8(digits).ok()?, 16).ok()
+    }
+
+    /// The character of the escape after a `\`.
+    fn escape(&mut self) -> Option<char> {
+        let (&kind, rest) = self.raw.split_first()?;
+        self.raw = rest;
+        if kind != b'u' {
+            return single_character_escape(kind);
+        }
+        let code = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&code) {
+            // The scanner let only a high surrogate followed by `\u` and a low one in.
+            self.raw = self.raw.get(2..)?;
+            let low = self.hex4()?;
+            0x10000 | ((code & 0x3FF) << 10) | (low & 0x3FF)
+        } else {
+            code
+        };
+        char::from_u32(code)
+    }
+}
+
+impl Iterator for Unescaped<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        if self.pending_len > 0 {
+            let byte = *self.pending.first()?;
+            self.pending.rotate_left(1);
+            self.pending_len = self.pending_len.saturating_sub(1);
+            return Some(byte);
+        }
+        let (&byte, rest) = self.raw.split_first()?;
+        self.raw = rest;
+        if byte != b'\\' {
+            return Some(byte);
+        }
+        let decoded = self.escape()?;
+        let mut buffer = [0; 4];
+        let encoded = decoded.encode_utf8(&mut buffer).as_bytes();
+        let (&first, others) = encoded.split_first()?;
+        self.pending_len = others.len();
+        if let Some(target) = self.pending.get_mut(..others.len()) {
+            target.copy_from_slice(others);
+        }
+        Some(first)
     }
 }
 
@@ -91,7 +179,7 @@ struct Scanner<'a> {
     position: usize,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.position).copied()
     }
@@ -196,14 +284,6 @@ impl Scanner<'_> {
                 _ => return Err(Malformed),
             }
             let escaped = match self.bump().ok_or(Malformed)? {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
                 b'u' => {
                     let code = self.hex4()?;
                     let Some(text) = text.as_deref_mut() else {
@@ -224,7 +304,7 @@ impl Scanner<'_> {
                     text.push(decoded.encode_utf8(&mut buffer).as_bytes());
                     continue;
                 }
-                _ => return Err(Malformed),
+                other => single_character_escape(other).ok_or(Malformed)?,
             };
             if let Some(text) = text.as_deref_mut() {
                 let mut buffer = [0; 4];
@@ -287,7 +367,7 @@ impl Scanner<'_> {
     }
 
     /// The value of a mutable field.
-    fn scalar(&mut self) -> Result<Scalar, Malformed> {
+    fn scalar(&mut self) -> Result<Scalar<'a>, Malformed> {
         self.skip_whitespace();
         Ok(match self.peek().ok_or(Malformed)? {
             b't' => {
@@ -303,9 +383,11 @@ impl Scanner<'_> {
                 Scalar::Null
             }
             b'"' => {
-                let mut text = Text::new();
-                self.string(Some(&mut text))?;
-                Scalar::Str(text)
+                let start = self.position.saturating_add(1);
+                // Decoding into a scratch text checks what `Unescaped` will assume.
+                self.string(Some(&mut Text::new()))?;
+                let end = self.position.saturating_sub(1);
+                Scalar::Str(self.bytes.get(start..end).ok_or(Malformed)?)
             }
             _ => {
                 self.skip_value(1)?;
