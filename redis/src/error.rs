@@ -1,0 +1,224 @@
+//! What can go wrong, and what the caller does about it: [`Error`] and [`FailMode`].
+
+use std::fmt;
+
+use account_lockout::{DecodeError, OperationError};
+
+/// What a login does when the shared state cannot be read or written.
+///
+/// - [`FailMode::Closed`] refuses the login: safe against guessing (an outage never
+///   lets a password guess through uncounted), but an outage of Redis locks everybody
+///   out.
+/// - [`FailMode::Open`] lets the login go on uncounted: no denial of service, but
+///   guesses made during the outage are not counted (and are not counted later either:
+///   nothing is queued).
+///
+/// The library never chooses: every such failure is an [`Error`], and
+/// [`Error::allows_attempt`] gives the caller's decision for its mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailMode {
+    /// Allow the attempt when the store fails.
+    Open,
+    /// Reject the attempt when the store fails.
+    Closed,
+}
+
+/// Why an operation on the shared state did not complete.
+///
+/// Two families: the *store* failed ([`Error::Connection`], [`Error::Timeout`],
+/// [`Error::Server`], [`Error::Corrupt`], [`Error::Conflict`]; see
+/// [`Error::is_store_failure`]), or the lockout library *refused* the operation
+/// ([`Error::Refused`], [`Error::UnknownAttempt`]), which is not an outage and changes
+/// nothing.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is invalid (a bad URL, a zero timeout, a margin below the
+    /// clock-skew tolerance).
+    Config(String),
+    /// Redis could not be reached, or the connection broke (refused, reset, closed).
+    Connection {
+        /// The client's error.
+        source: redis::RedisError,
+        /// Whether the write may have reached Redis (the connection broke while the
+        /// compare-and-set was sent or awaited): the operation may or may not be applied.
+        maybe_written: bool,
+    },
+    /// Redis did not answer within the response timeout (or the connection timeout).
+    Timeout {
+        /// The client's error.
+        source: redis::RedisError,
+        /// Whether the write may have reached Redis, as for [`Error::Connection`].
+        maybe_written: bool,
+    },
+    /// Redis answered with an error (out of memory, read-only replica, still loading,
+    /// wrong type, authentication).
+    Server {
+        /// The client's error.
+        source: redis::RedisError,
+        /// Whether the write may have reached Redis (an error reply to the
+        /// compare-and-set script means its write did not happen, so this is `false`
+        /// unless the reply itself was unreadable).
+        maybe_written: bool,
+    },
+    /// The stored value is not a valid account state for this policy (bit rot, another
+    /// program writing to the key, or a policy changed incompatibly). It is left as it
+    /// is: only [`crate::Store::forget`] removes it.
+    Corrupt {
+        /// The Redis key.
+        key: String,
+        /// Why the value does not decode.
+        error: DecodeError,
+    },
+    /// Other nodes kept changing the account: every one of `attempts` compare-and-sets
+    /// lost. Nothing was written.
+    Conflict {
+        /// The Redis key.
+        key: String,
+        /// The compare-and-sets tried.
+        attempts: u32,
+    },
+    /// The lockout library refused the operation (an account type too small for the
+    /// policy, an administrator lock or patch that is not valid now); nothing changed.
+    Refused(OperationError),
+    /// [`crate::Store::finish_attempt`] with a token that is not the attempt in flight:
+    /// finished already, replaced by a later attempt (which counted it as a failure), or
+    /// recovered. Nothing changed; the attempt has already been counted.
+    UnknownAttempt,
+}
+
+impl Error {
+    /// Whether the store failed (as opposed to the library refusing the operation):
+    /// the case where the caller's [`FailMode`] decides.
+    pub fn is_store_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::Config(_)
+                | Error::Connection { .. }
+                | Error::Timeout { .. }
+                | Error::Server { .. }
+                | Error::Corrupt { .. }
+                | Error::Conflict { .. }
+        )
+    }
+
+    /// Whether the write may have been applied although the operation failed. Only a
+    /// broken connection or a timeout during the compare-and-set leaves that open;
+    /// retrying such a failure may count it twice (the safe side for a lockout).
+    pub fn maybe_written(&self) -> bool {
+        match self {
+            Error::Connection { maybe_written, .. }
+            | Error::Timeout { maybe_written, .. }
+            | Error::Server { maybe_written, .. } => *maybe_written,
+            _ => false,
+        }
+    }
+
+    /// Whether the attempt this error interrupted may go on: for a store failure, what
+    /// `mode` says; a refused operation is never an outage and never allows it.
+    pub fn allows_attempt(&self, mode: FailMode) -> bool {
+        self.is_store_failure() && mode == FailMode::Open
+    }
+
+    /// Classifies a client error; `maybe_written` as in [`Error::Connection`].
+    pub(crate) fn from_redis(source: redis::RedisError, maybe_written: bool) -> Error {
+        if source.is_timeout() {
+            Error::Timeout {
+                source,
+                maybe_written,
+            }
+        } else if source.is_io_error()
+            || source.is_connection_refusal()
+            || source.is_connection_dropped()
+        {
+            Error::Connection {
+                source,
+                maybe_written,
+            }
+        } else {
+            // An error reply. The compare-and-set script's only write is its last command,
+            // so an error reply to it means that write did not happen.
+            Error::Server {
+                source,
+                maybe_written: false,
+            }
+        }
+    }
+
+    /// Whether the connection that produced this error must be replaced.
+    pub(crate) fn breaks_connection(&self) -> bool {
+        matches!(self, Error::Connection { .. } | Error::Timeout { .. })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let written = |maybe: bool| {
+            if maybe {
+                " (the write may have been applied)"
+            } else {
+                " (nothing was written)"
+            }
+        };
+        match self {
+            Error::Config(message) => write!(f, "invalid configuration: {message}"),
+            Error::Connection {
+                source,
+                maybe_written,
+            } => write!(
+                f,
+                "Redis connection failed: {source}{}",
+                written(*maybe_written)
+            ),
+            Error::Timeout {
+                source,
+                maybe_written,
+            } => write!(
+                f,
+                "Redis did not answer in time: {source}{}",
+                written(*maybe_written)
+            ),
+            Error::Server {
+                source,
+                maybe_written,
+            } => write!(
+                f,
+                "Redis answered with an error: {source}{}",
+                written(*maybe_written)
+            ),
+            Error::Corrupt { key, error } => {
+                write!(
+                    f,
+                    "the value at {key:?} is not a valid account state: {error}"
+                )
+            }
+            Error::Conflict { key, attempts } => write!(
+                f,
+                "{key:?} kept changing: {attempts} compare-and-sets lost (nothing was written)"
+            ),
+            Error::Refused(error) => write!(f, "refused: {error}"),
+            Error::UnknownAttempt => f.write_str(
+                "the token is not the attempt in flight (finished, replaced or recovered)",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connection { source, .. }
+            | Error::Timeout { source, .. }
+            | Error::Server { source, .. } => Some(source),
+            Error::Corrupt { error, .. } => Some(error),
+            Error::Refused(error) => Some(error),
+            Error::Config(_) | Error::Conflict { .. } | Error::UnknownAttempt => None,
+        }
+    }
+}
+
+impl From<OperationError> for Error {
+    fn from(error: OperationError) -> Error {
+        Error::Refused(error)
+    }
+}

@@ -1,0 +1,216 @@
+//! How long Redis keeps an account's state: the TTL rule.
+//!
+//! A key that is absent is an account in its initial state, so a key may go only when
+//! the account is *dormant* ([`Account::is_dormant`]): enabled, unlocked, nothing in
+//! flight, no count that still matters, nothing pending. The rule follows the account
+//! forward in time with no further events, from deadline to deadline
+//! ([`Account::next_deadline`]), ending each lock at its deadline as
+//! [`Account::poll`] would, until the first instant `D` at which it is dormant:
+//!
+//! - dormant at `now` already: **delete** the key;
+//! - dormant at `D > now`: **expire** after `D − now + margin`;
+//! - never dormant without an event (a failure count with no decay, a lock with no
+//!   deadline, a disabled user, an attempt in flight, a consecutive-failure count):
+//!   **no expiry** (`PERSIST`); the next event that makes it dormant deletes it.
+//!
+//! Every event rewrites the key with the TTL computed from the state it wrote, so the TTL
+//! always belongs to the value it guards. The TTL is never shorter than the time the
+//! state still matters, because `D` is computed by the same library that decides: a
+//! failure is forgotten only where the policy would have forgotten it.
+//!
+//! The `margin` covers the clocks: the nodes' clocks (which stamp the state) and Redis's
+//! (which counts the TTL) differ a little, and a node whose clock is behind by `s` sees
+//! the account dormant up to `s` later. It must be at least the store's clock-skew
+//! tolerance ([`crate::Config::max_clock_skew`]); the default is five minutes.
+//!
+//! One thing is given up: an expiry that no event noticed within `margin` of the moment
+//! the account went dormant is not reported as a transition (`Unlocked { cause: Expired }`)
+//! by a later event, since the key is gone. The lock did end at its deadline either way.
+
+use std::time::Duration;
+
+use account_lockout::{Account, Instant, Policy};
+
+/// How many deadlines the rule follows before it gives up and keeps the key with no
+/// expiry (the safe side). Only a self-healing count (one deadline per step down) or a
+/// sliding window comes near it.
+pub const MAX_DEADLINES: usize = 4_096;
+
+/// The longest TTL set; a longer one (a deadline decades away) means no expiry.
+pub const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3_600);
+
+/// What to do with the key after an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Retention {
+    /// The account is dormant: the key goes.
+    Delete,
+    /// Keep the key this long (the state matters until `ttl − margin` from now).
+    Expire(Duration),
+    /// Keep the key until an event changes it.
+    Forever,
+}
+
+/// The first instant at or after `now` at which `account`, left alone, is dormant; `None`
+/// when that never happens without an event (or lies beyond [`MAX_DEADLINES`] deadlines).
+pub fn dormant_at<const RECORDS: usize, const MEMORY: usize>(
+    account: &Account<RECORDS, MEMORY>,
+    policy: &Policy,
+    now: Instant,
+) -> Option<Instant> {
+    let mut account = *account;
+    let mut at = now;
+    for _ in 0..MAX_DEADLINES {
+        // Ends a lock whose deadline is `at`, as the first later event would.
+        let _ = account.poll(policy, at);
+        if account.is_dormant(policy, at) {
+            return Some(at);
+        }
+        at = account.next_deadline(policy, at)?;
+        if at == Instant::MAX {
+            return None;
+        }
+    }
+    None
+}
+
+/// The TTL rule (see the [module documentation](self)) for `account` as written at `now`.
+pub fn retention<const RECORDS: usize, const MEMORY: usize>(
+    account: &Account<RECORDS, MEMORY>,
+    policy: &Policy,
+    now: Instant,
+    margin: Duration,
+) -> Retention {
+    match dormant_at(account, policy, now) {
+        None => Retention::Forever,
+        Some(at) if at <= now => Retention::Delete,
+        Some(at) => {
+            let until = Duration::from_millis(at.saturating_duration_since(now).as_millis());
+            match until.checked_add(margin) {
+                Some(ttl) if ttl <= MAX_TTL => Retention::Expire(ttl),
+                _ => Retention::Forever,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use account_lockout::dialect::{ActiveDirectory, PingOne, Tpm};
+
+    const MARGIN: Duration = Duration::from_secs(300);
+
+    fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
+        PingOne {
+            failure_count,
+            duration_seconds,
+        }
+        .policy()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_new_account_is_deleted() {
+        let policy = pingone(3, Some(900));
+        let account: Account = Account::new();
+        assert_eq!(
+            retention(&account, &policy, Instant::from_secs(5), MARGIN),
+            Retention::Delete
+        );
+    }
+
+    #[test]
+    fn a_count_that_never_decays_is_kept_forever() {
+        let policy = pingone(3, Some(900));
+        let mut account: Account = Account::new();
+        account
+            .failure(&policy, Instant::from_secs(10), None)
+            .unwrap();
+        assert_eq!(
+            retention(&account, &policy, Instant::from_secs(10), MARGIN),
+            Retention::Forever
+        );
+    }
+
+    #[test]
+    fn a_lock_is_kept_until_its_deadline_plus_the_margin() {
+        let policy = pingone(2, Some(900));
+        let mut account: Account = Account::new();
+        account
+            .failure(&policy, Instant::from_secs(10), None)
+            .unwrap();
+        account
+            .failure(&policy, Instant::from_secs(20), None)
+            .unwrap();
+        // Locked at 20 until 920; the count restarts when it ends.
+        assert_eq!(
+            retention(&account, &policy, Instant::from_secs(20), MARGIN),
+            Retention::Expire(Duration::from_secs(900) + MARGIN)
+        );
+        assert_eq!(
+            retention(&account, &policy, Instant::from_secs(500), MARGIN),
+            Retention::Expire(Duration::from_secs(420) + MARGIN)
+        );
+    }
+
+    #[test]
+    fn a_quiet_window_is_kept_until_it_has_passed() {
+        let policy = ActiveDirectory {
+            lockout_threshold: 5,
+            lockout_duration_seconds: 1_800,
+            lockout_observation_window_seconds: 600,
+        }
+        .policy()
+        .unwrap();
+        let mut account: Account = Account::new();
+        let t = Instant::from_secs(1_000);
+        account.failure(&policy, t, None).unwrap();
+        // The count restarts once the gap exceeds the window: 1 ms after it.
+        assert_eq!(
+            dormant_at(&account, &policy, t),
+            Some(Instant::from_millis(1_600_001))
+        );
+        assert_eq!(
+            retention(&account, &policy, t, MARGIN),
+            Retention::Expire(Duration::from_millis(600_001) + MARGIN)
+        );
+        // Just before that instant, the failure still counts: the key must still exist.
+        let just_before = Instant::from_millis(1_600_000);
+        assert!(!account.is_dormant(&policy, just_before));
+        assert_eq!(account.failure_count(&policy, just_before), 1);
+    }
+
+    #[test]
+    fn self_healing_follows_every_step_down() {
+        let policy = Tpm {
+            max_tries: 10,
+            recovery_time: 60,
+        }
+        .policy()
+        .unwrap();
+        let mut account: Account = Account::new();
+        for second in 0..4 {
+            account
+                .failure(&policy, Instant::from_secs(second), None)
+                .unwrap();
+        }
+        // Four failures, the latest at 3 s: one heals every 60 s from there.
+        assert_eq!(
+            dormant_at(&account, &policy, Instant::from_secs(3)),
+            Some(Instant::from_secs(3 + 4 * 60))
+        );
+    }
+
+    #[test]
+    fn a_lock_without_deadline_is_kept_forever() {
+        let policy = pingone(1, None);
+        let mut account: Account = Account::new();
+        account
+            .failure(&policy, Instant::from_secs(1), None)
+            .unwrap();
+        assert_eq!(
+            retention(&account, &policy, Instant::from_secs(1), MARGIN),
+            Retention::Forever
+        );
+    }
+}

@@ -1,0 +1,448 @@
+//! The store: one connection, one policy, every event as a compare-and-set.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::thread;
+use std::time::Duration;
+
+use account_lockout::{
+    Account, AccountView, AttemptError, AttemptStart, AttemptToken, CapacityError, Fingerprint,
+    Instant, Operation, OperationError, Outcome, Patch, Policy, Verdict,
+};
+use redis::{Client, Connection, Script, Value};
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::retention::{Retention, retention};
+
+/// The compare-and-set, run atomically by Redis.
+///
+/// `ARGV[1]` is `"1"` when the caller read a value (`ARGV[2]`), `"0"` when it found the
+/// key absent. If the key does not hold exactly that, nothing is written and the reply is
+/// `{0}` (absent) or `{0, value}`, so the caller can retry without another read. Otherwise
+/// `ARGV[3]` says what to write: `"del"`, `"set"` (`ARGV[4]`, no expiry) or `"px"`
+/// (`ARGV[4]` expiring after `ARGV[5]` ms); the reply is `{1}`. The write is the script's
+/// last command, so an error reply means nothing was written.
+const COMPARE_AND_SET: &str = r"
+local current = redis.call('GET', KEYS[1])
+local same
+if ARGV[1] == '1' then
+  same = current ~= false and current == ARGV[2]
+else
+  same = current == false
+end
+if not same then
+  if current == false then return {0} end
+  return {0, current}
+end
+if ARGV[3] == 'del' then
+  redis.call('DEL', KEYS[1])
+elseif ARGV[3] == 'set' then
+  redis.call('SET', KEYS[1], ARGV[4])
+else
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+end
+return {1}
+";
+
+/// What a compare-and-set found.
+enum Swap {
+    /// It wrote.
+    Done,
+    /// The key held something else (`None`: absent); nothing was written.
+    Changed(Option<Vec<u8>>),
+}
+
+/// Accounts kept in Redis and shared by every node that opens a store on the same
+/// server, key prefix and policy.
+///
+/// Each event reads the account's encoded state ([`Account::encode`]), applies the
+/// library's transition locally at the caller's `now`, and writes the result back with a
+/// compare-and-set that succeeds only if the key still holds exactly what was read. A
+/// lost compare-and-set retries from the value Redis returned, up to
+/// [`Config::max_attempts`], then fails with [`Error::Conflict`]. So every event applies
+/// to the state that all earlier events left, in one order that all nodes agree on:
+/// none is lost, and the failure that reaches a threshold is the only one that locks.
+///
+/// The comparison is on the value itself rather than on a version counter: the key is
+/// deleted when the account becomes dormant, and a counter that restarts would let a
+/// stale compare-and-set succeed (ABA). Equal bytes are equal states, and the transition
+/// is a function of the state, so a write whose bytes match is correct whatever happened
+/// in between.
+///
+/// **Clock skew.** The nodes' clocks differ a little, and concurrent events reach Redis
+/// in an order their stamps need not follow. The library treats an event stamped before
+/// the account's latest one as a clock that went back (SPEC §1) and moves every stored
+/// instant back by the difference; across a fleet, that would let interleaved events on
+/// two nodes with skewed clocks pull a lock's end earlier by the skew each time. So an
+/// event stamped at most [`Config::max_clock_skew`] before the account's latest event is
+/// applied at that latest instant instead; a larger step back is treated as SPEC §1 says.
+///
+/// One store is one connection: use one per thread (they are cheap until the first
+/// event connects). A connection that broke or timed out is dropped and the next event
+/// connects again.
+pub struct Store<const RECORDS: usize = 0, const MEMORY: usize = 0> {
+    client: Client,
+    connection: Option<Connection>,
+    config: Config,
+    policy: Policy,
+    script: Script,
+    conflicts: u64,
+    jitter: u64,
+}
+
+impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
+    /// A store for `policy`; it connects at the first event.
+    pub fn open(config: Config, policy: Policy) -> Result<Self, Error> {
+        config.validate()?;
+        let client =
+            Client::open(config.url.as_str()).map_err(|error| Error::Config(error.to_string()))?;
+        Ok(Store {
+            client,
+            connection: None,
+            config,
+            policy,
+            script: Script::new(COMPARE_AND_SET),
+            conflicts: 0,
+            jitter: RandomState::new().hash_one(0_u8) | 1,
+        })
+    }
+
+    /// The policy every event applies.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The Redis key of `user`'s account.
+    pub fn key(&self, user: &str) -> String {
+        format!("{}{user}", self.config.key_prefix)
+    }
+
+    /// How many compare-and-sets this store lost (and retried) so far.
+    pub fn conflicts(&self) -> u64 {
+        self.conflicts
+    }
+
+    /// Runs `command` on the connection, connecting first if needed; an error that
+    /// leaves the connection unusable drops it.
+    fn with_connection<T>(
+        &mut self,
+        maybe_written: bool,
+        command: impl FnOnce(&mut Connection, &Script) -> redis::RedisResult<T>,
+    ) -> Result<T, Error> {
+        if self.connection.is_none() {
+            let connection = self
+                .client
+                .get_connection_with_timeout(self.config.connect_timeout)
+                .and_then(|connection| {
+                    connection.set_read_timeout(Some(self.config.response_timeout))?;
+                    connection.set_write_timeout(Some(self.config.response_timeout))?;
+                    Ok(connection)
+                })
+                .map_err(|error| Error::from_redis(error, false))?;
+            self.connection = Some(connection);
+        }
+        let Some(connection) = self.connection.as_mut() else {
+            return Err(Error::Config("no connection".into()));
+        };
+        command(connection, &self.script).map_err(|error| {
+            let error = Error::from_redis(error, maybe_written);
+            if error.breaks_connection() {
+                self.connection = None;
+            }
+            error
+        })
+    }
+
+    fn read(&mut self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.with_connection(false, |connection, _| {
+            redis::cmd("GET").arg(key).query(connection)
+        })
+    }
+
+    fn compare_and_set(
+        &mut self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Option<&[u8]>,
+        retention: Retention,
+    ) -> Result<Swap, Error> {
+        let (mode, ttl) = match (new, retention) {
+            (None, _) | (_, Retention::Delete) => ("del", 0),
+            (Some(_), Retention::Forever) => ("set", 0),
+            (Some(_), Retention::Expire(ttl)) => (
+                "px",
+                u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1),
+            ),
+        };
+        let reply: Value = self.with_connection(true, |connection, script| {
+            script
+                .key(key)
+                .arg(if expected.is_some() { "1" } else { "0" })
+                .arg(expected.unwrap_or_default())
+                .arg(mode)
+                .arg(new.unwrap_or_default())
+                .arg(ttl)
+                .invoke(connection)
+        })?;
+        match reply {
+            Value::Array(items) => match items.as_slice() {
+                [Value::Int(1)] => Ok(Swap::Done),
+                [Value::Int(0)] => Ok(Swap::Changed(None)),
+                [Value::Int(0), Value::BulkString(current)] => {
+                    Ok(Swap::Changed(Some(current.clone())))
+                }
+                _ => Err(unexpected_reply()),
+            },
+            _ => Err(unexpected_reply()),
+        }
+    }
+
+    fn decode(&self, key: &str, bytes: Option<&[u8]>) -> Result<Account<RECORDS, MEMORY>, Error> {
+        match bytes {
+            None => Ok(Account::new()),
+            Some(bytes) => Account::decode(bytes, &self.policy).map_err(|error| Error::Corrupt {
+                key: key.to_owned(),
+                error,
+            }),
+        }
+    }
+
+    /// The instant an event stamped `now` applies at (see the clock-skew rule above).
+    fn effective_now(&self, account: &Account<RECORDS, MEMORY>, now: Instant) -> Instant {
+        let latest = account.last_seen();
+        let skew = u64::try_from(self.config.max_clock_skew.as_millis()).unwrap_or(u64::MAX);
+        if now < latest && latest.saturating_duration_since(now).as_millis() <= skew {
+            latest
+        } else {
+            now
+        }
+    }
+
+    /// Sleeps a random while after the `lost`-th lost compare-and-set in a row (none after
+    /// the first two), so that contending nodes spread out.
+    fn back_off(&mut self, lost: u32) {
+        if lost < 3 {
+            return;
+        }
+        // xorshift64: the jitter needs no quality, only a different value per node.
+        self.jitter ^= self.jitter << 13;
+        self.jitter ^= self.jitter >> 7;
+        self.jitter ^= self.jitter << 17;
+        let ceiling = (50_u64 << (lost - 3).min(8)).min(10_000);
+        thread::sleep(Duration::from_micros(self.jitter % ceiling + 1));
+    }
+
+    /// The account of `user` as stored (`None`: absent, which is the initial state).
+    /// A read; it changes nothing.
+    pub fn load(&mut self, user: &str) -> Result<Option<Account<RECORDS, MEMORY>>, Error> {
+        let key = self.key(user);
+        let bytes = self.read(&key)?;
+        match bytes {
+            None => Ok(None),
+            Some(bytes) => self.decode(&key, Some(&bytes)).map(Some),
+        }
+    }
+
+    /// Applies `event` to `user`'s account at `now` with optimistic concurrency (see the
+    /// type's documentation) and returns what it returned. An event that returns an error
+    /// writes nothing.
+    fn update<T>(
+        &mut self,
+        user: &str,
+        now: Instant,
+        mut event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let key = self.key(user);
+        let mut current = self.read(&key)?;
+        let mut buffer = vec![0_u8; Account::<RECORDS, MEMORY>::MAX_ENCODED_LEN];
+        for attempt in 1..=self.config.max_attempts {
+            let mut account = self.decode(&key, current.as_deref())?;
+            let at = self.effective_now(&account, now);
+            let result = event(&mut account, at)?;
+            let retention = retention(&account, &self.policy, at, self.config.ttl_margin);
+            let new = match retention {
+                Retention::Delete => None,
+                Retention::Expire(_) | Retention::Forever => {
+                    let length = account
+                        .encode(&mut buffer)
+                        .map_err(|_| Error::Config("encoding buffer too small".into()))?;
+                    buffer.get(..length)
+                }
+            };
+            if new == current.as_deref() {
+                // Same bytes, same state, and so the same TTL as the one already set.
+                return Ok(result);
+            }
+            match self.compare_and_set(&key, current.as_deref(), new, retention)? {
+                Swap::Done => return Ok(result),
+                Swap::Changed(value) => {
+                    self.conflicts = self.conflicts.saturating_add(1);
+                    current = value;
+                    self.back_off(attempt);
+                }
+            }
+        }
+        Err(Error::Conflict {
+            key,
+            attempts: self.config.max_attempts,
+        })
+    }
+
+    /// Reads `user`'s account and answers `read` on it at `now` (after the clock-skew
+    /// rule); writes nothing.
+    fn inspect<T>(
+        &mut self,
+        user: &str,
+        now: Instant,
+        read: impl FnOnce(&Account<RECORDS, MEMORY>, Instant) -> T,
+    ) -> Result<T, Error> {
+        let key = self.key(user);
+        let bytes = self.read(&key)?;
+        let account = self.decode(&key, bytes.as_deref())?;
+        let at = self.effective_now(&account, now);
+        Ok(read(&account, at))
+    }
+
+    /// May `user` authenticate at `now`? A read: it writes nothing, so it is only a
+    /// snapshot. To gate a credential check, use [`Store::begin_attempt`], whose decision
+    /// is part of the write.
+    pub fn check(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
+        let policy = self.policy;
+        self.inspect(user, now, |account, at| account.check(&policy, at))
+    }
+
+    /// The PingOne view of `user`'s account at `now`. A read.
+    pub fn view(&mut self, user: &str, now: Instant) -> Result<AccountView, Error> {
+        self.inspect(user, now, |account, at| account.view(at))
+    }
+
+    /// The policy's failure count of `user` at `now`. A read.
+    pub fn failure_count(&mut self, user: &str, now: Instant) -> Result<u32, Error> {
+        let policy = self.policy;
+        self.inspect(user, now, |account, at| account.failure_count(&policy, at))
+    }
+
+    /// A failed attempt ([`Account::failure`]).
+    pub fn failure(
+        &mut self,
+        user: &str,
+        now: Instant,
+        credential: Option<Fingerprint>,
+    ) -> Result<Outcome, Error> {
+        self.apply(user, now, Operation::Failure { credential })
+    }
+
+    /// A successful attempt ([`Account::success`]).
+    pub fn success(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
+        self.apply(user, now, Operation::Success)
+    }
+
+    /// An administrator unlock ([`Account::unlock`]).
+    pub fn unlock(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
+        self.apply(user, now, Operation::Unlock)
+    }
+
+    /// An administrator lock until `until`, or with no deadline ([`Account::lock`]).
+    pub fn lock(
+        &mut self,
+        user: &str,
+        now: Instant,
+        until: Option<Instant>,
+    ) -> Result<Outcome, Error> {
+        self.apply(user, now, Operation::Lock { until })
+    }
+
+    /// An administrator patch ([`Account::patch`]).
+    pub fn patch(&mut self, user: &str, now: Instant, patch: &Patch) -> Result<Outcome, Error> {
+        self.apply(user, now, Operation::Patch(*patch))
+    }
+
+    /// Any operation ([`Account::apply`]); `Check` is a read and writes nothing.
+    pub fn apply(
+        &mut self,
+        user: &str,
+        now: Instant,
+        operation: Operation,
+    ) -> Result<Outcome, Error> {
+        if operation == Operation::Check {
+            return self.check(user, now);
+        }
+        let policy = self.policy;
+        self.update(user, now, |account, at| {
+            account
+                .apply(&policy, at, operation)
+                .map_err(Error::Refused)
+        })
+    }
+
+    /// Begins an attempt ([`Account::begin_attempt`]): the decision and the mark of the
+    /// attempt in flight are written together, before the credential is checked. Another
+    /// node may finish it (given the token) or [`Store::recover`] it.
+    pub fn begin_attempt(&mut self, user: &str, now: Instant) -> Result<AttemptStart, Error> {
+        let policy = self.policy;
+        self.update(user, now, |account, at| {
+            account.begin_attempt(&policy, at).map_err(refused)
+        })
+    }
+
+    /// Finishes the attempt of `token` with the credential check's verdict
+    /// ([`Account::finish_attempt`]).
+    pub fn finish_attempt(
+        &mut self,
+        user: &str,
+        now: Instant,
+        token: AttemptToken,
+        verdict: Verdict,
+    ) -> Result<Outcome, Error> {
+        let policy = self.policy;
+        self.update(user, now, |account, at| {
+            account
+                .finish_attempt(&policy, at, token, verdict)
+                .map_err(|error| match error {
+                    AttemptError::Capacity(error) => refused(error),
+                    AttemptError::UnknownAttempt => Error::UnknownAttempt,
+                })
+        })
+    }
+
+    /// Counts an attempt left in flight (by a node that crashed or lost its verdict) as a
+    /// failure ([`Account::recover`]); without one, writes nothing.
+    pub fn recover(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
+        let policy = self.policy;
+        self.update(user, now, |account, at| {
+            account.recover(&policy, at).map_err(refused)
+        })
+    }
+
+    /// Deletes `user`'s key whatever it holds: the administrator's way out of
+    /// [`Error::Corrupt`] (the account restarts in its initial state). Returns whether a
+    /// key was there.
+    pub fn forget(&mut self, user: &str) -> Result<bool, Error> {
+        let key = self.key(user);
+        let removed: u64 = self.with_connection(true, |connection, _| {
+            redis::cmd("DEL").arg(&key).query(connection)
+        })?;
+        Ok(removed > 0)
+    }
+}
+
+fn refused(error: CapacityError) -> Error {
+    Error::Refused(OperationError::Capacity(error))
+}
+
+fn unexpected_reply() -> Error {
+    Error::Server {
+        source: redis::RedisError::from((
+            redis::ErrorKind::TypeError,
+            "unexpected reply from the compare-and-set script",
+        )),
+        // The script replied, but not as it does: whether it wrote is unknown.
+        maybe_written: true,
+    }
+}
