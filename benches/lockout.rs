@@ -14,7 +14,7 @@ use std::num::NonZeroU32;
 use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm,
 };
-use account_lockout::{Account, Duration, Instant, LockoutTable, Patch, Policy};
+use account_lockout::{Account, AccountView, Instant, LockoutTable, Patch, Policy};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use governor::clock::FakeRelativeClock;
 use governor::{Quota, RateLimiter};
@@ -92,6 +92,15 @@ fn warmed(policy: &Policy) -> Account<16, 0> {
 }
 
 fn check(c: &mut Criterion) {
+    let mut group = c.benchmark_group("can_authenticate");
+    let (_, policy) = &dialects()[0];
+    let account = warmed(policy);
+    let now = at(10_000);
+    group.bench_function("any_dialect", |b| {
+        b.iter(|| black_box(&account).can_authenticate(black_box(now)))
+    });
+    group.finish();
+
     let mut group = c.benchmark_group("check");
     for (name, policy) in dialects() {
         let account = warmed(&policy);
@@ -163,12 +172,17 @@ fn view(c: &mut Criterion) {
     let locked_view = locked.view(at(60_123));
     let open_view = open.view(at(60_123));
     group.bench_function("locked", |b| {
-        let mut buffer = [0_u8; 256];
-        b.iter(|| serde_json_core::to_slice(black_box(&locked_view), &mut buffer).unwrap())
+        let mut buffer = [0_u8; AccountView::MAX_JSON_LEN];
+        b.iter(|| black_box(&locked_view).write_json(&mut buffer).unwrap())
     });
     group.bench_function("ok", |b| {
+        let mut buffer = [0_u8; AccountView::MAX_JSON_LEN];
+        b.iter(|| black_box(&open_view).write_json(&mut buffer).unwrap())
+    });
+    // The same bytes through serde (serde-json-core), for comparison.
+    group.bench_function("locked_serde", |b| {
         let mut buffer = [0_u8; 256];
-        b.iter(|| serde_json_core::to_slice(black_box(&open_view), &mut buffer).unwrap())
+        b.iter(|| serde_json_core::to_slice(black_box(&locked_view), &mut buffer).unwrap())
     });
     group.finish();
 }
@@ -319,7 +333,9 @@ fn governor(c: &mut Criterion) {
     group.bench_function("single_key_check", |b| {
         b.iter(|| black_box(&open).check(black_box(&policy), black_box(at(1))))
     });
-    let _ = Duration::ZERO;
+    group.bench_function("single_key_can_authenticate", |b| {
+        b.iter(|| black_box(&open).can_authenticate(black_box(at(1))))
+    });
     group.finish();
 }
 

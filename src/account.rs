@@ -367,18 +367,15 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         AccountView::derive(self.enabled, locked, now)
     }
 
-    fn rejection(view: &AccountView, now: Instant) -> Option<Rejection> {
-        if !view.enabled {
+    /// Why an attempt at `now` is rejected, for an account that has observed `now`.
+    fn rejection(&self, now: Instant) -> Option<Rejection> {
+        if !self.enabled {
             Some(Rejection::Disabled)
-        } else if view.status == Status::Locked {
-            Some(Rejection::Locked {
-                unlock_at: view.unlock_at,
-                unlock_in: view
-                    .unlock_at
-                    .map(|until| until.saturating_duration_since(now)),
-            })
         } else {
-            None
+            self.lock.map(|lock| Rejection::Locked {
+                unlock_at: lock.until,
+                unlock_in: lock.until.map(|until| until.saturating_duration_since(now)),
+            })
         }
     }
 
@@ -409,8 +406,12 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
 
     /// The policy's failure count as a failure at `now` would find it (after decay).
     pub fn failure_count(&self, policy: &Policy, clock: impl Clock) -> u32 {
-        let (observed, _) = self.observed(policy, clock.now());
-        observed.history.decayed_count(policy, clock.now())
+        let now = clock.now();
+        if self.observing_changes_nothing_read(now) {
+            return self.history.decayed_count(policy, now);
+        }
+        let (observed, _) = self.observed(policy, now);
+        observed.history.decayed_count(policy, now)
     }
 
     /// The outcome of an attempt whose decision was `rejection` when it arrived.
@@ -434,9 +435,49 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// May the user authenticate at `now`? A read: it changes nothing (SPEC §3).
     pub fn check(&self, policy: &Policy, clock: impl Clock) -> Outcome {
         let now = clock.now();
+        if self.observing_changes_nothing_read(now) {
+            return self.attempt_outcome(policy, now, self.rejection(now), Transitions::NONE);
+        }
         let (observed, _) = self.observed(policy, now);
-        let rejection = Self::rejection(&observed.view(now), now);
-        observed.attempt_outcome(policy, now, rejection, Transitions::NONE)
+        observed.attempt_outcome(policy, now, observed.rejection(now), Transitions::NONE)
+    }
+
+    /// `check`'s decision alone, the view's `canAuthenticate`: whether the user is enabled
+    /// and no lock is in effect at `now`. It needs no policy, and is the cheapest question
+    /// a login path can ask.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Account, Instant};
+    ///
+    /// let policy = (PingOne { failure_count: 1, duration_seconds: Some(60) }).policy().unwrap();
+    /// let mut account: Account = Account::new();
+    /// account.failure(&policy, Instant::from_secs(0), None).unwrap();
+    /// assert!(!account.can_authenticate(Instant::from_secs(59)));
+    /// assert!(account.can_authenticate(Instant::from_secs(60)));
+    /// ```
+    pub fn can_authenticate(&self, clock: impl Clock) -> bool {
+        let now = clock.now();
+        self.enabled
+            && self.lock.is_none_or(|lock| {
+                lock.until.is_some_and(|until| {
+                    let until = if now < self.last_seen {
+                        until.shifted(self.last_seen, now)
+                    } else {
+                        until
+                    };
+                    until <= now
+                })
+            })
+    }
+
+    /// Whether observing `now` would leave everything a read looks at as it is: the clock
+    /// did not go back and no lock ends by `now`. Reads then skip the copy `observed`
+    /// makes (only `last_seen` would differ, and no read looks at it).
+    fn observing_changes_nothing_read(&self, now: Instant) -> bool {
+        now >= self.last_seen
+            && self
+                .lock
+                .is_none_or(|lock| lock.until.is_none_or(|until| now < until))
     }
 
     fn ensure_capacity(policy: &Policy) -> Result<(), CapacityError> {
@@ -478,7 +519,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         credential: Option<Fingerprint>,
         transitions: &mut Transitions,
     ) -> Option<Rejection> {
-        let rejection = Self::rejection(&self.view(now), now);
+        let rejection = self.rejection(now);
         if rejection.is_none() {
             let memory = policy.memory_needed();
             match credential {
@@ -600,7 +641,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
 
     /// A successful attempt after `observe`: rejected, or the success rules applied.
     fn succeed(&mut self, policy: &Policy, now: Instant) -> Option<Rejection> {
-        let rejection = Self::rejection(&self.view(now), now);
+        let rejection = self.rejection(now);
         if rejection.is_none() {
             let history = &mut self.history;
             if policy.rules().on_success == OnSuccess::Reset {

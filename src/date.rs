@@ -284,25 +284,77 @@ impl Instant {
     /// assert_eq!(Instant::MIN.to_rfc3339().as_str(), "-292275055-05-16T16:47:04.192Z");
     /// ```
     pub fn to_rfc3339(self) -> DateString {
-        let c = civil(self);
         let mut text = heapless::String::new();
-        // The longest output, "-292275055-05-16T16:47:04.192Z", is 30 bytes: it fits in 32.
-        let written = if (0..=9_999).contains(&c.year) {
-            write!(text, "{:04}", c.year)
-        } else {
-            write!(text, "{:+05}", c.year)
+        let mut bytes = [0_u8; 24];
+        if self.write_rfc3339_four_digit_year(&mut bytes) {
+            // Every byte is ASCII and 24 fit in 32: both steps always succeed.
+            if let Ok(ascii) = core::str::from_utf8(&bytes) {
+                let _ = text.push_str(ascii);
+            }
+            return DateString { text };
         }
-        .and_then(|()| {
-            write!(
-                text,
-                "-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-                c.month, c.day, c.hour, c.minute, c.second, c.millisecond
-            )
-        });
+        let c = civil(self);
+        // The longest output, "-292275055-05-16T16:47:04.192Z", is 30 bytes: it fits in 32.
+        let written = write!(
+            text,
+            "{:+05}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second, c.millisecond
+        );
         // 30 bytes at most always fit in 32, so `written` is always `Ok`; were it not, the
         // text would be cut rather than the program stopped.
         let _ = written;
         DateString { text }
+    }
+}
+
+impl Instant {
+    /// Writes the RFC 3339 form into `out` if the year is within 0000–9999 (the form is
+    /// then 24 bytes); returns `false`, writing nothing, for any other year. Digit by
+    /// digit: core::fmt would cost ten times more on the view's hot path.
+    pub(crate) fn write_rfc3339_four_digit_year(self, out: &mut [u8; 24]) -> bool {
+        let c = civil(self);
+        let Some(year) = u32::try_from(c.year).ok().filter(|year| *year <= 9_999) else {
+            return false;
+        };
+        *out = *b"0000-00-00T00:00:00.000Z";
+        // Each `civil` field is within its calendar range, so it fits in a `u32`.
+        let field = |value: i64| u32::try_from(value).unwrap_or(0);
+        for (range, value) in [
+            (0..4, year),
+            (5..7, field(c.month)),
+            (8..10, field(c.day)),
+            (11..13, field(c.hour)),
+            (14..16, field(c.minute)),
+            (17..19, field(c.second)),
+            (20..23, field(c.millisecond)),
+        ] {
+            if let Some(digits) = out.get_mut(range) {
+                write_digits(digits, u64::from(value));
+            }
+        }
+        true
+    }
+}
+
+/// Writes `value` in decimal, right-aligned and zero-padded, into all of `field`; digits
+/// that do not fit are dropped from the left.
+#[inline]
+pub(crate) fn write_digits(field: &mut [u8], value: u64) {
+    // Date fields are small: 32-bit division is cheaper than 64-bit.
+    match u32::try_from(value) {
+        Ok(mut small) => {
+            for byte in field.iter_mut().rev() {
+                *byte = b'0'.saturating_add(u8::try_from(small % 10).unwrap_or(0));
+                small /= 10;
+            }
+        }
+        Err(_) => {
+            let mut value = value;
+            for byte in field.iter_mut().rev() {
+                *byte = b'0'.saturating_add(u8::try_from(value % 10).unwrap_or(0));
+                value /= 10;
+            }
+        }
     }
 }
 

@@ -6,6 +6,8 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::time::Instant;
 
+mod json;
+
 /// The account's lock status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -325,6 +325,7 @@ proptest! {
                     Decision::Allowed
                 };
                 prop_assert_eq!(applied.after.check(applied.policy, x).decision, Some(expected), "check at {:?}", x);
+                prop_assert_eq!(applied.after.can_authenticate(x), view.can_authenticate, "can_authenticate at {:?}", x);
             }
             Ok(())
         })?;

@@ -255,3 +255,54 @@ fn serde_json_core_writes_the_view_byte_for_byte_as_serde_json() {
         );
     }
 }
+
+proptest::proptest! {
+    /// `AccountView::write_json` writes serde_json's bytes for any view, and refuses every
+    /// shorter buffer with the length it needs.
+    #[test]
+    fn write_json_writes_serde_json_bytes(
+        can_authenticate: bool,
+        locked: bool,
+        locked_at in proptest::option::of(proptest::num::i64::ANY),
+        seconds_until_unlock: Option<u64>,
+        unlock_at in proptest::option::of(proptest::num::i64::ANY),
+    ) {
+        let view = AccountView {
+            can_authenticate,
+            locked_at: locked_at.map(Instant::from_millis),
+            seconds_until_unlock,
+            status: if locked { Status::Locked } else { Status::Ok },
+            unlock_at: unlock_at.map(Instant::from_millis),
+            enabled: true,
+        };
+        let expected = serde_json::to_string(&view).unwrap();
+        let mut buffer = [0_u8; AccountView::MAX_JSON_LEN];
+        let len = view.write_json(&mut buffer).unwrap();
+        proptest::prop_assert_eq!(std::str::from_utf8(&buffer[..len]).unwrap(), expected.as_str());
+        for short in [0, 1, len / 2, len - 1] {
+            let mut small = vec![0_u8; short];
+            proptest::prop_assert_eq!(view.write_json(&mut small).unwrap_err().needed, len);
+        }
+    }
+}
+
+#[test]
+fn write_json_fits_the_longest_view_in_max_json_len() {
+    let longest = AccountView {
+        can_authenticate: false,
+        locked_at: Some(Instant::MIN),
+        seconds_until_unlock: Some(u64::MAX),
+        status: Status::Locked,
+        unlock_at: Some(Instant::MIN),
+        enabled: true,
+    };
+    let mut buffer = [0_u8; AccountView::MAX_JSON_LEN];
+    assert_eq!(
+        longest.write_json(&mut buffer),
+        Ok(AccountView::MAX_JSON_LEN)
+    );
+    assert_eq!(
+        std::str::from_utf8(&buffer).unwrap(),
+        serde_json::to_string(&longest).unwrap()
+    );
+}

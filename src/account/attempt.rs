@@ -134,7 +134,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         if self.in_flight.take().is_some() {
             self.fail(policy, now, None, &mut transitions);
         }
-        let rejection = Self::rejection(&self.view(now), now);
+        let rejection = self.rejection(now);
         let token = match rejection {
             Some(_) => None,
             None => {
