@@ -224,18 +224,20 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         }
     }
 
-    /// Sleeps a random while after the `lost`-th lost compare-and-set in a row (none after
-    /// the first two), so that contending nodes spread out.
-    fn back_off(&mut self, lost: u32) {
-        if lost < 3 {
-            return;
+    /// After the `lost`-th lost compare-and-set in a row, sleeps a random while (up to
+    /// 1 ms, and not after the first three) so that contending nodes spread out; returns
+    /// whether it slept.
+    fn back_off(&mut self, lost: u32) -> bool {
+        if lost <= 3 {
+            return false;
         }
         // xorshift64: the jitter needs no quality, only a different value per node.
         self.jitter ^= self.jitter << 13;
         self.jitter ^= self.jitter >> 7;
         self.jitter ^= self.jitter << 17;
-        let ceiling = (50_u64 << (lost - 3).min(8)).min(10_000);
+        let ceiling = (25_u64 << (lost - 3).min(6)).min(1_000);
         thread::sleep(Duration::from_micros(self.jitter % ceiling + 1));
+        true
     }
 
     /// The account of `user` as stored (`None`: absent, which is the initial state).
@@ -283,8 +285,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
                 Swap::Done => return Ok(result),
                 Swap::Changed(value) => {
                     self.conflicts = self.conflicts.saturating_add(1);
-                    current = value;
-                    self.back_off(attempt);
+                    // Retry at once from the value Redis returned; after a pause, that
+                    // value is stale (others wrote meanwhile), so read afresh.
+                    current = if self.back_off(attempt) {
+                        self.read(&key)?
+                    } else {
+                        value
+                    };
                 }
             }
         }

@@ -1,0 +1,237 @@
+//! Shared by the tests against a real redis-server.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
+
+use account_lockout::dialect::PingOne;
+use account_lockout::{Account, Instant, Policy};
+use account_lockout_redis::{Config, Store, retention};
+
+/// Set by `.ci/redis`: a missing server is then a failure, not a skip.
+const REQUIRED: &str = "ACCOUNT_LOCKOUT_REDIS_REQUIRED";
+
+fn skip(what: &str) {
+    if std::env::var_os(REQUIRED).is_some() {
+        panic!("{what}, but {REQUIRED} is set (run the tests through bash .ci/redis)");
+    }
+    eprintln!("note: {what}; skipping this test (bash .ci/redis runs it)");
+}
+
+/// The shared server's URL from `REDIS_URL`; `None` (with a note) when it is unset.
+pub fn redis_url() -> Option<String> {
+    match std::env::var("REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            skip("REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// A key prefix no other test (or earlier run against the same server) uses.
+pub fn prefix(test: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("test:{test}:{}:{nanos}:", std::process::id())
+}
+
+/// The default configuration for `url`, under the test's own prefix.
+pub fn config(url: &str, test: &str) -> Config {
+    Config::new(url).with_prefix(prefix(test))
+}
+
+pub fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
+    PingOne {
+        failure_count,
+        duration_seconds,
+    }
+    .policy()
+    .unwrap()
+}
+
+/// 2026-01-01T00:00:00Z.
+pub const T0: Instant = Instant::from_millis(1_767_225_600_000);
+
+pub fn at(millis: i64) -> Instant {
+    Instant::from_millis(T0.as_millis() + millis)
+}
+
+/// A plain connection for looking at keys behind the store's back.
+pub fn raw(url: &str) -> redis::Connection {
+    redis::Client::open(url).unwrap().get_connection().unwrap()
+}
+
+pub fn pttl(connection: &mut redis::Connection, key: &str) -> i64 {
+    redis::cmd("PTTL").arg(key).query(connection).unwrap()
+}
+
+pub fn exists(connection: &mut redis::Connection, key: &str) -> bool {
+    redis::cmd("EXISTS")
+        .arg(key)
+        .query::<i64>(connection)
+        .unwrap()
+        == 1
+}
+
+/// Asserts that the key's TTL is what the stored state needs: no expiry when it is never
+/// dormant without an event, otherwise the time until it is dormant plus the margin, as
+/// set by the latest write (at the account's `last_seen`) less what has elapsed since.
+pub fn assert_ttl_fits(store: &mut Store, url: &str, user: &str) {
+    let account: Account = store.load(user).unwrap().expect("the key exists");
+    let written_at = account.last_seen();
+    let policy = *store.policy();
+    let margin = store.config().ttl_margin;
+    let ttl = pttl(&mut raw(url), &store.key(user));
+    match retention::dormant_at(&account, &policy, written_at) {
+        None => assert_eq!(ttl, -1, "a state that never goes dormant must not expire"),
+        Some(dormant) => {
+            let needed = dormant.as_millis() - written_at.as_millis();
+            let full = needed + i64::try_from(margin.as_millis()).unwrap();
+            assert!(needed > 0, "a dormant account must have no key");
+            // The TTL counts down in real time; a test takes well under 20 s.
+            assert!(
+                ttl <= full && ttl > full - 20_000,
+                "TTL {ttl} ms, expected {full} ms (state needed for {needed} ms)"
+            );
+        }
+    }
+}
+
+/// A redis-server of a test's own, on a free port, with an append-only file that is
+/// synced before each reply, so that acknowledged writes survive a kill.
+pub struct OwnServer {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Option<Child>,
+}
+
+/// The redis-server binary, or `None` (with a note) when it is not installed.
+pub fn redis_server() -> Option<&'static str> {
+    let found = Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if found {
+        Some("redis-server")
+    } else {
+        skip("redis-server is not installed");
+        None
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl OwnServer {
+    pub fn start(test: &str) -> Option<OwnServer> {
+        let binary = redis_server()?;
+        let dir = std::env::temp_dir().join(prefix(test).replace(':', "-"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut server = OwnServer {
+            port: free_port(),
+            dir,
+            child: None,
+        };
+        server.spawn(binary);
+        Some(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn spawn(&mut self, binary: &str) {
+        let child = Command::new(binary)
+            .args(["--bind", "127.0.0.1", "--port"])
+            .arg(self.port.to_string())
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
+            .args(["--daemonize", "no", "--dir"])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        wait_until_ready(&self.url());
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// SIGKILL: no shutdown, no final save.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts it again on the same port and directory (the append-only file reloads).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn("redis-server");
+    }
+
+    /// Sends a signal by name (`STOP`, `CONT`) to the server.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        if let Some(child) = &self.child {
+            // A stopped server is continued first, so that nothing is left half-stopped.
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(child.id().to_string())
+                .status();
+        }
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Waits (up to 10 s) until the server at `url` answers PING.
+pub fn wait_until_ready(url: &str) {
+    let client = redis::Client::open(url).unwrap();
+    let start = Clock::now();
+    loop {
+        let pong = client
+            .get_connection_with_timeout(Duration::from_millis(200))
+            .and_then(|mut connection| redis::cmd("PING").query::<String>(&mut connection));
+        if pong.is_ok() {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "redis-server at {url} did not start: {pong:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,158 @@
+//! A redis-server that dies or stalls under load: each test starts its own on a free
+//! port (redis-server must be installed; `bash .ci/redis` installs it).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::thread;
+use std::time::{Duration, Instant as Clock};
+
+use account_lockout::Account;
+use account_lockout_redis::{Config, Error, FailMode, Store};
+
+use common::{OwnServer, at, pingone, prefix};
+
+fn fast_config(url: &str, test: &str) -> Config {
+    let mut config = Config::new(url).with_prefix(prefix(test));
+    config.connect_timeout = Duration::from_millis(200);
+    config.response_timeout = Duration::from_millis(200);
+    config
+}
+
+#[derive(Default)]
+struct Tally {
+    written: AtomicU32,
+    /// Errors after which the failure may or may not have been recorded.
+    maybe_written: AtomicU32,
+    /// Errors that certainly wrote nothing.
+    not_written: AtomicU32,
+}
+
+#[test]
+fn a_killed_server_gives_typed_errors_and_loses_no_acknowledged_failure() {
+    let Some(mut server) = OwnServer::start("kill") else {
+        return;
+    };
+    let config = fast_config(&server.url(), "kill");
+    let policy = pingone(1_000_000, Some(900));
+    let tally = Arc::new(Tally::default());
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let workers: Vec<_> = (0..4)
+        .map(|worker| {
+            let (config, tally, stop) = (config.clone(), tally.clone(), stop.clone());
+            thread::spawn(move || {
+                let mut store: Store = Store::open(config, policy).unwrap();
+                let mut i = 0_i64;
+                while !stop.load(Ordering::SeqCst) {
+                    i += 1;
+                    match store.failure("mallory", at(i * 4 + worker), None) {
+                        Ok(_) => {
+                            tally.written.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Err(error @ (Error::Connection { .. } | Error::Timeout { .. })) => {
+                            assert!(error.is_store_failure());
+                            assert!(!error.allows_attempt(FailMode::Closed));
+                            let counter = if error.maybe_written() {
+                                &tally.maybe_written
+                            } else {
+                                &tally.not_written
+                            };
+                            counter.fetch_add(1, Ordering::SeqCst);
+                            thread::sleep(Duration::from_millis(2));
+                        }
+                        Err(Error::Server { source, .. })
+                            if source.kind() == redis::ErrorKind::BusyLoadingError =>
+                        {
+                            // Restarted, still loading its file: nothing was written.
+                            tally.not_written.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Err(error) => panic!("unexpected error: {error:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let start = Clock::now();
+        while !done() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "waited for {what}"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+    };
+    wait_for("300 writes", &|| {
+        tally.written.load(Ordering::SeqCst) >= 300
+    });
+    server.kill();
+    let written_before = tally.written.load(Ordering::SeqCst);
+    wait_for("errors", &|| tally.not_written.load(Ordering::SeqCst) >= 40);
+    server.restart();
+    wait_for("writes after the restart", &|| {
+        tally.written.load(Ordering::SeqCst) >= written_before + 300
+    });
+    stop.store(true, Ordering::SeqCst);
+    for worker in workers {
+        worker.join().expect("a worker panicked");
+    }
+
+    let written = tally.written.load(Ordering::SeqCst);
+    let maybe = tally.maybe_written.load(Ordering::SeqCst);
+    let errors = maybe + tally.not_written.load(Ordering::SeqCst);
+    eprintln!("{written} failures written, {errors} errors ({maybe} maybe written)");
+    assert!(errors >= 40);
+
+    // The state decodes, and holds every acknowledged failure and nothing that was not
+    // attempted: at most the writes whose acknowledgement was lost come on top.
+    let mut store: Store = Store::open(config, policy).unwrap();
+    let account: Account = store.load("mallory").unwrap().unwrap();
+    let count = account.failure_count(&policy, account.last_seen());
+    assert!(
+        count >= written && count <= written + maybe,
+        "count {count}, written {written}, maybe written {maybe}"
+    );
+    assert_eq!(account.consecutive_failures(), count);
+}
+
+#[test]
+fn a_stalled_server_times_out_and_the_store_recovers() {
+    let Some(server) = OwnServer::start("stall") else {
+        return;
+    };
+    let config = fast_config(&server.url(), "stall");
+    let policy = pingone(3, Some(900));
+    let mut store: Store = Store::open(config, policy).unwrap();
+    store.failure("oscar", at(0), None).unwrap();
+
+    server.signal("STOP");
+    let start = Clock::now();
+    let error = store.failure("oscar", at(1), None).unwrap_err();
+    let waited = start.elapsed();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                maybe_written: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(waited < Duration::from_secs(2), "waited {waited:?}");
+    assert!(error.allows_attempt(FailMode::Open));
+    assert!(!error.allows_attempt(FailMode::Closed));
+    // A new connection to a stalled server times out too (the kernel accepts it, the
+    // server never answers).
+    let error = store.check("oscar", at(2)).unwrap_err();
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+
+    server.signal("CONT");
+    // The store drops the timed-out connection and connects again.
+    store.failure("oscar", at(3), None).unwrap();
+    assert_eq!(store.failure_count("oscar", at(4)).unwrap(), 2);
+}
