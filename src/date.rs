@@ -10,7 +10,7 @@
 //! only through saturating arithmetic near the `i64` limits) is written in the ISO 8601
 //! expanded form with a sign, such as `+292278994-08-17T07:12:55.807Z`.
 
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use crate::time::Instant;
 
@@ -284,57 +284,67 @@ impl Instant {
     /// assert_eq!(Instant::MIN.to_rfc3339().as_str(), "-292275055-05-16T16:47:04.192Z");
     /// ```
     pub fn to_rfc3339(self) -> DateString {
+        let mut bytes = [0_u8; MAX_DATE_LEN];
+        let len = self.write_rfc3339(&mut bytes);
         let mut text = heapless::String::new();
-        let mut bytes = [0_u8; 24];
-        if self.write_rfc3339_four_digit_year(&mut bytes) {
-            // Every byte is ASCII and 24 fit in 32: both steps always succeed.
-            if let Ok(ascii) = core::str::from_utf8(&bytes) {
-                let _ = text.push_str(ascii);
-            }
-            return DateString { text };
+        // The bytes are ASCII and at most 30 fit in 32: both steps always succeed.
+        if let Some(ascii) = bytes.get(..len).and_then(|b| core::str::from_utf8(b).ok()) {
+            let _ = text.push_str(ascii);
         }
-        let c = civil(self);
-        // The longest output, "-292275055-05-16T16:47:04.192Z", is 30 bytes: it fits in 32.
-        let written = write!(
-            text,
-            "{:+05}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            c.year, c.month, c.day, c.hour, c.minute, c.second, c.millisecond
-        );
-        // 30 bytes at most always fit in 32, so `written` is always `Ok`; were it not, the
-        // text would be cut rather than the program stopped.
-        let _ = written;
         DateString { text }
+    }
+
+    /// Writes the form [`Instant::to_rfc3339`] returns into `out` and returns its length,
+    /// digit by digit: core::fmt would cost ten times more on the view's hot path, and
+    /// would be linked into firmware that writes views.
+    pub(crate) fn write_rfc3339(self, out: &mut [u8; MAX_DATE_LEN]) -> usize {
+        let c = civil(self);
+        // Years 0000–9999 in four digits; others with a sign and at least four digits.
+        let magnitude = c.year.unsigned_abs();
+        let year_digits = magnitude
+            .checked_ilog10()
+            .unwrap_or(0)
+            .saturating_add(1)
+            .max(4);
+        let year_digits = usize::try_from(year_digits).unwrap_or(4);
+        let sign = if (0..=9_999).contains(&c.year) {
+            None
+        } else if c.year < 0 {
+            Some(b'-')
+        } else {
+            Some(b'+')
+        };
+        let year_len = year_digits.saturating_add(usize::from(sign.is_some()));
+        if let (Some(first), Some(sign)) = (out.first_mut(), sign) {
+            *first = sign;
+        }
+        if let Some(digits) = out.get_mut(year_len.saturating_sub(year_digits)..year_len) {
+            write_digits(digits, magnitude);
+        }
+        let mut rest = *b"-00-00T00:00:00.000Z";
+        // Each `civil` field below is within its calendar range, so it fits in a `u64`.
+        for (range, value) in [
+            (1..3, c.month),
+            (4..6, c.day),
+            (7..9, c.hour),
+            (10..12, c.minute),
+            (13..15, c.second),
+            (16..19, c.millisecond),
+        ] {
+            if let Some(digits) = rest.get_mut(range) {
+                write_digits(digits, value.unsigned_abs());
+            }
+        }
+        let len = year_len.saturating_add(rest.len());
+        if let Some(target) = out.get_mut(year_len..len) {
+            target.copy_from_slice(&rest);
+        }
+        len
     }
 }
 
-impl Instant {
-    /// Writes the RFC 3339 form into `out` if the year is within 0000–9999 (the form is
-    /// then 24 bytes); returns `false`, writing nothing, for any other year. Digit by
-    /// digit: core::fmt would cost ten times more on the view's hot path.
-    pub(crate) fn write_rfc3339_four_digit_year(self, out: &mut [u8; 24]) -> bool {
-        let c = civil(self);
-        let Some(year) = u32::try_from(c.year).ok().filter(|year| *year <= 9_999) else {
-            return false;
-        };
-        *out = *b"0000-00-00T00:00:00.000Z";
-        // Each `civil` field is within its calendar range, so it fits in a `u32`.
-        let field = |value: i64| u32::try_from(value).unwrap_or(0);
-        for (range, value) in [
-            (0..4, year),
-            (5..7, field(c.month)),
-            (8..10, field(c.day)),
-            (11..13, field(c.hour)),
-            (14..16, field(c.minute)),
-            (17..19, field(c.second)),
-            (20..23, field(c.millisecond)),
-        ] {
-            if let Some(digits) = out.get_mut(range) {
-                write_digits(digits, u64::from(value));
-            }
-        }
-        true
-    }
-}
+/// The longest [`Instant::to_rfc3339`] output, `-292275055-05-16T16:47:04.192Z`.
+pub(crate) const MAX_DATE_LEN: usize = 30;
 
 /// Writes `value` in decimal, right-aligned and zero-padded, into all of `field`; digits
 /// that do not fit are dropped from the left.

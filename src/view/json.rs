@@ -3,7 +3,7 @@
 //! use it; nothing in the view needs escaping (dates, digits, `OK`/`LOCKED`).
 
 use crate::binary::BufferTooSmall;
-use crate::date::write_digits;
+use crate::date::{MAX_DATE_LEN, write_digits};
 use crate::time::Instant;
 use crate::view::AccountView;
 
@@ -31,12 +31,9 @@ impl Output<'_> {
 
     fn date(&mut self, at: Instant) {
         self.push(b"\"");
-        let mut common = [0_u8; 24];
-        if at.write_rfc3339_four_digit_year(&mut common) {
-            self.push(&common);
-        } else {
-            self.push(at.to_rfc3339().as_bytes());
-        }
+        let mut date = [0_u8; MAX_DATE_LEN];
+        let len = at.write_rfc3339(&mut date);
+        self.push(date.get(..len).unwrap_or(&[]));
         self.push(b"\"");
     }
 
@@ -55,7 +52,7 @@ impl AccountView {
     /// The longest JSON a view can have: both dates in the expanded form and a 20-digit
     /// `secondsUntilUnlock`. A buffer this long always suffices.
     pub const MAX_JSON_LEN: usize = r#"{"canAuthenticate":false,"lockedAt":"","secondsUntilUnlock":,"status":"LOCKED","unlockAt":""}"#.len()
-        + 2 * 30
+        + 2 * MAX_DATE_LEN
         + 20;
 
     /// Writes the view as JSON into `buffer` and returns the length written: the same

@@ -9,8 +9,9 @@
 //!
 //! Features (none by default: the state machine alone):
 //!
-//! - `json`: the user's account view is serialised with `serde_json_core::to_slice` into a
-//!   stack buffer and copied to a static output buffer (standing in for a UART).
+//! - `json`: the user's account view is written as JSON with `AccountView::write_json`
+//!   (no serde) into a stack buffer and copied to a static output buffer (standing in for
+//!   a UART).
 //! - `json-input` (implies `json`): the policy is read from a JSON configuration text with
 //!   `serde_json_core::from_slice`, and now and then an administrator's JSON patch is
 //!   applied with `Patch::from_json`.
@@ -217,7 +218,7 @@ mod json {
     }
 
     /// Room for the longest view, dates in the expanded form included.
-    const CAPACITY: usize = 192;
+    const CAPACITY: usize = AccountView::MAX_JSON_LEN;
 
     /// The latest view, as JSON bytes; [`OUTPUT_LEN`] of them are valid.
     static OUTPUT: [AtomicU8; CAPACITY] = [const { AtomicU8::new(0) }; CAPACITY];
@@ -226,7 +227,7 @@ mod json {
     /// Serialises `view` into a stack buffer and copies it to [`OUTPUT`].
     pub fn publish(view: &AccountView) {
         let mut buffer = [0u8; CAPACITY];
-        match serde_json_core::to_slice(view, &mut buffer) {
+        match view.write_json(&mut buffer) {
             Ok(len) => {
                 let written = buffer.get(..len).unwrap_or(&[]);
                 for (cell, byte) in OUTPUT.iter().zip(written) {
