@@ -48,8 +48,8 @@ pub(crate) struct Error {
 enum Detail {
     /// Nothing more than the code's own description.
     None,
-    /// The JSON parser's complaint about a policy.
-    Json(serde_json_core::de::Error),
+    /// Why the policy text is not a valid policy.
+    Policy(crate::policy_json::Captured),
     /// Why a policy or state buffer did not decode.
     Decode(DecodeError),
     /// A refused operation (capacity, lock or patch).
@@ -96,7 +96,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.detail {
             Detail::None => f.write_str(describe(self.code)),
-            Detail::Json(error) => write!(f, "not a valid policy: {error}"),
+            Detail::Policy(error) => error.fmt(f),
             Detail::Decode(error) => write!(f, "{}: {error}", describe(self.code)),
             Detail::Operation(error) => error.fmt(f),
         }
@@ -173,9 +173,9 @@ pub(crate) fn policy_from_json(text: &[u8]) -> Result<[u8; AL_POLICY_LEN], Error
     if !is_json_object(text) {
         return Err(Error::code(AL_ERR_INVALID_JSON));
     }
-    let (policy, _) = serde_json_core::from_slice::<Policy>(text).map_err(|error| Error {
+    let policy = crate::policy_json::parse(text).map_err(|error| Error {
         code: AL_ERR_INVALID_POLICY,
-        detail: Detail::Json(error),
+        detail: Detail::Policy(error),
     })?;
     fits(&policy)?;
     frame(|buffer| policy.encode(buffer)).ok_or(Error::code(AL_ERR_INVALID_POLICY))
@@ -423,7 +423,11 @@ mod tests {
         assert!(
             Message::of(&unknown, 200)
                 .as_bytes()
-                .starts_with(b"not a valid policy: ")
+                .starts_with(b"unknown dialect or modifier `okta`")
+        );
+        assert_eq!(
+            Message::of(&invalid, 200).as_bytes(),
+            b"invalid policy: failureCount must be at least 1"
         );
     }
 

@@ -8,6 +8,7 @@ pub(crate) const MESSAGE_CAPACITY: usize = 256;
 
 /// A message formatted into a fixed buffer: text that does not fit is dropped, cut at a
 /// UTF-8 character boundary, so the kept bytes are always valid UTF-8.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Message {
     bytes: [u8; MESSAGE_CAPACITY],
     len: usize,
@@ -53,6 +54,18 @@ impl Write for Message {
             self.len = end;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(core::str::from_utf8(self.as_bytes()).unwrap_or(""), f)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(core::str::from_utf8(self.as_bytes()).unwrap_or(""))
     }
 }
 
