@@ -56,3 +56,8 @@ pub use config::Config;
 pub use error::{Error, FailMode};
 pub use retention::Retention;
 pub use store::Store;
+
+/// The README's example, compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
