@@ -35,6 +35,7 @@ const _: () = assert!(AL_STATE_LEN == LENGTH_PREFIX + AbiAccount::MAX_ENCODED_LE
 const _: () = assert!(AL_POLICY_LEN == LENGTH_PREFIX + Policy::MAX_ENCODED_LEN);
 const _: () = assert!(AL_RECORDS == account_lockout::MAX_RECORDED_FAILURES);
 const _: () = assert!(AL_MEMORY == account_lockout::MAX_CREDENTIAL_MEMORY);
+const _: () = assert!(AL_VIEW_JSON_LEN > AccountView::MAX_JSON_LEN); // and a NUL
 
 /// Why a call failed: the ABI code, and what to say about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,7 +256,8 @@ pub(crate) fn patch_from_json(body: &[u8]) -> Result<Patch, Error> {
     Patch::from_json(body).map_err(|error| Error::operation(OperationError::Patch(error)))
 }
 
-/// The view as JSON (the seed's shape, as the simulator prints it), and its length.
+/// The view as JSON (the seed's shape, as the simulator prints it: the library's own
+/// writer), and its length.
 pub(crate) fn view_json(view: &AccountView) -> Result<([u8; AL_VIEW_JSON_LEN], usize), Error> {
     let mut json = [0u8; AL_VIEW_JSON_LEN];
     // One byte stays free for the NUL the C side gets.
@@ -263,7 +265,7 @@ pub(crate) fn view_json(view: &AccountView) -> Result<([u8; AL_VIEW_JSON_LEN], u
         .split_last_mut()
         .map(|(_, room)| room)
         .ok_or(Error::BUFFER_TOO_SMALL)?;
-    let len = serde_json_core::to_slice(view, room).map_err(|_| Error::BUFFER_TOO_SMALL)?;
+    let len = view.write_json(room).map_err(|_| Error::BUFFER_TOO_SMALL)?;
     Ok((json, len))
 }
 
