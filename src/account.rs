@@ -11,12 +11,15 @@ use crate::outcome::{
 };
 use crate::patch::{Patch, PatchError, UnlockAtPatch};
 use crate::policy::{Decay, OnLockEnd, OnSuccess, Policy, Wanted};
-use crate::time::{Clock, Duration, Instant};
+use crate::time::{Clock, Instant};
 use crate::view::{AccountView, Status};
 
 mod attempt;
 mod binary;
+mod history;
 mod timers;
+
+use history::{History, Memory, Records};
 
 pub use attempt::{AttemptError, AttemptStart, AttemptToken, Verdict};
 
@@ -27,212 +30,6 @@ struct Lock {
     since: Instant,
     until: Option<Instant>,
     cause: LockCause,
-}
-
-/// The times of the latest counted failures, oldest first (sliding-window policies).
-/// Slots past `len` hold stale values: equality and hashing look at the kept times only.
-#[derive(Clone, Copy, Debug)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-struct Records<const N: usize> {
-    times: [Instant; N],
-    len: u8,
-}
-
-impl<const N: usize> Records<N> {
-    const EMPTY: Records<N> = Records {
-        times: [Instant::MIN; N],
-        len: 0,
-    };
-
-    fn as_slice(&self) -> &[Instant] {
-        self.times.get(..usize::from(self.len)).unwrap_or(&[])
-    }
-
-    fn count(&self) -> u32 {
-        u32::from(self.len)
-    }
-
-    /// Drops every time `window` or more before `now`.
-    fn retain_within(&mut self, now: Instant, window: Duration) {
-        let mut kept: u8 = 0;
-        for index in 0..usize::from(self.len) {
-            let Some(time) = self.times.get(index).copied() else {
-                break;
-            };
-            if now.saturating_duration_since(time) < window {
-                if let Some(slot) = self.times.get_mut(usize::from(kept)) {
-                    *slot = time;
-                }
-                kept = kept.saturating_add(1);
-            }
-        }
-        self.len = kept;
-    }
-
-    /// Keeps `time` as the newest of at most `limit` times, dropping the oldest.
-    fn push(&mut self, time: Instant, limit: usize) {
-        let limit = limit.min(N);
-        if limit == 0 {
-            return;
-        }
-        while usize::from(self.len) >= limit {
-            if let Some(kept) = self.times.get_mut(..usize::from(self.len)) {
-                kept.rotate_left(1);
-            }
-            self.len = self.len.saturating_sub(1);
-        }
-        if let Some(slot) = self.times.get_mut(usize::from(self.len)) {
-            *slot = time;
-            self.len = self.len.saturating_add(1);
-        }
-    }
-
-    fn shift(&mut self, from: Instant, to: Instant) {
-        let len = usize::from(self.len);
-        for time in self.times.iter_mut().take(len) {
-            *time = time.shifted(from, to);
-        }
-    }
-}
-
-/// The most recent distinct fingerprints of counted failures, newest last.
-/// Slots past `len` hold stale values: equality and hashing look at the kept ones only.
-#[derive(Clone, Copy, Debug)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-struct Memory<const N: usize> {
-    fingerprints: [Fingerprint; N],
-    len: u8,
-}
-
-impl<const N: usize> Memory<N> {
-    const EMPTY: Memory<N> = Memory {
-        fingerprints: [Fingerprint::new(0); N],
-        len: 0,
-    };
-
-    /// The newest `limit` fingerprints.
-    fn newest(&self, limit: usize) -> &[Fingerprint] {
-        let len = usize::from(self.len);
-        self.fingerprints
-            .get(len.saturating_sub(limit)..len)
-            .unwrap_or(&[])
-    }
-
-    fn remembers(&self, fingerprint: Fingerprint, limit: usize) -> bool {
-        self.newest(limit).contains(&fingerprint)
-    }
-
-    /// Remembers `fingerprint` as the newest, keeping at most `limit`.
-    fn remember(&mut self, fingerprint: Fingerprint, limit: usize) {
-        let limit = limit.min(N);
-        if limit == 0 {
-            return;
-        }
-        // Forget what no longer fits, oldest first, to make room for one more.
-        while usize::from(self.len) >= limit {
-            if let Some(kept) = self.fingerprints.get_mut(..usize::from(self.len)) {
-                kept.rotate_left(1);
-            }
-            self.len = self.len.saturating_sub(1);
-        }
-        if let Some(slot) = self.fingerprints.get_mut(usize::from(self.len)) {
-            *slot = fingerprint;
-            self.len = self.len.saturating_add(1);
-        }
-    }
-}
-
-impl<const N: usize> PartialEq for Records<N> {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl<const N: usize> Eq for Records<N> {}
-
-impl<const N: usize> core::hash::Hash for Records<N> {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.as_slice().hash(state);
-    }
-}
-
-impl<const N: usize> PartialEq for Memory<N> {
-    fn eq(&self, other: &Self) -> bool {
-        self.newest(N) == other.newest(N)
-    }
-}
-
-impl<const N: usize> Eq for Memory<N> {}
-
-impl<const N: usize> core::hash::Hash for Memory<N> {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.newest(N).hash(state);
-    }
-}
-
-/// The failure history: everything an administrator unlock clears.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-struct History<const RECORDS: usize, const MEMORY: usize> {
-    /// The policy's failure count (before decay at a later instant).
-    count: u32,
-    /// Counted failures since the last success or administrator unlock.
-    consecutive: u32,
-    /// Temporary locks since the counters last restarted.
-    temporary_locks: u16,
-    /// The latest counted failure: the anchor of windows and self-healing.
-    last_failure: Option<Instant>,
-    records: Records<RECORDS>,
-    memory: Memory<MEMORY>,
-}
-
-impl<const RECORDS: usize, const MEMORY: usize> History<RECORDS, MEMORY> {
-    const EMPTY: History<RECORDS, MEMORY> = History {
-        count: 0,
-        consecutive: 0,
-        temporary_locks: 0,
-        last_failure: None,
-        records: Records::EMPTY,
-        memory: Memory::EMPTY,
-    };
-
-    /// The count a failure at `now` builds on, after decay.
-    fn decayed_count(&self, policy: &Policy, now: Instant) -> u32 {
-        let since_last = self
-            .last_failure
-            .map(|last| now.saturating_duration_since(last));
-        match policy.rules().decay {
-            Decay::None => self.count,
-            Decay::QuietWindow(window) => {
-                if since_last.is_some_and(|gap| gap > window) {
-                    0
-                } else {
-                    self.count
-                }
-            }
-            Decay::SlidingWindow(window) => {
-                let recent = self
-                    .records
-                    .as_slice()
-                    .iter()
-                    .filter(|time| now.saturating_duration_since(**time) < window)
-                    .count();
-                u32::try_from(recent).unwrap_or(u32::MAX)
-            }
-            Decay::SelfHealing(period) => {
-                let periods = since_last
-                    .and_then(|gap| gap.as_millis().checked_div(period.as_millis()))
-                    .unwrap_or(0);
-                self.count
-                    .saturating_sub(u32::try_from(periods).unwrap_or(u32::MAX))
-            }
-        }
-    }
-
-    fn shift(&mut self, from: Instant, to: Instant) {
-        self.last_failure = self.last_failure.map(|time| time.shifted(from, to));
-        self.records.shift(from, to);
-    }
 }
 
 /// One account's lockout state: fixed size, `Copy`, no allocation.
@@ -262,21 +59,50 @@ impl<const RECORDS: usize, const MEMORY: usize> History<RECORDS, MEMORY> {
 /// assert_eq!(account.view(&clock).status, Status::Ok);
 /// assert_eq!(account.check(&policy, &clock).decision, Some(Decision::Allowed));
 /// ```
+///
+/// # Layout
+///
+/// 56 bytes, plus 8 per record and per fingerprint (`tests/state_size.rs`): five exact
+/// millisecond instants (40 bytes), the counters (12), the attempt serial (2) and one
+/// byte of flags that says which optional fields are present. An absent field holds 0,
+/// so that equality and hashing see only what is present.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0> {
     /// The `now` of the latest event applied; `Instant::MIN` before the first.
     last_seen: Instant,
-    enabled: bool,
-    lock: Option<Lock>,
-    history: History<RECORDS, MEMORY>,
+    /// When the lock began (`LOCKED`).
+    lock_since: Instant,
+    /// When the lock ends by itself (`DEADLINE`).
+    lock_until: Instant,
+    /// The latest counted failure, the anchor of windows and self-healing (`LAST_FAILURE`).
+    last_failure: Instant,
     /// The start of an attempt begun but not finished (the power-loss-safe protocol), as
-    /// the clock said then. It identifies the attempt with its token, so unlike every other
-    /// instant it does not move when the clock goes back.
-    in_flight: Option<Instant>,
+    /// the clock said then (`IN_FLIGHT`). It identifies the attempt with its token, so
+    /// unlike every other instant it does not move when the clock goes back.
+    in_flight: Instant,
+    history: History<RECORDS, MEMORY>,
     /// The serial number of the latest attempt begun, for its token.
     attempt_serial: u16,
+    flags: u8,
 }
+
+/// The user is enabled.
+const ENABLED: u8 = 1 << 0;
+/// A lock is held (`lock_since` is its start).
+const LOCKED: u8 = 1 << 1;
+/// The lock has a deadline (`lock_until`).
+const DEADLINE: u8 = 1 << 2;
+/// The lock's cause, in two bits: 0 policy, 1 consecutive failures, 2 administrator.
+const CAUSE_SHIFT: u8 = 3;
+const CAUSE_MASK: u8 = 0b11 << CAUSE_SHIFT;
+/// `last_failure` is known.
+const LAST_FAILURE: u8 = 1 << 5;
+/// An attempt is in flight (`in_flight` is its start).
+const IN_FLIGHT: u8 = 1 << 6;
+
+/// The value an absent optional instant holds.
+const ABSENT: Instant = Instant::from_millis(0);
 
 impl<const RECORDS: usize, const MEMORY: usize> Default for Account<RECORDS, MEMORY> {
     fn default() -> Self {
@@ -289,17 +115,96 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     pub const fn new() -> Self {
         Account {
             last_seen: Instant::MIN,
-            enabled: true,
-            lock: None,
+            lock_since: ABSENT,
+            lock_until: ABSENT,
+            last_failure: ABSENT,
+            in_flight: ABSENT,
             history: History::EMPTY,
-            in_flight: None,
             attempt_serial: 0,
+            flags: ENABLED,
         }
+    }
+
+    const fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    fn set_flag(&mut self, flag: u8, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
+    }
+
+    /// An optional instant: the field's value if its flag is set.
+    const fn optional(&self, flag: u8, value: Instant) -> Option<Instant> {
+        if self.has(flag) { Some(value) } else { None }
+    }
+
+    fn set_enabled(&mut self, enabled: bool) {
+        self.set_flag(ENABLED, enabled);
+    }
+
+    /// The lock held, if any (it may have ended by now without an event noticing yet).
+    fn lock_state(&self) -> Option<Lock> {
+        if !self.has(LOCKED) {
+            return None;
+        }
+        let cause = match (self.flags & CAUSE_MASK) >> CAUSE_SHIFT {
+            1 => LockCause::ConsecutiveFailures,
+            2 => LockCause::Administrator,
+            _ => LockCause::Policy,
+        };
+        Some(Lock {
+            since: self.lock_since,
+            until: self.optional(DEADLINE, self.lock_until),
+            cause,
+        })
+    }
+
+    fn set_lock_state(&mut self, lock: Option<Lock>) {
+        let cause_bits = match lock.map(|lock| lock.cause) {
+            None | Some(LockCause::Policy) => 0,
+            Some(LockCause::ConsecutiveFailures) => 1,
+            Some(LockCause::Administrator) => 2,
+        };
+        self.flags = (self.flags & !CAUSE_MASK) | (cause_bits << CAUSE_SHIFT);
+        self.set_flag(LOCKED, lock.is_some());
+        self.lock_since = lock.map_or(ABSENT, |lock| lock.since);
+        let until = lock.and_then(|lock| lock.until);
+        self.set_flag(DEADLINE, until.is_some());
+        self.lock_until = until.unwrap_or(ABSENT);
+    }
+
+    fn last_failure(&self) -> Option<Instant> {
+        self.optional(LAST_FAILURE, self.last_failure)
+    }
+
+    fn set_last_failure(&mut self, last_failure: Option<Instant>) {
+        self.set_flag(LAST_FAILURE, last_failure.is_some());
+        self.last_failure = last_failure.unwrap_or(ABSENT);
+    }
+
+    fn set_in_flight(&mut self, in_flight: Option<Instant>) {
+        self.set_flag(IN_FLIGHT, in_flight.is_some());
+        self.in_flight = in_flight.unwrap_or(ABSENT);
+    }
+
+    /// Clears the failure history, the latest failure's time included.
+    fn clear_history(&mut self) {
+        self.history = History::EMPTY;
+        self.set_last_failure(None);
+    }
+
+    /// The count a failure at `now` builds on, after decay.
+    fn decayed_count(&self, policy: &Policy, now: Instant) -> u32 {
+        self.history.decayed_count(policy, now, self.last_failure())
     }
 
     /// Whether the user is enabled.
     pub const fn is_enabled(&self) -> bool {
-        self.enabled
+        self.has(ENABLED)
     }
 
     /// The `now` of the latest event applied (attempts, rejected ones included, and
@@ -327,18 +232,20 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     fn observe(&mut self, policy: &Policy, now: Instant, transitions: &mut Transitions) {
         if now < self.last_seen {
             let from = self.last_seen;
-            if let Some(lock) = &mut self.lock {
+            if let Some(mut lock) = self.lock_state() {
                 lock.since = lock.since.shifted(from, now);
                 lock.until = lock.until.map(|until| until.shifted(from, now));
+                self.set_lock_state(Some(lock));
             }
+            self.set_last_failure(self.last_failure().map(|time| time.shifted(from, now)));
             self.history.shift(from, now);
         }
         self.last_seen = now;
-        if let Some(lock) = self.lock
+        if let Some(lock) = self.lock_state()
             && let Some(until) = lock.until
             && until <= now
         {
-            self.lock = None;
+            self.set_lock_state(None);
             if lock.cause == LockCause::Policy && policy.rules().on_lock_end == OnLockEnd::Reset {
                 self.history.count = 0;
                 self.history.records = Records::EMPTY;
@@ -354,7 +261,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// than the latest event it shows the account as the clock-regression shift would.
     pub fn view(&self, clock: impl Clock) -> AccountView {
         let now = clock.now();
-        let locked = self.lock.map(|lock| {
+        let locked = self.lock_state().map(|lock| {
             if now < self.last_seen {
                 (
                     lock.since.shifted(self.last_seen, now),
@@ -364,15 +271,15 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                 (lock.since, lock.until)
             }
         });
-        AccountView::derive(self.enabled, locked, now)
+        AccountView::derive(self.is_enabled(), locked, now)
     }
 
     /// Why an attempt at `now` is rejected, for an account that has observed `now`.
     fn rejection(&self, now: Instant) -> Option<Rejection> {
-        if !self.enabled {
+        if !self.is_enabled() {
             Some(Rejection::Disabled)
         } else {
-            self.lock.map(|lock| Rejection::Locked {
+            self.lock_state().map(|lock| Rejection::Locked {
                 unlock_at: lock.until,
                 unlock_in: lock.until.map(|until| until.saturating_duration_since(now)),
             })
@@ -382,10 +289,10 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// How many more counted failures at `now` would lock; `None` when not allowed now,
     /// or when neither the policy's count nor the consecutive cap can lock.
     fn failures_remaining(&self, policy: &Policy, now: Instant) -> Option<u32> {
-        if !self.enabled || self.lock.is_some() {
+        if !self.is_enabled() || self.has(LOCKED) {
             return None;
         }
-        let base = self.history.decayed_count(policy, now);
+        let base = self.decayed_count(policy, now);
         let mut next = base.saturating_add(1);
         if let Decay::SlidingWindow(_) = policy.rules().decay {
             // The count stops at the threshold: the next failure brings it at most there.
@@ -408,10 +315,10 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     pub fn failure_count(&self, policy: &Policy, clock: impl Clock) -> u32 {
         let now = clock.now();
         if self.observing_changes_nothing_read(now) {
-            return self.history.decayed_count(policy, now);
+            return self.decayed_count(policy, now);
         }
         let (observed, _) = self.observed(policy, now);
-        observed.history.decayed_count(policy, now)
+        observed.decayed_count(policy, now)
     }
 
     /// The outcome of an attempt whose decision was `rejection` when it arrived.
@@ -457,8 +364,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// ```
     pub fn can_authenticate(&self, clock: impl Clock) -> bool {
         let now = clock.now();
-        self.enabled
-            && self.lock.is_none_or(|lock| {
+        self.is_enabled()
+            && self.lock_state().is_none_or(|lock| {
                 lock.until.is_some_and(|until| {
                     let until = if now < self.last_seen {
                         until.shifted(self.last_seen, now)
@@ -474,10 +381,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// did not go back and no lock ends by `now`. Reads then skip the copy `observed`
     /// makes (only `last_seen` would differ, and no read looks at it).
     fn observing_changes_nothing_read(&self, now: Instant) -> bool {
-        now >= self.last_seen
-            && self
-                .lock
-                .is_none_or(|lock| lock.until.is_none_or(|until| now < until))
+        // A deadline is only ever set on a lock.
+        now >= self.last_seen && (!self.has(DEADLINE) || now < self.lock_until)
     }
 
     fn ensure_capacity(policy: &Policy) -> Result<(), CapacityError> {
@@ -541,12 +446,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         transitions: &mut Transitions,
     ) {
         let rules = policy.rules();
-        let history = &mut self.history;
-        let since_previous = history
-            .last_failure
+        let since_previous = self
+            .last_failure()
             .map(|previous| now.saturating_duration_since(previous));
+        let base = self.decayed_count(policy, now);
+        self.set_last_failure(Some(now));
 
-        let base = history.decayed_count(policy, now);
+        let history = &mut self.history;
         match rules.decay {
             Decay::QuietWindow(window) if since_previous.is_some_and(|gap| gap > window) => {
                 history.temporary_locks = 0;
@@ -561,7 +467,6 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             history.records.push(now, policy.records_needed());
             history.count = history.records.count();
         }
-        history.last_failure = Some(now);
         history.consecutive = history.consecutive.saturating_add(1);
         if let Some(fingerprint) = credential {
             history
@@ -613,11 +518,11 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             lock = Some((None, LockCause::ConsecutiveFailures));
         }
         if let Some((until, cause)) = lock {
-            self.lock = Some(Lock {
+            self.set_lock_state(Some(Lock {
                 since: now,
                 until,
                 cause,
-            });
+            }));
             transitions.push(Transition::Locked {
                 at: now,
                 until,
@@ -643,28 +548,28 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     fn succeed(&mut self, policy: &Policy, now: Instant) -> Option<Rejection> {
         let rejection = self.rejection(now);
         if rejection.is_none() {
-            let history = &mut self.history;
             if policy.rules().on_success == OnSuccess::Reset {
-                history.count = 0;
-                history.temporary_locks = 0;
-                history.last_failure = None;
-                history.records = Records::EMPTY;
+                self.set_last_failure(None);
+                self.history.count = 0;
+                self.history.temporary_locks = 0;
+                self.history.records = Records::EMPTY;
             }
-            history.consecutive = 0;
-            history.memory = Memory::EMPTY;
+            self.history.consecutive = 0;
+            self.history.memory = Memory::EMPTY;
         }
         rejection
     }
 
     /// Ends any lock now and clears the failure history.
     fn end_lock_and_history(&mut self, now: Instant, transitions: &mut Transitions) {
-        if self.lock.take().is_some() {
+        if self.has(LOCKED) {
+            self.set_lock_state(None);
             transitions.push(Transition::Unlocked {
                 at: now,
                 cause: UnlockCause::Administrator,
             });
         }
-        self.history = History::EMPTY;
+        self.clear_history();
     }
 
     /// The administrator lock rule of SPEC §4, after validation.
@@ -675,13 +580,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         transitions: &mut Transitions,
     ) {
         let cause = LockCause::Administrator;
-        match self.lock {
+        match self.lock_state() {
             None => {
-                self.lock = Some(Lock {
+                self.set_lock_state(Some(Lock {
                     since: now,
                     until,
                     cause,
-                });
+                }));
                 transitions.push(Transition::Locked {
                     at: now,
                     until,
@@ -692,13 +597,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             Some(lock) if lock.cause == cause && lock.until == until => {}
             Some(lock) => {
                 if lock.cause.is_automatic() {
-                    self.history = History::EMPTY;
+                    self.clear_history();
                 }
-                self.lock = Some(Lock {
+                self.set_lock_state(Some(Lock {
                     until,
                     cause,
                     ..lock
-                });
+                }));
                 transitions.push(Transition::LockChanged { until, cause });
             }
         }
@@ -764,13 +669,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
         match patch.can_authenticate {
-            Some(false) if self.enabled => {
-                self.enabled = false;
+            Some(false) if self.is_enabled() => {
+                self.set_enabled(false);
                 transitions.push(Transition::Disabled);
             }
             Some(true) => {
-                if !self.enabled {
-                    self.enabled = true;
+                if !self.is_enabled() {
+                    self.set_enabled(true);
                     transitions.push(Transition::Enabled);
                 }
                 self.end_lock_and_history(now, &mut transitions);
@@ -780,7 +685,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         match patch.status {
             Some(Status::Locked) => {
                 let deadline_follows = matches!(patch.unlock_at, Some(UnlockAtPatch::At(_)));
-                if self.lock.is_none() && !deadline_follows {
+                if !self.has(LOCKED) && !deadline_follows {
                     self.lock_by_administrator(now, None, &mut transitions);
                 }
             }
@@ -791,7 +696,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             Some(UnlockAtPatch::At(until)) => {
                 self.lock_by_administrator(now, Some(until), &mut transitions);
             }
-            Some(UnlockAtPatch::Clear) if self.lock.is_some() => {
+            Some(UnlockAtPatch::Clear) if self.has(LOCKED) => {
                 self.lock_by_administrator(now, None, &mut transitions);
             }
             _ => {}
@@ -835,7 +740,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     pub fn lock_cause(&self, clock: impl Clock) -> Option<LockCause> {
         let now = clock.now();
         match self.view(now).status {
-            Status::Locked => self.lock.map(|lock| lock.cause),
+            Status::Locked => self.lock_state().map(|lock| lock.cause),
             Status::Ok => None,
         }
     }

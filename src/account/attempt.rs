@@ -131,7 +131,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         Self::ensure_capacity(policy)?;
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
-        if self.in_flight.take().is_some() {
+        if self.attempt_in_flight().is_some() {
+            self.set_in_flight(None);
             self.fail(policy, now, None, &mut transitions);
         }
         let rejection = self.rejection(now);
@@ -140,7 +141,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             None => {
                 // Serial 0 means "no attempt ever begun": a wrap skips it.
                 self.attempt_serial = self.attempt_serial.checked_add(1).unwrap_or(1);
-                self.in_flight = Some(now);
+                self.set_in_flight(Some(now));
                 Some(AttemptToken {
                     serial: self.attempt_serial,
                     started: now,
@@ -168,12 +169,12 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         Self::ensure_capacity(policy)?;
         // The serial restarts with a new account (a table drops dormant ones), so the start
         // instant must match too.
-        if self.in_flight != Some(token.started) || self.attempt_serial != token.serial {
+        if self.attempt_in_flight() != Some(token.started) || self.attempt_serial != token.serial {
             return Err(AttemptError::UnknownAttempt);
         }
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
-        self.in_flight = None;
+        self.set_in_flight(None);
         let rejection = match verdict {
             Verdict::Success => self.succeed(policy, now),
             Verdict::Failure { credential } => self.fail(policy, now, credential, &mut transitions),
@@ -191,7 +192,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let now = clock.now();
         Self::ensure_capacity(policy)?;
         let mut transitions = Transitions::NONE;
-        if self.in_flight.is_none() {
+        if self.attempt_in_flight().is_none() {
             return Ok(Outcome {
                 decision: None,
                 failures_remaining: self.failures_remaining(policy, now),
@@ -199,7 +200,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             });
         }
         self.observe(policy, now, &mut transitions);
-        self.in_flight = None;
+        self.set_in_flight(None);
         self.fail(policy, now, None, &mut transitions);
         Ok(Outcome {
             decision: None,
@@ -210,6 +211,6 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
 
     /// When the attempt in flight began (as the clock said then), if there is one.
     pub const fn attempt_in_flight(&self) -> Option<Instant> {
-        self.in_flight
+        self.optional(super::IN_FLIGHT, self.in_flight)
     }
 }

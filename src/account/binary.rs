@@ -35,7 +35,10 @@
 //! assert!(Account::<0, 0>::decode(&buffer[..length], &policy).is_err());
 //! ```
 
-use super::{Account, History, Lock, Memory, Records};
+use super::{
+    Account, CAUSE_MASK, CAUSE_SHIFT, DEADLINE, ENABLED, History, IN_FLIGHT, LAST_FAILURE, LOCKED,
+    Lock, Memory, Records,
+};
 use crate::binary::{
     BufferTooSmall, CHECKSUM_LEN, DecodeError, Inconsistency, Reader, Writer, check_body,
 };
@@ -49,13 +52,7 @@ const VERSION: u8 = 1;
 /// Magic, version, flags, five instants, the counters and the two list lengths.
 const FIXED_LEN: usize = 2 + 1 + 1 + 8 * 5 + 4 + 4 + 2 + 2 + 1 + 1;
 
-const ENABLED: u8 = 1 << 0;
-const LOCKED: u8 = 1 << 1;
-const DEADLINE: u8 = 1 << 2;
-const CAUSE_SHIFT: u8 = 3;
-const CAUSE_MASK: u8 = 0b11 << CAUSE_SHIFT;
-const LAST_FAILURE: u8 = 1 << 5;
-const IN_FLIGHT: u8 = 1 << 6;
+// The flags byte has the in-memory layout of `Account::flags`.
 const KNOWN_FLAGS: u8 = ENABLED | LOCKED | DEADLINE | CAUSE_MASK | LAST_FAILURE | IN_FLIGHT;
 
 fn inconsistent(what: Inconsistency) -> DecodeError {
@@ -77,8 +74,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
 
     /// The length of this account's encoding.
     pub fn encoded_len(&self) -> usize {
-        let lists = usize::from(self.history.records.len)
-            .saturating_add(usize::from(self.history.memory.len))
+        let lists = usize::from(self.history.records.len())
+            .saturating_add(usize::from(self.history.memory.len()))
             .saturating_mul(8);
         FIXED_LEN.saturating_add(lists).saturating_add(CHECKSUM_LEN)
     }
@@ -91,23 +88,23 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let Some(target) = buffer.get_mut(..needed) else {
             return Err(BufferTooSmall { needed });
         };
-        let lock = self.lock;
+        let lock = self.lock_state();
         let cause_bits = match lock.map(|lock| lock.cause) {
             None | Some(LockCause::Policy) => 0,
             Some(LockCause::ConsecutiveFailures) => 1,
             Some(LockCause::Administrator) => 2,
         };
         let deadline = lock.and_then(|lock| lock.until);
-        let flags = (if self.enabled { ENABLED } else { 0 })
+        let flags = (if self.is_enabled() { ENABLED } else { 0 })
             | (if lock.is_some() { LOCKED } else { 0 })
             | (if deadline.is_some() { DEADLINE } else { 0 })
             | (cause_bits << CAUSE_SHIFT)
-            | (if self.history.last_failure.is_some() {
+            | (if self.last_failure().is_some() {
                 LAST_FAILURE
             } else {
                 0
             })
-            | (if self.in_flight.is_some() {
+            | (if self.attempt_in_flight().is_some() {
                 IN_FLIGHT
             } else {
                 0
@@ -123,22 +120,18 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         writer.bytes(&self.last_seen.as_millis().to_le_bytes());
         writer.bytes(&millis(lock.map(|lock| lock.since)));
         writer.bytes(&millis(deadline));
-        writer.bytes(&millis(self.history.last_failure));
-        writer.bytes(&millis(self.in_flight));
+        writer.bytes(&millis(self.last_failure()));
+        writer.bytes(&millis(self.attempt_in_flight()));
         writer.bytes(&self.history.count.to_le_bytes());
         writer.bytes(&self.history.consecutive.to_le_bytes());
         writer.bytes(&self.history.temporary_locks.to_le_bytes());
         writer.bytes(&self.attempt_serial.to_le_bytes());
-        writer.bytes(&[self.history.records.len]);
-        for time in self.history.records.as_slice() {
+        writer.bytes(&[self.history.records.len()]);
+        for time in self.history.records.iter() {
             writer.bytes(&time.as_millis().to_le_bytes());
         }
-        writer.bytes(&[self.history.memory.len]);
-        for fingerprint in self
-            .history
-            .memory
-            .newest(usize::from(self.history.memory.len))
-        {
+        writer.bytes(&[self.history.memory.len()]);
+        for fingerprint in self.history.memory.newest(MEMORY) {
             writer.bytes(&fingerprint.get().to_le_bytes());
         }
         Ok(writer.finish())
@@ -214,21 +207,22 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             memory.remember(Fingerprint::new(reader.u64()?), MEMORY);
         }
 
-        let account = Account {
+        let mut account = Account {
             last_seen,
-            enabled: flags & ENABLED != 0,
-            lock,
             history: History {
                 count,
                 consecutive,
                 temporary_locks,
-                last_failure,
                 records,
                 memory,
             },
-            in_flight,
             attempt_serial,
+            ..Account::new()
         };
+        account.set_enabled(flags & ENABLED != 0);
+        account.set_lock_state(lock);
+        account.set_last_failure(last_failure);
+        account.set_in_flight(in_flight);
         account.check_consistency(policy)?;
         Ok(account)
     }
@@ -236,33 +230,37 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// The checks of a decoded state that the format alone cannot make.
     fn check_consistency(&self, policy: &Policy) -> Result<(), DecodeError> {
         let history = &self.history;
-        if let Some(lock) = self.lock
+        if let Some(lock) = self.lock_state()
             && lock.until.is_some_and(|until| until <= lock.since)
         {
             return Err(inconsistent(Inconsistency::LockEndsBeforeItStarts));
         }
         // The start of an attempt in flight is an identity stamp that a clock regression
         // does not move, so it may be later than `last_seen`.
-        let past = [self.lock.map(|lock| lock.since), history.last_failure];
-        let records = history.records.as_slice();
+        let past = [
+            self.lock_state().map(|lock| lock.since),
+            self.last_failure(),
+        ];
+        let records = &history.records;
         if past
             .into_iter()
             .flatten()
-            .chain(records.iter().copied())
+            .chain(records.iter())
             .any(|t| t > self.last_seen)
         {
             return Err(inconsistent(Inconsistency::AfterLastSeen));
         }
         if records
-            .windows(2)
-            .any(|pair| matches!(pair, [a, b] if a > b))
+            .iter()
+            .zip(records.iter().skip(1))
+            .any(|(a, b)| a > b)
         {
             return Err(inconsistent(Inconsistency::RecordsOutOfOrder));
         }
-        if self.in_flight.is_some() && self.attempt_serial == 0 {
+        if self.attempt_in_flight().is_some() && self.attempt_serial == 0 {
             return Err(inconsistent(Inconsistency::AttemptWithoutSerial));
         }
-        if (history.count > 0 || history.consecutive > 0) && history.last_failure.is_none() {
+        if (history.count > 0 || history.consecutive > 0) && self.last_failure().is_none() {
             return Err(inconsistent(Inconsistency::CountWithoutFailure));
         }
 
@@ -270,7 +268,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let unreachable = match rules.decay {
             // A sliding window's count is the number of times it keeps.
             Decay::SlidingWindow(_) => history.count != history.records.count(),
-            _ => !records.is_empty(),
+            _ => records.len() != 0,
         } || rules
             .max_consecutive_failures
             .is_some_and(|cap| history.consecutive > cap)
@@ -278,7 +276,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                 Some(allowed) => history.temporary_locks > allowed.saturating_add(1),
                 None => history.temporary_locks != 0,
             }
-            || usize::from(history.memory.len) > MEMORY;
+            || usize::from(history.memory.len()) > MEMORY;
         if unreachable {
             return Err(inconsistent(Inconsistency::UnreachableCounter));
         }

@@ -35,8 +35,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let plus = |instant: Instant, length: Duration| {
             wide(instant).saturating_add(i128::from(length.as_millis()))
         };
-        let lock_end = account.lock.and_then(|lock| lock.until).map(wide);
-        let last = history.last_failure;
+        let lock_end = account.lock_state().and_then(|lock| lock.until).map(wide);
+        let last = account.last_failure();
         let decay_step = match rules.decay {
             Decay::None => None,
             // The count restarts once the gap exceeds the window: 1 ms after it.
@@ -46,12 +46,11 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             Decay::QuietWindow(_) => None,
             Decay::SlidingWindow(window) => history
                 .records
-                .as_slice()
                 .iter()
-                .map(|time| plus(*time, window))
+                .map(|time| plus(time, window))
                 .filter(|leaves| *leaves > wide(now))
                 .min(),
-            Decay::SelfHealing(period) if history.decayed_count(policy, now) > 0 => {
+            Decay::SelfHealing(period) if account.decayed_count(policy, now) > 0 => {
                 last.map(|last| {
                     let elapsed = now.saturating_duration_since(last).as_millis();
                     let steps = elapsed
@@ -102,7 +101,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
 
     /// Whether a lock has ended by `now` without an event or `poll` reporting it yet.
     pub(crate) fn unlock_unreported(&self, now: Instant) -> bool {
-        self.lock.is_some() && self.view(now).status == crate::view::Status::Ok
+        self.lock_state().is_some() && self.view(now).status == crate::view::Status::Ok
     }
 
     /// Whether the account at `now` behaves exactly as a new one would, from now on and
@@ -120,13 +119,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             || matches!(rules.decay, Decay::QuietWindow(_));
         let consecutive_forgotten =
             rules.max_consecutive_failures.is_none() || history.consecutive == 0;
-        account.enabled
+        account.is_enabled()
             // A lock that ended but was not yet reported (by `poll` or an event) keeps the
             // account, so that its expiry is reported exactly once.
-            && self.lock.is_none()
-            && account.in_flight.is_none()
-            && history.memory.len == 0
-            && history.decayed_count(policy, now) == 0
+            && self.lock_state().is_none()
+            && account.attempt_in_flight().is_none()
+            && history.memory.len() == 0
+            && account.decayed_count(policy, now) == 0
             && temporary_locks_forgotten
             && consecutive_forgotten
             && account.next_deadline(policy, now).is_none()
