@@ -43,6 +43,24 @@ fn with_failures<const R: usize>(policy: &Policy, failures: i64) -> Account<R, 0
     account
 }
 
+/// 4096 accounts with a failure each, then `times` failures on keys spread over them.
+fn table_attempts<const N: usize>(table: &mut LockoutTable<u32, N>, policy: &Policy, times: u64) {
+    for key in 0..4_096 {
+        table.failure(policy, at(0), key, None).ok();
+    }
+    let mut key: u32 = 0x2545_F491;
+    for _ in 0..times {
+        key ^= key << 13;
+        key ^= key >> 17;
+        key ^= key << 5;
+        black_box(
+            table
+                .failure(policy, at(1), black_box(key % 4_096), None)
+                .ok(),
+        );
+    }
+}
+
 /// The operations, by name; each runs `times` times.
 const OPERATIONS: &[&str] = &[
     "can_authenticate",
@@ -54,6 +72,7 @@ const OPERATIONS: &[&str] = &[
     "json_view_locked",
     "json_view_locked_serde",
     "table_attempt_4096",
+    "table_attempt_4096_of_8192",
     "governor_direct",
     "governor_keyed_4096",
 ];
@@ -114,20 +133,11 @@ fn run(operation: &str, times: u64) -> Result<(), String> {
         }
         "table_attempt_4096" => {
             let mut table: Box<LockoutTable<u32, 4096>> = Box::new(LockoutTable::new());
-            for key in 0..4_096 {
-                table.failure(&open, at(0), key, None).ok();
-            }
-            let mut key: u32 = 0x2545_F491;
-            for _ in 0..times {
-                key ^= key << 13;
-                key ^= key >> 17;
-                key ^= key << 5;
-                black_box(
-                    table
-                        .failure(&open, at(1), black_box(key % 4_096), None)
-                        .ok(),
-                );
-            }
+            table_attempts(&mut table, &open, times);
+        }
+        "table_attempt_4096_of_8192" => {
+            let mut table: Box<LockoutTable<u32, 8192>> = Box::new(LockoutTable::new());
+            table_attempts(&mut table, &open, times);
         }
         "governor_direct" => {
             let quota = Quota::per_second(NonZeroU32::new(1_000_000_000).expect("non-zero"));

@@ -15,7 +15,8 @@ use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm,
 };
 use account_lockout::{Account, AccountView, Instant, LockoutTable, Patch, Policy};
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use governor::clock::FakeRelativeClock;
 use governor::{Quota, RateLimiter};
 
@@ -250,8 +251,29 @@ fn keys(count: usize, modulo: u32) -> Vec<u32> {
         .collect()
 }
 
+/// Failures on `accounts` keys (each with a failure already) in an `N`-slot table.
+fn table_attempts<const N: usize>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    policy: &Policy,
+    accounts: u32,
+) {
+    let stream = keys(1 << 16, accounts);
+    let mut table: Box<LockoutTable<u32, N>> = Box::new(LockoutTable::new());
+    for key in 0..accounts {
+        table.failure(policy, at(0), key, None).unwrap();
+    }
+    let mut index = 0;
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            index = (index + 1) & 0xFFFF;
+            table.failure(policy, at(1), black_box(stream[index]), None)
+        })
+    });
+}
+
 fn table(c: &mut Criterion) {
-    // PingOne 5 / 15 min: attempts spread over the keys rarely lock.
+    // Attempts spread over the keys never lock.
     let policy = PingOne {
         failure_count: u32::MAX,
         duration_seconds: Some(900),
@@ -259,32 +281,10 @@ fn table(c: &mut Criterion) {
     .policy()
     .unwrap();
     let mut group = c.benchmark_group("table_attempt");
-
-    let stream = keys(1 << 16, 16);
-    let mut small: Box<LockoutTable<u32, 16>> = Box::new(LockoutTable::new());
-    for key in 0..16 {
-        small.failure(&policy, at(0), key, None).unwrap();
-    }
-    let mut index = 0;
-    group.bench_function("16_accounts", |b| {
-        b.iter(|| {
-            index = (index + 1) & 0xFFFF;
-            small.failure(&policy, at(1), black_box(stream[index]), None)
-        })
-    });
-
-    let stream = keys(1 << 16, 4_096);
-    let mut large: Box<LockoutTable<u32, 4096>> = Box::new(LockoutTable::new());
-    for key in 0..4_096 {
-        large.failure(&policy, at(0), key, None).unwrap();
-    }
-    let mut index = 0;
-    group.bench_function("4096_accounts", |b| {
-        b.iter(|| {
-            index = (index + 1) & 0xFFFF;
-            large.failure(&policy, at(1), black_box(stream[index]), None)
-        })
-    });
+    table_attempts::<16>(&mut group, "16_accounts", &policy, 16);
+    table_attempts::<4096>(&mut group, "4096_accounts", &policy, 4_096);
+    // The same 4096 accounts in a table with twice the slots (a half-full hash index).
+    table_attempts::<8192>(&mut group, "4096_accounts_in_8192_slots", &policy, 4_096);
     group.finish();
 }
 

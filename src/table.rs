@@ -218,7 +218,11 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
         key: K,
         operation: impl FnOnce(&mut Account<RECORDS, MEMORY>) -> Result<T, E>,
     ) -> Result<T, TableError<E>> {
-        let stored = self.accounts.get(&key).copied();
+        // One hash lookup: the slot's index serves the read and the write back.
+        let index = self.accounts.get_index_of(&key);
+        let stored = index
+            .and_then(|index| self.accounts.get_index_mut(index))
+            .map(|(_, account)| *account);
         let mut account = stored.unwrap_or_default();
         let result = operation(&mut account).map_err(TableError::Operation)?;
         // Judged at the latest instant the account observed: an event observes `now`, but
@@ -230,8 +234,8 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
             }
             return Ok(result);
         }
-        match self.accounts.get_mut(&key) {
-            Some(slot) => *slot = account,
+        match index.and_then(|index| self.accounts.get_index_mut(index)) {
+            Some((_, slot)) => *slot = account,
             None => {
                 if !self.make_room(policy, now) {
                     return Err(TableError::Full);

@@ -111,7 +111,25 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// ([`Account::next_deadline`] is `None`). A table may forget such an account.
     pub fn is_dormant(&self, policy: &Policy, clock: impl Clock) -> bool {
         let now = clock.now();
-        let (account, _) = self.observed(policy, now);
+        // What observing `now` does not change, checked first and cheaply: a table asks
+        // after every event, and most accounts it asks about are not dormant. A lock that
+        // ended but was not yet reported (by `poll` or an event) keeps the account, so
+        // that its expiry is reported exactly once.
+        if !self.is_enabled()
+            || self.lock_state().is_some()
+            || self.attempt_in_flight().is_some()
+            || self.history.memory.len() != 0
+        {
+            return false;
+        }
+        // With no lock, observing `now` changes only `last_seen`, unless the clock went back.
+        let observed;
+        let account = if now >= self.last_seen {
+            self
+        } else {
+            observed = self.observed(policy, now).0;
+            &observed
+        };
         let rules = policy.rules();
         let history = &account.history;
         let temporary_locks_forgotten = rules.permanent_after_temporary_locks.is_none()
@@ -119,13 +137,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             || matches!(rules.decay, Decay::QuietWindow(_));
         let consecutive_forgotten =
             rules.max_consecutive_failures.is_none() || history.consecutive == 0;
-        account.is_enabled()
-            // A lock that ended but was not yet reported (by `poll` or an event) keeps the
-            // account, so that its expiry is reported exactly once.
-            && self.lock_state().is_none()
-            && account.attempt_in_flight().is_none()
-            && history.memory.len() == 0
-            && account.decayed_count(policy, now) == 0
+        account.decayed_count(policy, now) == 0
             && temporary_locks_forgotten
             && consecutive_forgotten
             && account.next_deadline(policy, now).is_none()
