@@ -1565,3 +1565,52 @@ fn folding_a_context_locked_without_deadline_keeps_the_user_locked_until_an_admi
         Status::Locked
     );
 }
+
+#[test]
+fn an_attempt_token_travels_as_bytes_and_a_forged_one_changes_nothing() {
+    let policy = tpm(3, 600);
+    let mut account: Account = Account::new();
+    let token = account
+        .begin_attempt(&policy, s(10))
+        .unwrap()
+        .token
+        .unwrap();
+    let bytes = token.to_bytes();
+    assert_eq!(bytes.len(), AttemptToken::ENCODED_LEN);
+    // Serial 1, then the start in milliseconds, little-endian.
+    let start = (T0_MS + 10_000).to_le_bytes();
+    assert_eq!(bytes[..2], [1, 0]);
+    assert_eq!(bytes[2..], start);
+    assert_eq!(AttemptToken::from_bytes(bytes), token);
+
+    // A token for another serial or start finishes nothing and changes nothing.
+    let before = account;
+    let mut other_serial = bytes;
+    other_serial[0] = 2;
+    let mut other_start = bytes;
+    other_start[2] ^= 1;
+    for forged in [other_serial, other_start] {
+        assert_eq!(
+            account.finish_attempt(
+                &policy,
+                s(11),
+                AttemptToken::from_bytes(forged),
+                Verdict::Success
+            ),
+            Err(AttemptError::UnknownAttempt)
+        );
+        assert_eq!(account, before);
+    }
+    // The real one, received as bytes, finishes it: the success counts nothing.
+    let outcome = account
+        .finish_attempt(
+            &policy,
+            s(11),
+            AttemptToken::from_bytes(bytes),
+            Verdict::Success,
+        )
+        .unwrap();
+    assert_eq!(outcome.decision, Some(Decision::Allowed));
+    assert_eq!(account.attempt_in_flight(), None);
+    assert_eq!(account.failure_count(&policy, s(11)), 0);
+}

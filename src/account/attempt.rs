@@ -58,9 +58,45 @@ pub struct AttemptToken {
 }
 
 impl AttemptToken {
+    /// The length of [`AttemptToken::to_bytes`].
+    pub const ENCODED_LEN: usize = 10;
+
     /// When the attempt began.
     pub const fn started(&self) -> Instant {
         self.started
+    }
+
+    /// The token as bytes (the serial, then the start in milliseconds, little-endian), to
+    /// hand to another process or node that finishes the attempt.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::Tpm, Account, AttemptToken, Instant, Verdict};
+    ///
+    /// let policy = Tpm::DEFAULT.policy().unwrap();
+    /// let mut account: Account = Account::new();
+    /// let token = account.begin_attempt(&policy, Instant::from_secs(1)).unwrap().token.unwrap();
+    /// let sent = token.to_bytes();
+    /// let received = AttemptToken::from_bytes(sent);
+    /// assert!(account.finish_attempt(&policy, Instant::from_secs(2), received, Verdict::Success).is_ok());
+    /// ```
+    pub const fn to_bytes(&self) -> [u8; Self::ENCODED_LEN] {
+        let serial = self.serial.to_le_bytes();
+        let started = self.started.as_millis().to_le_bytes();
+        [
+            serial[0], serial[1], started[0], started[1], started[2], started[3], started[4],
+            started[5], started[6], started[7],
+        ]
+    }
+
+    /// A token from [`AttemptToken::to_bytes`]. Any bytes make a token: one that names
+    /// no attempt in flight is refused by [`Account::finish_attempt`] with
+    /// [`AttemptError::UnknownAttempt`], and changes nothing.
+    pub const fn from_bytes(bytes: [u8; Self::ENCODED_LEN]) -> AttemptToken {
+        let [s0, s1, t0, t1, t2, t3, t4, t5, t6, t7] = bytes;
+        AttemptToken {
+            serial: u16::from_le_bytes([s0, s1]),
+            started: Instant::from_millis(i64::from_le_bytes([t0, t1, t2, t3, t4, t5, t6, t7])),
+        }
     }
 }
 
