@@ -322,41 +322,14 @@ impl<'a> Scanner<'a> {
         match self.peek().ok_or(Malformed)? {
             b'{' => {
                 self.bump();
-                self.skip_whitespace();
-                if self.peek() == Some(b'}') {
-                    self.bump();
-                    return Ok(());
-                }
-                loop {
-                    self.skip_whitespace();
-                    self.string(None)?;
-                    self.skip_whitespace();
-                    self.expect(b':')?;
-                    self.skip_value(depth.saturating_add(1))?;
-                    self.skip_whitespace();
-                    match self.bump() {
-                        Some(b',') => {}
-                        Some(b'}') => return Ok(()),
-                        _ => return Err(Malformed),
-                    }
-                }
+                self.sequence(b'}', |scanner| {
+                    scanner.member_name(None)?;
+                    scanner.skip_value(depth.saturating_add(1))
+                })
             }
             b'[' => {
                 self.bump();
-                self.skip_whitespace();
-                if self.peek() == Some(b']') {
-                    self.bump();
-                    return Ok(());
-                }
-                loop {
-                    self.skip_value(depth.saturating_add(1))?;
-                    self.skip_whitespace();
-                    match self.bump() {
-                        Some(b',') => {}
-                        Some(b']') => return Ok(()),
-                        _ => return Err(Malformed),
-                    }
-                }
+                self.sequence(b']', |scanner| scanner.skip_value(depth.saturating_add(1)))
             }
             b'"' => self.string(None),
             b't' => self.literal(b"true"),
@@ -398,17 +371,9 @@ impl<'a> Scanner<'a> {
 
     /// The members of an object whose `{` was read.
     fn members(&mut self, document: &mut PatchDocument) -> Result<(), Malformed> {
-        self.skip_whitespace();
-        if self.peek() == Some(b'}') {
-            self.bump();
-            return Ok(());
-        }
-        loop {
-            self.skip_whitespace();
+        self.sequence(b'}', |scanner| {
             let mut name = Text::new();
-            self.string(Some(&mut name))?;
-            self.skip_whitespace();
-            self.expect(b':')?;
+            scanner.member_name(Some(&mut name))?;
             // A name longer than the buffer is not one of ours: keep what fits for errors.
             let key = match name.as_str() {
                 Some(whole) => Key::of(whole),
@@ -416,33 +381,59 @@ impl<'a> Scanner<'a> {
             };
             match key {
                 Key::CanAuthenticate => {
-                    let value = self.scalar()?.read();
+                    let value = scanner.scalar()?.read();
                     document.can_authenticate.fill(value);
                 }
                 Key::Status => {
-                    let value = self.scalar()?.read();
+                    let value = scanner.scalar()?.read();
                     document.status.fill(value);
                 }
                 Key::UnlockAt => {
-                    let value = self.scalar()?.read();
+                    let value = scanner.scalar()?.read();
                     document.unlock_at.fill(value);
                 }
                 Key::ReadOnly(field) => {
-                    self.skip_value(1)?;
+                    scanner.skip_value(1)?;
                     document.first_read_only.get_or_insert(field);
                 }
                 Key::Unknown(name) => {
-                    self.skip_value(1)?;
+                    scanner.skip_value(1)?;
                     document.first_unknown.get_or_insert(name);
                 }
             }
+            Ok(())
+        })
+    }
+
+    /// The items of an object or array whose opening bracket was read, up to `close`:
+    /// `item` reads one, then a `,` or `close` must follow.
+    fn sequence(
+        &mut self,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Result<(), Malformed>,
+    ) -> Result<(), Malformed> {
+        self.skip_whitespace();
+        if self.peek() == Some(close) {
+            self.bump();
+            return Ok(());
+        }
+        loop {
+            item(self)?;
             self.skip_whitespace();
             match self.bump() {
                 Some(b',') => {}
-                Some(b'}') => return Ok(()),
+                Some(byte) if byte == close => return Ok(()),
                 _ => return Err(Malformed),
             }
         }
+    }
+
+    /// A member's name and its `:`, the name decoded into `name` if given.
+    fn member_name(&mut self, name: Option<&mut Text>) -> Result<(), Malformed> {
+        self.skip_whitespace();
+        self.string(name)?;
+        self.skip_whitespace();
+        self.expect(b':')
     }
 
     fn document(&mut self) -> Result<PatchDocument, Malformed> {
