@@ -22,17 +22,20 @@ pub struct Config {
     /// How many compare-and-sets an event tries before it gives up with
     /// [`Error::Conflict`] (at least 1).
     pub max_attempts: u32,
-    /// How far apart the nodes' clocks may be. An event stamped at most this much before
-    /// the account's latest event is applied at that latest instant instead (see
-    /// [`crate::Store`]); a larger step back is a real clock regression (SPEC §1).
-    pub max_clock_skew: Duration,
-    /// Added to every TTL ([`crate::retention`]); at least `max_clock_skew`.
+    /// How long an event may keep retrying lost compare-and-sets: once it has passed, the
+    /// next retry gives up with [`Error::Timeout`] (nothing written) instead. Checked
+    /// before each retry, never before the first try: contention holds an event at most
+    /// this long plus one compare-and-set and one read (each within `response_timeout`)
+    /// and a pause of at most 1 ms.
+    pub event_deadline: Duration,
+    /// Added to every TTL ([`crate::retention`]): covers the time between computing a
+    /// TTL and Redis applying it, and Redis's clock running at another rate.
     pub ttl_margin: Duration,
 }
 
 impl Config {
     /// The defaults for `url`: key prefix `"lockout:"`, 500 ms to connect and per reply,
-    /// 100 compare-and-sets, 2 s of clock skew, a 5-minute TTL margin.
+    /// 100 compare-and-sets within 2 s per event, a 5-minute TTL margin.
     pub fn new(url: impl Into<String>) -> Config {
         Config {
             url: url.into(),
@@ -40,7 +43,7 @@ impl Config {
             connect_timeout: Duration::from_millis(500),
             response_timeout: Duration::from_millis(500),
             max_attempts: 100,
-            max_clock_skew: Duration::from_secs(2),
+            event_deadline: Duration::from_secs(2),
             ttl_margin: Duration::from_secs(300),
         }
     }
@@ -58,14 +61,6 @@ impl Config {
         }
         if self.max_attempts == 0 {
             return Err(Error::Config("max_attempts must be at least 1".into()));
-        }
-        if self.ttl_margin < self.max_clock_skew {
-            return Err(Error::Config(
-                "ttl_margin must be at least max_clock_skew".into(),
-            ));
-        }
-        if u64::try_from(self.max_clock_skew.as_millis()).is_err() {
-            return Err(Error::Config("max_clock_skew is too large".into()));
         }
         Ok(())
     }

@@ -25,16 +25,17 @@ pub enum FailMode {
 
 /// Why an operation on the shared state did not complete.
 ///
-/// Two families: the *store* failed ([`Error::Connection`], [`Error::Timeout`],
-/// [`Error::Server`], [`Error::Corrupt`], [`Error::Conflict`]; see
-/// [`Error::is_store_failure`]), or the lockout library *refused* the operation
+/// Two families: the *store* failed ([`Error::Config`], [`Error::Connection`],
+/// [`Error::Timeout`], [`Error::Server`], [`Error::Corrupt`], [`Error::Conflict`],
+/// [`Error::Internal`]; see [`Error::is_store_failure`]), or the lockout library *refused* the operation
 /// ([`Error::Refused`], [`Error::UnknownAttempt`]), which is not an outage and changes
 /// nothing.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The configuration is invalid (a bad URL, a zero timeout, a margin below the
-    /// clock-skew tolerance).
+    /// The configuration is invalid: a bad URL, a zero timeout, a policy the store's
+    /// account type cannot hold, or a server whose `maxmemory-policy` may evict keys
+    /// (checked whenever the store connects).
     Config(String),
     /// Redis could not be reached, or the connection broke (refused, reset, closed).
     Connection {
@@ -44,7 +45,9 @@ pub enum Error {
         /// compare-and-set was sent or awaited): the operation may or may not be applied.
         maybe_written: bool,
     },
-    /// Redis did not answer within the response timeout (or the connection timeout).
+    /// Redis did not answer within the response timeout (or the connection timeout), or
+    /// the event's retries of lost compare-and-sets outlasted [`crate::Config::event_deadline`]
+    /// (then nothing was written).
     Timeout {
         /// The client's error.
         source: redis::RedisError,
@@ -85,6 +88,11 @@ pub enum Error {
     /// finished already, replaced by a later attempt (which counted it as a failure), or
     /// recovered. Nothing changed; the attempt has already been counted.
     UnknownAttempt,
+    /// An invariant of this crate did not hold (a bug, to be reported): nothing was
+    /// written. It is a store failure, so the caller's [`FailMode`] decides as for an
+    /// outage: [`FailMode::Closed`] refuses the login, [`FailMode::Open`] lets it go on
+    /// uncounted.
+    Internal(&'static str),
 }
 
 impl Error {
@@ -99,6 +107,7 @@ impl Error {
                 | Error::Server { .. }
                 | Error::Corrupt { .. }
                 | Error::Conflict { .. }
+                | Error::Internal(_)
         )
     }
 
@@ -173,11 +182,7 @@ impl fmt::Display for Error {
             Error::Timeout {
                 source,
                 maybe_written,
-            } => write!(
-                f,
-                "Redis did not answer in time: {source}{}",
-                written(*maybe_written)
-            ),
+            } => write!(f, "Redis timed out: {source}{}", written(*maybe_written)),
             Error::Server {
                 source,
                 maybe_written,
@@ -200,6 +205,10 @@ impl fmt::Display for Error {
             Error::UnknownAttempt => f.write_str(
                 "the token is not the attempt in flight (finished, replaced or recovered)",
             ),
+            Error::Internal(what) => write!(
+                f,
+                "internal error in account-lockout-redis: {what} (nothing was written)"
+            ),
         }
     }
 }
@@ -212,7 +221,10 @@ impl std::error::Error for Error {
             | Error::Server { source, .. } => Some(source),
             Error::Corrupt { error, .. } => Some(error),
             Error::Refused(error) => Some(error),
-            Error::Config(_) | Error::Conflict { .. } | Error::UnknownAttempt => None,
+            Error::Config(_)
+            | Error::Conflict { .. }
+            | Error::UnknownAttempt
+            | Error::Internal(_) => None,
         }
     }
 }

@@ -18,10 +18,11 @@
 //! state still matters, because `D` is computed by the same library that decides: a
 //! failure is forgotten only where the policy would have forgotten it.
 //!
-//! The `margin` covers the clocks: the nodes' clocks (which stamp the state) and Redis's
-//! (which counts the TTL) differ a little, and a node whose clock is behind by `s` sees
-//! the account dormant up to `s` later. It must be at least the store's clock-skew
-//! tolerance ([`crate::Config::max_clock_skew`]); the default is five minutes.
+//! The TTL is a length of time from the instant the state was written at, counted by
+//! Redis's clock from the write: so a state stamped by a node whose clock is ahead still
+//! lives as long as it matters, in real time. The `margin`
+//! ([`crate::Config::ttl_margin`], five minutes by default) covers the time between
+//! computing the TTL and Redis applying it, and Redis's clock running at another rate.
 //!
 //! One thing is given up: an expiry that no event noticed within `margin` of the moment
 //! the account went dormant is not reported as a transition (`Unlocked { cause: Expired }`)

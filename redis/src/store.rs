@@ -3,7 +3,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant as Clock};
 
 use account_lockout::{
     Account, AccountView, AttemptError, AttemptStart, AttemptToken, CapacityError, Fingerprint,
@@ -70,17 +70,25 @@ enum Swap {
 /// is a function of the state, so a write whose bytes match is correct whatever happened
 /// in between.
 ///
-/// **Clock skew.** The nodes' clocks differ a little, and concurrent events reach Redis
-/// in an order their stamps need not follow. The library treats an event stamped before
-/// the account's latest one as a clock that went back (SPEC §1) and moves every stored
-/// instant back by the difference; across a fleet, that would let interleaved events on
-/// two nodes with skewed clocks pull a lock's end earlier by the skew each time. So an
-/// event stamped at most [`Config::max_clock_skew`] before the account's latest event is
-/// applied at that latest instant instead; a larger step back is treated as SPEC §1 says.
+/// **Clocks.** The library treats an event stamped before the account's latest one as
+/// its clock going back (SPEC §1) and moves every stored instant back by the difference.
+/// That rule is for one device's clock. In a fleet, the stamps come from several clocks
+/// and the state is shared, so one node whose clock is behind would shorten locks and
+/// erase failures for every node. So the shared state never moves back: every event,
+/// and every read, applies at the later of its `now` and the account's latest event
+/// ([`Account::last_seen`]), whatever the size of the step back. A node whose clock is
+/// behind can neither shorten a stored lock nor erase stored failures; a node whose
+/// clock is ahead moves the state's time forward with its events (see the crate's
+/// README on what that allows).
 ///
-/// One store is one connection: use one per thread (they are cheap until the first
-/// event connects). A connection that broke or timed out is dropped and the next event
-/// connects again.
+/// **The server.** A key that Redis evicts is an account back in its initial state, so
+/// the store refuses a server whose `maxmemory-policy` is not `noeviction`
+/// ([`Error::Config`]). It asks whenever it connects: at [`Store::open`], and after a
+/// broken connection. A server that refuses `CONFIG GET` (managed Redis services often
+/// do) is accepted unchecked.
+///
+/// One store is one connection: use one per thread. A connection that broke or timed
+/// out is dropped and the next event connects again.
 pub struct Store<const RECORDS: usize = 0, const MEMORY: usize = 0> {
     client: Client,
     connection: Option<Connection>,
@@ -92,12 +100,28 @@ pub struct Store<const RECORDS: usize = 0, const MEMORY: usize = 0> {
 }
 
 impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
-    /// A store for `policy`; it connects at the first event.
+    /// A store for `policy`, connected and with the server checked (see the type's
+    /// documentation).
+    ///
+    /// Fails with [`Error::Config`] when the configuration is invalid, when the account
+    /// type (`RECORDS`, `MEMORY`) cannot hold the policy's state
+    /// ([`Policy::records_needed`], [`Policy::memory_needed`]; every failure would
+    /// otherwise be refused), or when the server may evict keys. A server that cannot be
+    /// reached is not an error here: the store opens, and the first event connects (and
+    /// checks) or reports the outage.
     pub fn open(config: Config, policy: Policy) -> Result<Self, Error> {
         config.validate()?;
+        let (records, memory) = (policy.records_needed(), policy.memory_needed());
+        if records > RECORDS || memory > MEMORY {
+            return Err(Error::Config(format!(
+                "the policy needs an account type with room for {records} failure times \
+                 and {memory} credential fingerprints (Store<{records}, {memory}>); this \
+                 one has room for {RECORDS} and {MEMORY}"
+            )));
+        }
         let client =
             Client::open(config.url.as_str()).map_err(|error| Error::Config(error.to_string()))?;
-        Ok(Store {
+        let mut store = Store {
             client,
             connection: None,
             config,
@@ -105,7 +129,14 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
             script: Script::new(COMPARE_AND_SET),
             conflicts: 0,
             jitter: RandomState::new().hash_one(0_u8) | 1,
-        })
+        };
+        match store.connect() {
+            Ok(connection) => store.connection = Some(connection),
+            Err(error @ Error::Config(_)) => return Err(error),
+            // Unreachable or too slow now: the first event tries again.
+            Err(_) => {}
+        }
+        Ok(store)
     }
 
     /// The policy every event applies.
@@ -128,6 +159,21 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         self.conflicts
     }
 
+    /// A new connection, with its timeouts set and the server checked.
+    fn connect(&self) -> Result<Connection, Error> {
+        let mut connection = self
+            .client
+            .get_connection_with_timeout(self.config.connect_timeout)
+            .and_then(|connection| {
+                connection.set_read_timeout(Some(self.config.response_timeout))?;
+                connection.set_write_timeout(Some(self.config.response_timeout))?;
+                Ok(connection)
+            })
+            .map_err(|error| Error::from_redis(error, false))?;
+        check_eviction(&mut connection)?;
+        Ok(connection)
+    }
+
     /// Runs `command` on the connection, connecting first if needed; an error that
     /// leaves the connection unusable drops it.
     fn with_connection<T>(
@@ -135,28 +181,17 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         maybe_written: bool,
         command: impl FnOnce(&mut Connection, &Script) -> redis::RedisResult<T>,
     ) -> Result<T, Error> {
-        if self.connection.is_none() {
-            let connection = self
-                .client
-                .get_connection_with_timeout(self.config.connect_timeout)
-                .and_then(|connection| {
-                    connection.set_read_timeout(Some(self.config.response_timeout))?;
-                    connection.set_write_timeout(Some(self.config.response_timeout))?;
-                    Ok(connection)
-                })
-                .map_err(|error| Error::from_redis(error, false))?;
-            self.connection = Some(connection);
-        }
-        let Some(connection) = self.connection.as_mut() else {
-            return Err(Error::Config("no connection".into()));
+        let mut connection = match self.connection.take() {
+            Some(connection) => connection,
+            None => self.connect()?,
         };
-        command(connection, &self.script).map_err(|error| {
-            let error = Error::from_redis(error, maybe_written);
-            if error.breaks_connection() {
-                self.connection = None;
-            }
-            error
-        })
+        let result = command(&mut connection, &self.script)
+            .map_err(|error| Error::from_redis(error, maybe_written));
+        match &result {
+            Err(error) if error.breaks_connection() => {}
+            _ => self.connection = Some(connection),
+        }
+        result
     }
 
     fn read(&mut self, key: &str) -> Result<Option<Vec<u8>>, Error> {
@@ -213,15 +248,10 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         }
     }
 
-    /// The instant an event stamped `now` applies at (see the clock-skew rule above).
-    fn effective_now(&self, account: &Account<RECORDS, MEMORY>, now: Instant) -> Instant {
-        let latest = account.last_seen();
-        let skew = u64::try_from(self.config.max_clock_skew.as_millis()).unwrap_or(u64::MAX);
-        if now < latest && latest.saturating_duration_since(now).as_millis() <= skew {
-            latest
-        } else {
-            now
-        }
+    /// The instant an event stamped `now` applies at: never before the account's latest
+    /// event (see the type's documentation on clocks).
+    fn effective_now(account: &Account<RECORDS, MEMORY>, now: Instant) -> Instant {
+        now.max(account.last_seen())
     }
 
     /// After the `lost`-th lost compare-and-set in a row, sleeps a random while (up to
@@ -260,12 +290,17 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         now: Instant,
         mut event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let started = Clock::now();
         let key = self.key(user);
         let mut current = self.read(&key)?;
         let mut buffer = vec![0_u8; Account::<RECORDS, MEMORY>::MAX_ENCODED_LEN];
         for attempt in 1..=self.config.max_attempts {
+            if attempt > 1 && started.elapsed() >= self.config.event_deadline {
+                // Every compare-and-set so far lost, so nothing was written.
+                return Err(deadline_passed(&self.config, attempt - 1));
+            }
             let mut account = self.decode(&key, current.as_deref())?;
-            let at = self.effective_now(&account, now);
+            let at = Self::effective_now(&account, now);
             let result = event(&mut account, at)?;
             let retention = retention(&account, &self.policy, at, self.config.ttl_margin);
             let new = match retention {
@@ -273,7 +308,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
                 Retention::Expire(_) | Retention::Forever => {
                     let length = account
                         .encode(&mut buffer)
-                        .map_err(|_| Error::Config("encoding buffer too small".into()))?;
+                        .map_err(|_| Error::Internal("the encoding buffer is too small"))?;
                     buffer.get(..length)
                 }
             };
@@ -301,8 +336,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         })
     }
 
-    /// Reads `user`'s account and answers `read` on it at `now` (after the clock-skew
-    /// rule); writes nothing.
+    /// Reads `user`'s account and answers `read` on it at `now` (never before the
+    /// account's latest event); writes nothing.
     fn inspect<T>(
         &mut self,
         user: &str,
@@ -312,7 +347,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         let key = self.key(user);
         let bytes = self.read(&key)?;
         let account = self.decode(&key, bytes.as_deref())?;
-        let at = self.effective_now(&account, now);
+        let at = Self::effective_now(&account, now);
         Ok(read(&account, at))
     }
 
@@ -436,6 +471,71 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
             redis::cmd("DEL").arg(&key).query(connection)
         })?;
         Ok(removed > 0)
+    }
+}
+
+/// Refuses a server that may evict keys: an evicted key is an account back in its initial
+/// state, its failures and lock forgotten. A server that refuses the question (`CONFIG`
+/// renamed or not permitted, as on managed services) is accepted, and so is an answer
+/// that names no policy.
+fn check_eviction(connection: &mut Connection) -> Result<(), Error> {
+    let reply: Value = match redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory-policy")
+        .query(connection)
+    {
+        Ok(reply) => reply,
+        Err(error) => {
+            return match Error::from_redis(error, false) {
+                // Refused (unknown command, not permitted), not a passing condition such
+                // as a server still loading its data.
+                Error::Server { source, .. }
+                    if matches!(
+                        source.kind(),
+                        redis::ErrorKind::ResponseError | redis::ErrorKind::ExtensionError
+                    ) =>
+                {
+                    Ok(())
+                }
+                error => Err(error),
+            };
+        }
+    };
+    // RESP2 answers [name, value]; RESP3 a map.
+    let policy = match &reply {
+        Value::Array(items) => match items.as_slice() {
+            [_, Value::BulkString(value)] => Some(value.as_slice()),
+            _ => None,
+        },
+        Value::Map(pairs) => match pairs.as_slice() {
+            [(_, Value::BulkString(value))] => Some(value.as_slice()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match policy {
+        Some(b"noeviction") | None => Ok(()),
+        Some(policy) => Err(Error::Config(format!(
+            "the server's maxmemory-policy is {}: under memory pressure it may evict an \
+             account's key and forget its failures and lock; set maxmemory-policy to \
+             noeviction on a server of the lockout's own",
+            String::from_utf8_lossy(policy)
+        ))),
+    }
+}
+
+/// The error of an event whose retries outlasted [`Config::event_deadline`] after `lost`
+/// lost compare-and-sets.
+fn deadline_passed(config: &Config, lost: u32) -> Error {
+    Error::Timeout {
+        source: redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "the event's deadline of {:?} passed after {lost} lost compare-and-sets",
+                config.event_deadline
+            ),
+        )),
+        maybe_written: false,
     }
 }
 

@@ -5,12 +5,10 @@
 mod common;
 
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant as Clock};
 
-use account_lockout::dialect::ActiveDirectory;
-use account_lockout::{
-    Account, Decision, Instant, Outcome, Policy, Rejection, Status, Transition, Verdict,
-};
+use account_lockout::dialect::{ActiveDirectory, PamFaillock};
+use account_lockout::{Account, Decision, Outcome, Policy, Rejection, Status, Transition, Verdict};
 use account_lockout_redis::{Config, Error, FailMode, Store};
 
 use common::{assert_ttl_fits, at, config, exists, pingone, pttl, raw, redis_url};
@@ -42,6 +40,20 @@ fn race(config: &Config, policy: Policy, user: &str) -> (Vec<Outcome>, u64) {
         conflicts += lost;
     }
     (all, conflicts)
+}
+
+/// How many of `outcomes` were allowed, and how many `Locked` transitions they hold.
+fn allowed_and_locks(outcomes: &[Outcome]) -> (usize, usize) {
+    let allowed = outcomes
+        .iter()
+        .filter(|outcome| outcome.decision == Some(Decision::Allowed))
+        .count();
+    let locks = outcomes
+        .iter()
+        .flat_map(|outcome| outcome.transitions.iter())
+        .filter(|transition| matches!(transition, Transition::Locked { .. }))
+        .count();
+    (allowed, locks)
 }
 
 /// The race tests' configuration: eight nodes on one key lose about two compare-and-sets
@@ -96,17 +108,7 @@ fn the_lock_engages_once_at_the_threshold() {
     let policy = pingone(50, Some(900));
     let (outcomes, _) = race(&config, policy, "bob");
 
-    let locks: Vec<&Transition> = outcomes
-        .iter()
-        .flat_map(|outcome| outcome.transitions.iter())
-        .filter(|transition| matches!(transition, Transition::Locked { .. }))
-        .collect();
-    assert_eq!(locks.len(), 1, "locked transitions: {locks:?}");
-    let allowed = outcomes
-        .iter()
-        .filter(|outcome| outcome.decision == Some(Decision::Allowed))
-        .count();
-    assert_eq!(allowed, 50);
+    assert_eq!(allowed_and_locks(&outcomes), (50, 1));
     let rejected = outcomes
         .iter()
         .filter(|outcome| {
@@ -293,21 +295,35 @@ fn a_key_expires_once_its_state_no_longer_matters() {
     // A one-second window and a 200 ms margin, so that the test can wait for it.
     let mut config = config(&url, "expiry");
     config.ttl_margin = Duration::from_millis(200);
-    config.max_clock_skew = Duration::from_millis(100);
     let policy = active_directory(1, 1);
     let mut store: Store = Store::open(config, policy).unwrap();
     let mut redis = raw(&url);
     let key = store.key("frank");
+    // Taken before the write, so the TTL started after it: the bounds below hold however
+    // slowly a loaded machine runs the test.
+    let written = Clock::now();
     store.failure("frank", at(0), None).unwrap();
+    // The failure counts for the window and 1 ms (1,001 ms), the margin on top.
+    let full: i64 = 1_001 + 200;
     let ttl = pttl(&mut redis, &key);
-    assert!(ttl <= 1_201 && ttl > 900, "TTL {ttl}");
-    thread::sleep(Duration::from_millis(700));
+    let elapsed = i64::try_from(written.elapsed().as_millis()).unwrap();
+    assert!(ttl <= full && ttl + 1 >= full - elapsed, "TTL {ttl}");
+
+    // Polled until it is gone: never while the failure counted.
+    let gone = loop {
+        if !exists(&mut redis, &key) {
+            break written.elapsed();
+        }
+        assert!(
+            written.elapsed() < Duration::from_secs(60),
+            "the key outlived its TTL"
+        );
+        thread::sleep(Duration::from_millis(5));
+    };
     assert!(
-        exists(&mut redis, &key),
-        "expired while the failure counted"
+        gone >= Duration::from_millis(1_001),
+        "expired after {gone:?}, while the failure counted"
     );
-    thread::sleep(Duration::from_millis(800));
-    assert!(!exists(&mut redis, &key));
 }
 
 #[test]
@@ -372,16 +388,27 @@ fn a_corrupt_value_is_reported_and_left_alone() {
     assert_eq!(store.failure_count("grace", at(3)).unwrap(), 1);
 }
 
+/// Two nodes sharing accounts under the test's own prefix; the policy locks for 900 s at
+/// the third failure.
+fn two_nodes(url: &str, test: &str) -> (Store, Store) {
+    let policy = pingone(3, Some(900));
+    let config = config(url, test);
+    let first = Store::open(config.clone(), policy).unwrap();
+    (first, Store::open(config, policy).unwrap())
+}
+
+/// Locks `user` through `node` with failures at 0, 1 and 2 ms: until `at(2 + 900_000)`.
+fn lock(node: &mut Store, user: &str) {
+    for i in 0..3 {
+        node.failure(user, at(i), None).unwrap();
+    }
+}
+
 #[test]
 fn skewed_clocks_do_not_move_a_lock() {
     let Some(url) = redis_url() else { return };
-    let policy = pingone(3, Some(900));
-    let config = config(&url, "skew");
-    let mut ahead: Store = Store::open(config.clone(), policy).unwrap();
-    let mut behind: Store = Store::open(config, policy).unwrap();
-    for i in 0..3 {
-        ahead.failure("heidi", at(i), None).unwrap();
-    }
+    let (mut ahead, mut behind) = two_nodes(&url, "skew");
+    lock(&mut ahead, "heidi");
     let unlock_at = ahead.view("heidi", at(3)).unwrap().unlock_at.unwrap();
     assert_eq!(unlock_at, at(2 + 900_000));
 
@@ -396,18 +423,107 @@ fn skewed_clocks_do_not_move_a_lock() {
         behind.view("heidi", at(20_000)).unwrap().unlock_at,
         Some(unlock_at)
     );
+}
 
-    // A clock an hour behind is a real regression (SPEC §1): the lock keeps its length
-    // from that node's point of view.
-    behind
-        .failure("heidi", at(10_000 - 3_600_000), None)
-        .unwrap();
-    let shifted: Account = behind.load("heidi").unwrap().unwrap();
-    assert_eq!(shifted.last_seen(), at(10_000 - 3_600_000));
+#[test]
+fn a_node_an_hour_behind_cannot_shorten_a_lock() {
+    let Some(url) = redis_url() else { return };
+    let (mut right, mut behind) = two_nodes(&url, "behind");
+    lock(&mut right, "hank");
+    let locked_until = |outcome: &Outcome| match outcome.decision {
+        Some(Decision::Rejected(Rejection::Locked { unlock_at, .. })) => unlock_at,
+        other => panic!("not locked: {other:?}"),
+    };
+
+    // An event stamped an hour before the latest one is applied at the latest instant:
+    // rejected, and nothing stored moves back.
+    let outcome = behind.failure("hank", at(2 - 3_600_000), None).unwrap();
+    assert_eq!(locked_until(&outcome), Some(at(2 + 900_000)));
+    assert_eq!(behind.load("hank").unwrap().unwrap().last_seen(), at(2));
     assert_eq!(
-        shifted.view(at(10_000 - 3_600_000)).unlock_at,
-        Some(Instant::from_millis(unlock_at.as_millis() - 3_600_000))
+        behind.view("hank", at(2 - 3_600_000)).unwrap().unlock_at,
+        Some(at(2 + 900_000))
     );
+
+    // A node whose clock is right, a second later: still locked, until the same instant.
+    let outcome = right.failure("hank", at(1_002), None).unwrap();
+    assert_eq!(locked_until(&outcome), Some(at(2 + 900_000)));
+    assert_eq!(
+        right.view("hank", at(1_002)).unwrap().unlock_at,
+        Some(at(2 + 900_000))
+    );
+}
+
+#[test]
+fn a_node_an_hour_ahead_opens_no_extra_guesses() {
+    let Some(url) = redis_url() else { return };
+    let (mut right, mut ahead) = two_nodes(&url, "ahead");
+    let mut outcomes = Vec::new();
+    for i in 0..10 {
+        outcomes.push(right.failure("iris", at(1_000 * i), None).unwrap());
+        let later = 3_600_000 + 1_000 * i + 500;
+        outcomes.push(ahead.failure("iris", at(later), None).unwrap());
+    }
+    assert_eq!(allowed_and_locks(&outcomes), (3, 1));
+    // The third failure (the right node's second) was applied at the ahead node's
+    // instant, the account's latest: the lock runs 900 s from there.
+    assert_eq!(
+        right.view("iris", at(20_000)).unwrap().unlock_at,
+        Some(at(3_600_500 + 900_000))
+    );
+}
+
+#[test]
+fn a_policy_the_account_type_cannot_hold_is_refused() {
+    // pam_faillock's sliding window keeps the times of its last 3 failures.
+    let policy = PamFaillock::DEFAULT.policy().unwrap();
+    let config = Config::new("redis://127.0.0.1:1/");
+    let result: Result<Store<0, 0>, Error> = Store::open(config.clone(), policy);
+    match result {
+        Err(Error::Config(message)) => assert_eq!(
+            message,
+            "the policy needs an account type with room for 3 failure times and 0 \
+             credential fingerprints (Store<3, 0>); this one has room for 0 and 0"
+        ),
+        other => panic!("{:?}", other.err()),
+    }
+    let result: Result<Store<2, 0>, Error> = Store::open(config.clone(), policy);
+    assert!(matches!(result, Err(Error::Config(_))));
+    let result: Result<Store<3, 0>, Error> = Store::open(config, policy);
+    assert!(result.is_ok(), "{:?}", result.err());
+}
+
+/// `WORKERS` nodes record 200 failures each on `user` at once, where each may give up
+/// (`gave_up` says which errors may end it); checks that every failure either was
+/// written or gave up having written nothing, and that some gave up.
+fn contend(config: &Config, user: &str, gave_up: fn(&Error) -> bool) {
+    let policy = pingone(1_000_000, Some(900));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let (config, user) = (config.clone(), user.to_owned());
+            thread::spawn(move || {
+                let mut store: Store = Store::open(config, policy).unwrap();
+                let (mut written, mut given_up) = (0_u32, 0_u32);
+                for i in 0..200 {
+                    match store.failure(&user, at(i), None) {
+                        Ok(_) => written += 1,
+                        Err(error) if gave_up(&error) => {
+                            assert!(!error.maybe_written(), "{error}");
+                            given_up += 1;
+                        }
+                        Err(error) => panic!("{error}"),
+                    }
+                }
+                (written, given_up)
+            })
+        })
+        .collect();
+    let (written, given_up) = join_sum(workers);
+    eprintln!("{written} written, {given_up} gave up");
+    assert_eq!(written + given_up, 1_600);
+    assert!(given_up > 0, "eight nodes on one key never conflicted");
+    let mut store: Store = Store::open(config.clone(), policy).unwrap();
+    assert_eq!(store.failure_count(user, at(1_000)).unwrap(), written);
 }
 
 #[test]
@@ -415,30 +531,44 @@ fn a_conflict_bound_gives_up_without_writing() {
     let Some(url) = redis_url() else { return };
     let mut config = config(&url, "conflict");
     config.max_attempts = 1;
-    let policy = pingone(1_000_000, Some(900));
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let config = config.clone();
-            thread::spawn(move || {
-                let mut store: Store = Store::open(config, policy).unwrap();
-                let (mut written, mut conflicts) = (0_u32, 0_u32);
-                for i in 0..200 {
-                    match store.failure("ivan", at(i), None) {
-                        Ok(_) => written += 1,
-                        Err(Error::Conflict { attempts: 1, .. }) => conflicts += 1,
-                        Err(error) => panic!("{error}"),
-                    }
-                }
-                (written, conflicts)
-            })
-        })
-        .collect();
-    let (written, conflicts) = join_sum(workers);
-    eprintln!("{written} written, {conflicts} gave up");
-    assert_eq!(written + conflicts, 1_600);
-    assert!(conflicts > 0, "eight nodes on one key never conflicted");
-    let mut store: Store = Store::open(config, policy).unwrap();
-    assert_eq!(store.failure_count("ivan", at(1_000)).unwrap(), written);
+    contend(&config, "ivan", |error| {
+        matches!(error, Error::Conflict { attempts: 1, .. })
+    });
+}
+
+#[test]
+fn an_event_gives_up_at_its_deadline_without_writing() {
+    let Some(url) = redis_url() else { return };
+    let mut config = config(&url, "deadline");
+    // No bound on the retries, but no time for any: the first lost compare-and-set ends
+    // the event.
+    config.max_attempts = u32::MAX;
+    config.event_deadline = Duration::ZERO;
+    contend(&config, "ivy", |error| {
+        matches!(
+            error,
+            Error::Timeout {
+                maybe_written: false,
+                ..
+            }
+        ) && error.to_string()
+            == "Redis timed out: the event's deadline of 0ns passed after 1 lost \
+                compare-and-sets (nothing was written)"
+    });
+}
+
+#[test]
+fn an_internal_error_is_a_store_failure_that_wrote_nothing() {
+    let error = Error::Internal("the encoding buffer is too small");
+    assert!(error.is_store_failure());
+    assert!(error.allows_attempt(FailMode::Open));
+    assert!(!error.allows_attempt(FailMode::Closed));
+    assert!(!error.maybe_written());
+    assert_eq!(
+        error.to_string(),
+        "internal error in account-lockout-redis: the encoding buffer is too small \
+         (nothing was written)"
+    );
 }
 
 #[test]
@@ -467,9 +597,11 @@ fn an_unreachable_server_is_a_typed_error() {
 #[test]
 fn a_bad_configuration_is_refused() {
     let mut config = Config::new("redis://127.0.0.1:1/");
-    config.ttl_margin = Duration::from_millis(10);
+    config.response_timeout = Duration::ZERO;
     let result: Result<Store, Error> = Store::open(config, pingone(3, Some(900)));
-    assert!(matches!(result, Err(Error::Config(_))));
+    assert!(
+        matches!(&result, Err(Error::Config(message)) if message == "timeouts must not be zero")
+    );
     let result: Result<Store, Error> = Store::open(Config::new("not a url"), pingone(3, Some(900)));
     assert!(matches!(result, Err(Error::Config(_))));
 }

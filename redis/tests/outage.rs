@@ -156,3 +156,98 @@ fn a_stalled_server_times_out_and_the_store_recovers() {
     store.failure("oscar", at(3), None).unwrap();
     assert_eq!(store.failure_count("oscar", at(4)).unwrap(), 2);
 }
+
+#[test]
+fn a_server_that_may_evict_keys_is_refused() {
+    let Some(server) = OwnServer::start_with("evict", &["--maxmemory-policy", "allkeys-lru"])
+    else {
+        return;
+    };
+    let config = fast_config(&server.url(), "evict");
+    let result: Result<Store, Error> = Store::open(config.clone(), pingone(3, Some(900)));
+    match result {
+        Err(Error::Config(message)) => assert_eq!(
+            message,
+            "the server's maxmemory-policy is allkeys-lru: under memory pressure it may \
+             evict an account's key and forget its failures and lock; set \
+             maxmemory-policy to noeviction on a server of the lockout's own"
+        ),
+        other => panic!("{:?}", other.err()),
+    }
+
+    // Set to noeviction, the same server is accepted.
+    let mut redis = common::raw(&server.url());
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query(&mut redis)
+        .unwrap();
+    let mut store: Store = Store::open(config, pingone(3, Some(900))).unwrap();
+    store.failure("peggy", at(0), None).unwrap();
+    assert_eq!(store.failure_count("peggy", at(1)).unwrap(), 1);
+}
+
+#[test]
+fn a_server_that_refuses_config_is_accepted_unchecked() {
+    // Managed services often rename or forbid CONFIG.
+    let Some(server) = OwnServer::start_with("noconfig", &["--rename-command", "CONFIG", ""])
+    else {
+        return;
+    };
+    let mut store: Store = Store::open(
+        fast_config(&server.url(), "noconfig"),
+        pingone(3, Some(900)),
+    )
+    .unwrap();
+    store.failure("quentin", at(0), None).unwrap();
+    assert_eq!(store.failure_count("quentin", at(1)).unwrap(), 1);
+}
+
+#[test]
+fn a_compare_and_set_left_unanswered_may_have_been_written() {
+    let Some(server) = OwnServer::start("pause") else {
+        return;
+    };
+    let policy = pingone(1_000, Some(900));
+    let mut store: Store = Store::open(fast_config(&server.url(), "pause"), policy).unwrap();
+    store.failure("rita", at(0), None).unwrap();
+
+    // Writes and scripts wait, reads go on: the event reads, then its compare-and-set
+    // gets no answer within the response timeout.
+    let mut redis = common::raw(&server.url());
+    let paused: redis::RedisResult<()> = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(10_000)
+        .arg("WRITE")
+        .query(&mut redis);
+    if let Err(error) = paused {
+        // CLIENT PAUSE ... WRITE needs Redis 6.2.
+        eprintln!("note: {error}; skipping this test");
+        return;
+    }
+    let error = store.failure("rita", at(1), None).unwrap_err();
+    let _: () = redis::cmd("CLIENT")
+        .arg("UNPAUSE")
+        .query(&mut redis)
+        .unwrap();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                maybe_written: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.maybe_written());
+    assert!(!error.allows_attempt(FailMode::Closed));
+
+    // Written or not, the state is whole and the store carries on.
+    let count = store.failure_count("rita", at(2)).unwrap();
+    eprintln!("{count} failures after the unanswered compare-and-set");
+    assert!(count == 1 || count == 2, "count {count}");
+    store.failure("rita", at(3), None).unwrap();
+    assert_eq!(store.failure_count("rita", at(4)).unwrap(), count + 1);
+}

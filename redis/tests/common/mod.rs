@@ -108,6 +108,8 @@ pub fn assert_ttl_fits(store: &mut Store, url: &str, user: &str) {
 pub struct OwnServer {
     pub port: u16,
     pub dir: PathBuf,
+    /// More `redis-server` options, after the defaults.
+    options: Vec<String>,
     child: Option<Child>,
 }
 
@@ -136,12 +138,18 @@ pub fn free_port() -> u16 {
 
 impl OwnServer {
     pub fn start(test: &str) -> Option<OwnServer> {
+        OwnServer::start_with(test, &[])
+    }
+
+    /// As [`OwnServer::start`], with more `redis-server` options (`--name`, value, ...).
+    pub fn start_with(test: &str, options: &[&str]) -> Option<OwnServer> {
         let binary = redis_server()?;
         let dir = std::env::temp_dir().join(prefix(test).replace(':', "-"));
         std::fs::create_dir_all(&dir).unwrap();
         let mut server = OwnServer {
             port: free_port(),
             dir,
+            options: options.iter().map(|option| option.to_string()).collect(),
             child: None,
         };
         server.spawn(binary);
@@ -166,6 +174,7 @@ impl OwnServer {
             ])
             .args(["--daemonize", "no", "--dir"])
             .arg(&self.dir)
+            .args(&self.options)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
