@@ -254,6 +254,17 @@ impl Model {
         both
     }
 
+    /// Before a clock regression into [`SATURATION_ZONE`]: the standalone accounts start
+    /// again from the table's (a forgotten key from a new account), and the tokens end.
+    fn resync(&mut self) {
+        for (key, account) in (0u8..).zip(&mut self.accounts) {
+            *account = self.table.get(&key).copied().unwrap_or_default();
+        }
+        for tokens in &mut self.tokens {
+            tokens.clear();
+        }
+    }
+
     /// What compaction at `now` does to every account it judges, done to every standalone
     /// account: observe `now` (as `poll` does), unless that would end a lock whose end
     /// nobody reported yet (see the module documentation of `account_lockout::table`).
@@ -500,11 +511,22 @@ pub fn table_operations(data: &[u8]) {
     let mut now = input.start;
     model.check(now);
     for step in input.steps {
+        let before = now;
         now = step.time.apply(now);
+        if now < before && now < SATURATION_ZONE {
+            model.resync();
+        }
         model.step(now, step.key, step.action);
         model.check(now);
     }
 }
+
+/// Below this instant (about 146 million years before 1970), a clock regression can
+/// shift stored instants into `Instant::MIN`, where they saturate (SPEC §1) and elapsed
+/// times shrink: a failure a table forgot as decayed could count again in the account it
+/// stands for. The table's promise (a dormant account is forgotten without changing any
+/// answer) holds short of that limit, as the table's documentation says.
+const SATURATION_ZONE: Instant = Instant::from_millis(i64::MIN / 2);
 
 // ---------------------------------------------------------------------------------------
 // patch_json: the allocation-free scanner against the serde_json path

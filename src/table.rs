@@ -16,6 +16,13 @@
 //! An account whose lock ended but whose unlock was not yet reported is neither observed
 //! nor dropped, so that [`LockoutTable::poll`] still reports it.
 //!
+//! One limit: a clock regression to within about 146 million years of `Instant::MIN`
+//! (before `i64::MIN / 2` milliseconds) can shift stored instants into `Instant::MIN`,
+//! where they saturate (SPEC §1) and the time since them shrinks. A decayed failure of a
+//! kept account can then count again, while the dropped account it stands for is gone. No
+//! real clock goes there; the fuzz target `table_operations` checks the equivalence
+//! everywhere else.
+//!
 //! # When every slot holds information
 //!
 //! A new key that needs a slot in a full table first compacts it at `now` (see
