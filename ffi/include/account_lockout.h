@@ -43,11 +43,15 @@
 // The policy text is JSON but not a valid policy (unknown dialect, bad parameter, ...).
 #define AL_ERR_INVALID_POLICY 4
 
-// The policy buffer does not hold a policy (corrupted, or never written).
+// The policy buffer does not hold a policy (corrupted, or never written by
+// [`al_policy_from_json`]: zeroed or arbitrary bytes). The bytes must be initialised all
+// the same: reading uninitialised memory is undefined behaviour, in C as in Rust.
 #define AL_ERR_CORRUPT_POLICY 5
 
-// The state buffer does not hold an account state valid under the policy (corrupted,
-// never initialised with [`al_state_init`], or written under another policy).
+// The state buffer does not hold an account state valid under the policy: corrupted,
+// written under another policy, or never written by [`al_state_init`] (zeroed or
+// arbitrary bytes). The bytes must be initialised all the same: reading uninitialised
+// memory is undefined behaviour, in C as in Rust.
 #define AL_ERR_CORRUPT_STATE 6
 
 // The policy needs more failure times or fingerprints than [`AL_RECORDS`] and
@@ -179,7 +183,7 @@ extern "C" {
 //
 // `json` is NULL or valid for reads of `json_len` bytes; `policy` is NULL or valid for
 // writes of `policy_len` bytes; `message` is NULL or valid for writes of `message_len`
-// bytes.
+// bytes. The outputs `policy` and `message` must not overlap each other or `json`.
 int32_t al_policy_from_json(const uint8_t *json,
                             size_t json_len,
                             uint8_t *policy,
@@ -194,7 +198,8 @@ int32_t al_policy_from_json(const uint8_t *json,
 //
 // # Safety
 //
-// `state` is NULL or valid for writes of `state_len` bytes.
+// `state` is NULL or valid for writes of `state_len` bytes (the only buffer: nothing to
+// overlap).
 int32_t al_state_init(uint8_t *state,
                       size_t state_len);
 
@@ -211,7 +216,7 @@ int32_t al_state_init(uint8_t *state,
 //
 // `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
 // reads of `state_len` bytes; `outcome` is NULL or valid and aligned for an
-// [`AlOutcome`].
+// [`AlOutcome`]. The output `outcome` must not overlap `policy` or `state`.
 int32_t al_check(const uint8_t *policy,
                  size_t policy_len,
                  const uint8_t *state,
@@ -220,8 +225,10 @@ int32_t al_check(const uint8_t *policy,
                  struct AlOutcome *outcome);
 
 // A failed authentication attempt at `now_ms`, with the fingerprint of the attempted
-// credential when `has_fingerprint` is true (see [`al_fingerprint_fnv1a`]; prefer a keyed
-// hash such as an HMAC). Rejected, and not counted, while the account is locked or the
+// credential when `has_fingerprint` is not 0 (see [`al_fingerprint_fnv1a`]; prefer a
+// keyed hash such as an HMAC). `has_fingerprint` is a byte, not a `bool`, so that a
+// binding passing any non-zero value (JNA, ctypes, cgo) means "true" rather than
+// undefined behaviour. Rejected, and not counted, while the account is locked or the
 // user disabled; otherwise counted by the policy, possibly locking the account.
 //
 // Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`], [`AL_ERR_BUFFER_TOO_SMALL`],
@@ -232,13 +239,14 @@ int32_t al_check(const uint8_t *policy,
 //
 // `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
 // reads and writes of `state_len` bytes; `outcome` is NULL or valid and aligned for an
-// [`AlOutcome`].
+// [`AlOutcome`]. The outputs `state` and `outcome` must not overlap each other or
+// `policy`.
 int32_t al_failure(const uint8_t *policy,
                    size_t policy_len,
                    uint8_t *state,
                    size_t state_len,
                    int64_t now_ms,
-                   bool has_fingerprint,
+                   uint8_t has_fingerprint,
                    uint64_t fingerprint,
                    struct AlOutcome *outcome);
 
@@ -252,7 +260,8 @@ int32_t al_failure(const uint8_t *policy,
 //
 // # Safety
 //
-// As [`al_failure`].
+// As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
+// `policy` either.
 int32_t al_success(const uint8_t *policy,
                    size_t policy_len,
                    uint8_t *state,
@@ -269,7 +278,8 @@ int32_t al_success(const uint8_t *policy,
 //
 // # Safety
 //
-// As [`al_failure`].
+// As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
+// `policy` either.
 int32_t al_unlock(const uint8_t *policy,
                   size_t policy_len,
                   uint8_t *state,
@@ -277,8 +287,9 @@ int32_t al_unlock(const uint8_t *policy,
                   int64_t now_ms,
                   struct AlOutcome *outcome);
 
-// Administrator lock at `now_ms`: until `unlock_at_ms` when `has_unlock_at` is true
-// (it must be later than `now_ms`), else until an administrator unlocks.
+// Administrator lock at `now_ms`: until `unlock_at_ms` when `has_unlock_at` is not 0 (it
+// must be later than `now_ms`), else until an administrator unlocks. `has_unlock_at` is
+// a byte, not a `bool`: any non-zero value means "true".
 //
 // Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`], [`AL_ERR_BUFFER_TOO_SMALL`],
 // [`AL_ERR_CORRUPT_POLICY`], [`AL_ERR_CORRUPT_STATE`] or
@@ -286,13 +297,14 @@ int32_t al_unlock(const uint8_t *policy,
 //
 // # Safety
 //
-// As [`al_failure`].
+// As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
+// `policy` either.
 int32_t al_lock(const uint8_t *policy,
                 size_t policy_len,
                 uint8_t *state,
                 size_t state_len,
                 int64_t now_ms,
-                bool has_unlock_at,
+                uint8_t has_unlock_at,
                 int64_t unlock_at_ms,
                 struct AlOutcome *outcome);
 
@@ -311,7 +323,8 @@ int32_t al_lock(const uint8_t *policy,
 // # Safety
 //
 // As [`al_failure`]; also, `json` is NULL or valid for reads of `json_len` bytes, and
-// `message` is NULL or valid for writes of `message_len` bytes.
+// `message` is NULL or valid for writes of `message_len` bytes. The outputs `state`,
+// `outcome` and `message` must not overlap each other, `policy` or `json`.
 int32_t al_patch(const uint8_t *policy,
                  size_t policy_len,
                  uint8_t *state,
@@ -332,7 +345,8 @@ int32_t al_patch(const uint8_t *policy,
 // # Safety
 //
 // `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
-// reads of `state_len` bytes; `view` is NULL or valid and aligned for an [`AlView`].
+// reads of `state_len` bytes; `view` is NULL or valid and aligned for an [`AlView`]. The
+// output `view` must not overlap `policy` or `state`.
 int32_t al_view(const uint8_t *policy,
                 size_t policy_len,
                 const uint8_t *state,
@@ -356,7 +370,8 @@ int32_t al_view(const uint8_t *policy,
 //
 // `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
 // reads of `state_len` bytes; `json` is NULL or valid for writes of `json_len` bytes;
-// `written` is NULL or valid and aligned for a `size_t`.
+// `written` is NULL or valid and aligned for a `size_t`. The outputs `json` and `written`
+// must not overlap each other, `policy` or `state`.
 int32_t al_view_json(const uint8_t *policy,
                      size_t policy_len,
                      const uint8_t *state,
@@ -371,16 +386,25 @@ int32_t al_view_json(const uint8_t *policy,
 // `"unknown_error"` for a value that is not a code.
 const char *al_error_name(int32_t code);
 
-// The 64-bit FNV-1a hash of a credential, for [`al_failure`]'s fingerprint: the same on
-// every target. It is unkeyed, so a stored state would let an attacker test guesses
-// offline; where that matters, pass a keyed hash (an HMAC with a per-deployment secret)
-// instead. Returns the hash of the empty input when `credential` is NULL.
+// The 64-bit FNV-1a hash of the `len` bytes at `bytes`, written to `*out`, for
+// [`al_failure`]'s fingerprint: the same on every target. It is unkeyed, so a stored
+// state would let an attacker test guesses offline; where that matters, pass a keyed hash
+// (an HMAC with a per-deployment secret) instead.
+//
+// `bytes` may be NULL only with `len` 0 (the empty input). A NULL `bytes` with `len > 0`
+// is a caller's bug, not an empty credential: hashing it as one would give every failure
+// the same fingerprint, and with `repeatedCredentialMemory` count only the first.
+//
+// Returns [`AL_OK`] or [`AL_ERR_NULL_POINTER`] (`out`, or `bytes` with `len > 0`); on
+// error `*out` is unchanged.
 //
 // # Safety
 //
-// `credential` is NULL or valid for reads of `credential_len` bytes.
-uint64_t al_fingerprint_fnv1a(const uint8_t *credential,
-                              size_t credential_len);
+// `bytes` is NULL or valid for reads of `len` bytes; `out` is NULL or valid and aligned
+// for a write of a `uint64_t`. The output `out` must not overlap `bytes`.
+int32_t al_fingerprint_fnv1a(const uint8_t *bytes,
+                             size_t len,
+                             uint64_t *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -2,7 +2,7 @@
 //!
 //! A C ABI for [`account_lockout`]: the same deterministic state machine, callable from
 //! C, C++, Go, Python or Java, and from C firmware (the static library builds for
-//! `thumbv7em-none-eabihf` without `std`).
+//! `thumbv7em-none-eabihf` without `std`, with the `panic-handler` feature).
 //!
 //! - **The caller owns every byte.** A policy is an [`AL_POLICY_LEN`]-byte buffer and an
 //!   account state an [`AL_STATE_LEN`]-byte buffer, both holding the library's versioned,
@@ -53,7 +53,8 @@
 )]
 
 // On a hosted target the static library links `std` (its panic handler, and the runtime
-// a C program's linker expects); on bare metal the handler below stands in.
+// a C program's linker expects); on bare metal the `panic-handler` feature's handler (at
+// the end of this file) stands in.
 #[cfg(all(not(test), not(target_os = "none")))]
 extern crate std;
 
@@ -99,10 +100,14 @@ pub const AL_ERR_BUFFER_TOO_SMALL: i32 = 2;
 pub const AL_ERR_INVALID_JSON: i32 = 3;
 /// The policy text is JSON but not a valid policy (unknown dialect, bad parameter, ...).
 pub const AL_ERR_INVALID_POLICY: i32 = 4;
-/// The policy buffer does not hold a policy (corrupted, or never written).
+/// The policy buffer does not hold a policy (corrupted, or never written by
+/// [`al_policy_from_json`]: zeroed or arbitrary bytes). The bytes must be initialised all
+/// the same: reading uninitialised memory is undefined behaviour, in C as in Rust.
 pub const AL_ERR_CORRUPT_POLICY: i32 = 5;
-/// The state buffer does not hold an account state valid under the policy (corrupted,
-/// never initialised with [`al_state_init`], or written under another policy).
+/// The state buffer does not hold an account state valid under the policy: corrupted,
+/// written under another policy, or never written by [`al_state_init`] (zeroed or
+/// arbitrary bytes). The bytes must be initialised all the same: reading uninitialised
+/// memory is undefined behaviour, in C as in Rust.
 pub const AL_ERR_CORRUPT_STATE: i32 = 6;
 /// The policy needs more failure times or fingerprints than [`AL_RECORDS`] and
 /// [`AL_MEMORY`] (`account_too_small`).
@@ -338,7 +343,7 @@ fn code(result: Result<(), Error>) -> i32 {
 ///
 /// `json` is NULL or valid for reads of `json_len` bytes; `policy` is NULL or valid for
 /// writes of `policy_len` bytes; `message` is NULL or valid for writes of `message_len`
-/// bytes.
+/// bytes. The outputs `policy` and `message` must not overlap each other or `json`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_policy_from_json(
     json: *const u8,
@@ -377,7 +382,8 @@ pub unsafe extern "C" fn al_policy_from_json(
 ///
 /// # Safety
 ///
-/// `state` is NULL or valid for writes of `state_len` bytes.
+/// `state` is NULL or valid for writes of `state_len` bytes (the only buffer: nothing to
+/// overlap).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_state_init(state: *mut u8, state_len: usize) -> i32 {
     code((|| {
@@ -398,7 +404,8 @@ pub unsafe extern "C" fn al_state_init(state: *mut u8, state_len: usize) -> i32 
 ///
 /// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid
 /// for reads (and, with `write_back`, writes) of `state_len` bytes; `outcome` is NULL or
-/// valid and aligned for a write of an [`AlOutcome`].
+/// valid and aligned for a write of an [`AlOutcome`]. The outputs (`outcome`, and `state`
+/// with `write_back`) do not overlap each other or the inputs.
 // The C functions' arguments, passed through unchanged.
 #[allow(clippy::too_many_arguments)]
 unsafe fn operate(
@@ -443,7 +450,7 @@ unsafe fn operate(
 ///
 /// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
 /// reads of `state_len` bytes; `outcome` is NULL or valid and aligned for an
-/// [`AlOutcome`].
+/// [`AlOutcome`]. The output `outcome` must not overlap `policy` or `state`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_check(
     policy: *const u8,
@@ -470,8 +477,10 @@ pub unsafe extern "C" fn al_check(
 }
 
 /// A failed authentication attempt at `now_ms`, with the fingerprint of the attempted
-/// credential when `has_fingerprint` is true (see [`al_fingerprint_fnv1a`]; prefer a keyed
-/// hash such as an HMAC). Rejected, and not counted, while the account is locked or the
+/// credential when `has_fingerprint` is not 0 (see [`al_fingerprint_fnv1a`]; prefer a
+/// keyed hash such as an HMAC). `has_fingerprint` is a byte, not a `bool`, so that a
+/// binding passing any non-zero value (JNA, ctypes, cgo) means "true" rather than
+/// undefined behaviour. Rejected, and not counted, while the account is locked or the
 /// user disabled; otherwise counted by the policy, possibly locking the account.
 ///
 /// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`], [`AL_ERR_BUFFER_TOO_SMALL`],
@@ -482,7 +491,8 @@ pub unsafe extern "C" fn al_check(
 ///
 /// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
 /// reads and writes of `state_len` bytes; `outcome` is NULL or valid and aligned for an
-/// [`AlOutcome`].
+/// [`AlOutcome`]. The outputs `state` and `outcome` must not overlap each other or
+/// `policy`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_failure(
     policy: *const u8,
@@ -490,11 +500,11 @@ pub unsafe extern "C" fn al_failure(
     state: *mut u8,
     state_len: usize,
     now_ms: i64,
-    has_fingerprint: bool,
+    has_fingerprint: u8,
     fingerprint: u64,
     outcome: *mut AlOutcome,
 ) -> i32 {
-    let credential = has_fingerprint.then_some(Fingerprint::new(fingerprint));
+    let credential = (has_fingerprint != 0).then_some(Fingerprint::new(fingerprint));
     let operation = Ok(Operation::Failure { credential });
     // SAFETY: forwarded from this function's contract.
     code(unsafe {
@@ -514,7 +524,8 @@ pub unsafe extern "C" fn al_failure(
 ///
 /// # Safety
 ///
-/// As [`al_failure`].
+/// As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
+/// `policy` either.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_success(
     policy: *const u8,
@@ -542,7 +553,8 @@ pub unsafe extern "C" fn al_success(
 ///
 /// # Safety
 ///
-/// As [`al_failure`].
+/// As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
+/// `policy` either.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_unlock(
     policy: *const u8,
@@ -561,8 +573,9 @@ pub unsafe extern "C" fn al_unlock(
     })
 }
 
-/// Administrator lock at `now_ms`: until `unlock_at_ms` when `has_unlock_at` is true
-/// (it must be later than `now_ms`), else until an administrator unlocks.
+/// Administrator lock at `now_ms`: until `unlock_at_ms` when `has_unlock_at` is not 0 (it
+/// must be later than `now_ms`), else until an administrator unlocks. `has_unlock_at` is
+/// a byte, not a `bool`: any non-zero value means "true".
 ///
 /// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`], [`AL_ERR_BUFFER_TOO_SMALL`],
 /// [`AL_ERR_CORRUPT_POLICY`], [`AL_ERR_CORRUPT_STATE`] or
@@ -570,7 +583,8 @@ pub unsafe extern "C" fn al_unlock(
 ///
 /// # Safety
 ///
-/// As [`al_failure`].
+/// As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
+/// `policy` either.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_lock(
     policy: *const u8,
@@ -578,11 +592,11 @@ pub unsafe extern "C" fn al_lock(
     state: *mut u8,
     state_len: usize,
     now_ms: i64,
-    has_unlock_at: bool,
+    has_unlock_at: u8,
     unlock_at_ms: i64,
     outcome: *mut AlOutcome,
 ) -> i32 {
-    let until = has_unlock_at.then_some(Instant::from_millis(unlock_at_ms));
+    let until = (has_unlock_at != 0).then_some(Instant::from_millis(unlock_at_ms));
     let operation = Ok(Operation::Lock { until });
     // SAFETY: forwarded from this function's contract.
     code(unsafe {
@@ -607,7 +621,8 @@ pub unsafe extern "C" fn al_lock(
 /// # Safety
 ///
 /// As [`al_failure`]; also, `json` is NULL or valid for reads of `json_len` bytes, and
-/// `message` is NULL or valid for writes of `message_len` bytes.
+/// `message` is NULL or valid for writes of `message_len` bytes. The outputs `state`,
+/// `outcome` and `message` must not overlap each other, `policy` or `json`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_patch(
     policy: *const u8,
@@ -651,7 +666,8 @@ pub unsafe extern "C" fn al_patch(
 /// # Safety
 ///
 /// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
-/// reads of `state_len` bytes; `view` is NULL or valid and aligned for an [`AlView`].
+/// reads of `state_len` bytes; `view` is NULL or valid and aligned for an [`AlView`]. The
+/// output `view` must not overlap `policy` or `state`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_view(
     policy: *const u8,
@@ -697,7 +713,8 @@ pub unsafe extern "C" fn al_view(
 ///
 /// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
 /// reads of `state_len` bytes; `json` is NULL or valid for writes of `json_len` bytes;
-/// `written` is NULL or valid and aligned for a `size_t`.
+/// `written` is NULL or valid and aligned for a `size_t`. The outputs `json` and `written`
+/// must not overlap each other, `policy` or `state`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn al_view_json(
     policy: *const u8,
@@ -743,25 +760,48 @@ pub extern "C" fn al_error_name(code: i32) -> *const c_char {
     logic::name(code).as_ptr()
 }
 
-/// The 64-bit FNV-1a hash of a credential, for [`al_failure`]'s fingerprint: the same on
-/// every target. It is unkeyed, so a stored state would let an attacker test guesses
-/// offline; where that matters, pass a keyed hash (an HMAC with a per-deployment secret)
-/// instead. Returns the hash of the empty input when `credential` is NULL.
+/// The 64-bit FNV-1a hash of the `len` bytes at `bytes`, written to `*out`, for
+/// [`al_failure`]'s fingerprint: the same on every target. It is unkeyed, so a stored
+/// state would let an attacker test guesses offline; where that matters, pass a keyed hash
+/// (an HMAC with a per-deployment secret) instead.
+///
+/// `bytes` may be NULL only with `len` 0 (the empty input). A NULL `bytes` with `len > 0`
+/// is a caller's bug, not an empty credential: hashing it as one would give every failure
+/// the same fingerprint, and with `repeatedCredentialMemory` count only the first.
+///
+/// Returns [`AL_OK`] or [`AL_ERR_NULL_POINTER`] (`out`, or `bytes` with `len > 0`); on
+/// error `*out` is unchanged.
 ///
 /// # Safety
 ///
-/// `credential` is NULL or valid for reads of `credential_len` bytes.
+/// `bytes` is NULL or valid for reads of `len` bytes; `out` is NULL or valid and aligned
+/// for a write of a `uint64_t`. The output `out` must not overlap `bytes`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn al_fingerprint_fnv1a(credential: *const u8, credential_len: usize) -> u64 {
-    // SAFETY: `credential` is NULL or valid for reads of `credential_len` bytes (this
-    // function's contract); nothing is written during the call.
-    let bytes = unsafe { input(credential, credential_len) }.unwrap_or(&[]);
-    Fingerprint::of(bytes).get()
+pub unsafe extern "C" fn al_fingerprint_fnv1a(bytes: *const u8, len: usize, out: *mut u64) -> i32 {
+    code((|| {
+        if out.is_null() {
+            return Err(Error::NULL_POINTER);
+        }
+        let credential = if bytes.is_null() && len == 0 {
+            &[][..]
+        } else {
+            // SAFETY: `bytes` is NULL or valid for reads of `len` bytes (this function's
+            // contract; `input` refuses NULL); the slice is dropped before `out` is written.
+            unsafe { input(bytes, len) }?
+        };
+        let hash = Fingerprint::of(credential).get();
+        // SAFETY: `out` is not NULL and, by this function's contract, valid and aligned for
+        // a `u64`.
+        unsafe { write_optional(out, hash) };
+        Ok(())
+    })())
 }
 
-/// Bare metal has no `std` to handle a panic. The crate never panics by construction
-/// (see the lints above); were one to happen anyway, the core parks itself.
-#[cfg(all(not(test), target_os = "none"))]
+/// Bare metal has no `std` to handle a panic, and a static library must bring a handler:
+/// the `panic-handler` feature's, for C firmware. The crate never panics by construction
+/// (see the lints above); were one to happen anyway, the core parks itself. Off by
+/// default, so that the rlib brings no handler of its own into a Rust program.
+#[cfg(all(not(test), target_os = "none", feature = "panic-handler"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     loop {

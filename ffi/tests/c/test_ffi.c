@@ -77,14 +77,14 @@ static void lock_and_unlock_cycle(void) {
 
     for (uint32_t i = 0; i < 2; i++) {
         CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 1000 * i,
-                              false, 0, &outcome),
+                              0, 0, &outcome),
                    AL_OK);
         CHECK(outcome.decision == AL_DECISION_ALLOWED);
         CHECK(outcome.transitions == AL_TRANSITION_COUNTED);
         CHECK(outcome.failures == i + 1);
         CHECK(outcome.failures_remaining == 2 - i);
     }
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 2000, false, 0,
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 2000, 0, 0,
                           &outcome),
                AL_OK);
     CHECK(outcome.decision == AL_DECISION_ALLOWED); /* the locking failure was allowed */
@@ -113,7 +113,7 @@ static void lock_and_unlock_cycle(void) {
     CHECK(written == strlen(expected));
 
     /* While locked, attempts are rejected and not counted. */
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 3000, false, 0,
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 3000, 0, 0,
                           &outcome),
                AL_OK);
     CHECK(outcome.decision == AL_DECISION_REJECTED_LOCKED);
@@ -140,7 +140,7 @@ static void lock_and_unlock_cycle(void) {
     CHECK(strcmp(json, "{\"canAuthenticate\":true,\"status\":\"OK\"}") == 0);
 
     /* The next failure notices the expiry, and the count starts again. */
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, unlock_at + 10, false, 0,
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, unlock_at + 10, 0, 0,
                           &outcome),
                AL_OK);
     CHECK(outcome.transitions == (AL_TRANSITION_UNLOCKED | AL_TRANSITION_COUNTED));
@@ -151,7 +151,7 @@ static void lock_and_unlock_cycle(void) {
 
     /* An administrator lock without a deadline, then an administrator unlock. */
     const int64_t later = unlock_at + 60000;
-    CHECK_CODE(al_lock(policy, AL_POLICY_LEN, state, AL_STATE_LEN, later, false, 0, &outcome),
+    CHECK_CODE(al_lock(policy, AL_POLICY_LEN, state, AL_STATE_LEN, later, 0, 0, &outcome),
                AL_OK);
     CHECK(outcome.decision == AL_DECISION_NONE && outcome.transitions == AL_TRANSITION_LOCKED);
     view = view_at(policy, state, later + 86400000LL);
@@ -163,7 +163,8 @@ static void lock_and_unlock_cycle(void) {
     CHECK(view_at(policy, state, later + 5000).status == AL_STATUS_OK);
 
     /* An administrator lock with a deadline; the outcome may be NULL. */
-    CHECK_CODE(al_lock(policy, AL_POLICY_LEN, state, AL_STATE_LEN, later + 6000, true,
+    /* has_unlock_at is a byte: 2, as a binding might pass, means "true". */
+    CHECK_CODE(al_lock(policy, AL_POLICY_LEN, state, AL_STATE_LEN, later + 6000, 2,
                        later + 66000, NULL),
                AL_OK);
     view = view_at(policy, state, later + 6000);
@@ -204,7 +205,28 @@ static void patches(void) {
     CHECK(view.status == AL_STATUS_OK && view.can_authenticate && view.enabled);
 }
 
-/* A remembered fingerprint is ignored; al_fingerprint_fnv1a is FNV-1a. */
+/* al_fingerprint_fnv1a is FNV-1a 64, and refuses a NULL it cannot hash. */
+static void fnv1a(void) {
+    uint64_t hash = 0;
+    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, &hash), AL_OK);
+    CHECK(hash == 0x4db147a54908e973ULL);
+    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"a", 1, &hash), AL_OK);
+    CHECK(hash == 0xaf63dc4c8601ec8cULL);
+    /* The empty input: NULL or not, with length 0, is FNV-1a's offset basis. */
+    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"", 0, &hash), AL_OK);
+    CHECK(hash == 0xcbf29ce484222325ULL);
+    hash = 0;
+    CHECK_CODE(al_fingerprint_fnv1a(NULL, 0, &hash), AL_OK);
+    CHECK(hash == 0xcbf29ce484222325ULL);
+    /* NULL with a length is a caller's bug, not the empty credential: *out is untouched. */
+    hash = 42;
+    CHECK_CODE(al_fingerprint_fnv1a(NULL, 99, &hash), AL_ERR_NULL_POINTER);
+    CHECK(hash == 42);
+    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, NULL), AL_ERR_NULL_POINTER);
+}
+
+/* A remembered fingerprint is ignored; a has_fingerprint of 2 means "true", as any
+ * non-zero byte from a binding does. */
 static void fingerprints(void) {
     uint8_t policy[AL_POLICY_LEN];
     uint8_t state[AL_STATE_LEN];
@@ -213,22 +235,19 @@ static void fingerprints(void) {
     CHECK_CODE(policy_from(text, policy, NULL, 0), AL_OK);
     CHECK_CODE(al_state_init(state, sizeof state), AL_OK);
 
-    uint64_t hunter2 = al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7);
-    CHECK(hunter2 == 0x4db147a54908e973ULL);
-    CHECK(al_fingerprint_fnv1a(NULL, 0) == 0xcbf29ce484222325ULL);
-    CHECK(al_fingerprint_fnv1a(NULL, 99) == 0xcbf29ce484222325ULL);
+    uint64_t hunter2 = 0;
+    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, &hunter2), AL_OK);
 
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, true, hunter2,
-                          &outcome),
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, 1, hunter2, &outcome),
                AL_OK);
     CHECK(outcome.transitions == AL_TRANSITION_COUNTED && outcome.failures_remaining == 2);
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 1, true, hunter2,
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 1, 2, hunter2,
                           &outcome),
                AL_OK);
     CHECK(outcome.transitions == AL_TRANSITION_IGNORED_REPEATED);
     CHECK(outcome.failures_remaining == 2);
     /* Without a fingerprint a failure always counts. */
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 2, false, hunter2,
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 2, 0, hunter2,
                           &outcome),
                AL_OK);
     CHECK(outcome.transitions == AL_TRANSITION_COUNTED && outcome.failures == 2);
@@ -255,15 +274,15 @@ static void null_pointers(void) {
                AL_ERR_NULL_POINTER);
     CHECK_CODE(al_check(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, &outcome),
                AL_ERR_NULL_POINTER);
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, false, 0, &outcome),
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, 0, 0, &outcome),
                AL_ERR_NULL_POINTER);
-    CHECK_CODE(al_failure(NULL, AL_POLICY_LEN, state, AL_STATE_LEN, T0, false, 0, &outcome),
+    CHECK_CODE(al_failure(NULL, AL_POLICY_LEN, state, AL_STATE_LEN, T0, 0, 0, &outcome),
                AL_ERR_NULL_POINTER);
     CHECK_CODE(al_success(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, &outcome),
                AL_ERR_NULL_POINTER);
     CHECK_CODE(al_unlock(NULL, AL_POLICY_LEN, state, AL_STATE_LEN, T0, &outcome),
                AL_ERR_NULL_POINTER);
-    CHECK_CODE(al_lock(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, false, 0, &outcome),
+    CHECK_CODE(al_lock(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, 0, 0, &outcome),
                AL_ERR_NULL_POINTER);
     CHECK_CODE(al_patch(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, NULL, 2, &outcome,
                         message, sizeof message),
@@ -312,10 +331,10 @@ static void short_buffers(void) {
 
     CHECK_CODE(al_check(policy, AL_POLICY_LEN - 1, state, AL_STATE_LEN, T0, &outcome),
                AL_ERR_BUFFER_TOO_SMALL);
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN - 1, T0, false, 0,
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN - 1, T0, 0, 0,
                           &outcome),
                AL_ERR_BUFFER_TOO_SMALL);
-    CHECK_CODE(al_failure(policy, 0, state, AL_STATE_LEN, T0, false, 0, &outcome),
+    CHECK_CODE(al_failure(policy, 0, state, AL_STATE_LEN, T0, 0, 0, &outcome),
                AL_ERR_BUFFER_TOO_SMALL);
     CHECK(memcmp(state, before, sizeof state) == 0);
 
@@ -395,7 +414,7 @@ static void invalid_json(void) {
                      message, sizeof message),
                AL_ERR_UNLOCK_AT_NOT_IN_FUTURE);
     CHECK(strcmp(message, "unlockAt must be later than now") == 0);
-    CHECK_CODE(al_lock(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, true, T0, &outcome),
+    CHECK_CODE(al_lock(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, 1, T0, &outcome),
                AL_ERR_UNLOCK_AT_NOT_IN_FUTURE);
     CHECK(memcmp(state, before, sizeof state) == 0);
 }
@@ -408,7 +427,7 @@ static void corrupted_buffers(void) {
     AlView view;
     CHECK_CODE(policy_from(PINGONE, policy, NULL, 0), AL_OK);
     CHECK_CODE(al_state_init(state, sizeof state), AL_OK);
-    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, false, 0, &outcome),
+    CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, 0, 0, &outcome),
                AL_OK);
 
     /* A flipped bit anywhere in the state buffer is caught, and the buffer stays as it
@@ -418,7 +437,7 @@ static void corrupted_buffers(void) {
         corrupt[i] ^= 0x04;
         uint8_t copy[AL_STATE_LEN];
         memcpy(copy, corrupt, sizeof corrupt);
-        CHECK_CODE(al_failure(policy, AL_POLICY_LEN, corrupt, AL_STATE_LEN, T0 + 1, false, 0,
+        CHECK_CODE(al_failure(policy, AL_POLICY_LEN, corrupt, AL_STATE_LEN, T0 + 1, 0, 0,
                               &outcome),
                    AL_ERR_CORRUPT_STATE);
         CHECK_CODE(al_unlock(policy, AL_POLICY_LEN, corrupt, AL_STATE_LEN, T0 + 1, &outcome),
@@ -427,7 +446,8 @@ static void corrupted_buffers(void) {
                    AL_ERR_CORRUPT_STATE);
         CHECK(memcmp(corrupt, copy, sizeof copy) == 0);
     }
-    /* A buffer that was never initialised. */
+    /* A buffer that al_state_init never wrote: zeros here (any initialised bytes are
+     * refused alike; uninitialised memory must never be passed, reading it is UB). */
     memset(corrupt, 0, sizeof corrupt);
     CHECK_CODE(al_check(policy, AL_POLICY_LEN, corrupt, AL_STATE_LEN, T0, &outcome),
                AL_ERR_CORRUPT_STATE);
@@ -449,7 +469,7 @@ static void corrupted_buffers(void) {
     uint8_t faillock[AL_POLICY_LEN];
     CHECK_CODE(policy_from("{\"pamFaillock\":{}}", faillock, NULL, 0), AL_OK);
     CHECK_CODE(al_state_init(corrupt, sizeof corrupt), AL_OK);
-    CHECK_CODE(al_failure(faillock, AL_POLICY_LEN, corrupt, AL_STATE_LEN, T0, false, 0,
+    CHECK_CODE(al_failure(faillock, AL_POLICY_LEN, corrupt, AL_STATE_LEN, T0, 0, 0,
                           &outcome),
                AL_OK);
     CHECK(outcome.failures_remaining == 2);
@@ -470,6 +490,7 @@ static void error_names(void) {
 int main(void) {
     lock_and_unlock_cycle();
     patches();
+    fnv1a();
     fingerprints();
     null_pointers();
     short_buffers();
