@@ -254,8 +254,9 @@ impl Model {
         both
     }
 
-    /// Before a clock regression into [`SATURATION_ZONE`]: the standalone accounts start
-    /// again from the table's (a forgotten key from a new account), and the tokens end.
+    /// Around a step whose shift saturates ([`shift_saturates`]): the standalone accounts
+    /// start again from the table's (a forgotten key from a new account), and the tokens
+    /// end.
     fn resync(&mut self) {
         for (key, account) in (0u8..).zip(&mut self.accounts) {
             *account = self.table.get(&key).copied().unwrap_or_default();
@@ -511,22 +512,56 @@ pub fn table_operations(data: &[u8]) {
     let mut now = input.start;
     model.check(now);
     for step in input.steps {
-        let before = now;
         now = step.time.apply(now);
-        if now < before && now < SATURATION_ZONE {
+        // A step whose clock-regression shift would take a stored instant below
+        // `Instant::MIN` saturates it (SPEC §1), which shortens the time since it: a failure
+        // a table forgot as decayed could count again in the account it stands for. The
+        // table's promise (forgetting a dormant account changes no answer) holds short of
+        // that, as its documentation says; around such a step, the standalone accounts
+        // start again from the table's.
+        let saturating = model
+            .accounts
+            .iter()
+            .any(|account| shift_saturates(account, now));
+        if saturating {
             model.resync();
         }
         model.step(now, step.key, step.action);
+        if saturating {
+            model.resync();
+        }
         model.check(now);
     }
 }
 
-/// Below this instant (about 146 million years before 1970), a clock regression can
-/// shift stored instants into `Instant::MIN`, where they saturate (SPEC §1) and elapsed
-/// times shrink: a failure a table forgot as decayed could count again in the account it
-/// stands for. The table's promise (a dormant account is forgotten without changing any
-/// answer) holds short of that limit, as the table's documentation says.
-const SATURATION_ZONE: Instant = Instant::from_millis(i64::MIN / 2);
+/// Whether observing `now` would shift a stored instant of `account` below `Instant::MIN`
+/// (read from its binary form: the lock's start and deadline, the latest failure and the
+/// recorded failures; an attempt's start does not move).
+fn shift_saturates(account: &Standalone, now: Instant) -> bool {
+    let shift = i128::from(account.last_seen().as_millis()) - i128::from(now.as_millis());
+    if shift <= 0 {
+        return false;
+    }
+    let mut buffer = [0u8; Standalone::MAX_ENCODED_LEN];
+    let len = account
+        .encode(&mut buffer)
+        .expect("MAX_ENCODED_LEN suffices");
+    let bytes = &buffer[..len];
+    let instant_at =
+        |offset: usize| i64::from_le_bytes(bytes[offset..offset + 8].try_into().expect("8 bytes"));
+    let flags = bytes[3];
+    let mut stored = Vec::new();
+    for (flag, offset) in [(1 << 1, 12), (1 << 2, 20), (1 << 5, 28)] {
+        if flags & flag != 0 {
+            stored.push(instant_at(offset));
+        }
+    }
+    let records = usize::from(bytes[56]);
+    stored.extend((0..records).map(|index| instant_at(57 + 8 * index)));
+    stored
+        .into_iter()
+        .any(|instant| i128::from(instant) - shift < i128::from(i64::MIN))
+}
 
 // ---------------------------------------------------------------------------------------
 // patch_json: the allocation-free scanner against the serde_json path

@@ -16,12 +16,11 @@
 //! An account whose lock ended but whose unlock was not yet reported is neither observed
 //! nor dropped, so that [`LockoutTable::poll`] still reports it.
 //!
-//! One limit: a clock regression to within about 146 million years of `Instant::MIN`
-//! (before `i64::MIN / 2` milliseconds) can shift stored instants into `Instant::MIN`,
-//! where they saturate (SPEC §1) and the time since them shrinks. A decayed failure of a
-//! kept account can then count again, while the dropped account it stands for is gone. No
-//! real clock goes there; the fuzz target `table_operations` checks the equivalence
-//! everywhere else.
+//! One limit: a clock regression whose shift (SPEC §1) would take a stored instant below
+//! `Instant::MIN` saturates it there, and the time since it shrinks. A decayed failure of
+//! a kept account can then count again, while the dropped account it stands for is gone.
+//! That takes instants some 292 million years apart; the fuzz target `table_operations`
+//! checks the equivalence at every step where no shift saturates.
 //!
 //! # When every slot holds information
 //!
