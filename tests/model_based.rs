@@ -26,19 +26,9 @@ use account_lockout::{
 };
 use model::{Dialect, Event, Model, ModelPolicy, sat};
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
-/// `PROPTEST_CASES` wins; otherwise 10,000 cases per property.
-fn config() -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|cases| cases.parse().ok())
-        .unwrap_or(10_000);
-    Config {
-        cases,
-        ..Config::default()
-    }
-}
+mod cases;
+use cases::config;
 
 type Big = Account<16, 8>;
 
