@@ -341,10 +341,7 @@ fn attempt(
         } else {
             "allowed"
         },
-        reason: rejection.map(|rejection| match rejection {
-            Rejection::Locked { .. } => "locked",
-            Rejection::Disabled => "disabled",
-        }),
+        reason: rejection.map(Rejection::as_str),
         account: view,
         failures_remaining: if view.can_authenticate {
             remaining

@@ -10,18 +10,20 @@
 //! A malformed file, an unknown dialect or an invalid policy prints one line on standard
 //! error and exits with status 2, with nothing on standard output.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use account_lockout::{
-    Account, AccountView, Decision, Fingerprint, Instant, MAX_CREDENTIAL_MEMORY,
-    MAX_RECORDED_FAILURES, Operation, Outcome, PatchDocument, Policy, Rejection, Transitions,
-    parse_rfc3339,
+    Account, AccountView, AttemptToken, Decision, ErrorCode, Fingerprint, Instant,
+    MAX_ATTEMPTS_IN_FLIGHT, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, Operation, Outcome,
+    PatchDocument, Policy, Rejection, Transitions, Verdict, parse_rfc3339,
 };
 use serde::{Deserialize, Serialize};
 
 /// The biggest account the crate offers, so that every policy fits.
-type SimulatedAccount = Account<MAX_RECORDED_FAILURES, MAX_CREDENTIAL_MEMORY>;
+type SimulatedAccount =
+    Account<MAX_RECORDED_FAILURES, MAX_CREDENTIAL_MEMORY, MAX_ATTEMPTS_IN_FLIGHT>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +41,16 @@ enum Kind {
     Unlock,
     Lock,
     Patch,
+    Begin,
+    Finish,
+    Recover,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+enum VerdictForm {
+    Success,
+    Failure,
 }
 
 #[derive(Deserialize)]
@@ -52,11 +64,19 @@ struct EventInput {
     unlock_at: Option<String>,
     #[serde(default)]
     account: Option<PatchDocument>,
+    /// The file's name for an attempt (`begin`, `finish`).
+    #[serde(default)]
+    attempt: Option<String>,
+    #[serde(default)]
+    verdict: Option<VerdictForm>,
 }
 
 /// An event ready to apply, or an operation refused while reading its input.
 enum Step {
     Apply(Operation),
+    Begin(String),
+    Finish(String, Verdict),
+    Recover,
     Refused(ErrorOutput),
 }
 
@@ -90,9 +110,25 @@ struct Line {
 fn prepare(index: usize, input: EventInput) -> Result<(Instant, Step), String> {
     let at = parse_rfc3339(&input.at).map_err(|error| format!("events[{index}].at: {error}"))?;
     let misplaced = |field: &str| format!("events[{index}]: `{field}` does not go with this event");
-    if input.credential.is_some() && input.event != Kind::Failure {
+    let finishes_a_failure =
+        input.event == Kind::Finish && input.verdict == Some(VerdictForm::Failure);
+    if input.credential.is_some() && input.event != Kind::Failure && !finishes_a_failure {
         return Err(misplaced("credential"));
     }
+    if input.attempt.is_some() && !matches!(input.event, Kind::Begin | Kind::Finish) {
+        return Err(misplaced("attempt"));
+    }
+    if input.verdict.is_some() && input.event != Kind::Finish {
+        return Err(misplaced("verdict"));
+    }
+    let credential = input
+        .credential
+        .map(|text| Fingerprint::of(text.as_bytes()));
+    let attempt = |input: Option<String>| {
+        input.ok_or_else(|| {
+            format!("events[{index}]: a begin or finish event needs an `attempt` name")
+        })
+    };
     if input.unlock_at.is_some() && input.event != Kind::Lock {
         return Err(misplaced("unlockAt"));
     }
@@ -100,11 +136,21 @@ fn prepare(index: usize, input: EventInput) -> Result<(Instant, Step), String> {
         return Err(misplaced("account"));
     }
     let step = match input.event {
-        Kind::Failure => Step::Apply(Operation::Failure {
-            credential: input
-                .credential
-                .map(|text| Fingerprint::of(text.as_bytes())),
-        }),
+        Kind::Failure => Step::Apply(Operation::Failure { credential }),
+        Kind::Begin => Step::Begin(attempt(input.attempt)?),
+        Kind::Finish => {
+            let verdict = match input.verdict {
+                Some(VerdictForm::Success) => Verdict::Success,
+                Some(VerdictForm::Failure) => Verdict::Failure { credential },
+                None => {
+                    return Err(format!(
+                        "events[{index}]: a finish event needs a `verdict` (success or failure)"
+                    ));
+                }
+            };
+            Step::Finish(attempt(input.attempt)?, verdict)
+        }
+        Kind::Recover => Step::Recover,
         Kind::Success => Step::Apply(Operation::Success),
         Kind::Check => Step::Apply(Operation::Check),
         Kind::Unlock => Step::Apply(Operation::Unlock),
@@ -142,6 +188,74 @@ fn event_name(kind: Kind) -> &'static str {
         Kind::Unlock => "unlock",
         Kind::Lock => "lock",
         Kind::Patch => "patch",
+        Kind::Begin => "begin",
+        Kind::Finish => "finish",
+        Kind::Recover => "recover",
+    }
+}
+
+/// A refusal with its code and message.
+fn refused(code: ErrorCode, message: impl ToString) -> ErrorOutput {
+    ErrorOutput {
+        code: code.as_str(),
+        message: message.to_string(),
+    }
+}
+
+/// The account and the file's names for the tokens of the attempts it began.
+struct Simulation {
+    policy: Policy,
+    account: SimulatedAccount,
+    attempts: HashMap<String, AttemptToken>,
+}
+
+impl Simulation {
+    /// Applies one step: its outcome, or the refusal of SPEC §4/§7.4.
+    fn apply(&mut self, at: Instant, step: Step) -> Result<Outcome, ErrorOutput> {
+        let policy = &self.policy;
+        match step {
+            Step::Refused(error) => Err(error),
+            Step::Apply(operation) => self
+                .account
+                .apply(policy, at, operation)
+                .map_err(|error| refused(error.code(), error)),
+            Step::Begin(name) => {
+                let in_flight = self.attempts.get(&name).is_some_and(|token| {
+                    self.account.attempt_tokens().any(|other| other == *token)
+                });
+                if in_flight {
+                    return Err(refused(
+                        ErrorCode::InvalidValue,
+                        format_args!("attempt `{name}` is already in flight"),
+                    ));
+                }
+                let start = self
+                    .account
+                    .begin_attempt(policy, at)
+                    .map_err(|error| refused(error.code(), error))?;
+                if let Some(token) = start.token {
+                    self.attempts.insert(name, token);
+                }
+                Ok(start.outcome)
+            }
+            Step::Finish(name, verdict) => {
+                let Some(token) = self.attempts.get(&name) else {
+                    return Err(refused(
+                        ErrorCode::UnknownAttempt,
+                        format_args!("attempt `{name}` was never begun"),
+                    ));
+                };
+                self.account
+                    .finish_attempt(policy, at, *token, verdict)
+                    .map_err(|error| {
+                        refused(error.code(), format_args!("attempt `{name}`: {error}"))
+                    })
+            }
+            Step::Recover => self
+                .account
+                .recover(policy, at)
+                .map_err(|error| refused(error.code(), error)),
+        }
     }
 }
 
@@ -155,36 +269,29 @@ pub fn run(input: &str) -> Result<String, String> {
         steps.push((kind, at, step));
     }
 
-    let policy = scenario.policy;
-    let mut account = SimulatedAccount::new();
+    let mut simulation = Simulation {
+        policy: scenario.policy,
+        account: SimulatedAccount::new(),
+        attempts: HashMap::new(),
+    };
     let mut output = String::new();
     for (kind, at, step) in steps {
-        let (outcome, error): (Option<Outcome>, Option<ErrorOutput>) = match step {
-            Step::Refused(error) => (None, Some(error)),
-            Step::Apply(operation) => match account.apply(&policy, at, operation) {
-                Ok(outcome) => (Some(outcome), None),
-                Err(error) => (
-                    None,
-                    Some(ErrorOutput {
-                        code: error.code().as_str(),
-                        message: error.to_string(),
-                    }),
-                ),
-            },
+        let (outcome, error) = match simulation.apply(at, step) {
+            Ok(outcome) => (Some(outcome), None),
+            Err(error) => (None, Some(error)),
         };
         let decision = outcome.and_then(|outcome| outcome.decision);
         let line = Line {
             at: at.to_rfc3339().to_string(),
             event: event_name(kind),
-            account: account.view(at),
+            account: simulation.account.view_with(&simulation.policy, at),
             error,
             decision: decision.map(|decision| match decision {
                 Decision::Allowed => "allowed",
                 Decision::Rejected(_) => "rejected",
             }),
             reason: match decision {
-                Some(Decision::Rejected(Rejection::Locked { .. })) => Some("locked"),
-                Some(Decision::Rejected(Rejection::Disabled)) => Some("disabled"),
+                Some(Decision::Rejected(rejection)) => Some(rejection.as_str()),
                 _ => None,
             },
             seconds_until_retry: match decision {

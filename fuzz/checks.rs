@@ -7,6 +7,7 @@
 
 use std::fmt::Debug;
 
+use account_lockout::harness::table_comparable;
 use account_lockout::{
     Account, AccountView, AttemptToken, ErrorCode, Field, Fingerprint, Instant, LockoutTable,
     Operation, Outcome, Patch, PatchDocument, PatchError, Policy, Status, TableError, Transition,
@@ -222,9 +223,13 @@ fn agree<T: Debug, E: Debug + PartialEq>(
     }
 }
 
-fn same_outcome((in_table, alone): (Outcome, Outcome)) {
+/// The table and the account give the same outcome (the harness's `table_comparable`:
+/// under a policy that cannot lock by the count, a table forgets an account whose only
+/// information is its count).
+fn same_outcome(policy: &Policy, (in_table, alone): (Outcome, Outcome)) {
     assert_eq!(
-        in_table, alone,
+        table_comparable(policy, in_table),
+        table_comparable(policy, alone),
         "the table and the account give different outcomes"
     );
 }
@@ -267,12 +272,16 @@ impl Model {
     }
 
     /// What compaction at `now` does to every account it judges, done to every standalone
-    /// account: observe `now` (as `poll` does), unless that would end a lock whose end
-    /// nobody reported yet (see the module documentation of `account_lockout::table`).
+    /// account: observe `now` or its own later `last_seen` (as `poll` does, SPEC §7.2),
+    /// unless that would end a lock whose end nobody reported yet (see the module
+    /// documentation of `account_lockout::table`).
     fn observe_all(&mut self, now: Instant) {
         for account in &mut self.accounts {
             let mut observed = *account;
-            if observed.poll(&self.policy, now).is_none() {
+            if observed
+                .poll(&self.policy, judged_at(account, now))
+                .is_none()
+            {
                 *account = observed;
             }
         }
@@ -286,7 +295,7 @@ impl Model {
             |table| table.apply(&policy, now, key, operation),
             |a| a.apply(&policy, now, operation),
         ) {
-            same_outcome(both);
+            same_outcome(&policy, both);
         }
     }
 
@@ -325,22 +334,19 @@ impl Model {
                         in_table.token.map(|token| token.started()),
                         alone.token.map(|token| token.started())
                     );
-                    // A begin voids the key's earlier tokens (the attempt in flight counts as a
-                    // failure). Tokens are single use: a host that reuses a voided or finished
-                    // one is outside the contract, and after the table drops a dormant
-                    // account a new attempt begun in the same millisecond could carry an
-                    // identical token (serial and start instant).
-                    let tokens = &mut self.tokens[index];
-                    tokens.clear();
+                    // Several attempts can be in flight (SPEC §7.1). Tokens are single use:
+                    // a host that reuses a finished one is outside the contract. One that
+                    // timed out is refused by both; it cannot collide with a later token
+                    // of a re-created account, which starts at least a timeout later.
                     if let (Some(in_table), Some(alone)) = (in_table.token, alone.token) {
-                        tokens.push((in_table, alone));
+                        self.tokens[index].push((in_table, alone));
                     }
                 }
             }
             Action::FinishAttempt { which, verdict } => {
                 let tokens = &self.tokens[index];
-                let Some(&(in_table, alone)) = tokens.get(usize::from(which) % tokens.len().max(1))
-                else {
+                let which = usize::from(which) % tokens.len().max(1);
+                let Some(&(in_table, alone)) = tokens.get(which) else {
                     return;
                 };
                 if let Some(both) = self.run(
@@ -349,21 +355,18 @@ impl Model {
                     |table| table.finish_attempt(&policy, now, key, in_table, verdict),
                     |a| a.finish_attempt(&policy, now, alone, verdict),
                 ) {
-                    same_outcome(both);
+                    same_outcome(&policy, both);
                 }
                 // Single use: finished (or refused), the token is done.
-                self.tokens[index].clear();
+                self.tokens[index].remove(which);
             }
             Action::Recover => {
-                let in_flight = self
-                    .accounts
-                    .iter()
-                    .filter(|a| a.attempt_in_flight().is_some())
-                    .count();
+                let in_flight: usize = self.accounts.iter().map(|a| a.attempts_in_flight()).sum();
                 let recovered = self.table.recover(&policy, now);
                 for account in &mut self.accounts {
+                    let at = judged_at(account, now);
                     account
-                        .recover(&policy, now)
+                        .recover(&policy, at)
                         .expect("Account<16, 8> holds every policy");
                 }
                 assert_eq!(recovered, Ok(in_flight), "recover counts differently");
@@ -382,7 +385,7 @@ impl Model {
                     polled.push(found);
                 }
                 for (key, account) in (0u8..).zip(&mut self.accounts) {
-                    let alone = account.poll(&policy, now);
+                    let alone = account.poll(&policy, judged_at(account, now));
                     let in_table: Vec<Transition> = polled
                         .iter()
                         .filter(|(polled_key, _)| *polled_key == key)
@@ -402,7 +405,7 @@ impl Model {
                 assert_eq!(before - self.table.len(), freed);
                 for (key, account) in self.table.iter() {
                     assert!(
-                        !account.is_dormant(&policy, now),
+                        !account.is_dormant(&policy, judged_at(account, now)),
                         "compaction kept the dormant account of key {key}"
                     );
                 }
@@ -431,7 +434,7 @@ impl Model {
         let earliest = self
             .accounts
             .iter()
-            .filter_map(|account| account.next_deadline(policy, now))
+            .filter_map(|account| account.next_deadline(policy, judged_at(account, now)))
             .min();
         assert_eq!(
             self.table.next_deadline(policy, now),
@@ -439,6 +442,12 @@ impl Model {
             "next_deadline"
         );
     }
+}
+
+/// The instant a table-wide call judges an account at (SPEC §7.2): never before the
+/// account's own `last_seen`.
+fn judged_at(account: &Standalone, now: Instant) -> Instant {
+    now.max(account.last_seen())
 }
 
 /// The view's own rules (SPEC §2).
@@ -556,8 +565,14 @@ fn shift_saturates(account: &Standalone, now: Instant) -> bool {
             stored.push(instant_at(offset));
         }
     }
-    let records = usize::from(bytes[56]);
-    stored.extend((0..records).map(|index| instant_at(57 + 8 * index)));
+    // Version 2 (src/account/binary.rs): the three lists from byte 48 on.
+    let records = usize::from(bytes[48]);
+    stored.extend((0..records).map(|index| instant_at(49 + 8 * index)));
+    let memory_at = 49 + 8 * records;
+    let attempts_at = memory_at + 1 + 8 * usize::from(bytes[memory_at]);
+    let attempts = usize::from(bytes[attempts_at]);
+    // Each attempt: serial, the token's start (never moved), then the moved start.
+    stored.extend((0..attempts).map(|index| instant_at(attempts_at + 1 + 18 * index + 10)));
     stored
         .into_iter()
         .any(|instant| i128::from(instant) - shift < i128::from(i64::MIN))
@@ -670,7 +685,8 @@ pub fn policy_json(data: &[u8]) {
 // ---------------------------------------------------------------------------------------
 
 /// Decodes `state` as `Account<R, M>` and, when accepted, checks that it re-encodes to
-/// exactly `state` and decodes again to the same account.
+/// exactly `state` (a version-1 state, to version 2) and decodes again to the same
+/// account.
 fn decode_account<const R: usize, const M: usize>(state: &[u8], policy: &Policy) {
     let Ok(account) = Account::<R, M>::decode(state, policy) else {
         return;
@@ -679,28 +695,34 @@ fn decode_account<const R: usize, const M: usize>(state: &[u8], policy: &Policy)
     let len = account
         .encode(&mut buffer)
         .expect("MAX_ENCODED_LEN suffices");
-    assert_eq!(
-        &buffer[..len],
-        state,
-        "an accepted state re-encodes differently"
-    );
+    if state.get(2) != Some(&1) {
+        assert_eq!(
+            &buffer[..len],
+            state,
+            "an accepted state re-encodes differently"
+        );
+    }
     assert_eq!(Account::<R, M>::decode(&buffer[..len], policy), Ok(account));
 }
 
 /// `Policy::decode` of the whole input, and `Account::decode` of the rest after a policy
 /// drawn from the first bytes, never panic; what they accept re-encodes to exactly the
-/// same bytes.
+/// same bytes (version-1 input to its version-2 form, which decodes to the same value).
 pub fn binary_decode(data: &[u8]) {
     if let Ok(policy) = Policy::decode(data) {
         let mut buffer = [0u8; Policy::MAX_ENCODED_LEN];
         let len = policy
             .encode(&mut buffer)
             .expect("MAX_ENCODED_LEN suffices");
-        assert_eq!(
-            &buffer[..len],
-            data,
-            "an accepted policy re-encodes differently"
-        );
+        // A version-1 policy re-encodes as version 2.
+        if data.get(2) != Some(&1) {
+            assert_eq!(
+                &buffer[..len],
+                data,
+                "an accepted policy re-encodes differently"
+            );
+        }
+        assert_eq!(Policy::decode(&buffer[..len]), Ok(policy));
     }
     let mut input = Unstructured::new(data);
     let Ok(policy) = Policy::arbitrary(&mut input) else {

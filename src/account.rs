@@ -10,7 +10,7 @@ use crate::outcome::{
     Decision, LockCause, Outcome, Rejection, Transition, Transitions, UnlockCause,
 };
 use crate::patch::{Patch, PatchError, UnlockAtPatch};
-use crate::policy::{Decay, OnLockEnd, OnSuccess, Policy, Wanted};
+use crate::policy::{Decay, FailureContext, LockDecision, OnLockEnd, OnSuccess, Policy, Standing};
 use crate::time::{Clock, Instant};
 use crate::view::{AccountView, Status};
 
@@ -19,6 +19,7 @@ mod binary;
 mod history;
 mod timers;
 
+use attempt::InFlight;
 use history::{History, Memory, Records};
 
 pub use attempt::{AttemptError, AttemptStart, AttemptToken, Verdict};
@@ -37,7 +38,10 @@ struct Lock {
 /// `RECORDS` is how many failure times it can keep (sliding-window policies such as
 /// pam_faillock need `deny`); `MEMORY` how many credential fingerprints it can remember
 /// (`repeatedCredentialMemory`). Both default to 0, which every other policy needs.
-/// [`Account::failure`] refuses a policy that needs more room than the type has.
+/// `ATTEMPTS` is how many attempts can be in flight at once (`maxAttemptsInFlight`,
+/// SPEC §7.1): 8 by default, the default of every dialect but `tpm` and
+/// `androidGatekeeper` (1). [`Account::failure`] refuses a policy that needs more room
+/// than the type has; [`Account::begin_attempt`] also checks `ATTEMPTS`.
 ///
 /// Every operation takes the policy and the time (an [`Instant`], or any [`Clock`]).
 ///
@@ -62,13 +66,14 @@ struct Lock {
 ///
 /// # Layout
 ///
-/// 56 bytes, plus 8 per record and per fingerprint (`tests/state_size.rs`): five exact
-/// millisecond instants (40 bytes), the counters (12), the attempt serial (2) and one
-/// byte of flags that says which optional fields are present. An absent field holds 0,
-/// so that equality and hashing see only what is present.
+/// 48 bytes, plus 8 per record and per fingerprint and 18 per attempt slot
+/// (`tests/state_size.rs`): four exact millisecond instants (32 bytes), the counters
+/// (12), the attempt serial (2), the number of attempts in flight (1) and one byte of
+/// flags that says which optional fields are present. An absent field holds 0, so that
+/// equality and hashing see only what is present.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0> {
+pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0, const ATTEMPTS: usize = 8> {
     /// The `now` of the latest event applied; `Instant::MIN` before the first.
     last_seen: Instant,
     /// When the lock began (`LOCKED`).
@@ -77,11 +82,9 @@ pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0> {
     lock_until: Instant,
     /// The latest counted failure, the anchor of windows and self-healing (`LAST_FAILURE`).
     last_failure: Instant,
-    /// The start of an attempt begun but not finished (the power-loss-safe protocol), as
-    /// the clock said then (`IN_FLIGHT`). It identifies the attempt with its token, so
-    /// unlike every other instant it does not move when the clock goes back.
-    in_flight: Instant,
     history: History<RECORDS, MEMORY>,
+    /// The attempts begun but not finished (SPEC §7.1), oldest first.
+    attempts: InFlight<ATTEMPTS>,
     /// The serial number of the latest attempt begun, for its token.
     attempt_serial: u16,
     flags: u8,
@@ -93,24 +96,27 @@ const ENABLED: u8 = 1 << 0;
 const LOCKED: u8 = 1 << 1;
 /// The lock has a deadline (`lock_until`).
 const DEADLINE: u8 = 1 << 2;
-/// The lock's cause, in two bits: 0 policy, 1 consecutive failures, 2 administrator.
+/// The lock's cause, in two bits: 0 policy, 1 consecutive failures, 2 administrator,
+/// 3 quick failure.
 const CAUSE_SHIFT: u8 = 3;
 const CAUSE_MASK: u8 = 0b11 << CAUSE_SHIFT;
 /// `last_failure` is known.
 const LAST_FAILURE: u8 = 1 << 5;
-/// An attempt is in flight (`in_flight` is its start).
-const IN_FLIGHT: u8 = 1 << 6;
 
 /// The value an absent optional instant holds.
 const ABSENT: Instant = Instant::from_millis(0);
 
-impl<const RECORDS: usize, const MEMORY: usize> Default for Account<RECORDS, MEMORY> {
+impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize> Default
+    for Account<RECORDS, MEMORY, ATTEMPTS>
+{
     fn default() -> Self {
         Account::new()
     }
 }
 
-impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
+impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
+    Account<RECORDS, MEMORY, ATTEMPTS>
+{
     /// A new account: enabled, not locked, no history.
     pub const fn new() -> Self {
         Account {
@@ -118,8 +124,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             lock_since: ABSENT,
             lock_until: ABSENT,
             last_failure: ABSENT,
-            in_flight: ABSENT,
             history: History::EMPTY,
+            attempts: InFlight::EMPTY,
             attempt_serial: 0,
             flags: ENABLED,
         }
@@ -151,11 +157,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         if !self.has(LOCKED) {
             return None;
         }
-        let cause = match (self.flags & CAUSE_MASK) >> CAUSE_SHIFT {
-            1 => LockCause::ConsecutiveFailures,
-            2 => LockCause::Administrator,
-            _ => LockCause::Policy,
-        };
+        let cause = lock_cause_of_bits((self.flags & CAUSE_MASK) >> CAUSE_SHIFT);
         Some(Lock {
             since: self.lock_since,
             until: self.optional(DEADLINE, self.lock_until),
@@ -164,11 +166,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     }
 
     fn set_lock_state(&mut self, lock: Option<Lock>) {
-        let cause_bits = match lock.map(|lock| lock.cause) {
-            None | Some(LockCause::Policy) => 0,
-            Some(LockCause::ConsecutiveFailures) => 1,
-            Some(LockCause::Administrator) => 2,
-        };
+        let cause_bits = lock.map_or(0, |lock| lock_cause_bits(lock.cause));
         self.flags = (self.flags & !CAUSE_MASK) | (cause_bits << CAUSE_SHIFT);
         self.set_flag(LOCKED, lock.is_some());
         self.lock_since = lock.map_or(ABSENT, |lock| lock.since);
@@ -184,11 +182,6 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     fn set_last_failure(&mut self, last_failure: Option<Instant>) {
         self.set_flag(LAST_FAILURE, last_failure.is_some());
         self.last_failure = last_failure.unwrap_or(ABSENT);
-    }
-
-    fn set_in_flight(&mut self, in_flight: Option<Instant>) {
-        self.set_flag(IN_FLIGHT, in_flight.is_some());
-        self.in_flight = in_flight.unwrap_or(ABSENT);
     }
 
     /// Clears the failure history, the latest failure's time included.
@@ -228,7 +221,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         (copy, transitions)
     }
 
-    /// SPEC §1 and the lazy end of locks: every event goes through here first.
+    /// SPEC §1, then what time alone did by `now`, in time order: locks that ended and
+    /// attempts in flight that timed out (SPEC §7.1). Every event goes through here first.
     fn observe(&mut self, policy: &Policy, now: Instant, transitions: &mut Transitions) {
         if now < self.last_seen {
             let from = self.last_seen;
@@ -239,26 +233,65 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             }
             self.set_last_failure(self.last_failure().map(|time| time.shifted(from, now)));
             self.history.shift(from, now);
+            self.attempts.shift(from, now);
         }
         self.last_seen = now;
-        if let Some(lock) = self.lock_state()
-            && let Some(until) = lock.until
-            && until <= now
-        {
-            self.set_lock_state(None);
-            if lock.cause == LockCause::Policy && policy.rules().on_lock_end == OnLockEnd::Reset {
-                self.history.count = 0;
-                self.history.records = Records::EMPTY;
+        // Each round ends a lock or removes an attempt, so this ends.
+        loop {
+            let expiry = self
+                .lock_state()
+                .and_then(|lock| lock.until)
+                .filter(|until| *until <= now);
+            let timeout = self
+                .attempts
+                .get(0)
+                .map(|attempt| attempt.start.saturating_add(policy.rules().attempt_timeout))
+                .filter(|timeout| *timeout <= now);
+            match (expiry, timeout) {
+                // At `unlockAt` the account is open again: an expiry goes first.
+                (Some(until), timeout) if timeout.is_none_or(|timeout| until <= timeout) => {
+                    self.expire_lock(policy, until, transitions);
+                }
+                (_, Some(timeout)) => {
+                    self.attempts.remove(0);
+                    self.fail(policy, timeout, None, transitions);
+                }
+                (_, None) => break,
             }
-            transitions.push(Transition::Unlocked {
-                at: until,
-                cause: UnlockCause::Expired,
-            });
         }
+    }
+
+    /// The end by itself of the lock held, at its deadline `until`.
+    fn expire_lock(&mut self, policy: &Policy, until: Instant, transitions: &mut Transitions) {
+        let ended = self.lock_state();
+        self.set_lock_state(None);
+        // Only the end of a lock by the count starts the count again: the end of a
+        // quick-failure lock must not wipe the failures that lead to the real one.
+        if ended.is_some_and(|lock| lock.cause == LockCause::Policy)
+            && policy.rules().on_lock_end == OnLockEnd::Reset
+        {
+            self.history.count = 0;
+            self.history.records = Records::EMPTY;
+        }
+        transitions.push(Transition::Unlocked {
+            at: until,
+            cause: UnlockCause::Expired,
+        });
+    }
+
+    /// Whether an attempt in flight times out by `now` (an event at `now` would count it).
+    fn attempt_due(&self, policy: &Policy, now: Instant) -> bool {
+        self.attempts
+            .get(0)
+            .is_some_and(|attempt| self.timeout_of(policy, attempt, now) <= now)
     }
 
     /// The view of SPEC §2 at `now`. A read: it changes nothing, and at `now` earlier
     /// than the latest event it shows the account as the clock-regression shift would.
+    ///
+    /// It needs no policy, so it cannot count an attempt in flight that has timed out by
+    /// `now` (SPEC §7.1): while one has, use [`Account::view_with`], which can. With no
+    /// attempt in flight, or none timed out, the two agree.
     pub fn view(&self, clock: impl Clock) -> AccountView {
         let now = clock.now();
         let locked = self.lock_state().map(|lock| {
@@ -274,6 +307,30 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         AccountView::derive(self.is_enabled(), locked, now)
     }
 
+    /// The view of SPEC §2 at `now`, with every attempt in flight that timed out by `now`
+    /// counted as the next event would count it. A read: it changes nothing.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Account, Duration, Instant, Status};
+    ///
+    /// let policy = PingOne { failure_count: 1, duration_seconds: Some(900) }.policy().unwrap()
+    ///     .with_attempt_limits(8, Duration::from_secs(30)).unwrap();
+    /// let mut account: Account = Account::new();
+    /// account.begin_attempt(&policy, Instant::from_secs(0)).unwrap();
+    /// // The verdict never came: 30 s later the attempt counts, and one failure locks.
+    /// let view = account.view_with(&policy, Instant::from_secs(31));
+    /// assert_eq!(view.status, Status::Locked);
+    /// assert_eq!(view.locked_at, Some(Instant::from_secs(30)));
+    /// ```
+    pub fn view_with(&self, policy: &Policy, clock: impl Clock) -> AccountView {
+        let now = clock.now();
+        if !self.attempt_due(policy, now) {
+            return self.view(now);
+        }
+        let (observed, _) = self.observed(policy, now);
+        observed.view(now)
+    }
+
     /// Why an attempt at `now` is rejected, for an account that has observed `now`.
     fn rejection(&self, now: Instant) -> Option<Rejection> {
         if !self.is_enabled() {
@@ -286,35 +343,35 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         }
     }
 
-    /// How many more counted failures at `now` would lock; `None` when not allowed now,
-    /// or when neither the policy's count nor the consecutive cap can lock.
+    /// How many more counted failures at `now` would lock, less the attempts in flight
+    /// (SPEC §7.6); `None` when not allowed now, or when no number of failures locks.
     fn failures_remaining(&self, policy: &Policy, now: Instant) -> Option<u32> {
         if !self.is_enabled() || self.has(LOCKED) {
             return None;
         }
-        let base = self.decayed_count(policy, now);
-        let mut next = base.saturating_add(1);
-        if let Decay::SlidingWindow(_) = policy.rules().decay {
-            // The count stops at the threshold: the next failure brings it at most there.
-            next = next.min(policy.rules().threshold.max(1));
-        }
-        let by_policy = policy
-            .next_locking_count(next)
-            .map(|count| count.saturating_sub(base).max(1));
-        let by_cap = policy
-            .rules()
-            .max_consecutive_failures
-            .map(|cap| cap.saturating_sub(self.history.consecutive));
-        match (by_policy, by_cap) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let in_flight = u32::try_from(self.attempts.len()).unwrap_or(u32::MAX);
+        self.budget(policy, now)
+            .map(|budget| budget.saturating_sub(in_flight))
+    }
+
+    /// The budget of SPEC §7.6 for an observed account: how many failures counted at
+    /// `now` would lock it.
+    fn budget(&self, policy: &Policy, now: Instant) -> Option<u32> {
+        policy.budget(Standing {
+            now,
+            count: self.decayed_count(policy, now),
+            consecutive: self.history.consecutive,
+            temporary_locks: self.history.temporary_locks,
+            since_previous: self
+                .last_failure()
+                .map(|previous| now.saturating_duration_since(previous)),
+        })
     }
 
     /// The policy's failure count as a failure at `now` would find it (after decay).
     pub fn failure_count(&self, policy: &Policy, clock: impl Clock) -> u32 {
         let now = clock.now();
-        if self.observing_changes_nothing_read(now) {
+        if self.observing_changes_nothing_read(policy, now) {
             return self.decayed_count(policy, now);
         }
         let (observed, _) = self.observed(policy, now);
@@ -342,7 +399,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// May the user authenticate at `now`? A read: it changes nothing (SPEC §3).
     pub fn check(&self, policy: &Policy, clock: impl Clock) -> Outcome {
         let now = clock.now();
-        if self.observing_changes_nothing_read(now) {
+        if self.observing_changes_nothing_read(policy, now) {
             return self.attempt_outcome(policy, now, self.rejection(now), Transitions::NONE);
         }
         let (observed, _) = self.observed(policy, now);
@@ -351,7 +408,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
 
     /// `check`'s decision alone, the view's `canAuthenticate`: whether the user is enabled
     /// and no lock is in effect at `now`. It needs no policy, and is the cheapest question
-    /// a login path can ask.
+    /// a login path can ask. Like [`Account::view`], it does not count attempts in flight
+    /// that timed out by `now`; [`Account::check`] does.
     ///
     /// ```
     /// use account_lockout::{dialect::PingOne, Account, Instant};
@@ -380,21 +438,30 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     /// Whether observing `now` would leave everything a read looks at as it is: the clock
     /// did not go back and no lock ends by `now`. Reads then skip the copy `observed`
     /// makes (only `last_seen` would differ, and no read looks at it).
-    fn observing_changes_nothing_read(&self, now: Instant) -> bool {
+    fn observing_changes_nothing_read(&self, policy: &Policy, now: Instant) -> bool {
         // A deadline is only ever set on a lock.
-        now >= self.last_seen && (!self.has(DEADLINE) || now < self.lock_until)
+        now >= self.last_seen
+            && (!self.has(DEADLINE) || now < self.lock_until)
+            && !self.attempt_due(policy, now)
     }
 
     fn ensure_capacity(policy: &Policy) -> Result<(), CapacityError> {
         if policy.records_needed() > RECORDS || policy.memory_needed() > MEMORY {
-            return Err(CapacityError {
-                records_needed: policy.records_needed(),
-                records: RECORDS,
-                memory_needed: policy.memory_needed(),
-                memory: MEMORY,
-            });
+            return Err(Self::capacity_error(policy));
         }
         Ok(())
+    }
+
+    /// What the policy needs of the account type, beside what the type holds.
+    fn capacity_error(policy: &Policy) -> CapacityError {
+        CapacityError {
+            records_needed: policy.records_needed(),
+            records: RECORDS,
+            memory_needed: policy.memory_needed(),
+            memory: MEMORY,
+            attempts_needed: usize::from(policy.rules().max_attempts_in_flight),
+            attempts: ATTEMPTS,
+        }
     }
 
     /// A failed attempt at `now`, with the fingerprint of the attempted credential if the
@@ -437,7 +504,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         rejection
     }
 
-    /// Counts an allowed failure: decay, count, then the lock the policy asks for.
+    /// Counts an allowed failure: decay, count, then the lock the policy decides.
     fn count_failure(
         &mut self,
         policy: &Policy,
@@ -477,58 +544,41 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             failures: history.count,
         });
 
-        // The lock by the count; `None` inside means no deadline.
-        let mut lock: Option<(Option<Instant>, LockCause)> = None;
-        let wanted = policy.wanted_lock(history.count);
-        match wanted {
-            Wanted::Nothing => {}
-            Wanted::Permanent => lock = Some((None, LockCause::Policy)),
-            Wanted::Timed(length) => {
-                let permanent = match rules.permanent_after_temporary_locks {
-                    Some(allowed) => {
-                        history.temporary_locks = history.temporary_locks.saturating_add(1);
-                        history.temporary_locks > allowed
-                    }
-                    None => false,
-                };
-                if permanent {
-                    lock = Some((None, LockCause::Policy));
-                } else {
-                    let until = policy.deadline(now, policy.capped(length));
-                    // A cap of zero asks for a lock that is over before it starts.
-                    if until > now {
-                        lock = Some((Some(until), LockCause::Policy));
-                    }
-                }
+        let (decision, temporary_locks) = policy.lock_decision(FailureContext {
+            now,
+            count: history.count,
+            consecutive: history.consecutive,
+            temporary_locks: history.temporary_locks,
+            since_previous,
+        });
+        history.temporary_locks = temporary_locks;
+        match decision {
+            LockDecision::Open => {}
+            LockDecision::Until(until, cause) => {
+                self.start_lock(now, Some(until), cause, transitions)
             }
+            LockDecision::Permanent(cause) => self.start_lock(now, None, cause, transitions),
         }
-        if let (Wanted::Nothing, Some(quick), Some(gap)) =
-            (wanted, rules.quick_failure, since_previous)
-            && gap < quick.within
-        {
-            let until = policy.deadline(now, quick.lock);
-            if until > now {
-                lock = Some((Some(until), LockCause::Policy));
-            }
-        }
-        if let Some(cap) = rules.max_consecutive_failures
-            && history.consecutive >= cap
-            && !matches!(lock, Some((None, _)))
-        {
-            lock = Some((None, LockCause::ConsecutiveFailures));
-        }
-        if let Some((until, cause)) = lock {
-            self.set_lock_state(Some(Lock {
-                since: now,
-                until,
-                cause,
-            }));
-            transitions.push(Transition::Locked {
-                at: now,
-                until,
-                cause,
-            });
-        }
+    }
+
+    /// The account goes from `OK` to `LOCKED` at `now`.
+    fn start_lock(
+        &mut self,
+        now: Instant,
+        until: Option<Instant>,
+        cause: LockCause,
+        transitions: &mut Transitions,
+    ) {
+        self.set_lock_state(Some(Lock {
+            since: now,
+            until,
+            cause,
+        }));
+        transitions.push(Transition::Locked {
+            at: now,
+            until,
+            cause,
+        });
     }
 
     /// A successful attempt at `now` (SPEC §3).
@@ -581,18 +631,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     ) {
         let cause = LockCause::Administrator;
         match self.lock_state() {
-            None => {
-                self.set_lock_state(Some(Lock {
-                    since: now,
-                    until,
-                    cause,
-                }));
-                transitions.push(Transition::Locked {
-                    at: now,
-                    until,
-                    cause,
-                });
-            }
+            None => self.start_lock(now, until, cause, transitions),
             // Already the administrator's, with this deadline: nothing to change.
             Some(lock) if lock.cause == cause && lock.until == until => {}
             Some(lock) => {
@@ -743,5 +782,25 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             Status::Locked => self.lock_state().map(|lock| lock.cause),
             Status::Ok => None,
         }
+    }
+}
+
+/// The two cause bits of the flags (and of the binary format).
+pub(crate) const fn lock_cause_bits(cause: LockCause) -> u8 {
+    match cause {
+        LockCause::Policy => 0,
+        LockCause::ConsecutiveFailures => 1,
+        LockCause::Administrator => 2,
+        LockCause::QuickFailure => 3,
+    }
+}
+
+/// The cause of two cause bits; every value of two bits names one.
+pub(crate) const fn lock_cause_of_bits(bits: u8) -> LockCause {
+    match bits & 0b11 {
+        1 => LockCause::ConsecutiveFailures,
+        2 => LockCause::Administrator,
+        3 => LockCause::QuickFailure,
+        _ => LockCause::Policy,
     }
 }

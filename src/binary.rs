@@ -71,7 +71,7 @@ pub enum Inconsistency {
     UnknownFlags,
     /// A field marked absent is not zero.
     AbsentFieldNotZero,
-    /// The lock cause is not one of the three.
+    /// The lock cause is not one the format's version defines.
     UnknownLockCause,
     /// A lock ends at or before it starts.
     LockEndsBeforeItStarts,
@@ -86,6 +86,10 @@ pub enum Inconsistency {
     CountWithoutFailure,
     /// An attempt is in flight although no attempt was ever begun.
     AttemptWithoutSerial,
+    /// The attempts in flight are not oldest first.
+    AttemptsOutOfOrder,
+    /// Two attempts in flight have the same token.
+    DuplicateAttempt,
     /// A tag, a flag byte or a boolean holds a value this version does not define.
     UnknownTag,
 }

@@ -21,7 +21,10 @@
 use crate::dialect::{
     ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
 };
-use crate::policy::{Decay, LockLength, OnLockEnd, OnSuccess, Policy, QuickFailure, Rules};
+use crate::outcome::{Outcome, Transition, Transitions};
+use crate::policy::{
+    Decay, LockLength, OnLockEnd, OnSuccess, Policy, PolicyError, Problem, QuickFailure, Rules,
+};
 use crate::schedule::{Schedule, Step};
 use crate::time::Duration;
 
@@ -109,13 +112,42 @@ impl PolicySeed {
         // Every branch above builds a valid policy; the fallback only guards the mapping.
         let policy = policy.unwrap_or(Policy::NEVER_LOCK);
         let cap = (self.cap != 0).then(|| u32::from(self.cap));
-        policy
+        let policy = policy
             .with_modifiers(self.memory.checked_rem(9).unwrap_or(0), cap)
+            .unwrap_or(policy);
+        // Half the seeds keep the dialect's attempt limits; the others draw 1..=16 attempts
+        // in flight and a timeout of 1 s to 10 min.
+        if below(b >> 8, 2) == 0 {
+            return policy;
+        }
+        let in_flight = u8::try_from(below(a >> 8, 16).saturating_add(1)).unwrap_or(1);
+        policy
+            .with_attempt_limits(in_flight, seconds(below(c >> 12, 600).saturating_add(1)))
             .unwrap_or(policy)
     }
 
-    /// A general policy from the seed.
+    /// A general policy from the seed. An escalating length gets a count that can pass
+    /// the threshold (`onLockEnd: keep`, no sliding window), as [`Rules::build`] requires.
     fn rules(self) -> Rules {
+        let rules = self.raw_rules();
+        match rules.build() {
+            Err(PolicyError {
+                problem: Problem::NeverEscalates { .. },
+                ..
+            }) => Rules {
+                on_lock_end: OnLockEnd::Keep,
+                decay: match rules.decay {
+                    Decay::SlidingWindow(window) => Decay::QuietWindow(window),
+                    other => other,
+                },
+                ..rules
+            },
+            _ => rules,
+        }
+    }
+
+    /// The seed's general policy before the escalation rule.
+    fn raw_rules(self) -> Rules {
         let [a, b, c, d, e, f] = self.numbers;
         let threshold = below(a, 10);
         let length = seconds(below(c, 600).saturating_add(1));
@@ -174,5 +206,35 @@ impl PolicySeed {
             deadline_from_whole_second: below(f >> 20, 2) == 1,
             ..Rules::NEVER_LOCK
         }
+    }
+}
+
+/// An outcome as a [`crate::LockoutTable`] and a standalone [`crate::Account`] fed the same
+/// events must agree on it. Under a policy that cannot lock by the count
+/// ([`Policy::can_lock_by_count`]), a table forgets an account whose only information is
+/// its count, so the number in [`Transition::Counted`] is shown as 0; all else is kept.
+///
+/// ```
+/// use account_lockout::{harness::table_comparable, Account, Instant, Policy, Transition};
+///
+/// let mut account: Account = Account::new();
+/// let outcome = account.failure(&Policy::NEVER_LOCK, Instant::from_secs(1), None).unwrap();
+/// let comparable = table_comparable(&Policy::NEVER_LOCK, outcome);
+/// assert_eq!(comparable.transitions.iter().next(), Some(&Transition::Counted { failures: 0 }));
+/// ```
+pub fn table_comparable(policy: &Policy, outcome: Outcome) -> Outcome {
+    if policy.can_lock_by_count() {
+        return outcome;
+    }
+    let mut transitions = Transitions::NONE;
+    for transition in &outcome.transitions {
+        transitions.push(match transition {
+            Transition::Counted { .. } => Transition::Counted { failures: 0 },
+            other => *other,
+        });
+    }
+    Outcome {
+        transitions,
+        ..outcome
     }
 }

@@ -76,8 +76,9 @@ pub use outcome::{
 };
 pub use patch::{Field, FieldName, Patch, PatchDocument, PatchError, UnlockAtPatch};
 pub use policy::{
-    Decay, LockLength, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, OnLockEnd, OnSuccess, Policy,
-    PolicyError, Problem, QuickFailure, Rules,
+    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_ATTEMPTS_IN_FLIGHT, Decay, LockLength, MAX_ATTEMPTS_IN_FLIGHT,
+    MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, OnLockEnd, OnSuccess, Policy, PolicyError,
+    Problem, QuickFailure, Rules,
 };
 pub use schedule::{MAX_SCHEDULE_STEPS, Schedule, Step};
 pub use table::{LockoutTable, TableError};

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     UnlockAtNotInFuture,
     /// `account_too_small`: the account type cannot hold what the policy needs.
     AccountTooSmall,
+    /// `unknown_attempt`: a token that names no attempt in flight (SPEC §7.1).
+    UnknownAttempt,
 }
 
 impl ErrorCode {
@@ -38,6 +40,7 @@ impl ErrorCode {
             ErrorCode::UnlockAtRequiresLocked => "unlock_at_requires_locked",
             ErrorCode::UnlockAtNotInFuture => "unlock_at_not_in_future",
             ErrorCode::AccountTooSmall => "account_too_small",
+            ErrorCode::UnknownAttempt => "unknown_attempt",
         }
     }
 }
@@ -88,6 +91,11 @@ pub struct CapacityError {
     pub memory_needed: usize,
     /// Fingerprints the account type holds.
     pub memory: usize,
+    /// Attempts the policy lets be in flight at once (`maxAttemptsInFlight`; checked
+    /// only when an attempt begins).
+    pub attempts_needed: usize,
+    /// Attempts in flight the account type holds.
+    pub attempts: usize,
 }
 
 impl CapacityError {
@@ -101,8 +109,14 @@ impl fmt::Display for CapacityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the account holds {} failure times and {} fingerprints; the policy needs {} and {}",
-            self.records, self.memory, self.records_needed, self.memory_needed
+            "the account holds {} failure times, {} fingerprints and {} attempts in flight; \
+             the policy needs {}, {} and {}",
+            self.records,
+            self.memory,
+            self.attempts,
+            self.records_needed,
+            self.memory_needed,
+            self.attempts_needed
         )
     }
 }

@@ -7,8 +7,11 @@ use crate::time::{Duration, Instant};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum LockCause {
-    /// The policy's count (or its quick-failure throttling).
+    /// The policy's count.
     Policy,
+    /// The policy's quick-failure throttling ([`crate::QuickFailure`]). Its end never
+    /// restarts the count.
+    QuickFailure,
     /// The consecutive-failure cap (`maxConsecutiveFailures`).
     ConsecutiveFailures,
     /// An administrator.
@@ -20,6 +23,7 @@ impl LockCause {
     pub const fn as_str(self) -> &'static str {
         match self {
             LockCause::Policy => "policy",
+            LockCause::QuickFailure => "quickFailure",
             LockCause::ConsecutiveFailures => "consecutiveFailures",
             LockCause::Administrator => "administrator",
         }
@@ -65,6 +69,21 @@ pub enum Rejection {
     /// The user is disabled (reported even when the account is also locked, since
     /// waiting for the lock to end would not help).
     Disabled,
+    /// [`crate::Account::begin_attempt`] only: the attempts in flight already use the
+    /// lock's whole budget, or the policy's `maxAttemptsInFlight`. Try again when one
+    /// finishes; no retry time is known.
+    Busy,
+}
+
+impl Rejection {
+    /// The reason's JSON name: `locked`, `disabled` or `busy`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Rejection::Locked { .. } => "locked",
+            Rejection::Disabled => "disabled",
+            Rejection::Busy => "busy",
+        }
+    }
 }
 
 /// Whether an attempt was allowed when it arrived (SPEC §3).
@@ -192,9 +211,10 @@ impl<'a> IntoIterator for &'a Transitions {
 pub struct Outcome {
     /// Allowed or rejected (attempts only).
     pub decision: Option<Decision>,
-    /// How many more counted failures, made now, would lock the account; `None` where
-    /// the policy does not know (it never locks by count, or the account cannot count
-    /// now). Quick-failure throttling is not foreseen.
+    /// How many more counted failures, made now, would lock the account, less the
+    /// attempts in flight (SPEC §7.6: the budget, by the threshold, the length table,
+    /// the quick-failure rule and the consecutive-failure cap); `None` when the account
+    /// cannot count now (locked or disabled) or no number of failures locks it.
     pub failures_remaining: Option<u32>,
     /// The changes, in order.
     pub transitions: Transitions,

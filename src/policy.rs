@@ -11,12 +11,26 @@ use crate::time::{Duration, Instant};
 
 mod binary;
 mod json;
+mod lock;
+
+pub(crate) use lock::{FailureContext, LockDecision, Standing};
 
 /// The most failure times a [`Decay::SlidingWindow`] policy needs to keep.
 pub const MAX_RECORDED_FAILURES: usize = 16;
 
 /// The most credential fingerprints an account can remember.
 pub const MAX_CREDENTIAL_MEMORY: usize = 8;
+
+/// The most attempts a policy lets be in flight at once (`maxAttemptsInFlight`).
+pub const MAX_ATTEMPTS_IN_FLIGHT: usize = 16;
+
+/// The default number of attempts in flight (`maxAttemptsInFlight`): 8, except for the
+/// single-user devices (`tpm`, `androidGatekeeper`), which verify one at a time.
+pub const DEFAULT_ATTEMPTS_IN_FLIGHT: u8 = 8;
+
+/// The default time after which an attempt in flight counts as a failure
+/// (`attemptTimeoutSeconds`): 300 s.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How long the lock started by a counted failure lasts, once the failure count has
 /// reached the threshold. `count` below is the failure count including this failure.
@@ -90,7 +104,9 @@ pub enum OnLockEnd {
     /// The count starts again from 0 and recorded failures are dropped; the number of
     /// temporary locks is kept, so escalation and permanent-after-N still work.
     Reset,
-    /// The count survives the lock (Keycloak, Gatekeeper, TPM).
+    /// The count survives the lock (Keycloak, Gatekeeper, TPM). An escalating
+    /// [`LockLength`] needs it: a count that starts again never reaches the longer steps,
+    /// so [`Rules::build`] refuses `Reset` with one.
     Keep,
 }
 
@@ -98,7 +114,10 @@ pub enum OnLockEnd {
 ///
 /// A counted failure that comes less than `within` after the previous counted failure,
 /// and that does not lock by the count, locks for `lock`. [`Rules::max_lock`] does not
-/// apply to it; the Keycloak dialect folds Keycloak's cap in itself.
+/// apply to it; the Keycloak dialect folds Keycloak's cap in itself. The end of a
+/// quick-failure lock never restarts the count, whatever [`OnLockEnd`] says: otherwise an
+/// attacker who paces one quick failure before each threshold would never meet the real
+/// lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct QuickFailure {
@@ -114,19 +133,23 @@ pub struct QuickFailure {
 /// [`Policy`]. In JSON it is the `custom` form (see the README).
 ///
 /// ```
-/// use account_lockout::{Decay, Duration, LockLength, Rules};
+/// use account_lockout::{Decay, Duration, LockLength, OnLockEnd, Rules};
 ///
 /// // Lock after 5 failures within 10 minutes, for 1 s doubling per failure, at most 15 min.
-/// let policy = Rules {
+/// // The count must survive each lock's end, or the length would never double.
+/// let rules = Rules {
 ///     threshold: 5,
 ///     lock: LockLength::Exponential { initial: Duration::from_secs(1) },
 ///     max_lock: Some(Duration::from_secs(900)),
 ///     decay: Decay::QuietWindow(Duration::from_secs(600)),
+///     on_lock_end: OnLockEnd::Keep,
 ///     ..Rules::NEVER_LOCK
-/// }
-/// .build()
-/// .unwrap();
+/// };
+/// let policy = rules.build().unwrap();
 /// assert_eq!(policy.rules().threshold, 5);
+///
+/// let refused = Rules { on_lock_end: OnLockEnd::Reset, ..rules }.build().unwrap_err();
+/// assert_eq!(refused.parameter, "onLockEnd");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -157,6 +180,12 @@ pub struct Rules {
     /// Lock with no deadline at this many counted failures since the last success or
     /// administrator unlock, whatever the windows say (NIST SP 800-63B caps it at 100).
     pub max_consecutive_failures: Option<u32>,
+    /// How many attempts may be in flight at once (1..=16), see
+    /// [`Account::begin_attempt`](crate::Account::begin_attempt).
+    pub max_attempts_in_flight: u8,
+    /// How long an attempt may stay in flight before it counts as a failure (at least
+    /// 1 ms; the JSON form gives whole seconds).
+    pub attempt_timeout: Duration,
 }
 
 impl Rules {
@@ -173,6 +202,8 @@ impl Rules {
         deadline_from_whole_second: false,
         repeated_credential_memory: 0,
         max_consecutive_failures: None,
+        max_attempts_in_flight: DEFAULT_ATTEMPTS_IN_FLIGHT,
+        attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
     };
 
     /// Validates the rules into a [`Policy`]; the error names the bad parameter.
@@ -192,12 +223,10 @@ impl Rules {
                     return Err(PolicyError::new("decay.slidingWindow", Problem::Zero));
                 }
                 if self.threshold as usize > MAX_RECORDED_FAILURES {
-                    return Err(PolicyError::new(
+                    return Err(too_large(
                         "threshold",
-                        Problem::TooLarge {
-                            max: MAX_RECORDED_FAILURES as u64,
-                            got: self.threshold as u64,
-                        },
+                        MAX_RECORDED_FAILURES,
+                        self.threshold as u64,
                     ));
                 }
             }
@@ -207,18 +236,64 @@ impl Rules {
             _ => {}
         }
         if self.repeated_credential_memory as usize > MAX_CREDENTIAL_MEMORY {
-            return Err(PolicyError::new(
+            return Err(too_large(
                 "repeatedCredentialMemory",
-                Problem::TooLarge {
-                    max: MAX_CREDENTIAL_MEMORY as u64,
-                    got: self.repeated_credential_memory as u64,
-                },
+                MAX_CREDENTIAL_MEMORY,
+                self.repeated_credential_memory as u64,
             ));
         }
         if let Some(0) = self.max_consecutive_failures {
             return Err(PolicyError::new("maxConsecutiveFailures", Problem::Zero));
         }
+        if self.max_attempts_in_flight == 0 {
+            return Err(PolicyError::new("maxAttemptsInFlight", Problem::Zero));
+        }
+        if self.max_attempts_in_flight as usize > MAX_ATTEMPTS_IN_FLIGHT {
+            return Err(too_large(
+                "maxAttemptsInFlight",
+                MAX_ATTEMPTS_IN_FLIGHT,
+                self.max_attempts_in_flight as u64,
+            ));
+        }
+        if self.attempt_timeout.is_zero() {
+            return Err(PolicyError::new("attemptTimeoutSeconds", Problem::Zero));
+        }
+        if self.escalates() {
+            // A count that restarts at every lock end, or a window that keeps at most
+            // `threshold` failures, never reaches the longer steps.
+            if let Decay::SlidingWindow(_) = self.decay {
+                return Err(PolicyError::new(
+                    "lock",
+                    Problem::NeverEscalates {
+                        because: "decay.slidingWindow",
+                    },
+                ));
+            }
+            if let OnLockEnd::Reset = self.on_lock_end {
+                return Err(PolicyError::new(
+                    "onLockEnd",
+                    Problem::NeverEscalates {
+                        because: "onLockEnd: reset",
+                    },
+                ));
+            }
+        }
         Ok(Policy { rules: self })
+    }
+
+    /// Whether the lock length grows with the count past the threshold.
+    const fn escalates(&self) -> bool {
+        if self.threshold == 0 {
+            return false;
+        }
+        match self.lock {
+            LockLength::Permanent | LockLength::Fixed(_) => false,
+            LockLength::Multiple { increment } | LockLength::Linear { increment } => {
+                !increment.is_zero()
+            }
+            LockLength::Exponential { .. } => true,
+            LockLength::Table(schedule) => schedule.changes_after(self.threshold),
+        }
     }
 }
 
@@ -258,6 +333,28 @@ impl Policy {
     /// The rules this policy was built from.
     pub const fn rules(&self) -> &Rules {
         &self.rules
+    }
+
+    /// The same policy with the attempt-protocol modifiers set: `maxAttemptsInFlight`
+    /// (1..=16) and `attemptTimeoutSeconds` (as a duration, not zero).
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Duration};
+    /// let policy = (PingOne { failure_count: 5, duration_seconds: Some(900) }).policy().unwrap()
+    ///     .with_attempt_limits(2, Duration::from_secs(30))
+    ///     .unwrap();
+    /// assert_eq!(policy.rules().max_attempts_in_flight, 2);
+    /// assert!(policy.with_attempt_limits(17, Duration::from_secs(30)).is_err());
+    /// ```
+    pub const fn with_attempt_limits(
+        self,
+        max_attempts_in_flight: u8,
+        attempt_timeout: Duration,
+    ) -> Result<Policy, PolicyError> {
+        let mut rules = self.rules;
+        rules.max_attempts_in_flight = max_attempts_in_flight;
+        rules.attempt_timeout = attempt_timeout;
+        rules.build()
     }
 
     /// The same policy with the two modifiers of SPEC §5 set.
@@ -349,6 +446,26 @@ impl Policy {
         }
     }
 
+    /// Whether any failure count can lock by the count (the threshold and the lengths,
+    /// with the cap). Where none can, the count is never seen again but as the number in
+    /// [`Transition::Counted`](crate::Transition::Counted), so an account whose only
+    /// information is its count is dormant ([`crate::Account::is_dormant`]) and a table
+    /// may forget it: a username spray under such a policy does not fill the table.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::Keycloak, Rules};
+    /// assert!(!Rules::NEVER_LOCK.build().unwrap().can_lock_by_count());
+    /// assert!(Keycloak::DEFAULT.policy().unwrap().can_lock_by_count());
+    /// let no_wait = Keycloak { max_failure_wait_seconds: 0, ..Keycloak::DEFAULT };
+    /// assert!(!no_wait.policy().unwrap().can_lock_by_count());
+    /// ```
+    pub fn can_lock_by_count(&self) -> bool {
+        let capped_to_nothing = self.rules.max_lock.is_some_and(|max| max.is_zero())
+            && self.rules.permanent_after_temporary_locks.is_none()
+            && !matches!(self.rules.lock, LockLength::Permanent);
+        self.next_locking_count(1).is_some() && !capped_to_nothing
+    }
+
     /// The smallest failure count at or above `count` that locks by the count.
     pub(crate) fn next_locking_count(&self, count: u32) -> Option<u32> {
         let threshold = self.rules.threshold;
@@ -401,6 +518,11 @@ pub enum Problem {
     },
     /// A list's counts are not strictly increasing from 1.
     NotIncreasing,
+    /// An escalating lock length that could never escalate.
+    NeverEscalates {
+        /// The setting that keeps the count from passing the threshold.
+        because: &'static str,
+    },
 }
 
 /// An invalid policy: the parameter (by its JSON name) and what is wrong with it.
@@ -445,11 +567,27 @@ impl fmt::Display for PolicyError {
             Problem::NotIncreasing => {
                 f.write_str("must list failure counts from 1 in strictly increasing order")
             }
+            Problem::NeverEscalates { because } => write!(
+                f,
+                "must not combine an escalating lock length with {because}: \
+                 the count never passes the threshold, so the lock never grows"
+            ),
         }
     }
 }
 
 impl core::error::Error for PolicyError {}
+
+/// `parameter` is above `max`.
+const fn too_large(parameter: &'static str, max: usize, got: u64) -> PolicyError {
+    PolicyError::new(
+        parameter,
+        Problem::TooLarge {
+            max: max as u64,
+            got,
+        },
+    )
+}
 
 // The table of a schedule and the records of a sliding window share one bound.
 const _: () = assert!(MAX_SCHEDULE_STEPS <= u8::MAX as usize);

@@ -95,6 +95,27 @@ impl Schedule {
             .map_or(Duration::ZERO, |step| step.length)
     }
 
+    /// Whether some count past `threshold` gets another length than `threshold` does:
+    /// whether the schedule escalates once the count keeps going.
+    pub(crate) const fn changes_after(&self, threshold: u32) -> bool {
+        let mut at_threshold: u64 = 0;
+        let mut rest = self.steps.as_slice();
+        let mut left = self.len;
+        while let [step, tail @ ..] = rest {
+            if left == 0 {
+                break;
+            }
+            if step.from_count <= threshold {
+                at_threshold = step.length.as_millis();
+            } else if step.length.as_millis() != at_threshold {
+                return true;
+            }
+            left = left.saturating_sub(1);
+            rest = tail;
+        }
+        false
+    }
+
     /// The smallest count at or above `count` whose length is not zero.
     pub fn next_locking_count(&self, count: u32) -> Option<u32> {
         if !self.length(count).is_zero() {

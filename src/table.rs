@@ -9,8 +9,16 @@
 //! run out, so that dropping it changes no future answer. It never drops a locked
 //! account, a counted failure that still matters, or an attempt in flight.
 //!
-//! Judging an account at `now` observes `now` for it, as [`Account::poll`] does (SPEC §1):
-//! after `compact(now)` an event for that key stamped before `now` is a clock regression,
+//! **Table-wide calls never move an account in time** (SPEC §7.2). [`LockoutTable::poll`],
+//! [`LockoutTable::next_deadline`], [`LockoutTable::compact`], [`LockoutTable::recover`]
+//! and the room-making of a new key pass over many accounts: each is judged at the later
+//! of `now` and its own `last_seen`. Only an event addressed to one account applies the
+//! clock-regression shift of SPEC §1 to it. So one caller with an early timestamp (a log
+//! line stamped an hour early, a node whose clock is behind) cannot end another key's
+//! lock.
+//!
+//! Judging an account at an instant observes it, as [`Account::poll`] does: after
+//! `compact(now)` an event for that key stamped before `now` is a clock regression,
 //! exactly as it would be for an account that was kept and polled. (Without that, a
 //! failure "out of its window at `now`" could be back in it for an event stamped earlier.)
 //! An account whose lock ended but whose unlock was not yet reported is neither observed
@@ -97,13 +105,23 @@ impl<E: fmt::Display> fmt::Display for TableError<E> {
 
 impl<E: fmt::Debug + fmt::Display> core::error::Error for TableError<E> {}
 
-/// Observes `now` for `account`, unless that would end a lock whose end nobody reported
-/// yet; then whether the table may forget it.
-fn settle<const RECORDS: usize, const MEMORY: usize>(
-    account: &mut Account<RECORDS, MEMORY>,
+/// The instant a table-wide call judges `account` at: `now`, or the account's own
+/// `last_seen` if that is later (SPEC §7.2: such a call never moves an account back).
+fn judged_at<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>(
+    account: &Account<RECORDS, MEMORY, ATTEMPTS>,
+    now: Instant,
+) -> Instant {
+    now.max(account.last_seen())
+}
+
+/// Observes `now` (or the account's later `last_seen`) for `account`, unless that would
+/// end a lock whose end nobody reported yet; then whether the table may forget it.
+fn settle<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>(
+    account: &mut Account<RECORDS, MEMORY, ATTEMPTS>,
     policy: &Policy,
     now: Instant,
 ) -> bool {
+    let now = judged_at(account, now);
     if account.unlock_unreported(now) {
         return false;
     }
@@ -114,21 +132,27 @@ fn settle<const RECORDS: usize, const MEMORY: usize>(
 
 /// Accounts by key, in `N` inline slots (see the [module documentation](self)).
 ///
-/// `RECORDS` and `MEMORY` size each account as in [`Account`].
-pub struct LockoutTable<K, const N: usize, const RECORDS: usize = 0, const MEMORY: usize = 0> {
-    accounts: FnvIndexMap<K, Account<RECORDS, MEMORY>, N>,
+/// `RECORDS`, `MEMORY` and `ATTEMPTS` size each account as in [`Account`].
+pub struct LockoutTable<
+    K,
+    const N: usize,
+    const RECORDS: usize = 0,
+    const MEMORY: usize = 0,
+    const ATTEMPTS: usize = 8,
+> {
+    accounts: FnvIndexMap<K, Account<RECORDS, MEMORY, ATTEMPTS>, N>,
 }
 
-impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize> Default
-    for LockoutTable<K, N, RECORDS, MEMORY>
+impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
+    Default for LockoutTable<K, N, RECORDS, MEMORY, ATTEMPTS>
 {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
-    LockoutTable<K, N, RECORDS, MEMORY>
+impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
+    LockoutTable<K, N, RECORDS, MEMORY, ATTEMPTS>
 {
     /// An empty table.
     pub const fn new() -> Self {
@@ -153,12 +177,12 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
     }
 
     /// The stored account of `key`, if the table holds one.
-    pub fn get(&self, key: &K) -> Option<&Account<RECORDS, MEMORY>> {
+    pub fn get(&self, key: &K) -> Option<&Account<RECORDS, MEMORY, ATTEMPTS>> {
         self.accounts.get(key)
     }
 
     /// The stored accounts, for persistence.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &Account<RECORDS, MEMORY>)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &Account<RECORDS, MEMORY, ATTEMPTS>)> {
         self.accounts.iter()
     }
 
@@ -170,10 +194,10 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
         policy: &Policy,
         now: impl Clock,
         key: K,
-        account: Account<RECORDS, MEMORY>,
-    ) -> Result<(), Account<RECORDS, MEMORY>> {
+        account: Account<RECORDS, MEMORY, ATTEMPTS>,
+    ) -> Result<(), Account<RECORDS, MEMORY, ATTEMPTS>> {
         let now = now.now();
-        if account.is_dormant(policy, now) {
+        if account.is_dormant(policy, judged_at(&account, now)) {
             self.accounts.swap_remove(&key);
             return Ok(());
         }
@@ -186,10 +210,20 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
             .map_err(|(_, account)| account)
     }
 
-    /// The view of `key` at `now` (SPEC §2). A read.
+    /// The view of `key` at `now` (SPEC §2). A read. Like [`Account::view`] it cannot
+    /// count attempts in flight that timed out by `now`; [`LockoutTable::view_with`] can.
     pub fn view(&self, clock: impl Clock, key: &K) -> AccountView {
         match self.accounts.get(key) {
             Some(account) => account.view(clock),
+            None => AccountView::OPEN,
+        }
+    }
+
+    /// The view of `key` at `now` with attempts in flight that timed out counted
+    /// ([`Account::view_with`]). A read.
+    pub fn view_with(&self, policy: &Policy, clock: impl Clock, key: &K) -> AccountView {
+        match self.accounts.get(key) {
+            Some(account) => account.view_with(policy, clock),
             None => AccountView::OPEN,
         }
     }
@@ -198,7 +232,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
     pub fn check(&self, policy: &Policy, clock: impl Clock, key: &K) -> Outcome {
         match self.accounts.get(key) {
             Some(account) => account.check(policy, clock),
-            None => Account::<RECORDS, MEMORY>::new().check(policy, clock),
+            None => Account::<RECORDS, MEMORY, ATTEMPTS>::new().check(policy, clock),
         }
     }
 
@@ -222,7 +256,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
         policy: &Policy,
         now: Instant,
         key: K,
-        operation: impl FnOnce(&mut Account<RECORDS, MEMORY>) -> Result<T, E>,
+        operation: impl FnOnce(&mut Account<RECORDS, MEMORY, ATTEMPTS>) -> Result<T, E>,
     ) -> Result<T, TableError<E>> {
         // One hash lookup: the slot's index serves the read and the write back.
         let index = self.accounts.get_index_of(&key);
@@ -354,14 +388,17 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
     }
 
     /// After restoring saved state: counts every attempt still in flight as a failure
-    /// ([`Account::recover`]). Returns how many there were.
+    /// ([`Account::recover`]), each account at the later of `now` and its `last_seen`.
+    /// Returns how many attempts there were. On error nothing changes.
     pub fn recover(&mut self, policy: &Policy, clock: impl Clock) -> Result<usize, CapacityError> {
         let now = clock.now();
         let mut recovered: usize = 0;
         for (_, account) in self.accounts.iter_mut() {
-            if account.attempt_in_flight().is_some() {
-                account.recover(policy, now)?;
-                recovered = recovered.saturating_add(1);
+            let in_flight = account.attempts_in_flight();
+            if in_flight > 0 {
+                // Capacity is the type's, the same for every account: the first refuses.
+                account.recover(policy, judged_at(account, now))?;
+                recovered = recovered.saturating_add(in_flight);
             }
         }
         Ok(recovered)
@@ -373,7 +410,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
         let now = clock.now();
         self.accounts
             .values()
-            .filter_map(|account| account.next_deadline(policy, now))
+            .filter_map(|account| account.next_deadline(policy, judged_at(account, now)))
             .min()
     }
 
@@ -392,8 +429,13 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize>
     }
 }
 
-impl<K: Hash + Eq + Clone, const N: usize, const RECORDS: usize, const MEMORY: usize>
-    LockoutTable<K, N, RECORDS, MEMORY>
+impl<
+    K: Hash + Eq + Clone,
+    const N: usize,
+    const RECORDS: usize,
+    const MEMORY: usize,
+    const ATTEMPTS: usize,
+> LockoutTable<K, N, RECORDS, MEMORY, ATTEMPTS>
 {
     /// The next transition that time alone caused, with its key: a lock that ended at
     /// its deadline ([`Account::poll`]). Call it until it returns `None`; each expiry is
@@ -416,7 +458,7 @@ impl<K: Hash + Eq + Clone, const N: usize, const RECORDS: usize, const MEMORY: u
         let now = clock.now();
         self.accounts.iter_mut().find_map(|(key, account)| {
             account
-                .poll(policy, now)
+                .poll(policy, judged_at(account, now))
                 .map(|transition| (key.clone(), transition))
         })
     }

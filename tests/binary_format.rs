@@ -27,8 +27,8 @@ use proptest::prelude::*;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-type Big = Account<16, 8>;
-type Small = Account<0, 0>;
+type Big = Account<16, 8, 8>;
+type Small = Account<0, 0, 0>;
 
 /// 2026-01-01T00:00:00Z in milliseconds since the Unix epoch.
 const T0_MS: i64 = 1_767_225_600_000;
@@ -84,21 +84,25 @@ const A_LAST_SEEN: usize = 4;
 const A_LOCK_SINCE: usize = 12;
 const A_LOCK_UNTIL: usize = 20;
 const A_LAST_FAILURE: usize = 28;
-const A_ATTEMPT: usize = 36;
-const A_COUNT: usize = 44;
-const A_CONSECUTIVE: usize = 48;
-const A_TEMPORARY_LOCKS: usize = 52;
-const A_SERIAL: usize = 54;
-const A_RECORDS_LEN: usize = 56;
-/// Magic, version, flags, five instants, the counters and the two list lengths.
-const A_FIXED_LEN: usize = 58;
+const A_COUNT: usize = 36;
+const A_CONSECUTIVE: usize = 40;
+const A_TEMPORARY_LOCKS: usize = 44;
+const A_SERIAL: usize = 46;
+const A_RECORDS_LEN: usize = 48;
+/// Every field but the lists' entries and the checksum (the three list lengths included).
+const A_FIXED_LEN: usize = 51;
+/// One attempt in flight: serial, start as the token has it, start after regressions.
+const A_ATTEMPT_LEN: usize = 18;
+/// Version 1 had a fifth instant, the attempt start, before the counters.
+const A_V1_ATTEMPT: usize = 36;
 
 const F_ENABLED: u8 = 1 << 0;
 const F_LOCKED: u8 = 1 << 1;
 const F_DEADLINE: u8 = 1 << 2;
 const F_CAUSE_MASK: u8 = 0b11 << 3;
 const F_LAST_FAILURE: u8 = 1 << 5;
-const F_IN_FLIGHT: u8 = 1 << 6;
+/// Version 1's flag for its one attempt in flight.
+const F_V1_IN_FLIGHT: u8 = 1 << 6;
 
 // The policy layout (src/policy/binary.rs).
 const P_VERSION: usize = 2;
@@ -106,16 +110,44 @@ const P_THRESHOLD: usize = 3;
 const P_LOCK_TAG: usize = 7;
 const P_STEP_COUNT: usize = 16;
 /// Every field but the table steps and the checksum.
-const P_FIXED_LEN: usize = 64;
+const P_FIXED_LEN: usize = 73;
 
-fn encode_account<const R: usize, const M: usize>(account: &Account<R, M>) -> Vec<u8> {
-    let mut buffer = vec![0u8; Account::<R, M>::MAX_ENCODED_LEN];
+fn encode_account<const R: usize, const M: usize, const A: usize>(
+    account: &Account<R, M, A>,
+) -> Vec<u8> {
+    let mut buffer = vec![0u8; Account::<R, M, A>::MAX_ENCODED_LEN];
     let len = account
         .encode(&mut buffer)
         .expect("a MAX_ENCODED_LEN buffer suffices");
     assert_eq!(len, account.encoded_len());
     buffer.truncate(len);
     buffer
+}
+
+/// The version-1 encoding (an earlier release's) of a state with at most one attempt in
+/// flight whose start never moved: the attempt becomes the fifth instant and flag bit 6.
+fn to_version_1(bytes: &[u8]) -> Vec<u8> {
+    assert_eq!(bytes[A_VERSION], 2);
+    let memory_at = A_RECORDS_LEN + 1 + 8 * usize::from(bytes[A_RECORDS_LEN]);
+    let attempts_at = memory_at + 1 + 8 * usize::from(bytes[memory_at]);
+    let attempts = &bytes[attempts_at + 1..bytes.len() - 4];
+    assert!(
+        attempts.len() <= A_ATTEMPT_LEN,
+        "version 1 holds one attempt"
+    );
+    let mut v1 = bytes[..A_V1_ATTEMPT].to_vec();
+    v1[A_VERSION] = 1;
+    match attempts {
+        [] => v1.extend_from_slice(&0i64.to_le_bytes()),
+        attempt => {
+            v1[A_FLAGS] |= F_V1_IN_FLIGHT;
+            v1.extend_from_slice(&attempt[2..10]);
+        }
+    }
+    v1.extend_from_slice(&bytes[A_V1_ATTEMPT..attempts_at]);
+    v1.extend_from_slice(&[0; 4]);
+    resign(&mut v1);
+    v1
 }
 
 fn encode_policy(policy: &Policy) -> Vec<u8> {
@@ -246,6 +278,8 @@ fn custom_table_policy() -> Policy {
         deadline_from_whole_second: true,
         repeated_credential_memory: 5,
         max_consecutive_failures: Some(0x0102_0304),
+        max_attempts_in_flight: 13,
+        attempt_timeout: Duration::from_millis(0x0A0B_0C0D_0E0F),
     }
     .build()
     .unwrap()
@@ -304,9 +338,11 @@ fn account_states() -> Vec<(&'static str, Big, Policy)> {
     }
     let start = remembered.begin_attempt(&policy, secs(20)).unwrap();
     assert!(start.token.is_some());
-    assert!(remembered.attempt_in_flight().is_some());
+    assert_eq!(remembered.attempts_in_flight(), 1);
     let encoded = encode_account(&remembered);
-    assert_eq!(encoded[encoded.len() - 4 - 8 * 8 - 1], 8, "8 fingerprints");
+    let attempts_at = encoded.len() - 4 - A_ATTEMPT_LEN - 1;
+    assert_eq!(encoded[attempts_at], 1, "1 attempt");
+    assert_eq!(encoded[attempts_at - 8 * 8 - 1], 8, "8 fingerprints");
     states.push((
         "8 fingerprints and an attempt in flight",
         remembered,
@@ -329,7 +365,10 @@ fn the_test_crc32_matches_the_ieee_check_value() {
 #[test]
 fn max_encoded_lengths_follow_the_layout_tables() {
     assert_eq!(Small::MAX_ENCODED_LEN, A_FIXED_LEN + 4);
-    assert_eq!(Big::MAX_ENCODED_LEN, A_FIXED_LEN + 16 * 8 + 8 * 8 + 4);
+    assert_eq!(
+        Big::MAX_ENCODED_LEN,
+        A_FIXED_LEN + 16 * 8 + 8 * 8 + 8 * A_ATTEMPT_LEN + 4
+    );
     assert_eq!(Policy::MAX_ENCODED_LEN, P_FIXED_LEN + 16 * 12 + 4);
 
     // Every encoding ends with the CRC-32 of what precedes it, in little endian.
@@ -337,21 +376,30 @@ fn max_encoded_lengths_follow_the_layout_tables() {
         let bytes = encode_account(&account);
         let body = bytes.len() - 4;
         assert_eq!(bytes[body..], crc32(&bytes[..body]).to_le_bytes(), "{name}");
-        assert_eq!(&bytes[..3], b"AL\x01", "{name}");
+        assert_eq!(&bytes[..3], b"AL\x02", "{name}");
     }
     let bytes = encode_policy(&custom_table_policy());
     assert_eq!(bytes.len(), Policy::MAX_ENCODED_LEN);
-    assert_eq!(&bytes[..3], b"AP\x01");
+    assert_eq!(&bytes[..3], b"AP\x02");
     let body = bytes.len() - 4;
     assert_eq!(bytes[body..], crc32(&bytes[..body]).to_le_bytes());
 }
 
 #[test]
 fn the_fullest_account_takes_max_encoded_len() {
-    // 16 records (pam_faillock deny 16: the 16th failure locks, keeping all 16) and 8
-    // remembered fingerprints.
+    // 16 records (pam_faillock deny 16: the 16th failure locks, keeping all 16), 8
+    // remembered fingerprints and 8 attempts in flight.
     let policy = pam(16, 3_600, 60).with_modifiers(8, None).unwrap();
     let mut account = Big::new();
+    for _ in 0..8 {
+        assert!(
+            account
+                .begin_attempt(&policy, secs(0))
+                .unwrap()
+                .token
+                .is_some()
+        );
+    }
     for i in 0..16u64 {
         account
             .failure(&policy, secs(i as i64), Some(Fingerprint::new(i + 1)))
@@ -721,7 +769,7 @@ fn check_round_trip(account: &Big, policy: &Policy, now: Instant) -> Result<(), 
             prop_assert_eq!(small.last_seen(), account.last_seen());
             prop_assert_eq!(small.is_enabled(), account.is_enabled());
             prop_assert_eq!(small.consecutive_failures(), account.consecutive_failures());
-            prop_assert_eq!(small.attempt_in_flight(), account.attempt_in_flight());
+            prop_assert_eq!(small.attempts_in_flight(), account.attempts_in_flight());
             prop_assert_eq!(small.lock_cause(now), account.lock_cause(now));
             // Without lists the two types share one encoding.
             let mut small_bytes = [0u8; Small::MAX_ENCODED_LEN];
@@ -815,19 +863,32 @@ fn pam_faillock_at_the_end_of_time_round_trips() {
 }
 
 /// A custom sliding-window policy whose table starts locking above the threshold: the
-/// count stops at the threshold (the latest `threshold` times are kept), so it never locks.
+/// count stops at the threshold (the latest `threshold` times are kept), so its lock could
+/// never be reached. Such a policy is refused when built, and so when decoded.
 #[test]
-fn a_sliding_window_counting_past_its_threshold_round_trips() {
-    let policy = Rules {
+fn a_sliding_window_with_a_table_past_its_threshold_is_refused() {
+    let rules = Rules {
         threshold: 2,
         lock: LockLength::Table(Schedule::new(&[Step::new(5, Duration::from_secs(30))]).unwrap()),
         decay: Decay::SlidingWindow(Duration::from_secs(900)),
         ..Rules::NEVER_LOCK
+    };
+    let error = rules.build().unwrap_err();
+    assert_eq!(error.parameter, "lock");
+    assert_eq!(
+        error.to_string(),
+        "invalid policy: lock must not combine an escalating lock length with \
+         decay.slidingWindow: the count never passes the threshold, so the lock never grows"
+    );
+    // The same table from the threshold on is fine, and its count stops at 2.
+    let policy = Rules {
+        lock: LockLength::Table(Schedule::new(&[Step::new(2, Duration::from_secs(30))]).unwrap()),
+        ..rules
     }
     .build()
     .unwrap();
     let (account, decoded) = fail_and_decode(&policy, secs(0), 3);
-    assert_eq!(account.lock_cause(secs(0)), None);
+    assert_eq!(account.lock_cause(secs(0)), Some(LockCause::Policy));
     assert_eq!(account.failure_count(&policy, secs(0)), 2);
     assert_eq!(decoded, Ok(account));
 }
@@ -841,12 +902,18 @@ fn an_attempt_in_flight_when_the_serial_wraps_round_trips() {
     let mut account = Big::new();
     let now = secs(0);
     for attempt in 1..=u32::from(u16::MAX) + 2 {
-        let token = account.begin_attempt(&policy, now).unwrap().token;
+        let token = account
+            .begin_attempt(&policy, now)
+            .unwrap()
+            .token
+            .expect("the account never locks, and at most 3 are in flight");
         if attempt < u32::from(u16::MAX) {
+            account
+                .finish_attempt(&policy, now, token, Verdict::Success)
+                .unwrap();
             continue;
         }
-        let token = token.expect("the account never locks");
-        assert_eq!(account.attempt_in_flight(), Some(now));
+        assert_eq!(account.attempt_tokens().last(), Some(token));
         let bytes = encode_account(&account);
         assert_eq!(
             Big::decode(&bytes, &policy),
@@ -861,6 +928,9 @@ fn an_attempt_in_flight_when_the_serial_wraps_round_trips() {
             "attempt {attempt}: the state machine accepts its own token"
         );
     }
+    // Serials 65 535, 65 536 → 1 (0 is skipped), 1 again would be 65 537.
+    let serials: Vec<u16> = account.attempt_tokens().map(|t| t.serial()).collect();
+    assert_eq!(serials, [u16::MAX, 1, 2]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1063,7 +1133,7 @@ fn wrong_magic_is_bad_magic() {
 fn an_unknown_version_is_named() {
     for (state, account, policy) in account_states() {
         let bytes = encode_account(&account);
-        for version in [2u8, 0, 0xFF] {
+        for version in [3u8, 0, 0xFF] {
             let mut forged = bytes.clone();
             forged[A_VERSION] = version;
             assert_eq!(
@@ -1084,7 +1154,7 @@ fn an_unknown_version_is_named() {
         .chain([("custom 16-step table", custom_table_policy())])
     {
         let bytes = encode_policy(&policy);
-        for version in [2u8, 0, 0xFF] {
+        for version in [3u8, 0, 0xFF] {
             let mut forged = bytes.clone();
             forged[P_VERSION] = version;
             assert_eq!(
@@ -1241,23 +1311,117 @@ fn records_out_of_order_are_inconsistent() {
 #[test]
 fn an_attempt_in_flight_without_a_serial_is_inconsistent() {
     let (account, bytes, policy) = state("8 fingerprints and an attempt in flight");
-    assert!(account.attempt_in_flight().is_some());
-    assert_ne!(bytes[A_FLAGS] & F_IN_FLIGHT, 0);
+    assert_eq!(account.attempts_in_flight(), 1);
+    let attempt_at = bytes.len() - 4 - A_ATTEMPT_LEN;
+    // The account's latest serial, then the attempt's own.
+    for at in [A_SERIAL, attempt_at] {
+        let mut forged = bytes.clone();
+        put_u16(&mut forged, at, 0);
+        resign(&mut forged);
+        assert_eq!(
+            Big::decode(&forged, &policy),
+            inconsistent(Inconsistency::AttemptWithoutSerial),
+            "serial at {at}"
+        );
+    }
+    // Without attempts, serial 0 is the serial of an account that never began one.
+    let (_, bytes, policy) = state("pam_faillock with 3 records");
+    assert!(Big::decode(&bytes, &policy).is_ok());
+}
+
+/// Two attempts in flight, begun at 20 s and 21 s, on a policy that lets them be.
+fn two_attempts() -> (Big, Vec<u8>, Policy) {
+    let policy = pingone(5, Some(900));
+    let mut account = Big::new();
+    account.begin_attempt(&policy, secs(20)).unwrap();
+    account.begin_attempt(&policy, secs(21)).unwrap();
+    let bytes = encode_account(&account);
+    assert_eq!(bytes[bytes.len() - 4 - 2 * A_ATTEMPT_LEN - 1], 2);
+    (account, bytes, policy)
+}
+
+#[test]
+fn attempts_in_flight_out_of_order_or_twice_are_inconsistent() {
+    let (account, bytes, policy) = two_attempts();
+    assert_eq!(Big::decode(&bytes, &policy), Ok(account));
+    let first = bytes.len() - 4 - 2 * A_ATTEMPT_LEN;
+    let second = first + A_ATTEMPT_LEN;
+
+    // The second starts before the first (its moved start, at +10).
     let mut forged = bytes.clone();
-    put_u16(&mut forged, A_SERIAL, 0);
+    put_i64(&mut forged, second + 10, T0_MS + 19_000);
     resign(&mut forged);
     assert_eq!(
         Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::AttemptWithoutSerial)
+        inconsistent(Inconsistency::AttemptsOutOfOrder)
     );
-    // Without the flag, serial 0 is the serial of an account that never began an attempt:
-    // the attempt start must then be zero (absent).
+
+    // The same token twice.
     let mut forged = bytes.clone();
-    put_u16(&mut forged, A_SERIAL, 0);
-    forged[A_FLAGS] &= !F_IN_FLIGHT;
-    put_i64(&mut forged, A_ATTEMPT, 0);
+    forged.copy_within(first..second, second);
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::DuplicateAttempt)
+    );
+
+    // A moved start after `last_seen` (21 s); the token's own start may be later.
+    let mut forged = bytes.clone();
+    put_i64(&mut forged, second + 10, T0_MS + 22_000);
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode(&forged, &policy),
+        inconsistent(Inconsistency::AfterLastSeen)
+    );
+    let mut forged = bytes.clone();
+    put_i64(&mut forged, second + 2, T0_MS + 99_000);
     resign(&mut forged);
     assert!(Big::decode(&forged, &policy).is_ok());
+}
+
+#[test]
+fn more_attempts_than_the_type_holds_are_too_many_entries() {
+    let (_, bytes, policy) = two_attempts();
+    assert_eq!(
+        Account::<16, 8, 1>::decode(&bytes, &policy),
+        Err(DecodeError::TooManyEntries)
+    );
+    assert!(Account::<16, 8, 2>::decode(&bytes, &policy).is_ok());
+}
+
+#[test]
+fn version_1_states_are_still_read() {
+    for (state, account, policy) in account_states() {
+        let v1 = to_version_1(&encode_account(&account));
+        assert_eq!(v1[A_VERSION], 1);
+        assert_eq!(Big::decode(&v1, &policy), Ok(account), "{state}");
+    }
+    // Version 1's attempt start did not move with the clock: it may be after `last_seen`,
+    // and then the attempt's timeout runs from `last_seen`.
+    let (account, bytes, policy) = state("8 fingerprints and an attempt in flight");
+    let mut v1 = to_version_1(&bytes);
+    assert_ne!(v1[A_FLAGS] & F_V1_IN_FLIGHT, 0);
+    let last_seen = get_i64(&v1, A_LAST_SEEN);
+    put_i64(&mut v1, A_V1_ATTEMPT, last_seen + 5_000);
+    resign(&mut v1);
+    let decoded = Big::decode(&v1, &policy).unwrap();
+    let token = decoded.attempt_tokens().next().unwrap();
+    assert_eq!(token.started().as_millis(), last_seen + 5_000);
+    assert_eq!(
+        token.serial(),
+        account.attempt_tokens().next().unwrap().serial()
+    );
+    // It re-encodes as version 2.
+    assert_eq!(encode_account(&decoded)[A_VERSION], 2);
+    // Version 1 had no quick-failure cause.
+    let (_, bytes, policy) = state("locked by policy");
+    let mut v1 = to_version_1(&bytes);
+    v1[A_FLAGS] |= 3 << 3;
+    resign(&mut v1);
+    assert_eq!(
+        Big::decode(&v1, &policy),
+        inconsistent(Inconsistency::UnknownLockCause)
+    );
 }
 
 #[test]
@@ -1338,8 +1502,8 @@ fn a_non_zero_field_marked_absent_is_inconsistent() {
     assert_eq!(Big::decode(&bytes, &policy), Ok(account));
     let last_seen = get_i64(&bytes, A_LAST_SEEN);
     assert_eq!(last_seen, i64::MIN);
-    // Lock start, deadline, latest failure and attempt start, each absent and non-zero.
-    for field in [A_LOCK_SINCE, A_LOCK_UNTIL, A_LAST_FAILURE, A_ATTEMPT] {
+    // Lock start, deadline and latest failure, each absent and non-zero.
+    for field in [A_LOCK_SINCE, A_LOCK_UNTIL, A_LAST_FAILURE] {
         for value in [1i64, -1, i64::MIN] {
             let mut forged = bytes.clone();
             put_i64(&mut forged, field, value);
@@ -1385,24 +1549,26 @@ fn unknown_flag_bits_and_lock_causes_are_refused() {
     for (state, account, policy) in account_states() {
         let bytes = encode_account(&account);
         assert_ne!(bytes[A_FLAGS] & F_ENABLED, 0, "{state} is enabled");
-        let mut forged = bytes.clone();
-        forged[A_FLAGS] |= 0x80;
-        resign(&mut forged);
-        assert_eq!(
-            Big::decode(&forged, &policy),
-            inconsistent(Inconsistency::UnknownFlags),
-            "{state}"
-        );
+        for bit in [0x40, 0x80] {
+            let mut forged = bytes.clone();
+            forged[A_FLAGS] |= bit;
+            resign(&mut forged);
+            assert_eq!(
+                Big::decode(&forged, &policy),
+                inconsistent(Inconsistency::UnknownFlags),
+                "{state}, bit {bit:#x}"
+            );
+        }
     }
-    let (_, bytes, policy) = state("locked by policy");
+    // Cause 3 is the quick-failure lock since version 2.
+    let (account, bytes, policy) = state("locked by policy");
     assert_ne!(bytes[A_FLAGS] & F_LOCKED, 0);
     let mut forged = bytes.clone();
     forged[A_FLAGS] |= F_CAUSE_MASK;
     resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::UnknownLockCause)
-    );
+    let decoded = Big::decode(&forged, &policy).unwrap();
+    assert_eq!(decoded.lock_cause(secs(3)), Some(LockCause::QuickFailure));
+    assert_eq!(account.lock_cause(secs(3)), Some(LockCause::Policy));
 }
 
 #[test]

@@ -134,6 +134,29 @@ fn fail_lock<const R: usize>(
     now: Instant,
     until: Option<Instant>,
 ) -> Outcome {
+    fail_lock_by(account, policy, now, until, LockCause::Policy)
+}
+
+/// A failure at `now` that is counted and starts a quick-failure lock until `until`.
+#[track_caller]
+fn fail_quick_lock<const R: usize>(
+    account: &mut Account<R>,
+    policy: &Policy,
+    now: Instant,
+    until: Option<Instant>,
+) -> Outcome {
+    fail_lock_by(account, policy, now, until, LockCause::QuickFailure)
+}
+
+/// A failure at `now` that is counted and starts a lock of `cause` until `until`.
+#[track_caller]
+fn fail_lock_by<const R: usize>(
+    account: &mut Account<R>,
+    policy: &Policy,
+    now: Instant,
+    until: Option<Instant>,
+    cause: LockCause,
+) -> Outcome {
     let outcome = fail(account, policy, now);
     assert!(
         counted(&outcome).is_some(),
@@ -141,7 +164,7 @@ fn fail_lock<const R: usize>(
     );
     assert_eq!(
         locked_transition(&outcome),
-        Some((now, until, LockCause::Policy)),
+        Some((now, until, cause)),
         "lock started by the failure at {now}"
     );
     assert_locked(account, now, now, until);
@@ -266,8 +289,9 @@ fn keycloak_wait_sequence(policy: &Policy, waits: &[i64], spacing: i64) -> Vec<(
             assert!(t >= until, "failure {k} must come after the previous wait");
         }
         // numFailures survives the end of a temporary lock: failures remaining before the
-        // next lock is 5 - (k - 1) before the factor, then 1.
-        let expected_remaining = if k <= 5 { 6 - k } else { 1 } as u32;
+        // next lock is 5 - (k - 1) before the factor, then 1; but two failures at the same
+        // instant lock by the quick rule, so never more than 2 (SPEC §7.6).
+        let expected_remaining = if k <= 5 { (6 - k).min(2) } else { 1 } as u32;
         assert_eq!(
             remaining(&account, policy, t),
             Some(expected_remaining),
@@ -362,7 +386,7 @@ fn keycloak_quick_login() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(10_400), 1);
     // 999 ms later (< 1000): quick lock, 60 s from the whole second 11 s.
-    let outcome = fail_lock(&mut account, &policy, at(11_399), Some(at(71_000)));
+    let outcome = fail_quick_lock(&mut account, &policy, at(11_399), Some(at(71_000)));
     assert_eq!(counted(&outcome), Some(2), "the quick failure is counted");
     assert_eq!(account.view(at(11_399)).seconds_until_unlock, Some(60));
     assert_open(&account, at(71_000));
@@ -382,7 +406,7 @@ fn keycloak_quick_login() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &linear, at(3_000), 1);
-    fail_lock(&mut account, &linear, at(3_000), Some(at(63_000)));
+    fail_quick_lock(&mut account, &linear, at(3_000), Some(at(63_000)));
 
     // The first failure ever is never quick, however close to anything.
     let mut account: Account = Account::new();
@@ -400,7 +424,7 @@ fn keycloak_quick_login_wait_capped_except_in_pure_permanent_mode() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &temporary, at(500), 1);
-    fail_lock(&mut account, &temporary, at(700), Some(at(20_000)));
+    fail_quick_lock(&mut account, &temporary, at(700), Some(at(20_000)));
 
     // permanentLockout with maxTemporaryLockouts > 0: still capped.
     let mixed = keycloak(|k| {
@@ -413,7 +437,7 @@ fn keycloak_quick_login_wait_capped_except_in_pure_permanent_mode() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &mixed, at(500), 1);
-    fail_lock(&mut account, &mixed, at(700), Some(at(20_000)));
+    fail_quick_lock(&mut account, &mixed, at(700), Some(at(20_000)));
 
     // Pure permanent mode: the quick wait is not capped (60 s).
     let permanent = keycloak(|k| {
@@ -425,7 +449,7 @@ fn keycloak_quick_login_wait_capped_except_in_pure_permanent_mode() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &permanent, at(500), 1);
-    fail_lock(&mut account, &permanent, at(700), Some(at(60_000)));
+    fail_quick_lock(&mut account, &permanent, at(700), Some(at(60_000)));
 }
 
 #[test]
@@ -440,8 +464,9 @@ fn keycloak_max_delta_time_resets_num_failures() {
     // gap == window: continues.
     assert_eq!(remaining(&account, &policy, at(100_000)), Some(2));
     fail_open(&mut account, &policy, at(100_000), 2);
-    // gap = window + 1 ms: restarts; the count becomes 1 (the 3rd failure does not lock).
-    assert_eq!(remaining(&account, &policy, at(200_001)), Some(3));
+    // gap = window + 1 ms: restarts; the count becomes 1 (the 3rd failure does not lock),
+    // but a second failure at that instant would lock by the quick rule (SPEC §7.6).
+    assert_eq!(remaining(&account, &policy, at(200_001)), Some(2));
     fail_open(&mut account, &policy, at(200_001), 1);
     fail_open(&mut account, &policy, at(300_001), 2);
     fail_lock(&mut account, &policy, at(301_001), Some(at(331_000)));
@@ -500,7 +525,8 @@ fn keycloak_permanent_lockout() {
     // An administrator unlock ends it and clears the history.
     account.unlock(&policy, at(100 * YEAR + 1));
     assert_open(&account, at(100 * YEAR + 1));
-    assert_eq!(remaining(&account, &policy, at(100 * YEAR + 2)), Some(3));
+    // Fresh: two failures at one instant would lock by the quick rule (SPEC §7.6).
+    assert_eq!(remaining(&account, &policy, at(100 * YEAR + 2)), Some(2));
     fail_open(&mut account, &policy, at(100 * YEAR + 2_000), 1);
 }
 
@@ -532,7 +558,7 @@ fn keycloak_permanent_after_temporary() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(0), 1);
-    fail_lock(&mut account, &policy, at(500), Some(at(60_000))); // quick
+    fail_quick_lock(&mut account, &policy, at(500), Some(at(60_000))); // quick
     fail_lock(&mut account, &policy, at(100_000), Some(at(130_000))); // temporary #1
     fail_lock(&mut account, &policy, at(200_000), None); // #2 > 1: permanent
 }
@@ -569,7 +595,8 @@ fn keycloak_success_clears() {
     fail_open(&mut account, &policy, at(10_000), 2);
     let outcome = account.success(&policy, at(10_100));
     assert_eq!(outcome.decision, Some(Decision::Allowed));
-    assert_eq!(outcome.failures_remaining, Some(3));
+    // The count is cleared: 3 by the count, 2 by the quick rule (SPEC §7.6).
+    assert_eq!(outcome.failures_remaining, Some(2));
     // lastFailure is cleared too: a failure 0.1 s after the success is not a quick one.
     fail_open(&mut account, &policy, at(10_200), 1);
     fail_open(&mut account, &policy, at(20_000), 2);
@@ -607,7 +634,7 @@ fn keycloak_zero_wait_increment_never_counts_a_temporary_lockout() {
         fail_open(&mut account, &policy, at(k * 2_000), k as u32 + 1);
     }
     // 500 ms after the previous failure: quick lock, min(60, 900) s from the whole second.
-    fail_lock(&mut account, &policy, at(18_500), Some(at(78_000)));
+    fail_quick_lock(&mut account, &policy, at(18_500), Some(at(78_000)));
 }
 
 #[test]
@@ -1074,6 +1101,8 @@ fn pam_faillock_account_too_small() {
             records: 2,
             memory_needed: 0,
             memory: 0,
+            attempts_needed: 8,
+            attempts: 8,
         }
     );
     assert_eq!(account, before, "a refused failure changes nothing");

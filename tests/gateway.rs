@@ -59,10 +59,12 @@ fn a_power_cut_mid_attempt_is_counted_as_a_failure_on_resume() {
         lines[0],
         r#"{"event":"resumed","restoredAccounts":6,"recoveredBySource":1,"recoveredByUser":1}"#
     );
-    // The lost verdict counted as alice's 8th failure: she is locked from the resume on.
+    // The lost verdict counted as alice's 8th failure. The resume came after the attempt's
+    // timeout (300 s after 09:12:07), so it counted at 09:17:07 (SPEC §7.6): she has been
+    // locked since then.
     assert_eq!(
         lines[2],
-        r#"{"at":"2026-11-28T09:30:00.000Z","user":"alice","source":"10.0.0.7","result":"ok","decision":"rejected","reason":"locked","account":{"canAuthenticate":false,"lockedAt":"2026-11-28T09:30:00.000Z","secondsUntilUnlock":1800,"status":"LOCKED","unlockAt":"2026-11-28T10:00:00.000Z"}}"#
+        r#"{"at":"2026-11-28T09:30:00.000Z","user":"alice","source":"10.0.0.7","result":"ok","decision":"rejected","reason":"locked","account":{"canAuthenticate":false,"lockedAt":"2026-11-28T09:17:07.000Z","secondsUntilUnlock":1027,"status":"LOCKED","unlockAt":"2026-11-28T09:47:07.000Z"}}"#
     );
     std::fs::remove_file(&state).unwrap();
 }

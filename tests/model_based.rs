@@ -764,27 +764,32 @@ fn keycloak_deadline_from_a_second_before_instant_min() {
     );
 }
 
-// With a sliding window, the failure count (and so an escalating lock length) must not
-// depend on how many failure times the account *type* can hold (found by the model). Rules:
-// threshold 1, `Multiple` by 1 s, sliding window 2 s, `onLockEnd: keep`
+// With a sliding window, the failure count must not depend on how many failure times the
+// account *type* can hold (found by the model, when an escalating length showed it). Rules:
+// threshold 1, a fixed 1 s lock, sliding window 2 s, `onLockEnd: keep`
 // (`records_needed()` is 1). Failures at T and T + 1 s (when the first 1 s lock ends): an
-// `Account<1>` counts 1 and locks for 1 s (until T + 2 s); an `Account<16>` counts 2 and
-// locks for 2 s (until T + 3 s). The README: a sliding-window policy "needs its threshold"
-// of failure times, and a type with too little room is refused; more room should change
-// nothing (SPEC §1: same state + same inputs = same outputs).
+// `Account<1>` and an `Account<16>` both count 1 and lock until T + 2 s. The README: a
+// sliding-window policy "needs its threshold" of failure times, and a type with too little
+// room is refused; more room should change nothing (SPEC §1: same state + same inputs =
+// same outputs). An escalating length with a sliding window is refused outright now: the
+// count never passes the threshold, so it could never escalate.
 #[test]
 fn a_sliding_window_count_does_not_depend_on_the_account_size() {
-    let policy = Rules {
+    let rules = Rules {
         threshold: 1,
-        lock: LockLength::Multiple {
-            increment: Duration::from_secs(1),
-        },
+        lock: LockLength::Fixed(Duration::from_secs(1)),
         decay: Decay::SlidingWindow(Duration::from_secs(2)),
         on_lock_end: OnLockEnd::Keep,
         ..Rules::NEVER_LOCK
-    }
-    .build()
-    .unwrap();
+    };
+    let escalating = Rules {
+        lock: LockLength::Multiple {
+            increment: Duration::from_secs(1),
+        },
+        ..rules
+    };
+    assert_eq!(escalating.build().unwrap_err().parameter, "lock");
+    let policy = rules.build().unwrap();
     assert_eq!(policy.records_needed(), 1);
     let t = Instant::from_millis(AROUND_2026);
     let t1 = Instant::from_millis(AROUND_2026 + 1_000);
@@ -795,6 +800,10 @@ fn a_sliding_window_count_does_not_depend_on_the_account_size() {
         large.failure(&policy, account_time, None).unwrap();
     }
     assert_eq!(small.view(t1), large.view(t1));
+    assert_eq!(
+        large.view(t1).unlock_at,
+        Some(Instant::from_millis(AROUND_2026 + 2_000))
+    );
 }
 
 /// `sat` is used by the model; keep the import honest.

@@ -10,8 +10,8 @@ use account_lockout::dialect::{
 };
 use account_lockout::{
     Account, AccountView, Clock, Decay, Duration, Fingerprint, Instant, LockLength, LockoutTable,
-    ManualClock, Operation, Patch, PatchDocument, Policy, Rules, Schedule, Status, Step, Verdict,
-    parse_rfc3339,
+    ManualClock, OnLockEnd, Operation, Patch, PatchDocument, Policy, Rules, Schedule, Status, Step,
+    Verdict, parse_rfc3339,
 };
 
 /// Counts the allocations made by the current thread (tests run on several threads).
@@ -87,6 +87,7 @@ fn policies() -> [Policy; 8] {
                 Schedule::new(&[Step::new(2, Duration::from_secs(30))]).unwrap(),
             ),
             decay: Decay::SelfHealing(Duration::from_secs(60)),
+            on_lock_end: OnLockEnd::Keep,
             ..Rules::NEVER_LOCK
         }
         .build()

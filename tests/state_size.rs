@@ -1,11 +1,13 @@
 //! The size of the account state, fixed at compile time for every dialect.
 //!
 //! Issue 6 asks for at most 32 bytes (plus 8 per failure record and per remembered
-//! fingerprint). The state is 56 bytes: five exact millisecond instants that can all be
-//! live at once (40 bytes), the counters, the attempt serial and one byte of flags; see
-//! BENCHMARKS.md, "State size", for why 32 bytes would need lossy instants. Records and
-//! fingerprints add exactly 8 bytes each, with no padding. These assertions pin the sizes
-//! so that any change is deliberate.
+//! fingerprint). The state without lists is 56 bytes: four exact millisecond instants
+//! that can all be live at once (32 bytes), the counters, the attempt serial, the number
+//! of attempts in flight, one byte of flags, and padding; see BENCHMARKS.md, "State size",
+//! for why 32 bytes would need lossy instants. Records and fingerprints add exactly 8
+//! bytes each, and each slot for an attempt in flight 18 (its serial, the token's start
+//! and the moved start; SPEC §7.1), with no padding once the slots are even. These
+//! assertions pin the sizes so that any change is deliberate.
 
 use std::mem::size_of;
 
@@ -44,15 +46,42 @@ fn every_dialect_has_a_fixed_size_state() {
     assert_eq!(AndroidGatekeeper {}.policy().unwrap().records_needed(), 0);
     assert_eq!(PamFaillock::DEFAULT.policy().unwrap().records_needed(), 3);
 
-    // PingOne, Active Directory, Keycloak, TPM, Android Gatekeeper.
-    assert_eq!(size_of::<Account>(), BASE);
+    assert_eq!(
+        Tpm::DEFAULT
+            .policy()
+            .unwrap()
+            .rules()
+            .max_attempts_in_flight,
+        1
+    );
+    assert_eq!(
+        Keycloak::DEFAULT
+            .policy()
+            .unwrap()
+            .rules()
+            .max_attempts_in_flight,
+        8
+    );
+
+    // PingOne, Active Directory, Keycloak: 8 attempts in flight by default.
+    assert_eq!(size_of::<Account>(), BASE + 8 * ATTEMPT);
+    // TPM and Android Gatekeeper verify one at a time: the slot fits beside the padding.
+    assert_eq!(size_of::<Account<0, 0, 1>>(), BASE + 16);
+    // A device that uses no attempt protocol.
+    assert_eq!(size_of::<Account<0, 0, 0>>(), BASE);
+    assert_eq!(size_of::<Account<0, 0, 16>>(), BASE + 16 * ATTEMPT);
     // pam_faillock (deny 3): 8 bytes per kept failure time.
-    assert_eq!(size_of::<Account<3>>(), BASE + 3 * 8);
-    assert_eq!(size_of::<Account<16>>(), BASE + 16 * 8);
+    assert_eq!(size_of::<Account<3, 0, 0>>(), BASE + 3 * 8);
+    assert_eq!(size_of::<Account<16, 0, 0>>(), BASE + 16 * 8);
     // The repeated-credential memory: 8 bytes per fingerprint.
-    assert_eq!(size_of::<Account<0, 3>>(), BASE + 3 * 8);
-    assert_eq!(size_of::<Account<16, 8>>(), BASE + 16 * 8 + 8 * 8);
+    assert_eq!(size_of::<Account<0, 3, 0>>(), BASE + 3 * 8);
+    assert_eq!(
+        size_of::<Account<16, 8, 8>>(),
+        BASE + 16 * 8 + 8 * 8 + 8 * ATTEMPT
+    );
 }
 
-/// The state without records or fingerprints, in bytes.
+/// The state without records, fingerprints or attempt slots, in bytes.
 const BASE: usize = 56;
+/// One slot for an attempt in flight.
+const ATTEMPT: usize = 18;

@@ -1,12 +1,13 @@
 //! The power-loss-safe attempt protocol, as TPMs, Android Gatekeeper and smart cards do
-//! it: the failure is recorded *before* the credential is checked.
+//! it, for any number of concurrent logins (SPEC §7.1): the failure is reserved *before*
+//! the credential is checked.
 //!
-//! 1. [`Account::begin_attempt`] marks an attempt in flight and returns a token.
+//! 1. [`Account::begin_attempt`] puts an attempt in flight and returns a token.
 //! 2. The host persists the state, then verifies the credential.
 //! 3. [`Account::finish_attempt`] applies the verdict: a success or a failure.
 //!
-//! A state restored from storage with an attempt still in flight has lost its verdict:
-//! [`Account::recover`] counts it as a failure. So a power cut at any point loses no
+//! A state restored from storage with attempts still in flight has lost their verdicts:
+//! [`Account::recover`] counts each as a failure. So a power cut at any point loses no
 //! failure, and a finished success never counts as one:
 //!
 //! | power cut | the stored state | after `recover` |
@@ -15,8 +16,14 @@
 //! | after persisting, before or after verifying | attempt in flight | one failure |
 //! | after finishing and persisting | the verdict applied | the verdict, once |
 //!
-//! One attempt is in flight per account: beginning another counts the pending one as a
-//! failure, as a power cut would, and its token stops working.
+//! **Several attempts in flight.** A user's phone, laptop and mail client sign in at
+//! once: their attempts are in flight together, and each success counts nothing. Each
+//! attempt in flight reserves one failure of the lock's *budget* (how many failures at
+//! `now` would lock), so no more credentials are verified than the lock allows: once the
+//! attempts in flight fill the budget, or the policy's `maxAttemptsInFlight`, `begin` is
+//! refused as [`Rejection::Busy`]. An attempt that stays in flight for the policy's
+//! `attemptTimeoutSeconds` counts as a failure at its start plus the timeout (a node that
+//! crashed mid-check cannot leave a free guess behind).
 //!
 //! ```
 //! use account_lockout::{dialect::Tpm, Account, Instant, Verdict};
@@ -40,10 +47,10 @@
 
 use core::fmt;
 
-use super::Account;
+use super::{ABSENT, Account};
 use crate::fingerprint::Fingerprint;
 use crate::operation::CapacityError;
-use crate::outcome::{Outcome, Transitions};
+use crate::outcome::{Outcome, Rejection, Transitions};
 use crate::policy::Policy;
 use crate::time::{Clock, Instant};
 
@@ -61,9 +68,19 @@ impl AttemptToken {
     /// The length of [`AttemptToken::to_bytes`].
     pub const ENCODED_LEN: usize = 10;
 
-    /// When the attempt began.
+    /// When the attempt began, as the clock said then (a later clock regression moves
+    /// the attempt's timeout, not its token).
     pub const fn started(&self) -> Instant {
         self.started
+    }
+
+    /// The attempt's serial number within its account (never 0).
+    pub const fn serial(&self) -> u16 {
+        self.serial
+    }
+
+    pub(super) const fn from_parts(serial: u16, started: Instant) -> AttemptToken {
+        AttemptToken { serial, started }
     }
 
     /// The token as bytes (the serial, then the start in milliseconds, little-endian), to
@@ -129,8 +146,8 @@ pub struct AttemptStart {
 pub enum AttemptError {
     /// The account type is too small for the policy.
     Capacity(CapacityError),
-    /// The token is not the attempt in flight: already finished, replaced by a later
-    /// attempt (which counted it as a failure), or recovered after a restore.
+    /// The token names no attempt in flight: already finished, timed out (it counted as
+    /// a failure), or recovered after a restore.
     UnknownAttempt,
 }
 
@@ -139,7 +156,7 @@ impl fmt::Display for AttemptError {
         match self {
             AttemptError::Capacity(error) => error.fmt(f),
             AttemptError::UnknownAttempt => f.write_str(
-                "the token is not the attempt in flight (finished, replaced or recovered)",
+                "the token names no attempt in flight (finished, timed out or recovered)",
             ),
         }
     }
@@ -147,17 +164,167 @@ impl fmt::Display for AttemptError {
 
 impl core::error::Error for AttemptError {}
 
+impl AttemptError {
+    /// The error code: `account_too_small` or `unknown_attempt`.
+    pub const fn code(self) -> crate::operation::ErrorCode {
+        match self {
+            AttemptError::Capacity(error) => error.code(),
+            AttemptError::UnknownAttempt => crate::operation::ErrorCode::UnknownAttempt,
+        }
+    }
+}
+
 impl From<CapacityError> for AttemptError {
     fn from(error: CapacityError) -> AttemptError {
         AttemptError::Capacity(error)
     }
 }
 
-impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
-    /// Begins an attempt at `now`: if the account can authenticate, marks the attempt in
-    /// flight and returns its token. Persist the account before checking the credential.
+/// One attempt in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Attempt {
+    /// Its token's identity: the serial and the start as the clock said at `begin`.
+    pub(super) token: AttemptToken,
+    /// Its start, moved back by every clock regression since (SPEC §7.1): the timeout
+    /// runs from here.
+    pub(super) start: Instant,
+}
+
+/// The attempts in flight, oldest first, in `ATTEMPTS` inline slots. Unused slots hold
+/// zeros, so that equality and hashing see only the attempts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(super) struct InFlight<const ATTEMPTS: usize> {
+    serials: [u16; ATTEMPTS],
+    begun: [Instant; ATTEMPTS],
+    starts: [Instant; ATTEMPTS],
+    len: u8,
+}
+
+impl<const ATTEMPTS: usize> InFlight<ATTEMPTS> {
+    pub(super) const EMPTY: Self = InFlight {
+        serials: [0; ATTEMPTS],
+        begun: [ABSENT; ATTEMPTS],
+        starts: [ABSENT; ATTEMPTS],
+        len: 0,
+    };
+
+    pub(super) const fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub(super) fn get(&self, index: usize) -> Option<Attempt> {
+        if index >= self.len() {
+            return None;
+        }
+        Some(Attempt {
+            token: AttemptToken {
+                serial: *self.serials.get(index)?,
+                started: *self.begun.get(index)?,
+            },
+            start: *self.starts.get(index)?,
+        })
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = Attempt> + '_ {
+        (0..self.len()).filter_map(|index| self.get(index))
+    }
+
+    /// Appends an attempt; `false` (and nothing changes) when every slot is taken.
+    pub(super) fn push(&mut self, attempt: Attempt) -> bool {
+        let index = self.len();
+        match (
+            self.serials.get_mut(index),
+            self.begun.get_mut(index),
+            self.starts.get_mut(index),
+        ) {
+            (Some(serial), Some(begun), Some(start)) => {
+                *serial = attempt.token.serial;
+                *begun = attempt.token.started;
+                *start = attempt.start;
+                self.len = self.len.saturating_add(1);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removes the attempt at `index`, keeping the others in order.
+    pub(super) fn remove(&mut self, index: usize) {
+        let len = self.len();
+        if index >= len {
+            return;
+        }
+        if let (Some(serials), Some(begun), Some(starts)) = (
+            self.serials.get_mut(index..len),
+            self.begun.get_mut(index..len),
+            self.starts.get_mut(index..len),
+        ) {
+            serials.rotate_left(1);
+            begun.rotate_left(1);
+            starts.rotate_left(1);
+        }
+        let last = len.saturating_sub(1);
+        if let Some(serial) = self.serials.get_mut(last) {
+            *serial = 0;
+        }
+        if let Some(begun) = self.begun.get_mut(last) {
+            *begun = ABSENT;
+        }
+        if let Some(start) = self.starts.get_mut(last) {
+            *start = ABSENT;
+        }
+        self.len = self.len.saturating_sub(1);
+    }
+
+    /// Where the attempt of `token` is.
+    pub(super) fn position(&self, token: AttemptToken) -> Option<usize> {
+        self.iter().position(|attempt| attempt.token == token)
+    }
+
+    /// SPEC §1's shift, applied to every start (not to the tokens' identities).
+    pub(super) fn shift(&mut self, from: Instant, to: Instant) {
+        let len = self.len();
+        for start in self.starts.iter_mut().take(len) {
+            *start = start.shifted(from, to);
+        }
+    }
+}
+
+impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
+    Account<RECORDS, MEMORY, ATTEMPTS>
+{
+    /// Begins an attempt at `now`: if the account can authenticate and the attempts in
+    /// flight leave room, puts the attempt in flight and returns its token. Persist the
+    /// account before checking the credential.
     ///
-    /// An attempt already in flight is counted as a failure first.
+    /// A refused attempt changes nothing but `last_seen`; its reason is, first match
+    /// wins, [`Rejection::Disabled`], [`Rejection::Locked`], or [`Rejection::Busy`] (the
+    /// attempts in flight fill the budget or `maxAttemptsInFlight`). The outcome's
+    /// `failures_remaining` is the budget left after the attempts in flight.
+    ///
+    /// The account type must hold the policy's `maxAttemptsInFlight` (its `ATTEMPTS`
+    /// parameter, 8 by default), or this is a [`CapacityError`].
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Account, Decision, Instant, Rejection, Verdict};
+    ///
+    /// // Three failures lock, so at most three credentials are checked at once.
+    /// let policy = PingOne { failure_count: 3, duration_seconds: Some(900) }.policy().unwrap();
+    /// let mut account: Account = Account::new();
+    /// let now = Instant::from_secs(100);
+    /// let phone = account.begin_attempt(&policy, now).unwrap().token.unwrap();
+    /// let laptop = account.begin_attempt(&policy, now).unwrap().token.unwrap();
+    /// let mail = account.begin_attempt(&policy, now).unwrap();
+    /// assert_eq!(mail.outcome.failures_remaining, Some(0));
+    /// let fourth = account.begin_attempt(&policy, now).unwrap();
+    /// assert_eq!(fourth.outcome.decision, Some(Decision::Rejected(Rejection::Busy)));
+    ///
+    /// // The real user's successes count nothing.
+    /// account.finish_attempt(&policy, now, phone, Verdict::Success).unwrap();
+    /// account.finish_attempt(&policy, now, laptop, Verdict::Success).unwrap();
+    /// assert_eq!(account.failure_count(&policy, now), 0);
+    /// ```
     pub fn begin_attempt(
         &mut self,
         policy: &Policy,
@@ -165,23 +332,30 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
     ) -> Result<AttemptStart, CapacityError> {
         let now = clock.now();
         Self::ensure_capacity(policy)?;
+        let attempts_needed = usize::from(policy.rules().max_attempts_in_flight);
+        if attempts_needed > ATTEMPTS {
+            return Err(CapacityError {
+                attempts_needed,
+                attempts: ATTEMPTS,
+                ..Self::capacity_error(policy)
+            });
+        }
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
-        if self.attempt_in_flight().is_some() {
-            self.set_in_flight(None);
-            self.fail(policy, now, None, &mut transitions);
-        }
-        let rejection = self.rejection(now);
+        let rejection = self.rejection(now).or_else(|| self.busy(policy, now));
         let token = match rejection {
             Some(_) => None,
             None => {
                 // Serial 0 means "no attempt ever begun": a wrap skips it.
                 self.attempt_serial = self.attempt_serial.checked_add(1).unwrap_or(1);
-                self.set_in_flight(Some(now));
-                Some(AttemptToken {
+                let token = AttemptToken {
                     serial: self.attempt_serial,
                     started: now,
-                })
+                };
+                // Room was checked by `busy` (the policy's limit fits the type).
+                self.attempts
+                    .push(Attempt { token, start: now })
+                    .then_some(token)
             }
         };
         Ok(AttemptStart {
@@ -190,10 +364,24 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         })
     }
 
+    /// Whether a new attempt at `now` would find no room: the attempts in flight fill
+    /// the lock's budget or the policy's `maxAttemptsInFlight`. For an observed account.
+    fn busy(&self, policy: &Policy, now: Instant) -> Option<Rejection> {
+        let in_flight = self.attempts.len();
+        let limit = usize::from(policy.rules().max_attempts_in_flight).min(ATTEMPTS);
+        let budget_spent = self
+            .budget(policy, now)
+            .is_some_and(|budget| in_flight >= usize::try_from(budget).unwrap_or(usize::MAX));
+        (in_flight >= limit || budget_spent).then_some(Rejection::Busy)
+    }
+
     /// Finishes the attempt of `token` with the credential check's verdict, at `now`.
     ///
     /// The verdict is applied as a [`Account::success`] or [`Account::failure`] at `now`
-    /// would be: if the account was locked or disabled in the meantime, it is rejected.
+    /// would be: if the account was locked or disabled in the meantime, it is rejected
+    /// (and the attempt leaves flight all the same). A token that names no attempt in
+    /// flight, including one that has timed out by `now`, is
+    /// [`AttemptError::UnknownAttempt`], and nothing changes.
     pub fn finish_attempt(
         &mut self,
         policy: &Policy,
@@ -204,13 +392,21 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let now = clock.now();
         Self::ensure_capacity(policy)?;
         // The serial restarts with a new account (a table drops dormant ones), so the start
-        // instant must match too.
-        if self.attempt_in_flight() != Some(token.started) || self.attempt_serial != token.serial {
+        // instant is part of the identity too.
+        let attempt = self
+            .attempts
+            .position(token)
+            .and_then(|index| self.attempts.get(index))
+            .ok_or(AttemptError::UnknownAttempt)?;
+        if self.timeout_of(policy, attempt, now) <= now {
             return Err(AttemptError::UnknownAttempt);
         }
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
-        self.set_in_flight(None);
+        // Observing applies only timeouts that are due, and this one is not.
+        if let Some(index) = self.attempts.position(token) {
+            self.attempts.remove(index);
+        }
         let rejection = match verdict {
             Verdict::Success => self.succeed(policy, now),
             Verdict::Failure { credential } => self.fail(policy, now, credential, &mut transitions),
@@ -218,8 +414,22 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         Ok(self.attempt_outcome(policy, now, rejection, transitions))
     }
 
-    /// After restoring a stored state: an attempt still in flight lost its verdict, so it
-    /// counts as a failure at `now`. Without one, nothing changes.
+    /// When `attempt` times out, as an event at `now` would see it (after the shift of
+    /// a clock regression).
+    pub(super) fn timeout_of(&self, policy: &Policy, attempt: Attempt, now: Instant) -> Instant {
+        let start = if now < self.last_seen {
+            attempt.start.shifted(self.last_seen, now)
+        } else {
+            attempt.start
+        };
+        start.saturating_add(policy.rules().attempt_timeout)
+    }
+
+    /// After restoring a stored state: the attempts in flight lost their verdicts. Those
+    /// whose timeout is due count as failures at their timeouts; the rest count as
+    /// failures at `now`, oldest first. Each is judged as a failure would be: rejected,
+    /// and not counted, while the account is locked or disabled. It observes `now` like
+    /// any event, also with nothing in flight.
     pub fn recover(
         &mut self,
         policy: &Policy,
@@ -228,16 +438,11 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         let now = clock.now();
         Self::ensure_capacity(policy)?;
         let mut transitions = Transitions::NONE;
-        if self.attempt_in_flight().is_none() {
-            return Ok(Outcome {
-                decision: None,
-                failures_remaining: self.failures_remaining(policy, now),
-                transitions,
-            });
-        }
         self.observe(policy, now, &mut transitions);
-        self.set_in_flight(None);
-        self.fail(policy, now, None, &mut transitions);
+        while self.attempts.len() > 0 {
+            self.attempts.remove(0);
+            self.fail(policy, now, None, &mut transitions);
+        }
         Ok(Outcome {
             decision: None,
             failures_remaining: self.failures_remaining(policy, now),
@@ -245,8 +450,14 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         })
     }
 
-    /// When the attempt in flight began (as the clock said then), if there is one.
-    pub const fn attempt_in_flight(&self) -> Option<Instant> {
-        self.optional(super::IN_FLIGHT, self.in_flight)
+    /// How many attempts are in flight.
+    pub const fn attempts_in_flight(&self) -> usize {
+        self.attempts.len()
+    }
+
+    /// The tokens of the attempts in flight, oldest first: after a restore, a host that
+    /// kept the verdicts it did learn can still finish those attempts.
+    pub fn attempt_tokens(&self) -> impl Iterator<Item = AttemptToken> + '_ {
+        self.attempts.iter().map(|attempt| attempt.token)
     }
 }

@@ -1,21 +1,25 @@
 //! The versioned binary format of an account, for flash, EEPROM or a key-value store.
 //!
-//! Version 1, little-endian, CRC-32 protected:
+//! Version 2, little-endian, CRC-32 protected:
 //!
 //! | bytes | field |
 //! |---|---|
 //! | 2 | magic `b"AL"` |
-//! | 1 | version (1) |
-//! | 1 | flags: bit 0 enabled, 1 locked, 2 lock has a deadline, 3–4 lock cause (0 policy, 1 consecutive failures, 2 administrator), 5 latest failure known, 6 attempt in flight |
-//! | 8 × 5 | `last_seen`, lock start, lock deadline, latest failure, attempt start (i64 ms; 0 when absent) |
-//! | 4, 4, 2, 2 | failure count, consecutive failures, temporary locks, attempt serial |
+//! | 1 | version (2) |
+//! | 1 | flags: bit 0 enabled, 1 locked, 2 lock has a deadline, 3–4 lock cause (0 policy, 1 consecutive failures, 2 administrator, 3 quick failure), 5 latest failure known |
+//! | 8 × 4 | `last_seen`, lock start, lock deadline, latest failure (i64 ms; 0 when absent) |
+//! | 4, 4, 2, 2 | failure count, consecutive failures, temporary locks, latest attempt serial |
 //! | 1 + 8 × n | n recorded failure times (i64 ms), oldest first |
 //! | 1 + 8 × m | m remembered fingerprints (u64), oldest first |
+//! | 1 + 18 × a | a attempts in flight, oldest first: serial (u16), start as the clock said at `begin` (the token's, i64 ms), start after clock regressions (i64 ms) |
 //! | 4 | CRC-32 (IEEE) of every byte before it |
+//!
+//! Version 1 (one attempt in flight at most) is still read: its flag bit 6 and fifth
+//! instant become one attempt in flight with the latest serial. It is never written.
 //!
 //! Decoding checks, in order: length, magic, version, checksum, then consistency with
 //! itself and with the policy; any failure is a typed [`DecodeError`], never a panic, and
-//! an accepted input re-encodes to the same bytes.
+//! an accepted version-2 input re-encodes to the same bytes.
 //!
 //! ```
 //! use account_lockout::{dialect::PingOne, Account, Instant};
@@ -24,10 +28,11 @@
 //! let mut account: Account = Account::new();
 //! account.failure(&policy, Instant::from_secs(10), None).unwrap();
 //!
-//! assert_eq!(Account::<0, 0>::MAX_ENCODED_LEN, 62);
-//! assert_eq!(Account::<3, 8>::MAX_ENCODED_LEN, 62 + 3 * 8 + 8 * 8);
+//! assert_eq!(Account::<0, 0, 0>::MAX_ENCODED_LEN, 55);
+//! assert_eq!(Account::<3, 8, 8>::MAX_ENCODED_LEN, 55 + 3 * 8 + 8 * 8 + 8 * 18);
 //! let mut buffer = [0u8; Account::<0, 0>::MAX_ENCODED_LEN];
 //! let length = account.encode(&mut buffer).unwrap();
+//! assert_eq!(length, 55); // nothing in flight
 //! let decoded: Account = Account::decode(&buffer[..length], &policy).unwrap();
 //! assert_eq!(decoded, account);
 //!
@@ -35,10 +40,12 @@
 //! assert!(Account::<0, 0>::decode(&buffer[..length], &policy).is_err());
 //! ```
 
+use super::attempt::{Attempt, InFlight};
 use super::{
-    Account, CAUSE_MASK, CAUSE_SHIFT, DEADLINE, ENABLED, History, IN_FLIGHT, LAST_FAILURE, LOCKED,
-    Lock, Memory, Records,
+    Account, CAUSE_MASK, CAUSE_SHIFT, DEADLINE, ENABLED, History, LAST_FAILURE, LOCKED, Lock,
+    Memory, Records, lock_cause_bits, lock_cause_of_bits,
 };
+use crate::account::AttemptToken;
 use crate::binary::{
     BufferTooSmall, CHECKSUM_LEN, DecodeError, Inconsistency, Reader, Writer, check_body,
 };
@@ -48,12 +55,20 @@ use crate::policy::{Decay, Policy};
 use crate::time::Instant;
 
 const MAGIC: [u8; 2] = *b"AL";
-const VERSION: u8 = 1;
-/// Magic, version, flags, five instants, the counters and the two list lengths.
-const FIXED_LEN: usize = 2 + 1 + 1 + 8 * 5 + 4 + 4 + 2 + 2 + 1 + 1;
+const VERSION: u8 = 2;
+/// The version before several attempts could be in flight.
+const VERSION_1: u8 = 1;
+/// Version 1's flag: one attempt in flight, its start the fifth instant.
+const VERSION_1_IN_FLIGHT: u8 = 1 << 6;
+/// Magic, version, flags, four instants, the counters and the three list lengths.
+const FIXED_LEN: usize = 2 + 1 + 1 + 8 * 4 + 4 + 4 + 2 + 2 + 1 + 1 + 1;
+/// Where the lists begin.
+const LISTS_AT: usize = FIXED_LEN - 3;
+/// Version 1 has a fifth instant and no attempt list.
+const VERSION_1_LISTS_AT: usize = LISTS_AT + 8;
+const ATTEMPT_LEN: usize = 2 + 8 + 8;
 
-// The flags byte has the in-memory layout of `Account::flags`.
-const KNOWN_FLAGS: u8 = ENABLED | LOCKED | DEADLINE | CAUSE_MASK | LAST_FAILURE | IN_FLIGHT;
+const KNOWN_FLAGS: u8 = ENABLED | LOCKED | DEADLINE | CAUSE_MASK | LAST_FAILURE;
 
 fn inconsistent(what: Inconsistency) -> DecodeError {
     DecodeError::Inconsistent(what)
@@ -68,15 +83,31 @@ fn optional(present: bool, value: Instant) -> Result<Option<Instant>, DecodeErro
     }
 }
 
-impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
+/// The length of the body (everything before the checksum), from the list lengths.
+fn body_len(bytes: &[u8], lists_at: usize, lists: usize) -> Result<usize, DecodeError> {
+    let mut at = lists_at;
+    for entry_len in [8, 8, ATTEMPT_LEN].into_iter().take(lists) {
+        let count = *bytes.get(at).ok_or(DecodeError::Truncated)?;
+        at = at
+            .saturating_add(1)
+            .saturating_add(usize::from(count).saturating_mul(entry_len));
+    }
+    Ok(at)
+}
+
+impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
+    Account<RECORDS, MEMORY, ATTEMPTS>
+{
     /// The longest encoding of this account type, in bytes.
-    pub const MAX_ENCODED_LEN: usize = FIXED_LEN + 8 * RECORDS + 8 * MEMORY + CHECKSUM_LEN;
+    pub const MAX_ENCODED_LEN: usize =
+        FIXED_LEN + 8 * RECORDS + 8 * MEMORY + ATTEMPT_LEN * ATTEMPTS + CHECKSUM_LEN;
 
     /// The length of this account's encoding.
     pub fn encoded_len(&self) -> usize {
         let lists = usize::from(self.history.records.len())
             .saturating_add(usize::from(self.history.memory.len()))
-            .saturating_mul(8);
+            .saturating_mul(8)
+            .saturating_add(self.attempts.len().saturating_mul(ATTEMPT_LEN));
         FIXED_LEN.saturating_add(lists).saturating_add(CHECKSUM_LEN)
     }
 
@@ -89,11 +120,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             return Err(BufferTooSmall { needed });
         };
         let lock = self.lock_state();
-        let cause_bits = match lock.map(|lock| lock.cause) {
-            None | Some(LockCause::Policy) => 0,
-            Some(LockCause::ConsecutiveFailures) => 1,
-            Some(LockCause::Administrator) => 2,
-        };
+        let cause_bits = lock.map_or(0, |lock| lock_cause_bits(lock.cause));
         let deadline = lock.and_then(|lock| lock.until);
         let flags = (if self.is_enabled() { ENABLED } else { 0 })
             | (if lock.is_some() { LOCKED } else { 0 })
@@ -101,11 +128,6 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             | (cause_bits << CAUSE_SHIFT)
             | (if self.last_failure().is_some() {
                 LAST_FAILURE
-            } else {
-                0
-            })
-            | (if self.attempt_in_flight().is_some() {
-                IN_FLIGHT
             } else {
                 0
             });
@@ -121,7 +143,6 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         writer.bytes(&millis(lock.map(|lock| lock.since)));
         writer.bytes(&millis(deadline));
         writer.bytes(&millis(self.last_failure()));
-        writer.bytes(&millis(self.attempt_in_flight()));
         writer.bytes(&self.history.count.to_le_bytes());
         writer.bytes(&self.history.consecutive.to_le_bytes());
         writer.bytes(&self.history.temporary_locks.to_le_bytes());
@@ -134,33 +155,35 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         for fingerprint in self.history.memory.newest(MEMORY) {
             writer.bytes(&fingerprint.get().to_le_bytes());
         }
+        writer.bytes(&[u8::try_from(self.attempts.len()).unwrap_or(u8::MAX)]);
+        for attempt in self.attempts.iter() {
+            writer.bytes(&attempt.token.to_bytes());
+            writer.bytes(&attempt.start.as_millis().to_le_bytes());
+        }
         Ok(writer.finish())
     }
 
-    /// Decodes an account encoded by [`Account::encode`], checking it against `policy`.
+    /// Decodes an account encoded by [`Account::encode`] (version 2, or version 1 of an
+    /// earlier release), checking it against `policy`.
     pub fn decode(bytes: &[u8], policy: &Policy) -> Result<Self, DecodeError> {
         let mut reader = Reader { bytes, position: 0 };
         if reader.take::<2>()? != MAGIC {
             return Err(DecodeError::BadMagic);
         }
         let version = reader.u8()?;
-        if version != VERSION {
-            return Err(DecodeError::UnknownVersion(version));
-        }
-        // The checksum covers everything before it; find where that ends first.
-        let lists_at = FIXED_LEN.saturating_sub(2);
-        let records_len = *bytes.get(lists_at).ok_or(DecodeError::Truncated)?;
-        let memory_at = FIXED_LEN
-            .saturating_sub(1)
-            .saturating_add(usize::from(records_len).saturating_mul(8));
-        let memory_len = *bytes.get(memory_at).ok_or(DecodeError::Truncated)?;
-        let body_len = memory_at
-            .saturating_add(1)
-            .saturating_add(usize::from(memory_len).saturating_mul(8));
+        let (known_flags, body_len) = match version {
+            VERSION => (KNOWN_FLAGS, body_len(bytes, LISTS_AT, 3)?),
+            VERSION_1 => (
+                KNOWN_FLAGS | VERSION_1_IN_FLIGHT,
+                body_len(bytes, VERSION_1_LISTS_AT, 2)?,
+            ),
+            _ => return Err(DecodeError::UnknownVersion(version)),
+        };
+        // The checksum covers everything before it.
         check_body(bytes, body_len)?;
 
         let flags = reader.u8()?;
-        if flags & !KNOWN_FLAGS != 0 {
+        if flags & !known_flags != 0 {
             return Err(inconsistent(Inconsistency::UnknownFlags));
         }
         let last_seen = reader.instant()?;
@@ -171,17 +194,21 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         }
         let lock_until = optional(has_deadline, reader.instant()?)?;
         let last_failure = optional(flags & LAST_FAILURE != 0, reader.instant()?)?;
-        let in_flight = optional(flags & IN_FLIGHT != 0, reader.instant()?)?;
+        let version_1_in_flight = match version {
+            VERSION_1 => optional(flags & VERSION_1_IN_FLIGHT != 0, reader.instant()?)?,
+            _ => None,
+        };
         let count = reader.u32()?;
         let consecutive = reader.u32()?;
         let temporary_locks = reader.u16()?;
         let attempt_serial = reader.u16()?;
 
         let cause = match (flags & CAUSE_MASK) >> CAUSE_SHIFT {
-            0 => LockCause::Policy,
-            1 => LockCause::ConsecutiveFailures,
-            2 => LockCause::Administrator,
-            _ => return Err(inconsistent(Inconsistency::UnknownLockCause)),
+            // Version 1 had no quick-failure cause.
+            3 if version == VERSION_1 => {
+                return Err(inconsistent(Inconsistency::UnknownLockCause));
+            }
+            bits => lock_cause_of_bits(bits),
         };
         if lock_since.is_none() && cause != LockCause::Policy {
             return Err(inconsistent(Inconsistency::AbsentFieldNotZero));
@@ -193,18 +220,44 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         });
 
         let mut records = Records::<RECORDS>::EMPTY;
-        if usize::from(reader.u8()?) > RECORDS {
+        let records_len = reader.u8()?;
+        if usize::from(records_len) > RECORDS {
             return Err(DecodeError::TooManyEntries);
         }
         for _ in 0..records_len {
             records.push(reader.instant()?, RECORDS);
         }
         let mut memory = Memory::<MEMORY>::EMPTY;
-        if usize::from(reader.u8()?) > MEMORY {
+        let memory_len = reader.u8()?;
+        if usize::from(memory_len) > MEMORY {
             return Err(DecodeError::TooManyEntries);
         }
         for _ in 0..memory_len {
             memory.remember(Fingerprint::new(reader.u64()?), MEMORY);
+        }
+        let mut attempts = InFlight::<ATTEMPTS>::EMPTY;
+        let mut add = |attempt: Attempt| {
+            attempts
+                .push(attempt)
+                .then_some(())
+                .ok_or(DecodeError::TooManyEntries)
+        };
+        match version_1_in_flight {
+            // Version 1 kept the start as the clock said at `begin` and never moved it.
+            Some(started) => add(Attempt {
+                token: AttemptToken::from_parts(attempt_serial, started),
+                start: started.min(last_seen),
+            })?,
+            None if version == VERSION => {
+                for _ in 0..reader.u8()? {
+                    let token = AttemptToken::from_bytes(reader.take()?);
+                    add(Attempt {
+                        token,
+                        start: reader.instant()?,
+                    })?;
+                }
+            }
+            None => {}
         }
 
         let mut account = Account {
@@ -216,13 +269,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
                 records,
                 memory,
             },
+            attempts,
             attempt_serial,
             ..Account::new()
         };
         account.set_enabled(flags & ENABLED != 0);
         account.set_lock_state(lock);
         account.set_last_failure(last_failure);
-        account.set_in_flight(in_flight);
         account.check_consistency(policy)?;
         Ok(account)
     }
@@ -235,8 +288,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         {
             return Err(inconsistent(Inconsistency::LockEndsBeforeItStarts));
         }
-        // The start of an attempt in flight is an identity stamp that a clock regression
-        // does not move, so it may be later than `last_seen`.
+        // The token's start is an identity stamp that a clock regression does not move,
+        // so it may be later than `last_seen`; the moved start may not.
         let past = [
             self.lock_state().map(|lock| lock.since),
             self.last_failure(),
@@ -246,6 +299,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             .into_iter()
             .flatten()
             .chain(records.iter())
+            .chain(self.attempts.iter().map(|attempt| attempt.start))
             .any(|t| t > self.last_seen)
         {
             return Err(inconsistent(Inconsistency::AfterLastSeen));
@@ -257,8 +311,24 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         {
             return Err(inconsistent(Inconsistency::RecordsOutOfOrder));
         }
-        if self.attempt_in_flight().is_some() && self.attempt_serial == 0 {
+        let attempts = || self.attempts.iter();
+        if attempts().any(|attempt| attempt.token.serial() == 0)
+            || (self.attempts.len() > 0 && self.attempt_serial == 0)
+        {
             return Err(inconsistent(Inconsistency::AttemptWithoutSerial));
+        }
+        if attempts()
+            .zip(attempts().skip(1))
+            .any(|(a, b)| a.start > b.start)
+        {
+            return Err(inconsistent(Inconsistency::AttemptsOutOfOrder));
+        }
+        if attempts().enumerate().any(|(index, a)| {
+            attempts()
+                .skip(index.saturating_add(1))
+                .any(|b| a.token == b.token)
+        }) {
+            return Err(inconsistent(Inconsistency::DuplicateAttempt));
         }
         if (history.count > 0 || history.consecutive > 0) && self.last_failure().is_none() {
             return Err(inconsistent(Inconsistency::CountWithoutFailure));

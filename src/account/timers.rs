@@ -7,10 +7,12 @@ use crate::outcome::{Transition, Transitions};
 use crate::policy::{Decay, Policy};
 use crate::time::{Clock, Duration, Instant};
 
-impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
+impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
+    Account<RECORDS, MEMORY, ATTEMPTS>
+{
     /// The earliest instant after `now` at which the account changes by itself: a lock
-    /// ends, a failure leaves a window, a self-healing step lowers the count, or a
-    /// quick-failure window closes. `None` when nothing is pending: with no further
+    /// ends, a failure leaves a window, a self-healing step lowers the count, a
+    /// quick-failure window closes, or an attempt in flight times out. `None` when nothing is pending: with no further
     /// events, the account stays as it is (and [`Account::is_dormant`] then tells whether
     /// it is as good as new). A change beyond the representable range shows as
     /// [`Instant::MAX`], even at `now == Instant::MAX`.
@@ -66,7 +68,11 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             .quick_failure
             .zip(last)
             .map(|(quick, last)| plus(last, quick.within));
-        [lock_end, decay_step, quick_end]
+        let timeout = account
+            .attempts
+            .get(0)
+            .map(|attempt| plus(attempt.start, rules.attempt_timeout));
+        [lock_end, decay_step, quick_end, timeout]
             .into_iter()
             .flatten()
             .filter(|deadline| *deadline > wide(now))
@@ -117,7 +123,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
         // that its expiry is reported exactly once.
         if !self.is_enabled()
             || self.lock_state().is_some()
-            || self.attempt_in_flight().is_some()
+            || self.attempts.len() != 0
             || self.history.memory.len() != 0
         {
             return false;
@@ -137,7 +143,11 @@ impl<const RECORDS: usize, const MEMORY: usize> Account<RECORDS, MEMORY> {
             || matches!(rules.decay, Decay::QuietWindow(_));
         let consecutive_forgotten =
             rules.max_consecutive_failures.is_none() || history.consecutive == 0;
-        account.decayed_count(policy, now) == 0
+        // A count that can never lock is never seen again: only its number in `Counted`
+        // transitions would differ from a new account's.
+        let count_forgotten =
+            account.decayed_count(policy, now) == 0 || !policy.can_lock_by_count();
+        count_forgotten
             && temporary_locks_forgotten
             && consecutive_forgotten
             && account.next_deadline(policy, now).is_none()

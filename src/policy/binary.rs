@@ -1,10 +1,10 @@
 //! The versioned binary format of a policy, stored beside the account states it governs.
 //!
-//! Version 1, little-endian, CRC-32 protected:
+//! Version 2, little-endian, CRC-32 protected:
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 2, 1 | magic `b"AP"`, version (1) |
+//! | 2, 1 | magic `b"AP"`, version (2) |
 //! | 4 | threshold |
 //! | 1 + 8 | lock: tag (0 permanent, 1 fixed, 2 multiple, 3 linear, 4 exponential, 5 table), length in ms (0 for permanent and table) |
 //! | 1 + 12 × n | table steps: n, then (from count u32, length ms u64) each; n = 0 unless the tag is 5 |
@@ -15,16 +15,21 @@
 //! | 1 + 2 | permanent after temporary locks: present, count |
 //! | 1, 1 | deadline from whole second (0/1), repeated-credential memory |
 //! | 1 + 4 | max consecutive failures: present, count |
+//! | 1 + 8 | max attempts in flight, attempt timeout ms |
 //! | 4 | CRC-32 (IEEE) of every byte before it |
 //!
+//! Version 1 (without the last row) is still read, with the defaults of
+//! [`Rules::NEVER_LOCK`] for the attempt limits; it is never written.
+//!
 //! Decoding validates like [`Rules::build`]: an invalid policy is
-//! [`DecodeError::InvalidPolicy`] with the parameter named.
+//! [`DecodeError::InvalidPolicy`] with the parameter named (a version-1 policy that
+//! combines an escalating lock length with a count that restarts is one now).
 //!
 //! ```
 //! use account_lockout::{dialect::Keycloak, Policy};
 //!
 //! let policy = Keycloak::DEFAULT.policy().unwrap();
-//! assert_eq!(Policy::MAX_ENCODED_LEN, 260);
+//! assert_eq!(Policy::MAX_ENCODED_LEN, 269);
 //! let mut buffer = [0u8; Policy::MAX_ENCODED_LEN];
 //! let length = policy.encode(&mut buffer).unwrap();
 //! assert_eq!(Policy::decode(&buffer[..length]), Ok(policy));
@@ -38,9 +43,13 @@ use crate::schedule::{MAX_SCHEDULE_STEPS, Schedule, Step};
 use crate::time::Duration;
 
 const MAGIC: [u8; 2] = *b"AP";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+/// The version before the attempt limits.
+const VERSION_1: u8 = 1;
+/// Every field of version 1 but the table steps and the checksum.
+const VERSION_1_FIXED_LEN: usize = 2 + 1 + 4 + 9 + 1 + 9 + 9 + 2 + 17 + 3 + 2 + 5;
 /// Every field but the table steps and the checksum.
-const FIXED_LEN: usize = 2 + 1 + 4 + 9 + 1 + 9 + 9 + 2 + 17 + 3 + 2 + 5;
+const FIXED_LEN: usize = VERSION_1_FIXED_LEN + 9;
 const STEP_LEN: usize = 12;
 /// Where the number of table steps is.
 const STEP_COUNT_AT: usize = 2 + 1 + 4 + 9;
@@ -143,6 +152,8 @@ impl Policy {
             u8::from(rules.max_consecutive_failures.is_some()),
         ]);
         writer.bytes(&rules.max_consecutive_failures.unwrap_or(0).to_le_bytes());
+        writer.bytes(&[rules.max_attempts_in_flight]);
+        writer.bytes(&rules.attempt_timeout.as_millis().to_le_bytes());
         Ok(writer.finish())
     }
 
@@ -154,14 +165,16 @@ impl Policy {
             return Err(DecodeError::BadMagic);
         }
         let version = reader.u8()?;
-        if version != VERSION {
-            return Err(DecodeError::UnknownVersion(version));
-        }
+        let fixed_len = match version {
+            VERSION => FIXED_LEN,
+            VERSION_1 => VERSION_1_FIXED_LEN,
+            _ => return Err(DecodeError::UnknownVersion(version)),
+        };
         let step_count = *bytes.get(STEP_COUNT_AT).ok_or(DecodeError::Truncated)?;
         if usize::from(step_count) > MAX_SCHEDULE_STEPS {
             return Err(DecodeError::TooManyEntries);
         }
-        let body_len = FIXED_LEN.saturating_add(STEP_LEN.saturating_mul(usize::from(step_count)));
+        let body_len = fixed_len.saturating_add(STEP_LEN.saturating_mul(usize::from(step_count)));
         check_body(bytes, body_len)?;
 
         let threshold = reader.u32()?;
@@ -230,6 +243,13 @@ impl Policy {
         let repeated_credential_memory = reader.u8()?;
         let cap_present = reader.u8()?;
         let max_consecutive_failures = optional(cap_present, reader.u32()?, 0)?;
+        let (max_attempts_in_flight, attempt_timeout) = match version {
+            VERSION_1 => (
+                Rules::NEVER_LOCK.max_attempts_in_flight,
+                Rules::NEVER_LOCK.attempt_timeout,
+            ),
+            _ => (reader.u8()?, Duration::from_millis(reader.u64()?)),
+        };
 
         Rules {
             threshold,
@@ -243,6 +263,8 @@ impl Policy {
             deadline_from_whole_second,
             repeated_credential_memory,
             max_consecutive_failures,
+            max_attempts_in_flight,
+            attempt_timeout,
         }
         .build()
         .map_err(DecodeError::InvalidPolicy)

@@ -38,6 +38,8 @@ const KEYS: &[&str] = &[
     "custom",
     "repeatedCredentialMemory",
     "maxConsecutiveFailures",
+    "maxAttemptsInFlight",
+    "attemptTimeoutSeconds",
 ];
 
 /// `lock` in the custom form.
@@ -139,6 +141,24 @@ impl CustomForm {
             Some(DecayForm::SlidingWindowSeconds(s)) => Decay::SlidingWindow(seconds(s)),
             Some(DecayForm::SelfHealingSeconds(s)) => Decay::SelfHealing(seconds(s)),
         };
+        let on_lock_end = match self.on_lock_end {
+            Some(ResetForm::Reset) => OnLockEnd::Reset,
+            Some(ResetForm::Keep) => OnLockEnd::Keep,
+            // An escalating length needs the count to survive the lock ends.
+            None => {
+                let probe = Rules {
+                    threshold: self.threshold,
+                    lock,
+                    on_lock_end: OnLockEnd::Keep,
+                    ..Rules::NEVER_LOCK
+                };
+                if probe.escalates() {
+                    OnLockEnd::Keep
+                } else {
+                    OnLockEnd::Reset
+                }
+            }
+        };
         Ok(Rules {
             threshold: self.threshold,
             lock,
@@ -148,10 +168,7 @@ impl CustomForm {
                 None | Some(ResetForm::Reset) => OnSuccess::Reset,
                 Some(ResetForm::Keep) => OnSuccess::Keep,
             },
-            on_lock_end: match self.on_lock_end {
-                None | Some(ResetForm::Reset) => OnLockEnd::Reset,
-                Some(ResetForm::Keep) => OnLockEnd::Keep,
-            },
+            on_lock_end,
             quick_failure: self.quick_failure.map(|quick| QuickFailure {
                 within: Duration::from_millis(quick.within_milliseconds),
                 lock: seconds(quick.lock_seconds),
@@ -167,6 +184,8 @@ enum Key {
     Dialect(&'static str),
     RepeatedCredentialMemory,
     MaxConsecutiveFailures,
+    MaxAttemptsInFlight,
+    AttemptTimeoutSeconds,
 }
 
 struct KeyVisitor;
@@ -182,6 +201,8 @@ impl Visitor<'_> for KeyVisitor {
         match name {
             "repeatedCredentialMemory" => Ok(Key::RepeatedCredentialMemory),
             "maxConsecutiveFailures" => Ok(Key::MaxConsecutiveFailures),
+            "maxAttemptsInFlight" => Ok(Key::MaxAttemptsInFlight),
+            "attemptTimeoutSeconds" => Ok(Key::AttemptTimeoutSeconds),
             _ => KEYS
                 .iter()
                 .take(7)
@@ -191,7 +212,8 @@ impl Visitor<'_> for KeyVisitor {
                     E::custom(format_args!(
                         "unknown dialect or modifier `{name}`; expected one of pingone, \
                          activeDirectory, keycloak, pamFaillock, tpm, androidGatekeeper, custom, \
-                         repeatedCredentialMemory, maxConsecutiveFailures"
+                         repeatedCredentialMemory, maxConsecutiveFailures, maxAttemptsInFlight, \
+                         attemptTimeoutSeconds"
                     ))
                 }),
         }
@@ -221,6 +243,8 @@ impl<'de> Visitor<'de> for PolicyVisitor {
         let mut dialect: Option<(&'static str, Policy)> = None;
         let mut memory: Option<u8> = None;
         let mut cap: Option<u32> = None;
+        let mut in_flight: Option<u8> = None;
+        let mut timeout: Option<u64> = None;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Dialect(name) => {
@@ -253,6 +277,16 @@ impl<'de> Visitor<'de> for PolicyVisitor {
                         return Err(de::Error::duplicate_field("maxConsecutiveFailures"));
                     }
                 }
+                Key::MaxAttemptsInFlight => {
+                    if in_flight.replace(map.next_value()?).is_some() {
+                        return Err(de::Error::duplicate_field("maxAttemptsInFlight"));
+                    }
+                }
+                Key::AttemptTimeoutSeconds => {
+                    if timeout.replace(map.next_value()?).is_some() {
+                        return Err(de::Error::duplicate_field("attemptTimeoutSeconds"));
+                    }
+                }
             }
         }
         let Some((_, policy)) = dialect else {
@@ -261,8 +295,12 @@ impl<'de> Visitor<'de> for PolicyVisitor {
                  pamFaillock, tpm, androidGatekeeper, custom",
             ));
         };
+        let rules = policy.rules();
+        let max_in_flight = in_flight.unwrap_or(rules.max_attempts_in_flight);
+        let timeout = timeout.map_or(rules.attempt_timeout, Duration::from_secs);
         policy
             .with_modifiers(memory.unwrap_or(0), cap)
+            .and_then(|policy| policy.with_attempt_limits(max_in_flight, timeout))
             .map_err(invalid)
     }
 }

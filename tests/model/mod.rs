@@ -31,11 +31,13 @@
 //!   whose deadline is not later than its start (saturated at `Instant::MAX`, or Keycloak's
 //!   `maxFailureWaitSeconds` 0) has no effect: the account stays `OK`, and since no lock
 //!   ended, no lock-end rule applies (the crate's documented choice at the end of time).
-//! - `failures_remaining` (SPEC §3: "how many failures remain before a lock, where the
-//!   policy knows it") is computed the naive way: on a copy, count failures without a
-//!   fingerprint at `now` until one asks for a lock (Keycloak's quick-login throttle
-//!   excluded, as the README says it is not foreseen); `None` when the account cannot
-//!   count now, or when no lock comes within `FORESEE_LIMIT` failures.
+//! - `failures_remaining` (SPEC §7.6: the budget, "the smallest count that locks by the
+//!   threshold, the schedule, the quick-failure rule or the consecutive-failure cap") is
+//!   computed the naive way: on a copy, count failures without a fingerprint at `now`
+//!   until one locks; `None` when the account cannot count now, or when no lock comes
+//!   within `FORESEE_LIMIT` failures.
+//! - The end of a quick-failure lock never restarts the count (the `custom` form's
+//!   `onLockEnd` applies to locks by the count only).
 
 #![allow(dead_code)]
 
@@ -140,6 +142,8 @@ struct Lock {
     until: Option<i64>,
     /// Started (or taken over) by an administrator.
     admin: bool,
+    /// Started by the `custom` form's quick-failure rule.
+    quick: bool,
 }
 
 /// The dialect's counters (SPEC §5), each in the dialect's own terms.
@@ -367,7 +371,7 @@ impl State {
             && lock.until.is_some_and(|until| now >= until)
         {
             self.lock = None;
-            if !lock.admin {
+            if !lock.admin && !lock.quick {
                 self.lock_ended_by_itself(policy);
             }
         }
@@ -435,6 +439,7 @@ impl State {
                     at: now,
                     until,
                     admin: true,
+                    quick: false,
                 })
             }
             Some(lock) if lock.admin => {
@@ -447,6 +452,7 @@ impl State {
                     at: lock.at,
                     until,
                     admin: true,
+                    quick: false,
                 });
             }
         }
@@ -458,7 +464,7 @@ impl State {
         &mut self,
         policy: &ModelPolicy,
         now: i64,
-        foresee: bool,
+        quick_lock: &mut bool,
     ) -> Option<Option<i64>> {
         let t = i128::from(now);
         match (&policy.dialect, &mut self.counters) {
@@ -517,8 +523,7 @@ impl State {
                     };
                 }
                 let mut quick = false;
-                if !foresee
-                    && wait <= 0
+                if wait <= 0
                     && earlier.is_some()
                     && delta < i128::from(k.quick_login_check_milli_seconds)
                 {
@@ -610,20 +615,22 @@ impl State {
                     records,
                     temporary_locks,
                 },
-            ) => custom_failure(rules, now, foresee, count, latest, records, temporary_locks),
+            ) => custom_failure(
+                rules,
+                now,
+                quick_lock,
+                count,
+                latest,
+                records,
+                temporary_locks,
+            ),
             _ => unreachable!("counters of another dialect"),
         }
     }
 
     /// A counted failure at `now` (after observe; the account can authenticate).
     /// Returns whether it started a lock (even one that ends at once).
-    fn count_failure(
-        &mut self,
-        policy: &ModelPolicy,
-        now: i64,
-        fingerprint: Option<u64>,
-        foresee: bool,
-    ) -> bool {
+    fn count_failure(&mut self, policy: &ModelPolicy, now: i64, fingerprint: Option<u64>) -> bool {
         let memory = usize::from(policy.repeated_credential_memory);
         if let Some(fingerprint) = fingerprint
             && memory > 0
@@ -634,7 +641,8 @@ impl State {
             }
         }
         self.consecutive += 1;
-        let by_policy = self.dialect_failure(policy, now, foresee);
+        let mut quick = false;
+        let by_policy = self.dialect_failure(policy, now, &mut quick);
         let by_cap = policy
             .max_consecutive_failures
             .is_some_and(|cap| self.consecutive >= cap);
@@ -656,6 +664,7 @@ impl State {
                     at: now,
                     until,
                     admin: false,
+                    quick: quick && !by_cap,
                 })
             }
         }
@@ -677,7 +686,9 @@ impl State {
             Dialect::PamFaillock(p) => (p.deny > 0).then_some(p.deny),
             Dialect::Tpm(p) => (p.recovery_time > 0).then_some(p.max_tries),
             Dialect::AndroidGatekeeper => Some(10),
-            Dialect::Custom(rules) => (rules.threshold > 0).then(|| {
+            // Two failures at one instant are a quick pair, even with no threshold.
+            Dialect::Custom(rules) if rules.threshold == 0 => rules.quick_failure.map(|_| 2),
+            Dialect::Custom(rules) => Some({
                 let steps = match rules.lock {
                     LockLength::Table(schedule) => schedule
                         .steps()
@@ -687,7 +698,17 @@ impl State {
                         .unwrap_or(0),
                     _ => 0,
                 };
-                rules.threshold.max(steps)
+                // Timed locks capped to nothing still count towards a permanent one.
+                let temporary = rules
+                    .permanent_after_temporary_locks
+                    .map_or(0, |n| u32::from(n) + 1);
+                // Lengths under a second, counted from the whole second, lock only once
+                // they outgrow the part of the second already gone: look far.
+                if rules.deadline_from_whole_second {
+                    FORESEE_LIMIT
+                } else {
+                    rules.threshold.max(steps) + temporary
+                }
             }),
         };
         let bound = match (by_policy, policy.max_consecutive_failures) {
@@ -699,7 +720,8 @@ impl State {
         let mut copy = self.clone();
         for k in 1..=limit {
             copy.observe(policy, now);
-            if copy.count_failure(policy, now, None, true) {
+            copy.count_failure(policy, now, None);
+            if copy.lock.is_some() {
                 return Some(k);
             }
         }
@@ -768,7 +790,7 @@ impl State {
                 if decision == Decision::Allowed {
                     let repeated = fingerprint.is_some_and(|f| self.memory.contains(&f));
                     if !repeated {
-                        let _ = self.count_failure(policy, now, fingerprint, false);
+                        let _ = self.count_failure(policy, now, fingerprint);
                     }
                 }
                 Ok(Reply {
@@ -861,7 +883,7 @@ fn wide(duration: Duration) -> i128 {
 fn custom_failure(
     rules: &Rules,
     now: i64,
-    foresee: bool,
+    quick_lock: &mut bool,
     count: &mut u32,
     latest: &mut Option<i64>,
     records: &mut Vec<i64>,
@@ -963,10 +985,10 @@ fn custom_failure(
             // "a failure less than q after the previous one that does not lock by the
             // count locks for s"
             let quick = rules.quick_failure.filter(|q| {
-                !foresee
-                    && q.lock.as_millis() > 0
+                q.lock.as_millis() > 0
                     && previous.is_some_and(|last| t - i128::from(last) < wide(q.within))
             });
+            *quick_lock = quick.is_some();
             quick.map(|q| deadline(wide(q.lock)))
         }
     }
