@@ -59,11 +59,56 @@ const SLOTS: usize = 1_024;
 type SourceTable = LockoutTable<(String, String), SLOTS>;
 type UserTable = LockoutTable<String, SLOTS>;
 
+/// The file operations the state file needs: the disk, or a model of one in the tests.
+pub trait Storage {
+    /// The bytes of `path`; `None` when there is no such file.
+    fn read(&mut self, path: &Path) -> io::Result<Option<Vec<u8>>>;
+    /// Creates or truncates `path`, writes `bytes` and syncs them (not the name) to disk.
+    fn write_synced(&mut self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// Renames `from` over `to`, atomically.
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Syncs the folder `dir`: its names (a rename among them) reach the disk.
+    fn sync_dir(&mut self, dir: &Path) -> io::Result<()>;
+}
+
+/// The real file system.
+pub struct Disk;
+
+impl Storage for Disk {
+    fn read(&mut self, path: &Path) -> io::Result<Option<Vec<u8>>> {
+        match fs::read(path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+    fn write_synced(&mut self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut file = fs::File::create(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+    fn sync_dir(&mut self, dir: &Path) -> io::Result<()> {
+        fs::File::open(dir)?.sync_all()
+    }
+}
+
+/// The folder that holds `path` (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
 /// The two tables and where they are saved.
-struct Gateway {
+struct Gateway<'s> {
     by_source: SourceTable,
     by_user: UserTable,
     state: PathBuf,
+    storage: &'s mut dyn Storage,
 }
 
 const STATE_MAGIC: &[u8; 8] = b"ALGATE1\n";
@@ -112,18 +157,22 @@ impl StateReader<'_> {
     }
 }
 
-impl Gateway {
-    fn new(state: PathBuf) -> Gateway {
+impl<'s> Gateway<'s> {
+    fn new(state: PathBuf, storage: &'s mut dyn Storage) -> Gateway<'s> {
         Gateway {
             by_source: SourceTable::new(),
             by_user: UserTable::new(),
             state,
+            storage,
         }
     }
 
-    /// Writes both tables to a temporary file, then renames it over the state file, so a
-    /// crash leaves either the old state or the new one, never half of one.
-    fn save(&self) -> Result<(), String> {
+    /// Writes both tables to a temporary file in the state's folder and syncs it, renames
+    /// it over the state file, then syncs the folder. A crash leaves either the old state
+    /// or the new one, never half of one; and once `save` returns, the new state survives
+    /// a power cut (without syncing the folder, the rename itself could be lost, and with
+    /// it the mark of an attempt in flight).
+    fn save(&mut self) -> Result<(), String> {
         let mut out = STATE_MAGIC.to_vec();
         out.extend_from_slice(&(self.by_source.len() as u32).to_le_bytes());
         for ((user, source), account) in self.by_source.iter() {
@@ -137,20 +186,19 @@ impl Gateway {
             push_account(&mut out, account);
         }
         let temporary = self.state.with_extension("tmp");
-        let write = || -> io::Result<()> {
-            let mut file = fs::File::create(&temporary)?;
-            file.write_all(&out)?;
-            file.sync_all()?;
-            fs::rename(&temporary, &self.state)
-        };
-        write().map_err(|error| format!("saving {}: {error}", self.state.display()))
+        let storage = &mut *self.storage;
+        storage
+            .write_synced(&temporary, &out)
+            .and_then(|()| storage.rename(&temporary, &self.state))
+            .and_then(|()| storage.sync_dir(folder_of(&self.state)))
+            .map_err(|error| format!("saving {}: {error}", self.state.display()))
     }
 
     /// Loads the saved state, if any, at `now`; returns how many accounts it restored.
     fn load(&mut self, now: Instant) -> Result<usize, String> {
-        let bytes = match fs::read(&self.state) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+        let bytes = match self.storage.read(&self.state) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(0),
             Err(error) => return Err(format!("reading {}: {error}", self.state.display())),
         };
         let mut reader = StateReader { bytes: &bytes };
@@ -360,6 +408,16 @@ fn attempt(
 /// With `cut_power_at`, the power is cut during the attempt on that input line, right
 /// after the state with the attempt in flight is saved.
 pub fn run(input: &str, state: &Path, cut_power_at: Option<usize>) -> Result<String, String> {
+    run_with(input, state, cut_power_at, &mut Disk)
+}
+
+/// [`run`] with the state on `storage`.
+pub fn run_with(
+    input: &str,
+    state: &Path,
+    cut_power_at: Option<usize>,
+    storage: &mut dyn Storage,
+) -> Result<String, String> {
     let mut lines = Vec::new();
     for (number, line) in input.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -382,7 +440,7 @@ pub fn run(input: &str, state: &Path, cut_power_at: Option<usize>) -> Result<Str
         lines.push((number + 1, (at, user, source, ok)));
     }
 
-    let mut gateway = Gateway::new(state.to_path_buf());
+    let mut gateway = Gateway::new(state.to_path_buf(), storage);
     let mut out = String::new();
     if let Some(&(_, (first, ..))) = lines.first() {
         let restored = gateway.load(first)?;

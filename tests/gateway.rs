@@ -1,11 +1,15 @@
 //! The edge-gateway example: its sample runs as the README says, a second run resumes
 //! from the saved state, and a power cut mid-attempt loses no failure.
 
+use std::collections::HashMap;
+use std::io;
 use std::path::{Path, PathBuf};
 
 #[allow(dead_code)]
 #[path = "../examples/gateway.rs"]
 mod gateway;
+
+use gateway::Storage;
 
 fn sample(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -22,6 +26,46 @@ fn state_file(test: &str) -> PathBuf {
     ));
     let _ = std::fs::remove_file(&path);
     path
+}
+
+/// A disk in memory that a power cut takes back to what was synced: a file's bytes are
+/// synced with it, but its name (a creation, a rename) only when its folder is synced.
+#[derive(Default)]
+struct MemoryDisk {
+    files: HashMap<PathBuf, Vec<u8>>,
+    synced: HashMap<PathBuf, Vec<u8>>,
+}
+
+impl MemoryDisk {
+    fn power_cut(&mut self) {
+        self.files = self.synced.clone();
+    }
+}
+
+fn in_folder(path: &Path, dir: &Path) -> bool {
+    path.parent() == Some(dir)
+}
+
+impl Storage for MemoryDisk {
+    fn read(&mut self, path: &Path) -> io::Result<Option<Vec<u8>>> {
+        Ok(self.files.get(path).cloned())
+    }
+    fn write_synced(&mut self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.files.insert(path.to_path_buf(), bytes.to_vec());
+        Ok(())
+    }
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        let bytes = self.files.remove(from).ok_or(io::ErrorKind::NotFound)?;
+        self.files.insert(to.to_path_buf(), bytes);
+        Ok(())
+    }
+    fn sync_dir(&mut self, dir: &Path) -> io::Result<()> {
+        self.synced.retain(|path, _| !in_folder(path, dir));
+        let names = self.files.iter().filter(|(path, _)| in_folder(path, dir));
+        self.synced
+            .extend(names.map(|(path, bytes)| (path.clone(), bytes.clone())));
+        Ok(())
+    }
 }
 
 #[test]
@@ -65,6 +109,26 @@ fn a_power_cut_mid_attempt_is_counted_as_a_failure_on_resume() {
         r#"{"at":"2026-11-28T09:30:00.000Z","user":"alice","source":"10.0.0.7","result":"ok","decision":"rejected","reason":"locked","account":{"canAuthenticate":false,"lockedAt":"2026-11-28T09:30:00.000Z","secondsUntilUnlock":1800,"status":"LOCKED","unlockAt":"2026-11-28T10:00:00.000Z"}}"#
     );
     std::fs::remove_file(&state).unwrap();
+}
+
+#[test]
+fn a_power_cut_after_the_in_flight_save_loses_no_mark_when_only_synced_names_survive() {
+    let mut disk = MemoryDisk::default();
+    let state = Path::new("/gateway/gw.state");
+    gateway::run_with(&sample("sample.log"), state, Some(21), &mut disk).unwrap();
+    disk.power_cut();
+    let second = gateway::run_with(&sample("sample-continued.log"), state, None, &mut disk);
+    assert_eq!(
+        second.unwrap().lines().next(),
+        Some(
+            r#"{"event":"resumed","restoredAccounts":6,"recoveredBySource":1,"recoveredByUser":1}"#
+        )
+    );
+    assert_eq!(
+        disk.synced.keys().collect::<Vec<_>>(),
+        [state],
+        "only the state file, no temporary file, is left"
+    );
 }
 
 #[test]
