@@ -21,6 +21,7 @@
 //! after the state with the attempt in flight was saved: the next run counts it.
 
 use std::fs;
+use std::hash::Hash;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -306,6 +307,20 @@ enum Ended {
     Finished,
     /// The power was cut after the in-flight state was saved: the run stops there.
     PowerCut,
+    /// The line was refused, for this reason; nothing changed.
+    Refused(&'static str),
+}
+
+/// Whether `key` has a slot in `table` or can have one, compacting a full table at `now`
+/// (dormant accounts give their slots up). Asked of both tables before the attempt begins
+/// in either, so that a refused line leaves no attempt in flight.
+fn has_room<K: Hash + Eq>(
+    table: &mut LockoutTable<K, SLOTS>,
+    policy: &Policy,
+    now: Instant,
+    key: &K,
+) -> bool {
+    table.get(key).is_some() || table.len() < table.capacity() || table.compact(policy, now) > 0
 }
 
 /// One attempt, through the power-loss-safe protocol in both tables.
@@ -316,7 +331,6 @@ fn attempt(
     out: &mut String,
 ) -> Result<Ended, String> {
     let source_key = (user.to_string(), source.to_string());
-    let full = |_| "the lockout table is full: refusing the login (fail closed)".to_string();
     let by_source = gateway.by_source.check(&PER_SOURCE, at, &source_key);
     let by_user = gateway.by_user.check(&PER_USER, at, &user.to_string());
     let rejection = [by_source.decision, by_user.decision]
@@ -326,15 +340,23 @@ fn attempt(
             _ => None,
         });
     if rejection.is_none() {
+        if !has_room(&mut gateway.by_source, &PER_SOURCE, at, &source_key)
+            || !has_room(&mut gateway.by_user, &PER_USER, at, &user.to_string())
+        {
+            return Ok(Ended::Refused(
+                "the lockout table is full: the login is refused (fail closed)",
+            ));
+        }
+        // Both keys have a slot: beginning cannot find a table full.
         let source_token = gateway
             .by_source
             .begin_attempt(&PER_SOURCE, at, source_key.clone())
-            .map_err(full)?
+            .map_err(|error| error.to_string())?
             .token;
         let user_token = gateway
             .by_user
             .begin_attempt(&PER_USER, at, user.to_string())
-            .map_err(full)?
+            .map_err(|error| error.to_string())?
             .token;
         gateway.save()?; // the failure is recorded before the credential is checked
         if cut_power {
@@ -404,10 +426,54 @@ fn attempt(
     Ok(Ended::Finished)
 }
 
-/// Runs the gateway over `input` with its state in `state`; returns the output lines.
-/// With `cut_power_at`, the power is cut during the attempt on that input line, right
-/// after the state with the attempt in flight is saved.
-pub fn run(input: &str, state: &Path, cut_power_at: Option<usize>) -> Result<String, String> {
+/// What a run printed.
+#[derive(Debug)]
+pub struct Run {
+    /// The JSON lines, one per decision, unlock, resume or power cut.
+    pub output: String,
+    /// The refused input lines, in order, as `line N: reason`.
+    pub refused: Vec<String>,
+}
+
+/// The longest user or source name: the state file gives a name's length one byte.
+const MAX_NAME_LEN: usize = u8::MAX as usize;
+
+/// One input line: `None` for a blank or comment line, the reason it is refused for a
+/// malformed one.
+fn parse_line(line: &str) -> Result<Option<(Instant, &str, &str, bool)>, String> {
+    let line = line.split('#').next().unwrap_or("").trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [at, user, source, result] = fields[..] else {
+        return Err("expected `AT USER SOURCE ok|fail`".into());
+    };
+    let at = parse_rfc3339(at).map_err(|error| error.to_string())?;
+    for (what, name) in [("user", user), ("source", source)] {
+        if name.len() > MAX_NAME_LEN {
+            return Err(format!(
+                "the {what} name is {} bytes long, more than the {MAX_NAME_LEN} the state file holds",
+                name.len()
+            ));
+        }
+    }
+    let ok = match result {
+        "ok" => true,
+        "fail" => false,
+        other => return Err(format!("`{other}` is not ok or fail")),
+    };
+    Ok(Some((at, user, source, ok)))
+}
+
+/// Runs the gateway over `input` with its state in `state`. With `cut_power_at`, the
+/// power is cut during the attempt on that input line, right after the state with the
+/// attempt in flight is saved.
+///
+/// A line that is malformed, names a user or source too long for the state file, or
+/// needs a slot in a full table is refused alone: the run goes on. An error is what stops
+/// the whole run: the state file cannot be read or written.
+pub fn run(input: &str, state: &Path, cut_power_at: Option<usize>) -> Result<Run, String> {
     run_with(input, state, cut_power_at, &mut Disk)
 }
 
@@ -417,27 +483,15 @@ pub fn run_with(
     state: &Path,
     cut_power_at: Option<usize>,
     storage: &mut dyn Storage,
-) -> Result<String, String> {
+) -> Result<Run, String> {
     let mut lines = Vec::new();
-    for (number, line) in input.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
+    let mut refused = Vec::new();
+    for (number, line) in (1..).zip(input.lines()) {
+        match parse_line(line) {
+            Ok(Some(line)) => lines.push((number, line)),
+            Ok(None) => {}
+            Err(reason) => refused.push((number, reason)),
         }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [at, user, source, result] = fields[..] else {
-            return Err(format!(
-                "line {}: expected `AT USER SOURCE ok|fail`",
-                number + 1
-            ));
-        };
-        let at = parse_rfc3339(at).map_err(|error| format!("line {}: {error}", number + 1))?;
-        let ok = match result {
-            "ok" => true,
-            "fail" => false,
-            other => return Err(format!("line {}: `{other}` is not ok or fail", number + 1)),
-        };
-        lines.push((number + 1, (at, user, source, ok)));
     }
 
     let mut gateway = Gateway::new(state.to_path_buf(), storage);
@@ -464,11 +518,20 @@ pub fn run_with(
             gateway.save()?;
         }
         let cut_power = cut_power_at == Some(number);
-        if let Ended::PowerCut = attempt(&mut gateway, line, cut_power, &mut out)? {
-            break;
+        match attempt(&mut gateway, line, cut_power, &mut out)? {
+            Ended::Finished => {}
+            Ended::PowerCut => break,
+            Ended::Refused(reason) => refused.push((number, reason.to_string())),
         }
     }
-    Ok(out)
+    refused.sort();
+    Ok(Run {
+        output: out,
+        refused: refused
+            .into_iter()
+            .map(|(number, reason)| format!("line {number}: {reason}"))
+            .collect(),
+    })
 }
 
 fn main() -> ExitCode {
@@ -518,8 +581,11 @@ fn main() -> ExitCode {
         .map_err(|error| format!("{input}: {error}"))
         .and_then(|text| run(&text, &state, cut_power_at));
     match result {
-        Ok(output) => {
-            print!("{output}");
+        Ok(run) => {
+            print!("{}", run.output);
+            for refusal in run.refused {
+                eprintln!("gateway: {refusal}");
+            }
             ExitCode::SUCCESS
         }
         Err(message) => {

@@ -71,10 +71,14 @@ impl Storage for MemoryDisk {
 #[test]
 fn the_sample_and_its_continuation_print_their_expected_output() {
     let state = state_file("resume");
-    let first = gateway::run(&sample("sample.log"), &state, None).unwrap();
+    let first = gateway::run(&sample("sample.log"), &state, None)
+        .unwrap()
+        .output;
     assert_eq!(first, sample("sample.expected.jsonl"));
     assert!(state.exists(), "the state is saved");
-    let second = gateway::run(&sample("sample-continued.log"), &state, None).unwrap();
+    let second = gateway::run(&sample("sample-continued.log"), &state, None)
+        .unwrap()
+        .output;
     assert_eq!(second, sample("sample-continued.expected.jsonl"));
     // The second run resumed: it knew the locks of the first.
     assert!(
@@ -93,11 +97,15 @@ fn the_sample_and_its_continuation_print_their_expected_output() {
 fn a_power_cut_mid_attempt_is_counted_as_a_failure_on_resume() {
     let state = state_file("power-cut");
     // Line 21 is alice's 8th failure across sources: the one that locks her everywhere.
-    let first = gateway::run(&sample("sample.log"), &state, Some(21)).unwrap();
+    let first = gateway::run(&sample("sample.log"), &state, Some(21))
+        .unwrap()
+        .output;
     assert!(first.ends_with(
         "{\"at\":\"2026-11-28T09:12:07.000Z\",\"event\":\"powerCut\",\"user\":\"alice\",\"source\":\"198.51.100.4\"}\n"
     ));
-    let second = gateway::run(&sample("sample-continued.log"), &state, None).unwrap();
+    let second = gateway::run(&sample("sample-continued.log"), &state, None)
+        .unwrap()
+        .output;
     let lines: Vec<&str> = second.lines().collect();
     assert_eq!(
         lines[0],
@@ -119,7 +127,7 @@ fn a_power_cut_after_the_in_flight_save_loses_no_mark_when_only_synced_names_sur
     disk.power_cut();
     let second = gateway::run_with(&sample("sample-continued.log"), state, None, &mut disk);
     assert_eq!(
-        second.unwrap().lines().next(),
+        second.unwrap().output.lines().next(),
         Some(
             r#"{"event":"resumed","restoredAccounts":6,"recoveredBySource":1,"recoveredByUser":1}"#
         )
@@ -132,13 +140,102 @@ fn a_power_cut_after_the_in_flight_save_loses_no_mark_when_only_synced_names_sur
 }
 
 #[test]
-fn malformed_lines_are_refused_with_their_number() {
+fn malformed_lines_are_refused_with_their_number_and_the_run_goes_on() {
     let state = state_file("malformed");
-    let error =
-        gateway::run("2026-11-28T09:00:00Z alice 10.0.0.7 maybe\n", &state, None).unwrap_err();
-    assert_eq!(error, "line 1: `maybe` is not ok or fail");
-    let error =
-        gateway::run("# comment\n\nyesterday alice 10.0.0.7 ok\n", &state, None).unwrap_err();
-    assert!(error.starts_with("line 3: "), "{error}");
+    let input = "2026-11-28T09:00:00Z alice 10.0.0.7 maybe\n# comment\n\nyesterday alice 10.0.0.7 ok\n2026-11-28T09:00:00Z alice\n";
+    let run = gateway::run(input, &state, None).unwrap();
+    assert_eq!(run.output, "");
+    assert_eq!(run.refused.len(), 3, "{:?}", run.refused);
+    assert_eq!(run.refused[0], "line 1: `maybe` is not ok or fail");
+    assert!(run.refused[1].starts_with("line 4: "), "{:?}", run.refused);
+    assert_eq!(run.refused[2], "line 5: expected `AT USER SOURCE ok|fail`");
     assert!(!state.exists(), "nothing was saved");
+}
+
+/// `count` failures at `at`, each of another user (`user0`, `user1`, …) from one source.
+fn spray(count: usize, at: &str) -> String {
+    (0..count)
+        .map(|user| format!("{at} user{user} 192.0.2.1 fail\n"))
+        .collect()
+}
+
+#[test]
+fn a_name_too_long_for_the_state_file_refuses_only_its_line() {
+    let mut disk = MemoryDisk::default();
+    let state = Path::new("/gateway/gw.state");
+    let longest = "u".repeat(255);
+    let input = format!(
+        "2026-11-28T09:00:00Z {longest} 10.0.0.7 fail\n\
+         2026-11-28T09:00:01Z {longest}u 10.0.0.7 fail\n\
+         2026-11-28T09:00:02Z bob {}s fail\n\
+         2026-11-28T09:00:03Z bob 10.0.0.9 fail\n",
+        "s".repeat(255)
+    );
+    let first = gateway::run_with(&input, state, None, &mut disk).unwrap();
+    assert_eq!(
+        first.refused,
+        [
+            "line 2: the user name is 256 bytes long, more than the 255 the state file holds",
+            "line 3: the source name is 256 bytes long, more than the 255 the state file holds",
+        ]
+    );
+    let decided: Vec<&str> = first.output.lines().collect();
+    assert_eq!(decided.len(), 2, "{}", first.output);
+    assert!(decided[0].contains(&format!(r#""user":"{longest}""#)));
+    assert!(decided[1].starts_with(r#"{"at":"2026-11-28T09:00:03.000Z","user":"bob""#));
+    // The state was saved, and a later run resumes from it.
+    let second = gateway::run_with(
+        "2026-11-28T09:01:00Z bob 10.0.0.9 fail\n",
+        state,
+        None,
+        &mut disk,
+    )
+    .unwrap();
+    assert_eq!(
+        second.output,
+        concat!(
+            r#"{"event":"resumed","restoredAccounts":4,"recoveredBySource":0,"recoveredByUser":0}"#,
+            "\n",
+            r#"{"at":"2026-11-28T09:01:00.000Z","user":"bob","source":"10.0.0.9","result":"fail","decision":"allowed","account":{"canAuthenticate":true,"status":"OK"},"failuresRemaining":1}"#,
+            "\n"
+        )
+    );
+    assert!(second.refused.is_empty());
+}
+
+#[test]
+fn a_full_table_refuses_only_the_line_that_needs_a_slot() {
+    let mut disk = MemoryDisk::default();
+    let state = Path::new("/gateway/gw.state");
+    // 1,024 users fill both tables; the 1,025th user finds no slot.
+    let mut input = spray(1_025, "2026-11-28T09:00:00Z");
+    input.push_str("2026-11-28T09:00:01Z user0 192.0.2.1 ok\n");
+    let first = gateway::run_with(&input, state, None, &mut disk).unwrap();
+    assert_eq!(
+        first.refused,
+        ["line 1025: the lockout table is full: the login is refused (fail closed)"]
+    );
+    assert_eq!(first.output.lines().count(), 1_025);
+    assert_eq!(
+        first.output.lines().last(),
+        Some(
+            r#"{"at":"2026-11-28T09:00:01.000Z","user":"user0","source":"192.0.2.1","result":"ok","decision":"allowed","account":{"canAuthenticate":true,"status":"OK"},"failuresRemaining":3}"#
+        )
+    );
+    // user0's success freed its slots: the next run resumes, lets one new user in and
+    // refuses the next.
+    let later = "2026-11-28T09:00:02Z newcomer 192.0.2.1 fail\n\
+                 2026-11-28T09:00:03Z latecomer 192.0.2.1 fail\n";
+    let second = gateway::run_with(later, state, None, &mut disk).unwrap();
+    let lines: Vec<&str> = second.output.lines().collect();
+    assert_eq!(
+        lines[0],
+        r#"{"event":"resumed","restoredAccounts":2046,"recoveredBySource":0,"recoveredByUser":0}"#
+    );
+    assert!(lines[1].starts_with(r#"{"at":"2026-11-28T09:00:02.000Z","user":"newcomer""#));
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        second.refused,
+        ["line 2: the lockout table is full: the login is refused (fail closed)"]
+    );
 }
