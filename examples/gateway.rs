@@ -26,17 +26,24 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use account_lockout::dialect::{ActiveDirectory, PingOne};
+use account_lockout::dialect::ActiveDirectory;
 use account_lockout::{
     Account, AccountView, Decision, Instant, LockoutTable, Policy, Rejection, Transition, Verdict,
     parse_rfc3339,
 };
 use serde::Serialize;
 
-/// Per user and source: 3 failures lock that source out for 5 minutes.
-const PER_SOURCE: Policy = match (PingOne {
-    failure_count: 3,
-    duration_seconds: Some(300),
+/// Per user and source: 3 failures, each within 5 minutes of the one before, lock that
+/// source out for 5 minutes.
+///
+/// The count starts again after 5 quiet minutes, so an account whose source went quiet
+/// becomes dormant and the table can give its slot to another (a count that never
+/// decays, as PingOne's, would hold its slot for ever: a spray over many sources would
+/// fill the table for good).
+const PER_SOURCE: Policy = match (ActiveDirectory {
+    lockout_threshold: 3,
+    lockout_duration_seconds: 300,
+    lockout_observation_window_seconds: 300,
 })
 .policy()
 {

@@ -42,6 +42,9 @@ impl MemoryDisk {
     }
 }
 
+/// Where the tests on a [`MemoryDisk`] keep the state.
+const MEMORY_STATE: &str = "/gateway/gw.state";
+
 fn in_folder(path: &Path, dir: &Path) -> bool {
     path.parent() == Some(dir)
 }
@@ -122,7 +125,7 @@ fn a_power_cut_mid_attempt_is_counted_as_a_failure_on_resume() {
 #[test]
 fn a_power_cut_after_the_in_flight_save_loses_no_mark_when_only_synced_names_survive() {
     let mut disk = MemoryDisk::default();
-    let state = Path::new("/gateway/gw.state");
+    let state = Path::new(MEMORY_STATE);
     gateway::run_with(&sample("sample.log"), state, Some(21), &mut disk).unwrap();
     disk.power_cut();
     let second = gateway::run_with(&sample("sample-continued.log"), state, None, &mut disk);
@@ -152,17 +155,26 @@ fn malformed_lines_are_refused_with_their_number_and_the_run_goes_on() {
     assert!(!state.exists(), "nothing was saved");
 }
 
-/// `count` failures at `at`, each of another user (`user0`, `user1`, …) from one source.
-fn spray(count: usize, at: &str) -> String {
-    (0..count)
-        .map(|user| format!("{at} user{user} 192.0.2.1 fail\n"))
-        .collect()
+/// The refusal of input line `line` for want of a slot.
+fn full(line: usize) -> String {
+    format!("line {line}: the lockout table is full: the login is refused (fail closed)")
+}
+
+/// A run on `disk` of `users` × `sources` failures at 09:00, each user (`user0`, `user1`,
+/// …) from each source (`192.0.2.0`, `192.0.2.1`, …), then of the lines `then`.
+fn spray_then(disk: &mut MemoryDisk, users: usize, sources: usize, then: &str) -> gateway::Run {
+    let mut input: String = (0..users)
+        .flat_map(|user| (0..sources).map(move |source| (user, source)))
+        .map(|(user, source)| format!("2026-11-28T09:00:00Z user{user} 192.0.2.{source} fail\n"))
+        .collect();
+    input.push_str(then);
+    gateway::run_with(&input, Path::new(MEMORY_STATE), None, disk).unwrap()
 }
 
 #[test]
 fn a_name_too_long_for_the_state_file_refuses_only_its_line() {
     let mut disk = MemoryDisk::default();
-    let state = Path::new("/gateway/gw.state");
+    let state = Path::new(MEMORY_STATE);
     let longest = "u".repeat(255);
     let input = format!(
         "2026-11-28T09:00:00Z {longest} 10.0.0.7 fail\n\
@@ -206,26 +218,26 @@ fn a_name_too_long_for_the_state_file_refuses_only_its_line() {
 #[test]
 fn a_full_table_refuses_only_the_line_that_needs_a_slot() {
     let mut disk = MemoryDisk::default();
-    let state = Path::new("/gateway/gw.state");
+    let state = Path::new(MEMORY_STATE);
     // 1,024 users fill both tables; the 1,025th user finds no slot.
-    let mut input = spray(1_025, "2026-11-28T09:00:00Z");
-    input.push_str("2026-11-28T09:00:01Z user0 192.0.2.1 ok\n");
-    let first = gateway::run_with(&input, state, None, &mut disk).unwrap();
-    assert_eq!(
-        first.refused,
-        ["line 1025: the lockout table is full: the login is refused (fail closed)"]
+    let first = spray_then(
+        &mut disk,
+        1_025,
+        1,
+        "2026-11-28T09:00:01Z user0 192.0.2.0 ok\n",
     );
+    assert_eq!(first.refused, [full(1025)]);
     assert_eq!(first.output.lines().count(), 1_025);
     assert_eq!(
         first.output.lines().last(),
         Some(
-            r#"{"at":"2026-11-28T09:00:01.000Z","user":"user0","source":"192.0.2.1","result":"ok","decision":"allowed","account":{"canAuthenticate":true,"status":"OK"},"failuresRemaining":3}"#
+            r#"{"at":"2026-11-28T09:00:01.000Z","user":"user0","source":"192.0.2.0","result":"ok","decision":"allowed","account":{"canAuthenticate":true,"status":"OK"},"failuresRemaining":3}"#
         )
     );
     // user0's success freed its slots: the next run resumes, lets one new user in and
     // refuses the next.
-    let later = "2026-11-28T09:00:02Z newcomer 192.0.2.1 fail\n\
-                 2026-11-28T09:00:03Z latecomer 192.0.2.1 fail\n";
+    let later = "2026-11-28T09:00:02Z newcomer 192.0.2.0 fail\n\
+                 2026-11-28T09:00:03Z latecomer 192.0.2.0 fail\n";
     let second = gateway::run_with(later, state, None, &mut disk).unwrap();
     let lines: Vec<&str> = second.output.lines().collect();
     assert_eq!(
@@ -234,8 +246,34 @@ fn a_full_table_refuses_only_the_line_that_needs_a_slot() {
     );
     assert!(lines[1].starts_with(r#"{"at":"2026-11-28T09:00:02.000Z","user":"newcomer""#));
     assert_eq!(lines.len(), 2);
+    assert_eq!(second.refused, [full(2)]);
+}
+
+#[test]
+fn source_slots_free_up_once_their_failures_decay() {
+    let mut disk = MemoryDisk::default();
+    let state = Path::new(MEMORY_STATE);
+    // 256 users from 4 sources each fill the source table (the user table holds 256).
+    // Five minutes later the failures still count; a second later they have decayed.
+    let then = "2026-11-28T09:05:00Z newcomer 10.0.0.7 fail\n\
+                2026-11-28T09:05:01Z newcomer 10.0.0.7 fail\n";
+    let run = spray_then(&mut disk, 256, 4, then);
+    assert_eq!(run.refused, [full(1025)]);
     assert_eq!(
-        second.refused,
-        ["line 2: the lockout table is full: the login is refused (fail closed)"]
+        run.output.lines().last(),
+        Some(
+            r#"{"at":"2026-11-28T09:05:01.000Z","user":"newcomer","source":"10.0.0.7","result":"fail","decision":"allowed","account":{"canAuthenticate":true,"status":"OK"},"failuresRemaining":2}"#
+        )
+    );
+    // Compaction dropped the 1,024 dormant source accounts: the state holds the newcomer's
+    // and the 257 users'.
+    let next = "2026-11-28T09:05:02Z newcomer 10.0.0.7 ok\n";
+    let resumed = gateway::run_with(next, state, None, &mut disk).unwrap();
+    assert!(
+        resumed
+            .output
+            .starts_with(r#"{"event":"resumed","restoredAccounts":258,"#),
+        "{}",
+        resumed.output
     );
 }
