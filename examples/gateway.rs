@@ -113,13 +113,26 @@ fn folder_of(path: &Path) -> &Path {
 
 /// The two tables and where they are saved.
 struct Gateway<'s> {
+    /// The latest instant seen, which the tables are fed in place of any earlier one.
+    ///
+    /// Time never moves back for the tables: each table-wide call (reporting unlocks,
+    /// compacting) observes its `now` for every account, and an account that observes an
+    /// earlier instant shifts its timers back with it. One early-stamped log line (another
+    /// source's skewed clock) would then end a lock of another source early, or count an
+    /// old failure again. So each line is taken at `max(high-water mark, its stamp)`, and
+    /// the mark is saved with the state, so that a resumed run keeps it.
+    clock: Instant,
     by_source: SourceTable,
     by_user: UserTable,
     state: PathBuf,
     storage: &'s mut dyn Storage,
 }
 
-const STATE_MAGIC: &[u8; 8] = b"ALGATE1\n";
+/// The state file: this magic, the clock's high-water mark (milliseconds, `i64` little
+/// endian), then the two tables.
+const STATE_MAGIC: &[u8; 8] = b"ALGATE2\n";
+/// The first format, without the high-water mark; still read.
+const STATE_MAGIC_V1: &[u8; 8] = b"ALGATE1\n";
 
 fn push_text(out: &mut Vec<u8>, text: &str) -> Result<(), String> {
     let len = u8::try_from(text.len()).map_err(|_| format!("name too long: {text}"))?;
@@ -150,6 +163,12 @@ impl StateReader<'_> {
         self.bytes = tail;
         Ok(head)
     }
+    fn instant(&mut self) -> Result<Instant, String> {
+        let bytes = self.take(8)?;
+        let mut millis = [0; 8];
+        millis.copy_from_slice(bytes);
+        Ok(Instant::from_millis(i64::from_le_bytes(millis)))
+    }
     fn count(&mut self) -> Result<usize, String> {
         let bytes = self.take(4)?;
         Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize)
@@ -168,6 +187,7 @@ impl StateReader<'_> {
 impl<'s> Gateway<'s> {
     fn new(state: PathBuf, storage: &'s mut dyn Storage) -> Gateway<'s> {
         Gateway {
+            clock: Instant::MIN,
             by_source: SourceTable::new(),
             by_user: UserTable::new(),
             state,
@@ -182,6 +202,7 @@ impl<'s> Gateway<'s> {
     /// it the mark of an attempt in flight).
     fn save(&mut self) -> Result<(), String> {
         let mut out = STATE_MAGIC.to_vec();
+        out.extend_from_slice(&self.clock.as_millis().to_le_bytes());
         out.extend_from_slice(&(self.by_source.len() as u32).to_le_bytes());
         for ((user, source), account) in self.by_source.iter() {
             push_text(&mut out, user)?;
@@ -202,20 +223,35 @@ impl<'s> Gateway<'s> {
             .map_err(|error| format!("saving {}: {error}", self.state.display()))
     }
 
-    /// Loads the saved state, if any, at `now`; returns how many accounts it restored.
-    fn load(&mut self, now: Instant) -> Result<usize, String> {
+    /// The clock at an input line stamped `at`: the high-water mark, moved up to `at`.
+    fn advance(&mut self, at: Instant) -> Instant {
+        self.clock = self.clock.max(at);
+        self.clock
+    }
+
+    /// Loads the saved state, if any, with its clock, then advances the clock to `first`
+    /// (the first line's stamp); returns how many accounts it restored.
+    fn load(&mut self, first: Instant) -> Result<usize, String> {
         let bytes = match self.storage.read(&self.state) {
             Ok(Some(bytes)) => bytes,
-            Ok(None) => return Ok(0),
+            Ok(None) => {
+                self.advance(first);
+                return Ok(0);
+            }
             Err(error) => return Err(format!("reading {}: {error}", self.state.display())),
         };
         let mut reader = StateReader { bytes: &bytes };
-        if reader.take(STATE_MAGIC.len())? != STATE_MAGIC {
-            return Err(format!(
-                "{} is not a gateway state file",
-                self.state.display()
-            ));
+        match reader.take(STATE_MAGIC.len())? {
+            magic if magic == STATE_MAGIC => self.clock = reader.instant()?,
+            magic if magic == STATE_MAGIC_V1 => {}
+            _ => {
+                return Err(format!(
+                    "{} is not a gateway state file",
+                    self.state.display()
+                ));
+            }
         }
+        let now = self.advance(first);
         let full = || "the saved state does not fit the table".to_string();
         let mut restored = 0;
         for _ in 0..reader.count()? {
@@ -241,7 +277,11 @@ impl<'s> Gateway<'s> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DecisionLine<'a> {
+    /// When the gateway decided: the line's stamp, or the clock's high-water mark.
     at: String,
+    /// The line's stamp, when it was earlier than the high-water mark.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stamped_at: Option<String>,
     user: &'a str,
     source: &'a str,
     result: &'a str,
@@ -330,13 +370,15 @@ fn has_room<K: Hash + Eq>(
     table.get(key).is_some() || table.len() < table.capacity() || table.compact(policy, now) > 0
 }
 
-/// One attempt, through the power-loss-safe protocol in both tables.
+/// One attempt, through the power-loss-safe protocol in both tables, at the gateway's
+/// clock (the line's stamp is only reported).
 fn attempt(
     gateway: &mut Gateway,
-    (at, user, source, ok): (Instant, &str, &str, bool),
+    (stamped, user, source, ok): (Instant, &str, &str, bool),
     cut_power: bool,
     out: &mut String,
 ) -> Result<Ended, String> {
+    let at = gateway.clock;
     let source_key = (user.to_string(), source.to_string());
     let by_source = gateway.by_source.check(&PER_SOURCE, at, &source_key);
     let by_user = gateway.by_user.check(&PER_USER, at, &user.to_string());
@@ -410,6 +452,7 @@ fn attempt(
     .min();
     let line = DecisionLine {
         at: at.to_string(),
+        stamped_at: (stamped < at).then(|| stamped.to_string()),
         user,
         source,
         result: if ok { "ok" } else { "fail" },
@@ -506,8 +549,9 @@ pub fn run_with(
     if let Some(&(_, (first, ..))) = lines.first() {
         let restored = gateway.load(first)?;
         if restored > 0 {
-            let by_source = gateway.by_source.recover(&PER_SOURCE, first);
-            let by_user = gateway.by_user.recover(&PER_USER, first);
+            let now = gateway.clock;
+            let by_source = gateway.by_source.recover(&PER_SOURCE, now);
+            let by_user = gateway.by_user.recover(&PER_USER, now);
             json(
                 &mut out,
                 &ResumeLine {
@@ -521,7 +565,8 @@ pub fn run_with(
         }
     }
     for (number, line) in lines {
-        if report_unlocks(&mut gateway, line.0, &mut out)? {
+        let now = gateway.advance(line.0);
+        if report_unlocks(&mut gateway, now, &mut out)? {
             gateway.save()?;
         }
         let cut_power = cut_power_at == Some(number);

@@ -277,3 +277,63 @@ fn source_slots_free_up_once_their_failures_decay() {
         resumed.output
     );
 }
+
+/// alice's source locks at 09:10:02 until 09:15:02; bob fails at 09:12.
+const LOCKED_UNTIL_09_15_02: &str = "2026-11-28T09:10:00Z alice 203.0.113.9 fail
+2026-11-28T09:10:01Z alice 203.0.113.9 fail
+2026-11-28T09:10:02Z alice 203.0.113.9 fail
+2026-11-28T09:12:00Z bob 10.0.0.9 fail
+";
+
+/// carol's line stamped 08:50, after 09:12 was seen, then alice's source at 09:13.
+const EARLY_LINE_THEN_ALICE: &str = "2026-11-28T08:50:00Z carol 10.0.0.5 fail
+2026-11-28T09:13:00Z alice 203.0.113.9 ok
+";
+
+/// alice's source at 09:13, still locked for 122 seconds.
+const ALICE_STILL_LOCKED: &str = r#"{"at":"2026-11-28T09:13:00.000Z","user":"alice","source":"203.0.113.9","result":"ok","decision":"rejected","reason":"locked","account":{"canAuthenticate":false,"lockedAt":"2026-11-28T09:10:02.000Z","secondsUntilUnlock":122,"status":"LOCKED","unlockAt":"2026-11-28T09:15:02.000Z"}}"#;
+
+/// carol's line of 08:50, decided at the high-water mark, 09:12.
+const CAROL_AT_09_12: &str = r#"{"at":"2026-11-28T09:12:00.000Z","stampedAt":"2026-11-28T08:50:00.000Z","user":"carol","source":"10.0.0.5","result":"fail","decision":"allowed","account":{"canAuthenticate":true,"status":"OK"},"failuresRemaining":2}"#;
+
+/// A run resumed after `LOCKED_UNTIL_09_15_02`.
+const RESUMED_4: &str =
+    r#"{"event":"resumed","restoredAccounts":4,"recoveredBySource":0,"recoveredByUser":0}"#;
+
+#[test]
+fn a_line_stamped_early_does_not_move_the_clock_back_nor_end_another_lock() {
+    let mut disk = MemoryDisk::default();
+    let input = format!("{LOCKED_UNTIL_09_15_02}{EARLY_LINE_THEN_ALICE}");
+    let run = gateway::run_with(&input, Path::new(MEMORY_STATE), None, &mut disk).unwrap();
+    let lines: Vec<&str> = run.output.lines().collect();
+    assert_eq!(lines[4..], [CAROL_AT_09_12, ALICE_STILL_LOCKED]);
+}
+
+#[test]
+fn a_resumed_run_keeps_the_high_water_mark_of_the_clock() {
+    let mut disk = MemoryDisk::default();
+    let state = Path::new(MEMORY_STATE);
+    gateway::run_with(LOCKED_UNTIL_09_15_02, state, None, &mut disk).unwrap();
+    let second = gateway::run_with(EARLY_LINE_THEN_ALICE, state, None, &mut disk).unwrap();
+    assert_eq!(
+        second.output,
+        format!("{RESUMED_4}\n{CAROL_AT_09_12}\n{ALICE_STILL_LOCKED}\n")
+    );
+}
+
+#[test]
+fn a_state_file_of_the_first_format_without_the_high_water_mark_still_loads() {
+    let mut disk = MemoryDisk::default();
+    let state = Path::new(MEMORY_STATE);
+    gateway::run_with(LOCKED_UNTIL_09_15_02, state, None, &mut disk).unwrap();
+    let saved = disk.files.get_mut(state).unwrap();
+    assert_eq!(&saved[..8], b"ALGATE2\n");
+    // The first format: its magic, then the tables at once.
+    saved.splice(..16, *b"ALGATE1\n");
+    let next = "2026-11-28T09:13:00Z alice 203.0.113.9 ok\n";
+    let second = gateway::run_with(next, state, None, &mut disk).unwrap();
+    assert_eq!(
+        second.output,
+        format!("{RESUMED_4}\n{ALICE_STILL_LOCKED}\n")
+    );
+}
