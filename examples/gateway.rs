@@ -14,9 +14,17 @@
 //! An attempt is allowed only if both allow it; the user's view is the fold of the two.
 //!
 //! For each attempt it begins the attempt in both tables, saves the state (to a temporary
-//! file, then renames it over the old one), applies the verdict and saves again. At start
-//! it loads the saved state and counts an attempt left in flight by a crash as a failure.
-//! It prints one JSON line per decision and per unlock that time alone caused.
+//! file in the same folder, synced, renamed over the old one, then the folder synced),
+//! applies the verdict and saves again. At start it loads the saved state and counts an
+//! attempt left in flight by a crash as a failure. It prints one JSON line per decision
+//! and per unlock that time alone caused. Time never moves back: a line stamped before
+//! one already seen is taken at the latest instant seen, which the state keeps.
+//!
+//! A bad line is refused alone, on standard error with its number and the reason: a
+//! malformed line, a name longer than the state file's 255 bytes, or a new key when a
+//! table is full of accounts that hold information (the login is refused: fail closed).
+//! The run goes on and exits 0; only an unreadable input or state file stops it (exit 2).
+//!
 //! `--cut-power-at LINE` simulates a power cut during the attempt on that input line,
 //! after the state with the attempt in flight was saved: the next run counts it.
 
@@ -586,8 +594,19 @@ pub fn run_with(
     })
 }
 
+const USAGE: &str = "usage: gateway [--state FILE] [--cut-power-at LINE] INPUT  (INPUT may be - for standard input)";
+
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        println!("{USAGE}\n");
+        println!("Reads login attempts, one a line: AT USER SOURCE ok|fail (# starts a comment).");
+        println!("Prints a JSON line per decision and per unlock; saves its state to FILE");
+        println!("(default gateway.state) and resumes from it. A refused line is reported on");
+        println!("standard error and the run goes on. --cut-power-at simulates a power cut");
+        println!("during the attempt on input line LINE.");
+        return ExitCode::SUCCESS;
+    }
     let mut option = |name: &str| -> Result<Option<String>, String> {
         let Some(index) = args.iter().position(|arg| arg == name) else {
             return Ok(None);
@@ -618,9 +637,7 @@ fn main() -> ExitCode {
         }
     };
     let [input] = &args[..] else {
-        eprintln!(
-            "usage: gateway [--state FILE] [--cut-power-at LINE] INPUT  (INPUT may be - for standard input)"
-        );
+        eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
     let text = if input == "-" {
