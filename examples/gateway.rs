@@ -14,28 +14,44 @@
 //! An attempt is allowed only if both allow it; the user's view is the fold of the two.
 //!
 //! For each attempt it begins the attempt in both tables, saves the state (to a temporary
-//! file, then renames it over the old one), applies the verdict and saves again. At start
-//! it loads the saved state and counts an attempt left in flight by a crash as a failure.
-//! It prints one JSON line per decision and per unlock that time alone caused.
+//! file in the same folder, synced, renamed over the old one, then the folder synced),
+//! applies the verdict and saves again. At start it loads the saved state and counts an
+//! attempt left in flight by a crash as a failure. It prints one JSON line per decision
+//! and per unlock that time alone caused. Time never moves back: a line stamped before
+//! one already seen is taken at the latest instant seen, which the state keeps.
+//!
+//! A bad line is refused alone, on standard error with its number and the reason: a
+//! malformed line, a name longer than the state file's 255 bytes, or a new key when a
+//! table is full of accounts that hold information (the login is refused: fail closed).
+//! The run goes on and exits 0; only an unreadable input or state file stops it (exit 2).
+//!
 //! `--cut-power-at LINE` simulates a power cut during the attempt on that input line,
 //! after the state with the attempt in flight was saved: the next run counts it.
 
 use std::fs;
+use std::hash::Hash;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use account_lockout::dialect::{ActiveDirectory, PingOne};
+use account_lockout::dialect::ActiveDirectory;
 use account_lockout::{
     Account, AccountView, Decision, Instant, LockoutTable, Policy, Rejection, Transition, Verdict,
     parse_rfc3339,
 };
 use serde::Serialize;
 
-/// Per user and source: 3 failures lock that source out for 5 minutes.
-const PER_SOURCE: Policy = match (PingOne {
-    failure_count: 3,
-    duration_seconds: Some(300),
+/// Per user and source: 3 failures, each within 5 minutes of the one before, lock that
+/// source out for 5 minutes.
+///
+/// The count starts again after 5 quiet minutes, so an account whose source went quiet
+/// becomes dormant and the table can give its slot to another (a count that never
+/// decays, as PingOne's, would hold its slot for ever: a spray over many sources would
+/// fill the table for good).
+const PER_SOURCE: Policy = match (ActiveDirectory {
+    lockout_threshold: 3,
+    lockout_duration_seconds: 300,
+    lockout_observation_window_seconds: 300,
 })
 .policy()
 {
@@ -59,14 +75,72 @@ const SLOTS: usize = 1_024;
 type SourceTable = LockoutTable<(String, String), SLOTS>;
 type UserTable = LockoutTable<String, SLOTS>;
 
+/// The file operations the state file needs: the disk, or a model of one in the tests.
+pub trait Storage {
+    /// The bytes of `path`; `None` when there is no such file.
+    fn read(&mut self, path: &Path) -> io::Result<Option<Vec<u8>>>;
+    /// Creates or truncates `path`, writes `bytes` and syncs them (not the name) to disk.
+    fn write_synced(&mut self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// Renames `from` over `to`, atomically.
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Syncs the folder `dir`: its names (a rename among them) reach the disk.
+    fn sync_dir(&mut self, dir: &Path) -> io::Result<()>;
+}
+
+/// The real file system.
+pub struct Disk;
+
+impl Storage for Disk {
+    fn read(&mut self, path: &Path) -> io::Result<Option<Vec<u8>>> {
+        match fs::read(path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+    fn write_synced(&mut self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut file = fs::File::create(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+    fn sync_dir(&mut self, dir: &Path) -> io::Result<()> {
+        fs::File::open(dir)?.sync_all()
+    }
+}
+
+/// The folder that holds `path` (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
 /// The two tables and where they are saved.
-struct Gateway {
+struct Gateway<'s> {
+    /// The latest instant seen, which the tables are fed in place of any earlier one.
+    ///
+    /// Time never moves back for the tables: each table-wide call (reporting unlocks,
+    /// compacting) observes its `now` for every account, and an account that observes an
+    /// earlier instant shifts its timers back with it. One early-stamped log line (another
+    /// source's skewed clock) would then end a lock of another source early, or count an
+    /// old failure again. So each line is taken at `max(high-water mark, its stamp)`, and
+    /// the mark is saved with the state, so that a resumed run keeps it.
+    clock: Instant,
     by_source: SourceTable,
     by_user: UserTable,
     state: PathBuf,
+    storage: &'s mut dyn Storage,
 }
 
-const STATE_MAGIC: &[u8; 8] = b"ALGATE1\n";
+/// The state file: this magic, the clock's high-water mark (milliseconds, `i64` little
+/// endian), then the two tables.
+const STATE_MAGIC: &[u8; 8] = b"ALGATE2\n";
+/// The first format, without the high-water mark; still read.
+const STATE_MAGIC_V1: &[u8; 8] = b"ALGATE1\n";
 
 fn push_text(out: &mut Vec<u8>, text: &str) -> Result<(), String> {
     let len = u8::try_from(text.len()).map_err(|_| format!("name too long: {text}"))?;
@@ -97,6 +171,12 @@ impl StateReader<'_> {
         self.bytes = tail;
         Ok(head)
     }
+    fn instant(&mut self) -> Result<Instant, String> {
+        let bytes = self.take(8)?;
+        let mut millis = [0; 8];
+        millis.copy_from_slice(bytes);
+        Ok(Instant::from_millis(i64::from_le_bytes(millis)))
+    }
     fn count(&mut self) -> Result<usize, String> {
         let bytes = self.take(4)?;
         Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize)
@@ -112,19 +192,25 @@ impl StateReader<'_> {
     }
 }
 
-impl Gateway {
-    fn new(state: PathBuf) -> Gateway {
+impl<'s> Gateway<'s> {
+    fn new(state: PathBuf, storage: &'s mut dyn Storage) -> Gateway<'s> {
         Gateway {
+            clock: Instant::MIN,
             by_source: SourceTable::new(),
             by_user: UserTable::new(),
             state,
+            storage,
         }
     }
 
-    /// Writes both tables to a temporary file, then renames it over the state file, so a
-    /// crash leaves either the old state or the new one, never half of one.
-    fn save(&self) -> Result<(), String> {
+    /// Writes both tables to a temporary file in the state's folder and syncs it, renames
+    /// it over the state file, then syncs the folder. A crash leaves either the old state
+    /// or the new one, never half of one; and once `save` returns, the new state survives
+    /// a power cut (without syncing the folder, the rename itself could be lost, and with
+    /// it the mark of an attempt in flight).
+    fn save(&mut self) -> Result<(), String> {
         let mut out = STATE_MAGIC.to_vec();
+        out.extend_from_slice(&self.clock.as_millis().to_le_bytes());
         out.extend_from_slice(&(self.by_source.len() as u32).to_le_bytes());
         for ((user, source), account) in self.by_source.iter() {
             push_text(&mut out, user)?;
@@ -137,29 +223,43 @@ impl Gateway {
             push_account(&mut out, account);
         }
         let temporary = self.state.with_extension("tmp");
-        let write = || -> io::Result<()> {
-            let mut file = fs::File::create(&temporary)?;
-            file.write_all(&out)?;
-            file.sync_all()?;
-            fs::rename(&temporary, &self.state)
-        };
-        write().map_err(|error| format!("saving {}: {error}", self.state.display()))
+        let storage = &mut *self.storage;
+        storage
+            .write_synced(&temporary, &out)
+            .and_then(|()| storage.rename(&temporary, &self.state))
+            .and_then(|()| storage.sync_dir(folder_of(&self.state)))
+            .map_err(|error| format!("saving {}: {error}", self.state.display()))
     }
 
-    /// Loads the saved state, if any, at `now`; returns how many accounts it restored.
-    fn load(&mut self, now: Instant) -> Result<usize, String> {
-        let bytes = match fs::read(&self.state) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+    /// The clock at an input line stamped `at`: the high-water mark, moved up to `at`.
+    fn advance(&mut self, at: Instant) -> Instant {
+        self.clock = self.clock.max(at);
+        self.clock
+    }
+
+    /// Loads the saved state, if any, with its clock, then advances the clock to `first`
+    /// (the first line's stamp); returns how many accounts it restored.
+    fn load(&mut self, first: Instant) -> Result<usize, String> {
+        let bytes = match self.storage.read(&self.state) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                self.advance(first);
+                return Ok(0);
+            }
             Err(error) => return Err(format!("reading {}: {error}", self.state.display())),
         };
         let mut reader = StateReader { bytes: &bytes };
-        if reader.take(STATE_MAGIC.len())? != STATE_MAGIC {
-            return Err(format!(
-                "{} is not a gateway state file",
-                self.state.display()
-            ));
+        match reader.take(STATE_MAGIC.len())? {
+            magic if magic == STATE_MAGIC => self.clock = reader.instant()?,
+            magic if magic == STATE_MAGIC_V1 => {}
+            _ => {
+                return Err(format!(
+                    "{} is not a gateway state file",
+                    self.state.display()
+                ));
+            }
         }
+        let now = self.advance(first);
         let full = || "the saved state does not fit the table".to_string();
         let mut restored = 0;
         for _ in 0..reader.count()? {
@@ -185,7 +285,11 @@ impl Gateway {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DecisionLine<'a> {
+    /// When the gateway decided: the line's stamp, or the clock's high-water mark.
     at: String,
+    /// The line's stamp, when it was earlier than the high-water mark.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stamped_at: Option<String>,
     user: &'a str,
     source: &'a str,
     result: &'a str,
@@ -258,17 +362,32 @@ enum Ended {
     Finished,
     /// The power was cut after the in-flight state was saved: the run stops there.
     PowerCut,
+    /// The line was refused, for this reason; nothing changed.
+    Refused(&'static str),
 }
 
-/// One attempt, through the power-loss-safe protocol in both tables.
+/// Whether `key` has a slot in `table` or can have one, compacting a full table at `now`
+/// (dormant accounts give their slots up). Asked of both tables before the attempt begins
+/// in either, so that a refused line leaves no attempt in flight.
+fn has_room<K: Hash + Eq>(
+    table: &mut LockoutTable<K, SLOTS>,
+    policy: &Policy,
+    now: Instant,
+    key: &K,
+) -> bool {
+    table.get(key).is_some() || table.len() < table.capacity() || table.compact(policy, now) > 0
+}
+
+/// One attempt, through the power-loss-safe protocol in both tables, at the gateway's
+/// clock (the line's stamp is only reported).
 fn attempt(
     gateway: &mut Gateway,
-    (at, user, source, ok): (Instant, &str, &str, bool),
+    (stamped, user, source, ok): (Instant, &str, &str, bool),
     cut_power: bool,
     out: &mut String,
 ) -> Result<Ended, String> {
+    let at = gateway.clock;
     let source_key = (user.to_string(), source.to_string());
-    let full = |_| "the lockout table is full: refusing the login (fail closed)".to_string();
     let by_source = gateway.by_source.check(&PER_SOURCE, at, &source_key);
     let by_user = gateway.by_user.check(&PER_USER, at, &user.to_string());
     let rejection = [by_source.decision, by_user.decision]
@@ -278,15 +397,23 @@ fn attempt(
             _ => None,
         });
     if rejection.is_none() {
+        if !has_room(&mut gateway.by_source, &PER_SOURCE, at, &source_key)
+            || !has_room(&mut gateway.by_user, &PER_USER, at, &user.to_string())
+        {
+            return Ok(Ended::Refused(
+                "the lockout table is full: the login is refused (fail closed)",
+            ));
+        }
+        // Both keys have a slot: beginning cannot find a table full.
         let source_token = gateway
             .by_source
             .begin_attempt(&PER_SOURCE, at, source_key.clone())
-            .map_err(full)?
+            .map_err(|error| error.to_string())?
             .token;
         let user_token = gateway
             .by_user
             .begin_attempt(&PER_USER, at, user.to_string())
-            .map_err(full)?
+            .map_err(|error| error.to_string())?
             .token;
         gateway.save()?; // the failure is recorded before the credential is checked
         if cut_power {
@@ -333,6 +460,7 @@ fn attempt(
     .min();
     let line = DecisionLine {
         at: at.to_string(),
+        stamped_at: (stamped < at).then(|| stamped.to_string()),
         user,
         source,
         result: if ok { "ok" } else { "fail" },
@@ -353,39 +481,82 @@ fn attempt(
     Ok(Ended::Finished)
 }
 
-/// Runs the gateway over `input` with its state in `state`; returns the output lines.
-/// With `cut_power_at`, the power is cut during the attempt on that input line, right
-/// after the state with the attempt in flight is saved.
-pub fn run(input: &str, state: &Path, cut_power_at: Option<usize>) -> Result<String, String> {
-    let mut lines = Vec::new();
-    for (number, line) in input.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [at, user, source, result] = fields[..] else {
+/// What a run printed.
+#[derive(Debug)]
+pub struct Run {
+    /// The JSON lines, one per decision, unlock, resume or power cut.
+    pub output: String,
+    /// The refused input lines, in order, as `line N: reason`.
+    pub refused: Vec<String>,
+}
+
+/// The longest user or source name: the state file gives a name's length one byte.
+const MAX_NAME_LEN: usize = u8::MAX as usize;
+
+/// One input line: `None` for a blank or comment line, the reason it is refused for a
+/// malformed one.
+fn parse_line(line: &str) -> Result<Option<(Instant, &str, &str, bool)>, String> {
+    let line = line.split('#').next().unwrap_or("").trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [at, user, source, result] = fields[..] else {
+        return Err("expected `AT USER SOURCE ok|fail`".into());
+    };
+    let at = parse_rfc3339(at).map_err(|error| error.to_string())?;
+    for (what, name) in [("user", user), ("source", source)] {
+        if name.len() > MAX_NAME_LEN {
             return Err(format!(
-                "line {}: expected `AT USER SOURCE ok|fail`",
-                number + 1
+                "the {what} name is {} bytes long, more than the {MAX_NAME_LEN} the state file holds",
+                name.len()
             ));
-        };
-        let at = parse_rfc3339(at).map_err(|error| format!("line {}: {error}", number + 1))?;
-        let ok = match result {
-            "ok" => true,
-            "fail" => false,
-            other => return Err(format!("line {}: `{other}` is not ok or fail", number + 1)),
-        };
-        lines.push((number + 1, (at, user, source, ok)));
+        }
+    }
+    let ok = match result {
+        "ok" => true,
+        "fail" => false,
+        other => return Err(format!("`{other}` is not ok or fail")),
+    };
+    Ok(Some((at, user, source, ok)))
+}
+
+/// Runs the gateway over `input` with its state in `state`. With `cut_power_at`, the
+/// power is cut during the attempt on that input line, right after the state with the
+/// attempt in flight is saved.
+///
+/// A line that is malformed, names a user or source too long for the state file, or
+/// needs a slot in a full table is refused alone: the run goes on. An error is what stops
+/// the whole run: the state file cannot be read or written.
+pub fn run(input: &str, state: &Path, cut_power_at: Option<usize>) -> Result<Run, String> {
+    run_with(input, state, cut_power_at, &mut Disk)
+}
+
+/// [`run`] with the state on `storage`.
+pub fn run_with(
+    input: &str,
+    state: &Path,
+    cut_power_at: Option<usize>,
+    storage: &mut dyn Storage,
+) -> Result<Run, String> {
+    let mut lines = Vec::new();
+    let mut refused = Vec::new();
+    for (number, line) in (1..).zip(input.lines()) {
+        match parse_line(line) {
+            Ok(Some(line)) => lines.push((number, line)),
+            Ok(None) => {}
+            Err(reason) => refused.push((number, reason)),
+        }
     }
 
-    let mut gateway = Gateway::new(state.to_path_buf());
+    let mut gateway = Gateway::new(state.to_path_buf(), storage);
     let mut out = String::new();
     if let Some(&(_, (first, ..))) = lines.first() {
         let restored = gateway.load(first)?;
         if restored > 0 {
-            let by_source = gateway.by_source.recover(&PER_SOURCE, first);
-            let by_user = gateway.by_user.recover(&PER_USER, first);
+            let now = gateway.clock;
+            let by_source = gateway.by_source.recover(&PER_SOURCE, now);
+            let by_user = gateway.by_user.recover(&PER_USER, now);
             json(
                 &mut out,
                 &ResumeLine {
@@ -399,19 +570,40 @@ pub fn run(input: &str, state: &Path, cut_power_at: Option<usize>) -> Result<Str
         }
     }
     for (number, line) in lines {
-        if report_unlocks(&mut gateway, line.0, &mut out)? {
+        let now = gateway.advance(line.0);
+        if report_unlocks(&mut gateway, now, &mut out)? {
             gateway.save()?;
         }
         let cut_power = cut_power_at == Some(number);
-        if let Ended::PowerCut = attempt(&mut gateway, line, cut_power, &mut out)? {
-            break;
+        match attempt(&mut gateway, line, cut_power, &mut out)? {
+            Ended::Finished => {}
+            Ended::PowerCut => break,
+            Ended::Refused(reason) => refused.push((number, reason.to_string())),
         }
     }
-    Ok(out)
+    refused.sort();
+    Ok(Run {
+        output: out,
+        refused: refused
+            .into_iter()
+            .map(|(number, reason)| format!("line {number}: {reason}"))
+            .collect(),
+    })
 }
+
+const USAGE: &str = "usage: gateway [--state FILE] [--cut-power-at LINE] INPUT  (INPUT may be - for standard input)";
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        println!("{USAGE}\n");
+        println!("Reads login attempts, one a line: AT USER SOURCE ok|fail (# starts a comment).");
+        println!("Prints a JSON line per decision and per unlock; saves its state to FILE");
+        println!("(default gateway.state) and resumes from it. A refused line is reported on");
+        println!("standard error and the run goes on. --cut-power-at simulates a power cut");
+        println!("during the attempt on input line LINE.");
+        return ExitCode::SUCCESS;
+    }
     let mut option = |name: &str| -> Result<Option<String>, String> {
         let Some(index) = args.iter().position(|arg| arg == name) else {
             return Ok(None);
@@ -442,9 +634,7 @@ fn main() -> ExitCode {
         }
     };
     let [input] = &args[..] else {
-        eprintln!(
-            "usage: gateway [--state FILE] [--cut-power-at LINE] INPUT  (INPUT may be - for standard input)"
-        );
+        eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
     let text = if input == "-" {
@@ -457,8 +647,11 @@ fn main() -> ExitCode {
         .map_err(|error| format!("{input}: {error}"))
         .and_then(|text| run(&text, &state, cut_power_at));
     match result {
-        Ok(output) => {
-            print!("{output}");
+        Ok(run) => {
+            print!("{}", run.output);
+            for refusal in run.refused {
+                eprintln!("gateway: {refusal}");
+            }
             ExitCode::SUCCESS
         }
         Err(message) => {
