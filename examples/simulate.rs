@@ -14,11 +14,16 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use account_lockout::{
-    Account, AccountView, Decision, Fingerprint, Instant, MAX_CREDENTIAL_MEMORY,
+    Account, AccountView, Decision, Fingerprint, FingerprintKey, Instant, MAX_CREDENTIAL_MEMORY,
     MAX_RECORDED_FAILURES, Operation, Outcome, PatchDocument, Policy, Rejection, Transitions,
     parse_rfc3339,
 };
 use serde::{Deserialize, Serialize};
+
+/// The simulator's fingerprint key: fixed, so that a scenario replays the same on every
+/// run and machine, and public, so it protects nothing. A deployment draws its own secret
+/// key at random and keeps it out of the stored states.
+const SIMULATOR_KEY: FingerprintKey = FingerprintKey::new(*b"simulator-key-16");
 
 /// The biggest account the crate offers, so that every policy fits.
 type SimulatedAccount = Account<MAX_RECORDED_FAILURES, MAX_CREDENTIAL_MEMORY>;
@@ -103,7 +108,7 @@ fn prepare(index: usize, input: EventInput) -> Result<(Instant, Step), String> {
         Kind::Failure => Step::Apply(Operation::Failure {
             credential: input
                 .credential
-                .map(|text| Fingerprint::of(text.as_bytes())),
+                .map(|text| Fingerprint::keyed(&SIMULATOR_KEY, text.as_bytes())),
         }),
         Kind::Success => Step::Apply(Operation::Success),
         Kind::Check => Step::Apply(Operation::Check),

@@ -27,6 +27,9 @@
 // A buffer of this many bytes holds any view as JSON, with its terminating NUL.
 #define AL_VIEW_JSON_LEN 192
 
+// The size of [`al_fingerprint`]'s secret key, in bytes (SipHash's 128-bit key).
+#define AL_FINGERPRINT_KEY_LEN 16
+
 // Success.
 #define AL_OK 0
 
@@ -225,8 +228,8 @@ int32_t al_check(const uint8_t *policy,
                  struct AlOutcome *outcome);
 
 // A failed authentication attempt at `now_ms`, with the fingerprint of the attempted
-// credential when `has_fingerprint` is not 0 (see [`al_fingerprint_fnv1a`]; prefer a
-// keyed hash such as an HMAC). `has_fingerprint` is a byte, not a `bool`, so that a
+// credential when `has_fingerprint` is not 0 (see [`al_fingerprint`]: a keyed hash, since
+// the state stores it). `has_fingerprint` is a byte, not a `bool`, so that a
 // binding passing any non-zero value (JNA, ctypes, cgo) means "true" rather than
 // undefined behaviour. Rejected, and not counted, while the account is locked or the
 // user disabled; otherwise counted by the policy, possibly locking the account.
@@ -386,25 +389,32 @@ int32_t al_view_json(const uint8_t *policy,
 // `"unknown_error"` for a value that is not a code.
 const char *al_error_name(int32_t code);
 
-// The 64-bit FNV-1a hash of the `len` bytes at `bytes`, written to `*out`, for
-// [`al_failure`]'s fingerprint: the same on every target. It is unkeyed, so a stored
-// state would let an attacker test guesses offline; where that matters, pass a keyed hash
-// (an HMAC with a per-deployment secret) instead.
+// The fingerprint of a credential: SipHash-2-4 (64-bit output) of the `len` bytes at
+// `bytes` under the 16-byte secret `key` ([`AL_FINGERPRINT_KEY_LEN`]), written to `*out`,
+// for [`al_failure`]'s fingerprint. The same on every target, so every node that shares
+// the key recognises the same credential. Fingerprints are stored in the state buffer:
+// choose the key at random per deployment and keep it apart from the stored states, so
+// that reading them does not let anyone test guesses offline.
 //
+// `key_len` must be at least [`AL_FINGERPRINT_KEY_LEN`] (only that many bytes are used).
 // `bytes` may be NULL only with `len` 0 (the empty input). A NULL `bytes` with `len > 0`
 // is a caller's bug, not an empty credential: hashing it as one would give every failure
 // the same fingerprint, and with `repeatedCredentialMemory` count only the first.
 //
-// Returns [`AL_OK`] or [`AL_ERR_NULL_POINTER`] (`out`, or `bytes` with `len > 0`); on
-// error `*out` is unchanged.
+// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`key`, `out`, or `bytes` with `len > 0`)
+// or [`AL_ERR_BUFFER_TOO_SMALL`] (`key_len < AL_FINGERPRINT_KEY_LEN`); on error `*out` is
+// unchanged.
 //
 // # Safety
 //
-// `bytes` is NULL or valid for reads of `len` bytes; `out` is NULL or valid and aligned
-// for a write of a `uint64_t`. The output `out` must not overlap `bytes`.
-int32_t al_fingerprint_fnv1a(const uint8_t *bytes,
-                             size_t len,
-                             uint64_t *out);
+// `key` is NULL or valid for reads of `key_len` bytes; `bytes` is NULL or valid for reads
+// of `len` bytes; `out` is NULL or valid and aligned for a write of a `uint64_t`. The
+// output `out` must not overlap `key` or `bytes`.
+int32_t al_fingerprint(const uint8_t *key,
+                       size_t key_len,
+                       const uint8_t *bytes,
+                       size_t len,
+                       uint64_t *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -60,7 +60,7 @@ extern crate std;
 
 use core::ffi::c_char;
 
-use account_lockout::{Fingerprint, Instant, Operation};
+use account_lockout::{Fingerprint, FingerprintKey, Instant, Operation};
 
 mod logic;
 mod message;
@@ -88,6 +88,9 @@ pub const AL_MEMORY: usize = 8;
 
 /// A buffer of this many bytes holds any view as JSON, with its terminating NUL.
 pub const AL_VIEW_JSON_LEN: usize = 192;
+
+/// The size of [`al_fingerprint`]'s secret key, in bytes (SipHash's 128-bit key).
+pub const AL_FINGERPRINT_KEY_LEN: usize = 16;
 
 /// Success.
 pub const AL_OK: i32 = 0;
@@ -477,8 +480,8 @@ pub unsafe extern "C" fn al_check(
 }
 
 /// A failed authentication attempt at `now_ms`, with the fingerprint of the attempted
-/// credential when `has_fingerprint` is not 0 (see [`al_fingerprint_fnv1a`]; prefer a
-/// keyed hash such as an HMAC). `has_fingerprint` is a byte, not a `bool`, so that a
+/// credential when `has_fingerprint` is not 0 (see [`al_fingerprint`]: a keyed hash, since
+/// the state stores it). `has_fingerprint` is a byte, not a `bool`, so that a
 /// binding passing any non-zero value (JNA, ctypes, cgo) means "true" rather than
 /// undefined behaviour. Rejected, and not counted, while the account is locked or the
 /// user disabled; otherwise counted by the policy, possibly locking the account.
@@ -760,28 +763,42 @@ pub extern "C" fn al_error_name(code: i32) -> *const c_char {
     logic::name(code).as_ptr()
 }
 
-/// The 64-bit FNV-1a hash of the `len` bytes at `bytes`, written to `*out`, for
-/// [`al_failure`]'s fingerprint: the same on every target. It is unkeyed, so a stored
-/// state would let an attacker test guesses offline; where that matters, pass a keyed hash
-/// (an HMAC with a per-deployment secret) instead.
+/// The fingerprint of a credential: SipHash-2-4 (64-bit output) of the `len` bytes at
+/// `bytes` under the 16-byte secret `key` ([`AL_FINGERPRINT_KEY_LEN`]), written to `*out`,
+/// for [`al_failure`]'s fingerprint. The same on every target, so every node that shares
+/// the key recognises the same credential. Fingerprints are stored in the state buffer:
+/// choose the key at random per deployment and keep it apart from the stored states, so
+/// that reading them does not let anyone test guesses offline.
 ///
+/// `key_len` must be at least [`AL_FINGERPRINT_KEY_LEN`] (only that many bytes are used).
 /// `bytes` may be NULL only with `len` 0 (the empty input). A NULL `bytes` with `len > 0`
 /// is a caller's bug, not an empty credential: hashing it as one would give every failure
 /// the same fingerprint, and with `repeatedCredentialMemory` count only the first.
 ///
-/// Returns [`AL_OK`] or [`AL_ERR_NULL_POINTER`] (`out`, or `bytes` with `len > 0`); on
-/// error `*out` is unchanged.
+/// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`key`, `out`, or `bytes` with `len > 0`)
+/// or [`AL_ERR_BUFFER_TOO_SMALL`] (`key_len < AL_FINGERPRINT_KEY_LEN`); on error `*out` is
+/// unchanged.
 ///
 /// # Safety
 ///
-/// `bytes` is NULL or valid for reads of `len` bytes; `out` is NULL or valid and aligned
-/// for a write of a `uint64_t`. The output `out` must not overlap `bytes`.
+/// `key` is NULL or valid for reads of `key_len` bytes; `bytes` is NULL or valid for reads
+/// of `len` bytes; `out` is NULL or valid and aligned for a write of a `uint64_t`. The
+/// output `out` must not overlap `key` or `bytes`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn al_fingerprint_fnv1a(bytes: *const u8, len: usize, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn al_fingerprint(
+    key: *const u8,
+    key_len: usize,
+    bytes: *const u8,
+    len: usize,
+    out: *mut u64,
+) -> i32 {
     code((|| {
         if out.is_null() {
             return Err(Error::NULL_POINTER);
         }
+        // SAFETY: `key` is NULL or valid for reads of `key_len` bytes (this function's
+        // contract); `read_buffer` checks for NULL and the length.
+        let key = FingerprintKey::new(unsafe { read_buffer(key, key_len) }?);
         let credential = if bytes.is_null() && len == 0 {
             &[][..]
         } else {
@@ -789,7 +806,7 @@ pub unsafe extern "C" fn al_fingerprint_fnv1a(bytes: *const u8, len: usize, out:
             // contract; `input` refuses NULL); the slice is dropped before `out` is written.
             unsafe { input(bytes, len) }?
         };
-        let hash = Fingerprint::of(credential).get();
+        let hash = Fingerprint::keyed(&key, credential).get();
         // SAFETY: `out` is not NULL and, by this function's contract, valid and aligned for
         // a `u64`.
         unsafe { write_optional(out, hash) };

@@ -19,8 +19,8 @@ use crate::{
     AL_ERR_BUFFER_TOO_SMALL, AL_ERR_CAPACITY, AL_ERR_CONFLICTING_FIELDS, AL_ERR_CORRUPT_POLICY,
     AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_JSON, AL_ERR_INVALID_POLICY, AL_ERR_INVALID_VALUE,
     AL_ERR_NULL_POINTER, AL_ERR_READ_ONLY_FIELD, AL_ERR_UNKNOWN_FIELD,
-    AL_ERR_UNLOCK_AT_NOT_IN_FUTURE, AL_ERR_UNLOCK_AT_REQUIRES_LOCKED, AL_MEMORY, AL_POLICY_LEN,
-    AL_RECORDS, AL_STATE_LEN, AL_VIEW_JSON_LEN, AlOutcome, AlView,
+    AL_ERR_UNLOCK_AT_NOT_IN_FUTURE, AL_ERR_UNLOCK_AT_REQUIRES_LOCKED, AL_FINGERPRINT_KEY_LEN,
+    AL_MEMORY, AL_POLICY_LEN, AL_RECORDS, AL_STATE_LEN, AL_VIEW_JSON_LEN, AlOutcome, AlView,
 };
 
 /// The account type behind the ABI's state buffer.
@@ -36,6 +36,7 @@ const _: () = assert!(AL_POLICY_LEN == LENGTH_PREFIX + Policy::MAX_ENCODED_LEN);
 const _: () = assert!(AL_RECORDS == account_lockout::MAX_RECORDED_FAILURES);
 const _: () = assert!(AL_MEMORY == account_lockout::MAX_CREDENTIAL_MEMORY);
 const _: () = assert!(AL_VIEW_JSON_LEN > AccountView::MAX_JSON_LEN); // and a NUL
+const _: () = assert!(AL_FINGERPRINT_KEY_LEN == account_lockout::FingerprintKey::LEN);
 
 /// Why a call failed: the ABI code, and what to say about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -395,7 +396,8 @@ mod tests {
     fn a_remembered_fingerprint_is_ignored() {
         let text = br#"{"pingone":{"failureCount":3},"repeatedCredentialMemory":2}"#;
         let policy = policy_from_json(text).unwrap();
-        let credential = Some(Fingerprint::of(b"hunter2"));
+        let key = account_lockout::FingerprintKey::new(*b"logic-tests-key!");
+        let credential = Some(Fingerprint::keyed(&key, b"hunter2"));
         let (_, state) = apply(
             &policy,
             &new_state().unwrap(),

@@ -14,10 +14,10 @@ use core::ptr;
 use account_lockout_ffi::{
     AL_DECISION_ALLOWED, AL_DECISION_NONE, AL_DECISION_REJECTED_LOCKED, AL_ERR_BUFFER_TOO_SMALL,
     AL_ERR_CORRUPT_POLICY, AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_POLICY, AL_ERR_NULL_POINTER,
-    AL_ERR_READ_ONLY_FIELD, AL_OK, AL_POLICY_LEN, AL_STATE_LEN, AL_STATUS_LOCKED, AL_STATUS_OK,
-    AL_TRANSITION_COUNTED, AL_TRANSITION_IGNORED_REPEATED, AL_TRANSITION_LOCKED,
-    AL_TRANSITION_UNLOCKED, AL_VIEW_JSON_LEN, AlOutcome, AlView, al_check, al_failure,
-    al_fingerprint_fnv1a, al_lock, al_patch, al_policy_from_json, al_state_init, al_success,
+    AL_ERR_READ_ONLY_FIELD, AL_FINGERPRINT_KEY_LEN, AL_OK, AL_POLICY_LEN, AL_STATE_LEN,
+    AL_STATUS_LOCKED, AL_STATUS_OK, AL_TRANSITION_COUNTED, AL_TRANSITION_IGNORED_REPEATED,
+    AL_TRANSITION_LOCKED, AL_TRANSITION_UNLOCKED, AL_VIEW_JSON_LEN, AlOutcome, AlView, al_check,
+    al_failure, al_fingerprint, al_lock, al_patch, al_policy_from_json, al_state_init, al_success,
     al_unlock, al_view, al_view_json,
 };
 
@@ -162,11 +162,16 @@ fn c_text(buffer: &[u8]) -> &str {
     std::str::from_utf8(&buffer[..end]).expect("UTF-8")
 }
 
-fn fnv1a(bytes: *const u8, len: usize) -> (i32, u64) {
+/// The SipHash reference key, 00 01 .. 0f.
+const REFERENCE_KEY: [u8; AL_FINGERPRINT_KEY_LEN] =
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
+/// `al_fingerprint` under `key`, into an `out` that starts as 42.
+fn fingerprint(key: &[u8], bytes: *const u8, len: usize) -> (i32, u64) {
     let mut out = 42u64;
-    // SAFETY: every caller passes NULL or a pointer valid for `len` bytes; `out` is a
-    // local.
-    let code = unsafe { al_fingerprint_fnv1a(bytes, len, &mut out) };
+    // SAFETY: `key` is valid for its length; every caller passes NULL or a pointer valid
+    // for `len` bytes; `out` is a local.
+    let code = unsafe { al_fingerprint(key.as_ptr(), key.len(), bytes, len, &mut out) };
     (code, out)
 }
 
@@ -273,21 +278,70 @@ fn a_lock_and_unlock_cycle() {
 
 #[test]
 fn fingerprints_and_a_has_fingerprint_of_2() {
-    assert_eq!(
-        fnv1a(b"hunter2".as_ptr(), 7),
-        (AL_OK, 0x4db1_47a5_4908_e973)
-    );
-    assert_eq!(fnv1a(b"a".as_ptr(), 1), (AL_OK, 0xaf63_dc4c_8601_ec8c));
-    assert_eq!(fnv1a(ptr::null(), 0), (AL_OK, 0xcbf2_9ce4_8422_2325));
-    // NULL with a length is refused, and `out` keeps its 42.
-    assert_eq!(fnv1a(ptr::null(), 5), (AL_ERR_NULL_POINTER, 42));
-    // SAFETY: the bytes are valid for their length; `out` is NULL.
-    let code = unsafe { al_fingerprint_fnv1a(b"x".as_ptr(), 1, ptr::null_mut()) };
+    // The SipHash-2-4 reference vectors (the paper's appendix A, and the first entry of
+    // the reference `vectors_sip64`: the empty message).
+    let message: [u8; 15] = core::array::from_fn(|i| i as u8);
+    // Only the first 16 bytes of a longer key are used.
+    let mut long_key = REFERENCE_KEY.to_vec();
+    long_key.push(0xff);
+    // The key, the bytes and their length, and what `al_fingerprint` returns.
+    type Case<'a> = (&'a [u8], *const u8, usize, (i32, u64));
+    let cases: [Case; 5] = [
+        (
+            &REFERENCE_KEY,
+            message.as_ptr(),
+            15,
+            (AL_OK, 0xa129_ca61_49be_45e5),
+        ),
+        (
+            &REFERENCE_KEY,
+            ptr::null(),
+            0,
+            (AL_OK, 0x726f_db47_dd0e_0e31),
+        ),
+        (
+            &long_key,
+            message.as_ptr(),
+            15,
+            (AL_OK, 0xa129_ca61_49be_45e5),
+        ),
+        // NULL with a length and a short key are refused; `out` keeps its 42.
+        (&REFERENCE_KEY, ptr::null(), 5, (AL_ERR_NULL_POINTER, 42)),
+        (
+            &REFERENCE_KEY[..15],
+            message.as_ptr(),
+            15,
+            (AL_ERR_BUFFER_TOO_SMALL, 42),
+        ),
+    ];
+    for (index, (key, bytes, len, expected)) in cases.into_iter().enumerate() {
+        assert_eq!(fingerprint(key, bytes, len), expected, "case {index}");
+    }
+    // A NULL key or `out` is refused too.
+    let mut out = 42u64;
+    // SAFETY: the key is NULL, the bytes are valid for their length, `out` is a local.
+    let code = unsafe { al_fingerprint(ptr::null(), 16, b"x".as_ptr(), 1, &mut out) };
+    assert_eq!((code, out), (AL_ERR_NULL_POINTER, 42));
+    // SAFETY: the key and the bytes are valid for their lengths; `out` is NULL.
+    let code = unsafe {
+        al_fingerprint(
+            REFERENCE_KEY.as_ptr(),
+            16,
+            b"x".as_ptr(),
+            1,
+            ptr::null_mut(),
+        )
+    };
     assert_eq!(code, AL_ERR_NULL_POINTER);
+    // Another key, another fingerprint.
+    assert_ne!(
+        fingerprint(&[0xA5; 16], b"hunter2".as_ptr(), 7).1,
+        fingerprint(&REFERENCE_KEY, b"hunter2".as_ptr(), 7).1
+    );
 
     let policy = policy_from(br#"{"pingone":{"failureCount":3},"repeatedCredentialMemory":2}"#);
     let mut state = new_state();
-    let hunter2 = fnv1a(b"hunter2".as_ptr(), 7).1;
+    let hunter2 = fingerprint(&[0xA5; 16], b"hunter2".as_ptr(), 7).1;
     let (code, first) = failure(&policy, &mut state, T0, 1, hunter2);
     assert_eq!((code, first.transitions), (AL_OK, AL_TRANSITION_COUNTED));
     // 2 is "true": the same credential again is recognised and not counted.

@@ -205,24 +205,52 @@ static void patches(void) {
     CHECK(view.status == AL_STATUS_OK && view.can_authenticate && view.enabled);
 }
 
-/* al_fingerprint_fnv1a is FNV-1a 64, and refuses a NULL it cannot hash. */
-static void fnv1a(void) {
+/* A 16-byte fingerprint key: a test's, where a deployment draws its own at random. */
+static const uint8_t KEY[AL_FINGERPRINT_KEY_LEN] = {0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5,
+                                                    0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5,
+                                                    0xA5, 0xA5, 0xA5, 0xA5};
+
+/* al_fingerprint is SipHash-2-4 under a 16-byte key, and refuses a NULL it cannot hash. */
+static void siphash(void) {
+    /* The SipHash reference: key 00 01 .. 0f; message 00 01 .. 0e (the paper's appendix A),
+     * and the empty message (the first entry of the reference vectors_sip64). */
+    uint8_t key[AL_FINGERPRINT_KEY_LEN + 1], message[15];
+    for (size_t i = 0; i < sizeof key; i++) {
+        key[i] = (uint8_t)i;
+    }
+    for (size_t i = 0; i < sizeof message; i++) {
+        message[i] = (uint8_t)i;
+    }
     uint64_t hash = 0;
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, &hash), AL_OK);
-    CHECK(hash == 0x4db147a54908e973ULL);
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"a", 1, &hash), AL_OK);
-    CHECK(hash == 0xaf63dc4c8601ec8cULL);
-    /* The empty input: NULL or not, with length 0, is FNV-1a's offset basis. */
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"", 0, &hash), AL_OK);
-    CHECK(hash == 0xcbf29ce484222325ULL);
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, message, sizeof message, &hash),
+               AL_OK);
+    CHECK(hash == 0xa129ca6149be45e5ULL);
+    /* Only the first AL_FINGERPRINT_KEY_LEN bytes of a longer key are used. */
     hash = 0;
-    CHECK_CODE(al_fingerprint_fnv1a(NULL, 0, &hash), AL_OK);
-    CHECK(hash == 0xcbf29ce484222325ULL);
-    /* NULL with a length is a caller's bug, not the empty credential: *out is untouched. */
+    CHECK_CODE(al_fingerprint(key, sizeof key, message, sizeof message, &hash), AL_OK);
+    CHECK(hash == 0xa129ca6149be45e5ULL);
+    /* The empty input: NULL or not, with length 0. */
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, message, 0, &hash), AL_OK);
+    CHECK(hash == 0x726fdb47dd0e0e31ULL);
+    hash = 0;
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, NULL, 0, &hash), AL_OK);
+    CHECK(hash == 0x726fdb47dd0e0e31ULL);
+    /* Another key, another fingerprint. */
+    uint64_t other = 0;
+    CHECK_CODE(al_fingerprint(KEY, sizeof KEY, message, 0, &other), AL_OK);
+    CHECK(other != hash);
+    /* NULL with a length is a caller's bug, not the empty credential; a short or NULL key
+     * is refused: *out is untouched. */
     hash = 42;
-    CHECK_CODE(al_fingerprint_fnv1a(NULL, 99, &hash), AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, NULL, 99, &hash),
+               AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN - 1, message, 1, &hash),
+               AL_ERR_BUFFER_TOO_SMALL);
+    CHECK_CODE(al_fingerprint(NULL, AL_FINGERPRINT_KEY_LEN, message, 1, &hash),
+               AL_ERR_NULL_POINTER);
     CHECK(hash == 42);
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, NULL), AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, message, 1, NULL),
+               AL_ERR_NULL_POINTER);
 }
 
 /* A remembered fingerprint is ignored; a has_fingerprint of 2 means "true", as any
@@ -236,7 +264,7 @@ static void fingerprints(void) {
     CHECK_CODE(al_state_init(state, sizeof state), AL_OK);
 
     uint64_t hunter2 = 0;
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, &hunter2), AL_OK);
+    CHECK_CODE(al_fingerprint(KEY, sizeof KEY, (const uint8_t *)"hunter2", 7, &hunter2), AL_OK);
 
     CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, 1, hunter2, &outcome),
                AL_OK);
@@ -490,7 +518,7 @@ static void error_names(void) {
 int main(void) {
     lock_and_unlock_cycle();
     patches();
-    fnv1a();
+    siphash();
     fingerprints();
     null_pointers();
     short_buffers();
