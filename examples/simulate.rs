@@ -15,11 +15,16 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use account_lockout::{
-    Account, AccountView, AttemptToken, Decision, ErrorCode, Fingerprint, Instant,
+    Account, AccountView, AttemptToken, Decision, ErrorCode, Fingerprint, FingerprintKey, Instant,
     MAX_ATTEMPTS_IN_FLIGHT, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, Operation, Outcome,
     PatchDocument, Policy, Rejection, Transitions, Verdict, parse_rfc3339,
 };
 use serde::{Deserialize, Serialize};
+
+/// The simulator's fingerprint key: fixed, so that a scenario replays the same on every
+/// run and machine, and public, so it protects nothing. A deployment draws its own secret
+/// key at random and keeps it out of the stored states.
+const SIMULATOR_KEY: FingerprintKey = FingerprintKey::new(*b"simulator-key-16");
 
 /// The biggest account the crate offers, so that every policy fits.
 type SimulatedAccount =
@@ -123,7 +128,7 @@ fn prepare(index: usize, input: EventInput) -> Result<(Instant, Step), String> {
     }
     let credential = input
         .credential
-        .map(|text| Fingerprint::of(text.as_bytes()));
+        .map(|text| Fingerprint::keyed(&SIMULATOR_KEY, text.as_bytes()));
     let attempt = |input: Option<String>| {
         input.ok_or_else(|| {
             format!("events[{index}]: a begin or finish event needs an `attempt` name")

@@ -69,7 +69,7 @@ pub mod view;
 pub use account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
 pub use binary::{BufferTooSmall, DecodeError, Inconsistency};
 pub use date::{DateError, DateString, parse_rfc3339};
-pub use fingerprint::Fingerprint;
+pub use fingerprint::{Fingerprint, FingerprintKey};
 pub use operation::{CapacityError, ErrorCode, LockError, Operation, OperationError};
 pub use outcome::{
     Decision, LockCause, MAX_TRANSITIONS, Outcome, Rejection, Transition, Transitions, UnlockCause,

@@ -5,8 +5,8 @@
 
 use account_lockout::dialect::{ActiveDirectory, AndroidGatekeeper, PingOne, Tpm};
 use account_lockout::{
-    Account, AccountView, DateError, Decision, Duration, ErrorCode, Fingerprint, Instant,
-    LockCause, LockError, ManualClock, Outcome, Patch, PatchDocument, PatchError, Policy,
+    Account, AccountView, DateError, Decision, Duration, ErrorCode, Fingerprint, FingerprintKey,
+    Instant, LockCause, LockError, ManualClock, Outcome, Patch, PatchDocument, PatchError, Policy,
     Rejection, Status, Transition, parse_rfc3339,
 };
 
@@ -2031,10 +2031,11 @@ fn patch_error_codes_in_spec_order() {
 #[test]
 fn modifier_repeated_credential_memory() {
     let policy = pingone(10, Some(900)).with_modifiers(2, None).unwrap();
+    let key = FingerprintKey::new(*b"account-rules-ke");
     let [a, b, c] = [
-        Fingerprint::of(b"alpha"),
-        Fingerprint::of(b"bravo"),
-        Fingerprint::of(b"charlie"),
+        Fingerprint::keyed(&key, b"alpha"),
+        Fingerprint::keyed(&key, b"bravo"),
+        Fingerprint::keyed(&key, b"charlie"),
     ];
     let mut account: Account<0, 8> = Account::new();
 

@@ -27,6 +27,14 @@
 // A buffer of this many bytes holds any view as JSON, with its terminating NUL.
 #define AL_VIEW_JSON_LEN 192
 
+// The size of [`al_fingerprint`]'s secret key, in bytes (SipHash's 128-bit key).
+#define AL_FINGERPRINT_KEY_LEN 16
+
+// The size of an attempt token, in bytes: [`al_begin_attempt`] writes one, and
+// [`al_finish_attempt`] reads it (the library's `AttemptToken::to_bytes`: a serial number
+// and the attempt's start).
+#define AL_ATTEMPT_TOKEN_LEN 10
+
 // Success.
 #define AL_OK 0
 
@@ -58,7 +66,9 @@
 // [`AL_MEMORY`] (`account_too_small`).
 #define AL_ERR_CAPACITY 7
 
-// A patch is not a JSON object, or a value has the wrong type (`invalid_value`).
+// A patch is not a JSON object, or a value has the wrong type (`invalid_value`); also
+// [`al_finish_attempt`]'s verdict when it is neither [`AL_VERDICT_SUCCESS`] nor
+// [`AL_VERDICT_FAILURE`].
 #define AL_ERR_INVALID_VALUE 8
 
 // A patch writes `lockedAt` or `secondsUntilUnlock` (`read_only_field`).
@@ -76,6 +86,12 @@
 
 // A lock or patch deadline is not later than `now_ms` (`unlock_at_not_in_future`).
 #define AL_ERR_UNLOCK_AT_NOT_IN_FUTURE 13
+
+// The token given to [`al_finish_attempt`] is not the attempt in flight in the state
+// buffer: already finished, replaced by a later attempt (which counted it as a failure),
+// recovered after a restore, zeroed by a rejected [`al_begin_attempt`], or not a token
+// at all (`unknown_attempt`). Nothing changed.
+#define AL_ERR_UNKNOWN_ATTEMPT 14
 
 // [`AlView::status`]: no lock is in effect.
 #define AL_STATUS_OK 0
@@ -95,6 +111,19 @@
 
 // [`AlOutcome::decision`]: rejected because the user is disabled (not counted).
 #define AL_DECISION_REJECTED_DISABLED 3
+
+// [`AlOutcome::decision`], reserved: [`al_begin_attempt`] rejected because the account
+// has as many attempts in flight as it can hold (the library's coming `Rejection::Busy`,
+// reason `busy`; not counted, no token). This version never returns it; a caller handles
+// it now as "try again later", so that it keeps working when the library produces it.
+#define AL_DECISION_REJECTED_BUSY 4
+
+// [`al_finish_attempt`]'s verdict: the credential was wrong. It counts as a failure.
+#define AL_VERDICT_FAILURE 0
+
+// [`al_finish_attempt`]'s verdict: the credential was right. Only this exact value is a
+// success; a value that is neither verdict is refused with [`AL_ERR_INVALID_VALUE`].
+#define AL_VERDICT_SUCCESS 1
 
 // [`AlOutcome::transitions`] bit: a failure was counted.
 #define AL_TRANSITION_COUNTED (1 << 0)
@@ -225,8 +254,8 @@ int32_t al_check(const uint8_t *policy,
                  struct AlOutcome *outcome);
 
 // A failed authentication attempt at `now_ms`, with the fingerprint of the attempted
-// credential when `has_fingerprint` is not 0 (see [`al_fingerprint_fnv1a`]; prefer a
-// keyed hash such as an HMAC). `has_fingerprint` is a byte, not a `bool`, so that a
+// credential when `has_fingerprint` is not 0 (see [`al_fingerprint`]: a keyed hash, since
+// the state stores it). `has_fingerprint` is a byte, not a `bool`, so that a
 // binding passing any non-zero value (JNA, ctypes, cgo) means "true" rather than
 // undefined behaviour. Rejected, and not counted, while the account is locked or the
 // user disabled; otherwise counted by the policy, possibly locking the account.
@@ -263,6 +292,102 @@ int32_t al_failure(const uint8_t *policy,
 // As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
 // `policy` either.
 int32_t al_success(const uint8_t *policy,
+                   size_t policy_len,
+                   uint8_t *state,
+                   size_t state_len,
+                   int64_t now_ms,
+                   struct AlOutcome *outcome);
+
+// Begins an authentication attempt at `now_ms`, **before** the credential is checked:
+// the power-loss-safe protocol (as TPMs and Android Gatekeeper do it).
+//
+// 1. `al_begin_attempt`: if the account can authenticate, the state buffer gets the mark
+//    of an attempt in flight and `token` the attempt's [`AL_ATTEMPT_TOKEN_LEN`] bytes.
+// 2. Persist the state buffer, *then* verify the credential.
+// 3. [`al_finish_attempt`] with the token and the verdict; persist the state again.
+//
+// After a restart, call [`al_recover`] on the restored state: an attempt still in flight
+// lost its verdict, and counts as a failure. So cutting the power between the verdict
+// and the write gives no free guess.
+//
+// `outcome` (may be NULL) gets the decision: [`AL_DECISION_ALLOWED`] (the token is
+// valid), or rejected as locked or disabled (or, once the library has it,
+// [`AL_DECISION_REJECTED_BUSY`]); then the token buffer is zeroed, a token that names no
+// attempt. An attempt already in flight is counted as a failure first
+// ([`AL_TRANSITION_COUNTED`]), and its token stops working. The state buffer is written
+// whenever the call returns [`AL_OK`], allowed or not.
+//
+// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`policy`, `state` or `token`),
+// [`AL_ERR_BUFFER_TOO_SMALL`] (`token_len < AL_ATTEMPT_TOKEN_LEN`, or a short policy or
+// state), [`AL_ERR_CORRUPT_POLICY`], [`AL_ERR_CORRUPT_STATE`] or [`AL_ERR_CAPACITY`]; on
+// error the state, the token and `*outcome` are unchanged.
+//
+// # Safety
+//
+// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
+// reads and writes of `state_len` bytes; `token` is NULL or valid for writes of
+// `token_len` bytes; `outcome` is NULL or valid and aligned for an [`AlOutcome`]. The
+// outputs `state`, `token` and `outcome` must not overlap each other or `policy`.
+int32_t al_begin_attempt(const uint8_t *policy,
+                         size_t policy_len,
+                         uint8_t *state,
+                         size_t state_len,
+                         int64_t now_ms,
+                         uint8_t *token,
+                         size_t token_len,
+                         struct AlOutcome *outcome);
+
+// Finishes the attempt of `token` (from [`al_begin_attempt`]) at `now_ms` with the
+// credential check's verdict: [`AL_VERDICT_SUCCESS`], or [`AL_VERDICT_FAILURE`] with the
+// attempted credential's fingerprint when `has_fingerprint` is not 0 (see
+// [`al_fingerprint`]). The verdict applies as [`al_success`] or [`al_failure`] at `now_ms`
+// would: rejected if the account was locked or disabled in the meantime. A success
+// counts nothing.
+//
+// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`policy`, `state` or `token`),
+// [`AL_ERR_BUFFER_TOO_SMALL`] (`token_len < AL_ATTEMPT_TOKEN_LEN`, or a short policy or
+// state), [`AL_ERR_INVALID_VALUE`] (`verdict` is neither verdict),
+// [`AL_ERR_UNKNOWN_ATTEMPT`] (the token is not the attempt in flight: finished already,
+// replaced, recovered, or not a token), [`AL_ERR_CORRUPT_POLICY`],
+// [`AL_ERR_CORRUPT_STATE`] or [`AL_ERR_CAPACITY`]; on error the state buffer and
+// `*outcome` are unchanged (and an attempt in flight stays in flight: the next
+// [`al_begin_attempt`] or [`al_recover`] counts it as a failure).
+//
+// # Safety
+//
+// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
+// reads and writes of `state_len` bytes; `token` is NULL or valid for reads of
+// `token_len` bytes; `outcome` is NULL or valid and aligned for an [`AlOutcome`]. The
+// outputs `state` and `outcome` must not overlap each other, `policy` or `token`.
+int32_t al_finish_attempt(const uint8_t *policy,
+                          size_t policy_len,
+                          uint8_t *state,
+                          size_t state_len,
+                          int64_t now_ms,
+                          const uint8_t *token,
+                          size_t token_len,
+                          uint8_t verdict,
+                          uint8_t has_fingerprint,
+                          uint64_t fingerprint,
+                          struct AlOutcome *outcome);
+
+// After restoring a state buffer from storage (at boot, say): an attempt still in flight
+// lost its verdict, so it counts as a failure at `now_ms` ([`AL_TRANSITION_COUNTED`],
+// possibly [`AL_TRANSITION_LOCKED`]). Without one, nothing changes (the state is written
+// back as it was). Call it before anything else on a restored state.
+//
+// `outcome` (may be NULL) gets the transitions and the failures remaining; its decision
+// is [`AL_DECISION_NONE`].
+//
+// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`], [`AL_ERR_BUFFER_TOO_SMALL`],
+// [`AL_ERR_CORRUPT_POLICY`], [`AL_ERR_CORRUPT_STATE`] or [`AL_ERR_CAPACITY`]; on error
+// the state buffer is unchanged.
+//
+// # Safety
+//
+// As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
+// `policy` either.
+int32_t al_recover(const uint8_t *policy,
                    size_t policy_len,
                    uint8_t *state,
                    size_t state_len,
@@ -386,25 +511,32 @@ int32_t al_view_json(const uint8_t *policy,
 // `"unknown_error"` for a value that is not a code.
 const char *al_error_name(int32_t code);
 
-// The 64-bit FNV-1a hash of the `len` bytes at `bytes`, written to `*out`, for
-// [`al_failure`]'s fingerprint: the same on every target. It is unkeyed, so a stored
-// state would let an attacker test guesses offline; where that matters, pass a keyed hash
-// (an HMAC with a per-deployment secret) instead.
+// The fingerprint of a credential: SipHash-2-4 (64-bit output) of the `len` bytes at
+// `bytes` under the 16-byte secret `key` ([`AL_FINGERPRINT_KEY_LEN`]), written to `*out`,
+// for [`al_failure`]'s fingerprint. The same on every target, so every node that shares
+// the key recognises the same credential. Fingerprints are stored in the state buffer:
+// choose the key at random per deployment and keep it apart from the stored states, so
+// that reading them does not let anyone test guesses offline.
 //
+// `key_len` must be at least [`AL_FINGERPRINT_KEY_LEN`] (only that many bytes are used).
 // `bytes` may be NULL only with `len` 0 (the empty input). A NULL `bytes` with `len > 0`
 // is a caller's bug, not an empty credential: hashing it as one would give every failure
 // the same fingerprint, and with `repeatedCredentialMemory` count only the first.
 //
-// Returns [`AL_OK`] or [`AL_ERR_NULL_POINTER`] (`out`, or `bytes` with `len > 0`); on
-// error `*out` is unchanged.
+// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`key`, `out`, or `bytes` with `len > 0`)
+// or [`AL_ERR_BUFFER_TOO_SMALL`] (`key_len < AL_FINGERPRINT_KEY_LEN`); on error `*out` is
+// unchanged.
 //
 // # Safety
 //
-// `bytes` is NULL or valid for reads of `len` bytes; `out` is NULL or valid and aligned
-// for a write of a `uint64_t`. The output `out` must not overlap `bytes`.
-int32_t al_fingerprint_fnv1a(const uint8_t *bytes,
-                             size_t len,
-                             uint64_t *out);
+// `key` is NULL or valid for reads of `key_len` bytes; `bytes` is NULL or valid for reads
+// of `len` bytes; `out` is NULL or valid and aligned for a write of a `uint64_t`. The
+// output `out` must not overlap `key` or `bytes`.
+int32_t al_fingerprint(const uint8_t *key,
+                       size_t key_len,
+                       const uint8_t *bytes,
+                       size_t len,
+                       uint64_t *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -16,6 +16,12 @@
 //!   and written back only when the whole call succeeds. Bytes that do not decode (a
 //!   flipped bit in flash) are [`AL_ERR_CORRUPT_STATE`], never trusted.
 //!
+//! - **No free guess at a power cut.** [`al_begin_attempt`] marks an attempt in flight
+//!   *before* the credential is checked (persist the state then), [`al_finish_attempt`]
+//!   applies the verdict, and [`al_recover`] counts an attempt that a restart interrupted as
+//!   a failure: the recommended way to authenticate. [`al_failure`] and [`al_success`]
+//!   remain for hosts that record a verdict they already have.
+//!
 //! The account type behind the state buffer holds [`AL_RECORDS`] failure times and
 //! [`AL_MEMORY`] credential fingerprints: the library's maxima, so every valid policy fits.
 //!
@@ -60,7 +66,7 @@ extern crate std;
 
 use core::ffi::c_char;
 
-use account_lockout::{Fingerprint, Instant, Operation};
+use account_lockout::{Fingerprint, FingerprintKey, Instant, Operation, Outcome};
 
 mod logic;
 mod message;
@@ -89,6 +95,14 @@ pub const AL_MEMORY: usize = 8;
 /// A buffer of this many bytes holds any view as JSON, with its terminating NUL.
 pub const AL_VIEW_JSON_LEN: usize = 192;
 
+/// The size of [`al_fingerprint`]'s secret key, in bytes (SipHash's 128-bit key).
+pub const AL_FINGERPRINT_KEY_LEN: usize = 16;
+
+/// The size of an attempt token, in bytes: [`al_begin_attempt`] writes one, and
+/// [`al_finish_attempt`] reads it (the library's `AttemptToken::to_bytes`: a serial number
+/// and the attempt's start).
+pub const AL_ATTEMPT_TOKEN_LEN: usize = 10;
+
 /// Success.
 pub const AL_OK: i32 = 0;
 /// A required pointer is NULL.
@@ -112,7 +126,9 @@ pub const AL_ERR_CORRUPT_STATE: i32 = 6;
 /// The policy needs more failure times or fingerprints than [`AL_RECORDS`] and
 /// [`AL_MEMORY`] (`account_too_small`).
 pub const AL_ERR_CAPACITY: i32 = 7;
-/// A patch is not a JSON object, or a value has the wrong type (`invalid_value`).
+/// A patch is not a JSON object, or a value has the wrong type (`invalid_value`); also
+/// [`al_finish_attempt`]'s verdict when it is neither [`AL_VERDICT_SUCCESS`] nor
+/// [`AL_VERDICT_FAILURE`].
 pub const AL_ERR_INVALID_VALUE: i32 = 8;
 /// A patch writes `lockedAt` or `secondsUntilUnlock` (`read_only_field`).
 pub const AL_ERR_READ_ONLY_FIELD: i32 = 9;
@@ -125,6 +141,11 @@ pub const AL_ERR_CONFLICTING_FIELDS: i32 = 11;
 pub const AL_ERR_UNLOCK_AT_REQUIRES_LOCKED: i32 = 12;
 /// A lock or patch deadline is not later than `now_ms` (`unlock_at_not_in_future`).
 pub const AL_ERR_UNLOCK_AT_NOT_IN_FUTURE: i32 = 13;
+/// The token given to [`al_finish_attempt`] is not the attempt in flight in the state
+/// buffer: already finished, replaced by a later attempt (which counted it as a failure),
+/// recovered after a restore, zeroed by a rejected [`al_begin_attempt`], or not a token
+/// at all (`unknown_attempt`). Nothing changed.
+pub const AL_ERR_UNKNOWN_ATTEMPT: i32 = 14;
 
 /// [`AlView::status`]: no lock is in effect.
 pub const AL_STATUS_OK: u8 = 0;
@@ -140,6 +161,17 @@ pub const AL_DECISION_ALLOWED: u8 = 1;
 pub const AL_DECISION_REJECTED_LOCKED: u8 = 2;
 /// [`AlOutcome::decision`]: rejected because the user is disabled (not counted).
 pub const AL_DECISION_REJECTED_DISABLED: u8 = 3;
+/// [`AlOutcome::decision`], reserved: [`al_begin_attempt`] rejected because the account
+/// has as many attempts in flight as it can hold (the library's coming `Rejection::Busy`,
+/// reason `busy`; not counted, no token). This version never returns it; a caller handles
+/// it now as "try again later", so that it keeps working when the library produces it.
+pub const AL_DECISION_REJECTED_BUSY: u8 = 4;
+
+/// [`al_finish_attempt`]'s verdict: the credential was wrong. It counts as a failure.
+pub const AL_VERDICT_FAILURE: u8 = 0;
+/// [`al_finish_attempt`]'s verdict: the credential was right. Only this exact value is a
+/// success; a value that is neither verdict is refused with [`AL_ERR_INVALID_VALUE`].
+pub const AL_VERDICT_SUCCESS: u8 = 1;
 
 /// [`AlOutcome::transitions`] bit: a failure was counted.
 pub const AL_TRANSITION_COUNTED: u32 = 1 << 0;
@@ -396,16 +428,71 @@ pub unsafe extern "C" fn al_state_init(state: *mut u8, state_len: usize) -> i32 
     })())
 }
 
+/// Runs `run` on copies of the caller's policy and state buffers; writes the new state it
+/// returns back only when it succeeds (and with `write_back`), and returns the rest.
+///
+/// # Safety
+///
+/// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid
+/// for reads (and, with `write_back`, writes) of `state_len` bytes, and with `write_back`
+/// it does not overlap `policy`.
+unsafe fn transact<T>(
+    policy: *const u8,
+    policy_len: usize,
+    state: *mut u8,
+    state_len: usize,
+    write_back: bool,
+    run: impl FnOnce(&[u8; AL_POLICY_LEN], &[u8; AL_STATE_LEN]) -> logic::Changed<T>,
+) -> Result<T, Error> {
+    // SAFETY: `policy` and `state` are NULL or valid for reads of their lengths (this
+    // function's contract); `read_buffer` checks for NULL and the length.
+    let (policy, old) = unsafe {
+        (
+            read_buffer::<AL_POLICY_LEN>(policy, policy_len)?,
+            read_buffer::<AL_STATE_LEN>(state, state_len)?,
+        )
+    };
+    let (done, new) = run(&policy, &old)?;
+    if write_back {
+        // SAFETY: `read_buffer` found `state` not NULL with at least `AL_STATE_LEN` bytes,
+        // valid for writes by this function's contract; `new` is on our stack.
+        unsafe { write_buffer(state, &new) };
+    }
+    Ok(done)
+}
+
+/// [`transact`] for a `run` that returns an outcome: the outcome goes to `outcome` (when
+/// not NULL) once the call has succeeded.
+///
+/// # Safety
+///
+/// As [`transact`]; also, `outcome` is NULL or valid and aligned for a write of an
+/// [`AlOutcome`], and does not overlap the buffers.
+// The C functions' arguments, passed through unchanged.
+#[allow(clippy::too_many_arguments)]
+unsafe fn operate_with(
+    policy: *const u8,
+    policy_len: usize,
+    state: *mut u8,
+    state_len: usize,
+    write_back: bool,
+    outcome: *mut AlOutcome,
+    run: impl FnOnce(&[u8; AL_POLICY_LEN], &[u8; AL_STATE_LEN]) -> logic::Changed<Outcome>,
+) -> Result<(), Error> {
+    // SAFETY: forwarded from this function's contract.
+    let done = unsafe { transact(policy, policy_len, state, state_len, write_back, run) }?;
+    // SAFETY: `outcome` is NULL or valid and aligned for an `AlOutcome` (contract).
+    unsafe { write_optional(outcome, logic::outcome_to_c(&done)) };
+    Ok(())
+}
+
 /// Runs `operation` on the caller's policy and state buffers; writes the new state and
 /// the outcome only when it succeeds. With `write_back` false (a check), the state is
 /// only read.
 ///
 /// # Safety
 ///
-/// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid
-/// for reads (and, with `write_back`, writes) of `state_len` bytes; `outcome` is NULL or
-/// valid and aligned for a write of an [`AlOutcome`]. The outputs (`outcome`, and `state`
-/// with `write_back`) do not overlap each other or the inputs.
+/// As [`operate_with`].
 // The C functions' arguments, passed through unchanged.
 #[allow(clippy::too_many_arguments)]
 unsafe fn operate(
@@ -418,23 +505,18 @@ unsafe fn operate(
     write_back: bool,
     outcome: *mut AlOutcome,
 ) -> Result<(), Error> {
-    // SAFETY: `policy` and `state` are NULL or valid for reads of their lengths (this
-    // function's contract); `read_buffer` checks for NULL and the length.
-    let (policy, old) = unsafe {
-        (
-            read_buffer::<AL_POLICY_LEN>(policy, policy_len)?,
-            read_buffer::<AL_STATE_LEN>(state, state_len)?,
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        operate_with(
+            policy,
+            policy_len,
+            state,
+            state_len,
+            write_back,
+            outcome,
+            |policy, state| logic::apply(policy, state, now_ms, operation?),
         )
-    };
-    let (done, new) = logic::apply(&policy, &old, now_ms, operation?)?;
-    if write_back {
-        // SAFETY: `read_buffer` found `state` not NULL with at least `AL_STATE_LEN` bytes,
-        // valid for writes by this function's contract; `new` is on our stack.
-        unsafe { write_buffer(state, &new) };
     }
-    // SAFETY: `outcome` is NULL or valid and aligned for an `AlOutcome` (contract).
-    unsafe { write_optional(outcome, logic::outcome_to_c(&done)) };
-    Ok(())
 }
 
 /// May the user authenticate at `now_ms`? A read: the state buffer is not written.
@@ -477,8 +559,8 @@ pub unsafe extern "C" fn al_check(
 }
 
 /// A failed authentication attempt at `now_ms`, with the fingerprint of the attempted
-/// credential when `has_fingerprint` is not 0 (see [`al_fingerprint_fnv1a`]; prefer a
-/// keyed hash such as an HMAC). `has_fingerprint` is a byte, not a `bool`, so that a
+/// credential when `has_fingerprint` is not 0 (see [`al_fingerprint`]: a keyed hash, since
+/// the state stores it). `has_fingerprint` is a byte, not a `bool`, so that a
 /// binding passing any non-zero value (JNA, ctypes, cgo) means "true" rather than
 /// undefined behaviour. Rejected, and not counted, while the account is locked or the
 /// user disabled; otherwise counted by the policy, possibly locking the account.
@@ -542,6 +624,148 @@ pub unsafe extern "C" fn al_success(
             policy, policy_len, state, state_len, now_ms, operation, true, outcome,
         )
     })
+}
+
+/// Begins an authentication attempt at `now_ms`, **before** the credential is checked:
+/// the power-loss-safe protocol (as TPMs and Android Gatekeeper do it).
+///
+/// 1. `al_begin_attempt`: if the account can authenticate, the state buffer gets the mark
+///    of an attempt in flight and `token` the attempt's [`AL_ATTEMPT_TOKEN_LEN`] bytes.
+/// 2. Persist the state buffer, *then* verify the credential.
+/// 3. [`al_finish_attempt`] with the token and the verdict; persist the state again.
+///
+/// After a restart, call [`al_recover`] on the restored state: an attempt still in flight
+/// lost its verdict, and counts as a failure. So cutting the power between the verdict
+/// and the write gives no free guess.
+///
+/// `outcome` (may be NULL) gets the decision: [`AL_DECISION_ALLOWED`] (the token is
+/// valid), or rejected as locked or disabled (or, once the library has it,
+/// [`AL_DECISION_REJECTED_BUSY`]); then the token buffer is zeroed, a token that names no
+/// attempt. An attempt already in flight is counted as a failure first
+/// ([`AL_TRANSITION_COUNTED`]), and its token stops working. The state buffer is written
+/// whenever the call returns [`AL_OK`], allowed or not.
+///
+/// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`policy`, `state` or `token`),
+/// [`AL_ERR_BUFFER_TOO_SMALL`] (`token_len < AL_ATTEMPT_TOKEN_LEN`, or a short policy or
+/// state), [`AL_ERR_CORRUPT_POLICY`], [`AL_ERR_CORRUPT_STATE`] or [`AL_ERR_CAPACITY`]; on
+/// error the state, the token and `*outcome` are unchanged.
+///
+/// # Safety
+///
+/// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
+/// reads and writes of `state_len` bytes; `token` is NULL or valid for writes of
+/// `token_len` bytes; `outcome` is NULL or valid and aligned for an [`AlOutcome`]. The
+/// outputs `state`, `token` and `outcome` must not overlap each other or `policy`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn al_begin_attempt(
+    policy: *const u8,
+    policy_len: usize,
+    state: *mut u8,
+    state_len: usize,
+    now_ms: i64,
+    token: *mut u8,
+    token_len: usize,
+    outcome: *mut AlOutcome,
+) -> i32 {
+    code((|| {
+        check_output(token, token_len, AL_ATTEMPT_TOKEN_LEN)?;
+        // SAFETY: forwarded from this function's contract.
+        let (done, issued) = unsafe {
+            transact(
+                policy,
+                policy_len,
+                state,
+                state_len,
+                true,
+                |policy, state| logic::begin_attempt(policy, state, now_ms),
+            )
+        }?;
+        // SAFETY: `check_output` found `token` not NULL with at least
+        // `AL_ATTEMPT_TOKEN_LEN` bytes, valid for writes by this function's contract; the
+        // bytes are on our stack.
+        unsafe { write_buffer(token, &issued.unwrap_or([0; AL_ATTEMPT_TOKEN_LEN])) };
+        // SAFETY: `outcome` is NULL or valid and aligned for an `AlOutcome` (contract).
+        unsafe { write_optional(outcome, logic::outcome_to_c(&done)) };
+        Ok(())
+    })())
+}
+
+/// Finishes the attempt of `token` (from [`al_begin_attempt`]) at `now_ms` with the
+/// credential check's verdict: [`AL_VERDICT_SUCCESS`], or [`AL_VERDICT_FAILURE`] with the
+/// attempted credential's fingerprint when `has_fingerprint` is not 0 (see
+/// [`al_fingerprint`]). The verdict applies as [`al_success`] or [`al_failure`] at `now_ms`
+/// would: rejected if the account was locked or disabled in the meantime. A success
+/// counts nothing.
+///
+/// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`policy`, `state` or `token`),
+/// [`AL_ERR_BUFFER_TOO_SMALL`] (`token_len < AL_ATTEMPT_TOKEN_LEN`, or a short policy or
+/// state), [`AL_ERR_INVALID_VALUE`] (`verdict` is neither verdict),
+/// [`AL_ERR_UNKNOWN_ATTEMPT`] (the token is not the attempt in flight: finished already,
+/// replaced, recovered, or not a token), [`AL_ERR_CORRUPT_POLICY`],
+/// [`AL_ERR_CORRUPT_STATE`] or [`AL_ERR_CAPACITY`]; on error the state buffer and
+/// `*outcome` are unchanged (and an attempt in flight stays in flight: the next
+/// [`al_begin_attempt`] or [`al_recover`] counts it as a failure).
+///
+/// # Safety
+///
+/// `policy` is NULL or valid for reads of `policy_len` bytes; `state` is NULL or valid for
+/// reads and writes of `state_len` bytes; `token` is NULL or valid for reads of
+/// `token_len` bytes; `outcome` is NULL or valid and aligned for an [`AlOutcome`]. The
+/// outputs `state` and `outcome` must not overlap each other, `policy` or `token`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn al_finish_attempt(
+    policy: *const u8,
+    policy_len: usize,
+    state: *mut u8,
+    state_len: usize,
+    now_ms: i64,
+    token: *const u8,
+    token_len: usize,
+    verdict: u8,
+    has_fingerprint: u8,
+    fingerprint: u64,
+    outcome: *mut AlOutcome,
+) -> i32 {
+    code((|| {
+        // SAFETY: `token` is NULL or valid for reads of `token_len` bytes (this function's
+        // contract); `read_buffer` checks for NULL and the length.
+        let token = unsafe { read_buffer::<AL_ATTEMPT_TOKEN_LEN>(token, token_len) }?;
+        let verdict = logic::verdict(verdict, has_fingerprint, fingerprint)?;
+        let run =
+            |policy: &_, state: &_| logic::finish_attempt(policy, state, now_ms, token, verdict);
+        // SAFETY: forwarded from this function's contract.
+        unsafe { operate_with(policy, policy_len, state, state_len, true, outcome, run) }
+    })())
+}
+
+/// After restoring a state buffer from storage (at boot, say): an attempt still in flight
+/// lost its verdict, so it counts as a failure at `now_ms` ([`AL_TRANSITION_COUNTED`],
+/// possibly [`AL_TRANSITION_LOCKED`]). Without one, nothing changes (the state is written
+/// back as it was). Call it before anything else on a restored state.
+///
+/// `outcome` (may be NULL) gets the transitions and the failures remaining; its decision
+/// is [`AL_DECISION_NONE`].
+///
+/// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`], [`AL_ERR_BUFFER_TOO_SMALL`],
+/// [`AL_ERR_CORRUPT_POLICY`], [`AL_ERR_CORRUPT_STATE`] or [`AL_ERR_CAPACITY`]; on error
+/// the state buffer is unchanged.
+///
+/// # Safety
+///
+/// As [`al_failure`]: the outputs `state` and `outcome` must not overlap each other or
+/// `policy` either.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn al_recover(
+    policy: *const u8,
+    policy_len: usize,
+    state: *mut u8,
+    state_len: usize,
+    now_ms: i64,
+    outcome: *mut AlOutcome,
+) -> i32 {
+    let run = |policy: &_, state: &_| logic::recover(policy, state, now_ms);
+    // SAFETY: forwarded from this function's contract.
+    code(unsafe { operate_with(policy, policy_len, state, state_len, true, outcome, run) })
 }
 
 /// Administrator unlock at `now_ms`: ends any lock and clears the failure history (it
@@ -760,28 +984,42 @@ pub extern "C" fn al_error_name(code: i32) -> *const c_char {
     logic::name(code).as_ptr()
 }
 
-/// The 64-bit FNV-1a hash of the `len` bytes at `bytes`, written to `*out`, for
-/// [`al_failure`]'s fingerprint: the same on every target. It is unkeyed, so a stored
-/// state would let an attacker test guesses offline; where that matters, pass a keyed hash
-/// (an HMAC with a per-deployment secret) instead.
+/// The fingerprint of a credential: SipHash-2-4 (64-bit output) of the `len` bytes at
+/// `bytes` under the 16-byte secret `key` ([`AL_FINGERPRINT_KEY_LEN`]), written to `*out`,
+/// for [`al_failure`]'s fingerprint. The same on every target, so every node that shares
+/// the key recognises the same credential. Fingerprints are stored in the state buffer:
+/// choose the key at random per deployment and keep it apart from the stored states, so
+/// that reading them does not let anyone test guesses offline.
 ///
+/// `key_len` must be at least [`AL_FINGERPRINT_KEY_LEN`] (only that many bytes are used).
 /// `bytes` may be NULL only with `len` 0 (the empty input). A NULL `bytes` with `len > 0`
 /// is a caller's bug, not an empty credential: hashing it as one would give every failure
 /// the same fingerprint, and with `repeatedCredentialMemory` count only the first.
 ///
-/// Returns [`AL_OK`] or [`AL_ERR_NULL_POINTER`] (`out`, or `bytes` with `len > 0`); on
-/// error `*out` is unchanged.
+/// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`key`, `out`, or `bytes` with `len > 0`)
+/// or [`AL_ERR_BUFFER_TOO_SMALL`] (`key_len < AL_FINGERPRINT_KEY_LEN`); on error `*out` is
+/// unchanged.
 ///
 /// # Safety
 ///
-/// `bytes` is NULL or valid for reads of `len` bytes; `out` is NULL or valid and aligned
-/// for a write of a `uint64_t`. The output `out` must not overlap `bytes`.
+/// `key` is NULL or valid for reads of `key_len` bytes; `bytes` is NULL or valid for reads
+/// of `len` bytes; `out` is NULL or valid and aligned for a write of a `uint64_t`. The
+/// output `out` must not overlap `key` or `bytes`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn al_fingerprint_fnv1a(bytes: *const u8, len: usize, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn al_fingerprint(
+    key: *const u8,
+    key_len: usize,
+    bytes: *const u8,
+    len: usize,
+    out: *mut u64,
+) -> i32 {
     code((|| {
         if out.is_null() {
             return Err(Error::NULL_POINTER);
         }
+        // SAFETY: `key` is NULL or valid for reads of `key_len` bytes (this function's
+        // contract); `read_buffer` checks for NULL and the length.
+        let key = FingerprintKey::new(unsafe { read_buffer(key, key_len) }?);
         let credential = if bytes.is_null() && len == 0 {
             &[][..]
         } else {
@@ -789,7 +1027,7 @@ pub unsafe extern "C" fn al_fingerprint_fnv1a(bytes: *const u8, len: usize, out:
             // contract; `input` refuses NULL); the slice is dropped before `out` is written.
             unsafe { input(bytes, len) }?
         };
-        let hash = Fingerprint::of(credential).get();
+        let hash = Fingerprint::keyed(&key, credential).get();
         // SAFETY: `out` is not NULL and, by this function's contract, valid and aligned for
         // a `u64`.
         unsafe { write_optional(out, hash) };

@@ -10,17 +10,19 @@
 use core::fmt;
 
 use account_lockout::{
-    Account, AccountView, BufferTooSmall, CapacityError, Decision, DecodeError, ErrorCode, Field,
-    Instant, Operation, OperationError, Outcome, Patch, PatchError, Policy, Rejection, Status,
-    Transition,
+    Account, AccountView, AttemptError, AttemptToken, BufferTooSmall, CapacityError, Decision,
+    DecodeError, ErrorCode, Field, Fingerprint, Instant, Operation, OperationError, Outcome, Patch,
+    PatchError, Policy, Rejection, Status, Transition, Verdict,
 };
 
 use crate::{
+    AL_ATTEMPT_TOKEN_LEN, AL_DECISION_REJECTED_DISABLED, AL_DECISION_REJECTED_LOCKED,
     AL_ERR_BUFFER_TOO_SMALL, AL_ERR_CAPACITY, AL_ERR_CONFLICTING_FIELDS, AL_ERR_CORRUPT_POLICY,
     AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_JSON, AL_ERR_INVALID_POLICY, AL_ERR_INVALID_VALUE,
-    AL_ERR_NULL_POINTER, AL_ERR_READ_ONLY_FIELD, AL_ERR_UNKNOWN_FIELD,
-    AL_ERR_UNLOCK_AT_NOT_IN_FUTURE, AL_ERR_UNLOCK_AT_REQUIRES_LOCKED, AL_MEMORY, AL_POLICY_LEN,
-    AL_RECORDS, AL_STATE_LEN, AL_VIEW_JSON_LEN, AlOutcome, AlView,
+    AL_ERR_NULL_POINTER, AL_ERR_READ_ONLY_FIELD, AL_ERR_UNKNOWN_ATTEMPT, AL_ERR_UNKNOWN_FIELD,
+    AL_ERR_UNLOCK_AT_NOT_IN_FUTURE, AL_ERR_UNLOCK_AT_REQUIRES_LOCKED, AL_FINGERPRINT_KEY_LEN,
+    AL_MEMORY, AL_POLICY_LEN, AL_RECORDS, AL_STATE_LEN, AL_VERDICT_FAILURE, AL_VERDICT_SUCCESS,
+    AL_VIEW_JSON_LEN, AlOutcome, AlView,
 };
 
 /// The account type behind the ABI's state buffer.
@@ -36,6 +38,8 @@ const _: () = assert!(AL_POLICY_LEN == LENGTH_PREFIX + Policy::MAX_ENCODED_LEN);
 const _: () = assert!(AL_RECORDS == account_lockout::MAX_RECORDED_FAILURES);
 const _: () = assert!(AL_MEMORY == account_lockout::MAX_CREDENTIAL_MEMORY);
 const _: () = assert!(AL_VIEW_JSON_LEN > AccountView::MAX_JSON_LEN); // and a NUL
+const _: () = assert!(AL_FINGERPRINT_KEY_LEN == account_lockout::FingerprintKey::LEN);
+const _: () = assert!(AL_ATTEMPT_TOKEN_LEN == AttemptToken::ENCODED_LEN);
 
 /// Why a call failed: the ABI code, and what to say about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +89,17 @@ impl Error {
         }
     }
 
+    fn capacity(error: CapacityError) -> Error {
+        Error::operation(OperationError::Capacity(error))
+    }
+
+    fn attempt(error: AttemptError) -> Error {
+        match error {
+            AttemptError::Capacity(error) => Error::capacity(error),
+            AttemptError::UnknownAttempt => Error::code(AL_ERR_UNKNOWN_ATTEMPT),
+        }
+    }
+
     fn decode(code: i32, error: DecodeError) -> Error {
         Error {
             code,
@@ -121,6 +136,7 @@ pub(crate) const fn name(code: i32) -> &'static core::ffi::CStr {
         AL_ERR_CONFLICTING_FIELDS => c"conflicting_fields",
         AL_ERR_UNLOCK_AT_REQUIRES_LOCKED => c"unlock_at_requires_locked",
         AL_ERR_UNLOCK_AT_NOT_IN_FUTURE => c"unlock_at_not_in_future",
+        AL_ERR_UNKNOWN_ATTEMPT => c"unknown_attempt",
         _ => c"unknown_error",
     }
 }
@@ -133,6 +149,8 @@ const fn describe(code: i32) -> &'static str {
         AL_ERR_INVALID_JSON => "the policy must be a JSON object",
         AL_ERR_CORRUPT_POLICY => "the policy buffer is corrupt",
         AL_ERR_CORRUPT_STATE => "the state buffer is corrupt",
+        AL_ERR_UNKNOWN_ATTEMPT => "the token is not the attempt in flight",
+        AL_ERR_INVALID_VALUE => "the verdict is neither AL_VERDICT_SUCCESS nor AL_VERDICT_FAILURE",
         _ => "the call failed",
     }
 }
@@ -224,21 +242,102 @@ pub(crate) fn new_state() -> Result<[u8; AL_STATE_LEN], Error> {
     encode_state(&AbiAccount::new())
 }
 
+/// What a change of the account returns: its result and the new state buffer.
+pub(crate) type Changed<T> = Result<(T, [u8; AL_STATE_LEN]), Error>;
+
+/// Runs `change` on the account in `state` under the policy in `policy`; returns what it
+/// returned and the new state buffer. On error nothing is returned to write back, so the
+/// caller's state stays as it was.
+fn change<T>(
+    policy: &[u8; AL_POLICY_LEN],
+    state: &[u8; AL_STATE_LEN],
+    change: impl FnOnce(&mut AbiAccount, &Policy) -> Result<T, Error>,
+) -> Changed<T> {
+    let policy = decode_policy(policy)?;
+    let mut account = decode_state(state, &policy)?;
+    let done = change(&mut account, &policy)?;
+    Ok((done, encode_state(&account)?))
+}
+
 /// Applies `operation` at `now_ms` to the account in `state`, under the policy in
-/// `policy`; returns what it did and the new state buffer. On error nothing is returned
-/// to write back, so the caller's state stays as it was.
+/// `policy`; returns what it did and the new state buffer.
 pub(crate) fn apply(
     policy: &[u8; AL_POLICY_LEN],
     state: &[u8; AL_STATE_LEN],
     now_ms: i64,
     operation: Operation,
-) -> Result<(Outcome, [u8; AL_STATE_LEN]), Error> {
-    let policy = decode_policy(policy)?;
-    let mut account = decode_state(state, &policy)?;
-    let outcome = account
-        .apply(&policy, Instant::from_millis(now_ms), operation)
-        .map_err(Error::operation)?;
-    Ok((outcome, encode_state(&account)?))
+) -> Changed<Outcome> {
+    change(policy, state, |account, policy| {
+        account
+            .apply(policy, Instant::from_millis(now_ms), operation)
+            .map_err(Error::operation)
+    })
+}
+
+/// An attempt's token as the C caller holds it.
+pub(crate) type TokenBytes = [u8; AL_ATTEMPT_TOKEN_LEN];
+
+/// Begins an attempt at `now_ms` ([`Account::begin_attempt`]): what it did, the token's
+/// bytes when the attempt was allowed, and the new state buffer.
+pub(crate) fn begin_attempt(
+    policy: &[u8; AL_POLICY_LEN],
+    state: &[u8; AL_STATE_LEN],
+    now_ms: i64,
+) -> Changed<(Outcome, Option<TokenBytes>)> {
+    change(policy, state, |account, policy| {
+        let start = account
+            .begin_attempt(policy, Instant::from_millis(now_ms))
+            .map_err(Error::capacity)?;
+        Ok((start.outcome, start.token.map(|token| token.to_bytes())))
+    })
+}
+
+/// Finishes the attempt of `token` at `now_ms` with `verdict`
+/// ([`Account::finish_attempt`]); an unknown token is [`AL_ERR_UNKNOWN_ATTEMPT`].
+pub(crate) fn finish_attempt(
+    policy: &[u8; AL_POLICY_LEN],
+    state: &[u8; AL_STATE_LEN],
+    now_ms: i64,
+    token: TokenBytes,
+    verdict: Verdict,
+) -> Changed<Outcome> {
+    change(policy, state, |account, policy| {
+        let token = AttemptToken::from_bytes(token);
+        account
+            .finish_attempt(policy, Instant::from_millis(now_ms), token, verdict)
+            .map_err(Error::attempt)
+    })
+}
+
+/// Counts an attempt still in flight in a restored state as a failure at `now_ms`
+/// ([`Account::recover`]).
+pub(crate) fn recover(
+    policy: &[u8; AL_POLICY_LEN],
+    state: &[u8; AL_STATE_LEN],
+    now_ms: i64,
+) -> Changed<Outcome> {
+    change(policy, state, |account, policy| {
+        account
+            .recover(policy, Instant::from_millis(now_ms))
+            .map_err(Error::capacity)
+    })
+}
+
+/// The verdict of `al_finish_attempt`'s bytes: exactly [`AL_VERDICT_SUCCESS`] or
+/// [`AL_VERDICT_FAILURE`] (with the fingerprint when `has_fingerprint` is not 0). Any
+/// other value is refused rather than guessed at.
+pub(crate) fn verdict(
+    verdict: u8,
+    has_fingerprint: u8,
+    fingerprint: u64,
+) -> Result<Verdict, Error> {
+    match verdict {
+        AL_VERDICT_SUCCESS => Ok(Verdict::Success),
+        AL_VERDICT_FAILURE => Ok(Verdict::Failure {
+            credential: (has_fingerprint != 0).then_some(Fingerprint::new(fingerprint)),
+        }),
+        _ => Err(Error::code(AL_ERR_INVALID_VALUE)),
+    }
 }
 
 /// The view of the account in `state` at `now_ms`.
@@ -269,18 +368,28 @@ pub(crate) fn view_json(view: &AccountView) -> Result<([u8; AL_VIEW_JSON_LEN], u
     Ok((json, len))
 }
 
+/// The `AL_DECISION_REJECTED_*` code of a rejection. `AL_DECISION_REJECTED_BUSY` is
+/// reserved for the library's coming `Rejection::Busy`: its arm goes here.
+const fn rejection_code(rejection: Rejection) -> u8 {
+    match rejection {
+        Rejection::Locked { .. } => AL_DECISION_REJECTED_LOCKED,
+        Rejection::Disabled => AL_DECISION_REJECTED_DISABLED,
+    }
+}
+
 /// The C form of an outcome.
 pub(crate) fn outcome_to_c(outcome: &Outcome) -> AlOutcome {
     let mut c = AlOutcome::NONE;
     match outcome.decision {
         None => {}
         Some(Decision::Allowed) => c.decision = crate::AL_DECISION_ALLOWED,
-        Some(Decision::Rejected(Rejection::Disabled)) => {
-            c.decision = crate::AL_DECISION_REJECTED_DISABLED;
-        }
-        Some(Decision::Rejected(Rejection::Locked { unlock_at, .. })) => {
-            c.decision = crate::AL_DECISION_REJECTED_LOCKED;
-            if let Some(at) = unlock_at {
+        Some(Decision::Rejected(rejection)) => {
+            c.decision = rejection_code(rejection);
+            if let Rejection::Locked {
+                unlock_at: Some(at),
+                ..
+            } = rejection
+            {
                 c.has_unlock_at = true;
                 c.unlock_at_ms = at.as_millis();
             }
@@ -395,7 +504,8 @@ mod tests {
     fn a_remembered_fingerprint_is_ignored() {
         let text = br#"{"pingone":{"failureCount":3},"repeatedCredentialMemory":2}"#;
         let policy = policy_from_json(text).unwrap();
-        let credential = Some(Fingerprint::of(b"hunter2"));
+        let key = account_lockout::FingerprintKey::new(*b"logic-tests-key!");
+        let credential = Some(Fingerprint::keyed(&key, b"hunter2"));
         let (_, state) = apply(
             &policy,
             &new_state().unwrap(),
@@ -525,12 +635,57 @@ mod tests {
             AL_ERR_CONFLICTING_FIELDS,
             AL_ERR_UNLOCK_AT_REQUIRES_LOCKED,
             AL_ERR_UNLOCK_AT_NOT_IN_FUTURE,
+            AL_ERR_UNKNOWN_ATTEMPT,
         ];
         for (index, code) in codes.into_iter().enumerate() {
             assert_eq!(code, index as i32 + 1);
             assert_ne!(name(code), c"unknown_error");
         }
         assert_eq!(name(crate::AL_OK), c"ok");
+        assert_eq!(name(AL_ERR_UNKNOWN_ATTEMPT), c"unknown_attempt");
         assert_eq!(name(99), c"unknown_error");
+    }
+
+    #[test]
+    fn only_the_two_verdict_values_are_verdicts() {
+        assert_eq!(verdict(AL_VERDICT_SUCCESS, 1, 7), Ok(Verdict::Success));
+        assert_eq!(
+            verdict(AL_VERDICT_FAILURE, 2, 7),
+            Ok(Verdict::Failure {
+                credential: Some(Fingerprint::new(7))
+            })
+        );
+        assert_eq!(
+            verdict(AL_VERDICT_FAILURE, 0, 7),
+            Ok(Verdict::Failure { credential: None })
+        );
+        for other in 2..=u8::MAX {
+            let error = verdict(other, 0, 0).unwrap_err();
+            let said = b"the verdict is neither AL_VERDICT_SUCCESS nor AL_VERDICT_FAILURE";
+            let message = Message::of(&error, 200);
+            assert_eq!(
+                (error.code, message.as_bytes()),
+                (AL_ERR_INVALID_VALUE, &said[..])
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_attempt_has_its_own_code_and_message() {
+        let policy = policy_from_json(PINGONE).unwrap();
+        let ((_, token), state) = begin_attempt(&policy, &new_state().unwrap(), T0).unwrap();
+        let token = token.unwrap();
+        let mut forged = token;
+        forged[0] ^= 1;
+        let error = finish_attempt(&policy, &state, T0 + 1, forged, Verdict::Success).unwrap_err();
+        let message = Message::of(&error, 200);
+        let said = b"the token is not the attempt in flight";
+        assert_eq!(
+            (error.code, message.as_bytes()),
+            (AL_ERR_UNKNOWN_ATTEMPT, &said[..])
+        );
+        let (outcome, _) =
+            finish_attempt(&policy, &state, T0 + 1, token, Verdict::Success).unwrap();
+        assert_eq!(outcome_to_c(&outcome).decision, crate::AL_DECISION_ALLOWED);
     }
 }

@@ -12,13 +12,15 @@
 use core::ptr;
 
 use account_lockout_ffi::{
-    AL_DECISION_ALLOWED, AL_DECISION_NONE, AL_DECISION_REJECTED_LOCKED, AL_ERR_BUFFER_TOO_SMALL,
-    AL_ERR_CORRUPT_POLICY, AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_POLICY, AL_ERR_NULL_POINTER,
-    AL_ERR_READ_ONLY_FIELD, AL_OK, AL_POLICY_LEN, AL_STATE_LEN, AL_STATUS_LOCKED, AL_STATUS_OK,
+    AL_ATTEMPT_TOKEN_LEN, AL_DECISION_ALLOWED, AL_DECISION_NONE, AL_DECISION_REJECTED_LOCKED,
+    AL_ERR_BUFFER_TOO_SMALL, AL_ERR_CORRUPT_POLICY, AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_POLICY,
+    AL_ERR_INVALID_VALUE, AL_ERR_NULL_POINTER, AL_ERR_READ_ONLY_FIELD, AL_ERR_UNKNOWN_ATTEMPT,
+    AL_FINGERPRINT_KEY_LEN, AL_OK, AL_POLICY_LEN, AL_STATE_LEN, AL_STATUS_LOCKED, AL_STATUS_OK,
     AL_TRANSITION_COUNTED, AL_TRANSITION_IGNORED_REPEATED, AL_TRANSITION_LOCKED,
-    AL_TRANSITION_UNLOCKED, AL_VIEW_JSON_LEN, AlOutcome, AlView, al_check, al_failure,
-    al_fingerprint_fnv1a, al_lock, al_patch, al_policy_from_json, al_state_init, al_success,
-    al_unlock, al_view, al_view_json,
+    AL_TRANSITION_UNLOCKED, AL_VERDICT_FAILURE, AL_VERDICT_SUCCESS, AL_VIEW_JSON_LEN, AlOutcome,
+    AlView, al_begin_attempt, al_check, al_failure, al_fingerprint, al_finish_attempt, al_lock,
+    al_patch, al_policy_from_json, al_recover, al_state_init, al_success, al_unlock, al_view,
+    al_view_json,
 };
 
 /// 2026-01-01T00:00:00Z in milliseconds since the Unix epoch.
@@ -162,11 +164,16 @@ fn c_text(buffer: &[u8]) -> &str {
     std::str::from_utf8(&buffer[..end]).expect("UTF-8")
 }
 
-fn fnv1a(bytes: *const u8, len: usize) -> (i32, u64) {
+/// The SipHash reference key, 00 01 .. 0f.
+const REFERENCE_KEY: [u8; AL_FINGERPRINT_KEY_LEN] =
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
+/// `al_fingerprint` under `key`, into an `out` that starts as 42.
+fn fingerprint(key: &[u8], bytes: *const u8, len: usize) -> (i32, u64) {
     let mut out = 42u64;
-    // SAFETY: every caller passes NULL or a pointer valid for `len` bytes; `out` is a
-    // local.
-    let code = unsafe { al_fingerprint_fnv1a(bytes, len, &mut out) };
+    // SAFETY: `key` is valid for its length; every caller passes NULL or a pointer valid
+    // for `len` bytes; `out` is a local.
+    let code = unsafe { al_fingerprint(key.as_ptr(), key.len(), bytes, len, &mut out) };
     (code, out)
 }
 
@@ -273,21 +280,70 @@ fn a_lock_and_unlock_cycle() {
 
 #[test]
 fn fingerprints_and_a_has_fingerprint_of_2() {
-    assert_eq!(
-        fnv1a(b"hunter2".as_ptr(), 7),
-        (AL_OK, 0x4db1_47a5_4908_e973)
-    );
-    assert_eq!(fnv1a(b"a".as_ptr(), 1), (AL_OK, 0xaf63_dc4c_8601_ec8c));
-    assert_eq!(fnv1a(ptr::null(), 0), (AL_OK, 0xcbf2_9ce4_8422_2325));
-    // NULL with a length is refused, and `out` keeps its 42.
-    assert_eq!(fnv1a(ptr::null(), 5), (AL_ERR_NULL_POINTER, 42));
-    // SAFETY: the bytes are valid for their length; `out` is NULL.
-    let code = unsafe { al_fingerprint_fnv1a(b"x".as_ptr(), 1, ptr::null_mut()) };
+    // The SipHash-2-4 reference vectors (the paper's appendix A, and the first entry of
+    // the reference `vectors_sip64`: the empty message).
+    let message: [u8; 15] = core::array::from_fn(|i| i as u8);
+    // Only the first 16 bytes of a longer key are used.
+    let mut long_key = REFERENCE_KEY.to_vec();
+    long_key.push(0xff);
+    // The key, the bytes and their length, and what `al_fingerprint` returns.
+    type Case<'a> = (&'a [u8], *const u8, usize, (i32, u64));
+    let cases: [Case; 5] = [
+        (
+            &REFERENCE_KEY,
+            message.as_ptr(),
+            15,
+            (AL_OK, 0xa129_ca61_49be_45e5),
+        ),
+        (
+            &REFERENCE_KEY,
+            ptr::null(),
+            0,
+            (AL_OK, 0x726f_db47_dd0e_0e31),
+        ),
+        (
+            &long_key,
+            message.as_ptr(),
+            15,
+            (AL_OK, 0xa129_ca61_49be_45e5),
+        ),
+        // NULL with a length and a short key are refused; `out` keeps its 42.
+        (&REFERENCE_KEY, ptr::null(), 5, (AL_ERR_NULL_POINTER, 42)),
+        (
+            &REFERENCE_KEY[..15],
+            message.as_ptr(),
+            15,
+            (AL_ERR_BUFFER_TOO_SMALL, 42),
+        ),
+    ];
+    for (index, (key, bytes, len, expected)) in cases.into_iter().enumerate() {
+        assert_eq!(fingerprint(key, bytes, len), expected, "case {index}");
+    }
+    // A NULL key or `out` is refused too.
+    let mut out = 42u64;
+    // SAFETY: the key is NULL, the bytes are valid for their length, `out` is a local.
+    let code = unsafe { al_fingerprint(ptr::null(), 16, b"x".as_ptr(), 1, &mut out) };
+    assert_eq!((code, out), (AL_ERR_NULL_POINTER, 42));
+    // SAFETY: the key and the bytes are valid for their lengths; `out` is NULL.
+    let code = unsafe {
+        al_fingerprint(
+            REFERENCE_KEY.as_ptr(),
+            16,
+            b"x".as_ptr(),
+            1,
+            ptr::null_mut(),
+        )
+    };
     assert_eq!(code, AL_ERR_NULL_POINTER);
+    // Another key, another fingerprint.
+    assert_ne!(
+        fingerprint(&[0xA5; 16], b"hunter2".as_ptr(), 7).1,
+        fingerprint(&REFERENCE_KEY, b"hunter2".as_ptr(), 7).1
+    );
 
     let policy = policy_from(br#"{"pingone":{"failureCount":3},"repeatedCredentialMemory":2}"#);
     let mut state = new_state();
-    let hunter2 = fnv1a(b"hunter2".as_ptr(), 7).1;
+    let hunter2 = fingerprint(&[0xA5; 16], b"hunter2".as_ptr(), 7).1;
     let (code, first) = failure(&policy, &mut state, T0, 1, hunter2);
     assert_eq!((code, first.transitions), (AL_OK, AL_TRANSITION_COUNTED));
     // 2 is "true": the same credential again is recognised and not counted.
@@ -319,6 +375,10 @@ fn null_pointers_are_refused_and_change_nothing() {
     );
     let (null, null_mut) = (ptr::null(), ptr::null_mut());
     let (msg, msg_len) = (message.as_mut_ptr().cast(), message.len());
+    // The attempt protocol's token: an output for begin, an input for finish.
+    let mut token = [0x5Au8; AL_ATTEMPT_TOKEN_LEN];
+    let (t, t_len) = (token.as_mut_ptr(), token.len());
+    let success = AL_VERDICT_SUCCESS;
 
     // SAFETY: every pointer is NULL or valid for the length passed with it, and `out`
     // points to a local outcome.
@@ -355,9 +415,42 @@ fn null_pointers_are_refused_and_change_nothing() {
                 100,
                 null_mut.cast(),
             ),
+            al_begin_attempt(null, AL_POLICY_LEN, s, s_len, T0, t, t_len, out),
+            al_begin_attempt(p, p_len, null_mut, AL_STATE_LEN, T0, t, t_len, out),
+            al_begin_attempt(p, p_len, s, s_len, T0, null_mut, AL_ATTEMPT_TOKEN_LEN, out),
+            al_finish_attempt(
+                null,
+                AL_POLICY_LEN,
+                s,
+                s_len,
+                T0,
+                t,
+                t_len,
+                success,
+                0,
+                0,
+                out,
+            ),
+            al_finish_attempt(
+                p,
+                p_len,
+                null_mut,
+                AL_STATE_LEN,
+                T0,
+                t,
+                t_len,
+                success,
+                0,
+                0,
+                out,
+            ),
+            al_finish_attempt(p, p_len, s, s_len, T0, null, t_len, success, 0, 0, out),
+            al_recover(null, AL_POLICY_LEN, s, s_len, T0, out),
+            al_recover(p, p_len, null_mut, AL_STATE_LEN, T0, out),
         ]
     };
-    assert_eq!(codes, [AL_ERR_NULL_POINTER; 13]);
+    assert_eq!(codes, [AL_ERR_NULL_POINTER; 21]);
+    assert_eq!(token, [0x5A; AL_ATTEMPT_TOKEN_LEN]);
     assert_eq!(c_text(&message), "a required pointer is null");
     assert_eq!(state, before);
     assert_eq!(outcome, UNWRITTEN);
@@ -524,4 +617,230 @@ fn a_json_input_and_its_message_output_in_one_buffer() {
         }
     }
     assert_eq!(view(&policy, &state, T0).status, AL_STATUS_LOCKED);
+}
+
+/// `al_begin_attempt` into a token buffer of `token_len` bytes filled with 0x5A: the code,
+/// the outcome and the token buffer.
+fn begin(policy: &[u8], state: &mut [u8], now: i64, token_len: usize) -> (i32, AlOutcome, Vec<u8>) {
+    let mut token = vec![0x5Au8; token_len];
+    let (code, outcome) = with_buffers(policy, state, |p, p_len, s, s_len, outcome| {
+        // SAFETY: `with_buffers` passes pointers valid for the lengths beside them; `token`
+        // is valid for writes of its length.
+        unsafe {
+            al_begin_attempt(
+                p,
+                p_len,
+                s,
+                s_len,
+                now,
+                token.as_mut_ptr(),
+                token.len(),
+                outcome,
+            )
+        }
+    });
+    (code, outcome, token)
+}
+
+/// `al_finish_attempt` with `token`, `verdict` and no fingerprint.
+fn finish(
+    policy: &[u8],
+    state: &mut [u8],
+    now: i64,
+    token: &[u8],
+    verdict: u8,
+) -> (i32, AlOutcome) {
+    finish_with(policy, state, now, token, verdict, (0, 0))
+}
+
+/// `al_finish_attempt` with `token`, `verdict`, and `has_fingerprint` and the fingerprint.
+fn finish_with(
+    policy: &[u8],
+    state: &mut [u8],
+    now: i64,
+    token: &[u8],
+    verdict: u8,
+    (has, fingerprint): (u8, u64),
+) -> (i32, AlOutcome) {
+    let (t, t_len) = (token.as_ptr(), token.len());
+    with_buffers(policy, state, |p, p_len, s, s_len, out| {
+        // SAFETY: `with_buffers` passes pointers valid for the lengths beside them; `token`
+        // is valid for reads of its length.
+        unsafe {
+            al_finish_attempt(
+                p,
+                p_len,
+                s,
+                s_len,
+                now,
+                t,
+                t_len,
+                verdict,
+                has,
+                fingerprint,
+                out,
+            )
+        }
+    })
+}
+
+fn recover(policy: &[u8], state: &mut [u8], now: i64) -> (i32, AlOutcome) {
+    with_buffers(policy, state, |p, p_len, s, s_len, outcome| {
+        // SAFETY: `with_buffers` passes pointers valid for the lengths beside them.
+        unsafe { al_recover(p, p_len, s, s_len, now, outcome) }
+    })
+}
+
+/// A PingOne policy, and a new account's state and token after a begin at `T0`.
+fn begun() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let policy = policy_from(PINGONE);
+    let mut state = new_state();
+    let (code, _, token) = begin(&policy, &mut state, T0, AL_ATTEMPT_TOKEN_LEN);
+    assert_eq!(code, AL_OK);
+    (policy, state, token)
+}
+
+#[test]
+fn an_attempt_finished_with_a_success_counts_nothing() {
+    let policy = policy_from(PINGONE);
+    let mut state = new_state();
+    // One earlier failure, so that the success has something to reset.
+    assert_eq!(failure(&policy, &mut state, T0, 0, 0).0, AL_OK);
+
+    let (code, outcome, token) = begin(&policy, &mut state, T0 + 1_000, AL_ATTEMPT_TOKEN_LEN);
+    assert_eq!(
+        (code, outcome.decision, outcome.transitions),
+        (AL_OK, AL_DECISION_ALLOWED, 0)
+    );
+    assert_eq!(outcome.failures_remaining, 2);
+    // The token is the library's bytes: serial 1, then the start in ms, little-endian.
+    let mut expected = vec![1, 0];
+    expected.extend_from_slice(&(T0 + 1_000).to_le_bytes());
+    assert_eq!(token, expected);
+    let persisted = state.clone();
+
+    let (code, outcome) = finish(&policy, &mut state, T0 + 1_500, &token, AL_VERDICT_SUCCESS);
+    assert_eq!((code, outcome.decision), (AL_OK, AL_DECISION_ALLOWED));
+    assert_eq!((outcome.transitions, outcome.failures), (0, 0));
+    assert_eq!(outcome.failures_remaining, 3);
+    assert_ne!(state, persisted);
+    // Nothing is in flight any more: recovering counts nothing, the token is spent.
+    let (code, outcome) = recover(&policy, &mut state, T0 + 2_000);
+    assert_eq!((code, outcome.decision), (AL_OK, AL_DECISION_NONE));
+    assert_eq!((outcome.transitions, outcome.failures_remaining), (0, 3));
+    let after = state.clone();
+    let (code, outcome) = finish(&policy, &mut state, T0 + 2_500, &token, AL_VERDICT_SUCCESS);
+    assert_eq!((code, outcome), (AL_ERR_UNKNOWN_ATTEMPT, UNWRITTEN));
+    assert_eq!(state, after);
+    assert_eq!(check(&policy, &state, T0 + 3_000).1.failures_remaining, 3);
+}
+
+#[test]
+fn a_power_cut_during_the_check_counts_one_failure_on_recovery() {
+    let policy = policy_from(PINGONE);
+    let mut state = new_state();
+    // Three power cuts between the persisted begin and the verdict: each costs a failure,
+    // the third locks, so cutting the power gives no free guesses.
+    for round in 0..3u32 {
+        let now = T0 + i64::from(round) * 10_000;
+        let (code, outcome, _token) = begin(&policy, &mut state, now, AL_ATTEMPT_TOKEN_LEN);
+        assert_eq!((code, outcome.decision), (AL_OK, AL_DECISION_ALLOWED));
+        let stored = state.clone(); // persisted before the credential is checked
+        // ... the power is cut while verifying; at boot the device restores `stored`.
+        state = stored;
+        let (code, outcome) = recover(&policy, &mut state, now + 5_000);
+        assert_eq!((code, outcome.decision), (AL_OK, AL_DECISION_NONE));
+        assert_eq!(outcome.failures, round + 1);
+        let locked = if round == 2 { AL_TRANSITION_LOCKED } else { 0 };
+        assert_eq!(outcome.transitions, AL_TRANSITION_COUNTED | locked);
+        assert_eq!(outcome.failures_remaining, 2 - round);
+    }
+    assert_eq!(view(&policy, &state, T0 + 25_000).status, AL_STATUS_LOCKED);
+    // Locked: a new attempt is rejected, not counted, and its token buffer zeroed.
+    let (code, outcome, token) = begin(&policy, &mut state, T0 + 30_000, AL_ATTEMPT_TOKEN_LEN);
+    assert_eq!(
+        (code, outcome.decision),
+        (AL_OK, AL_DECISION_REJECTED_LOCKED)
+    );
+    assert_eq!(
+        (outcome.transitions, outcome.unlock_at_ms),
+        (0, T0 + 25_000 + 900_000)
+    );
+    assert_eq!(token, [0; AL_ATTEMPT_TOKEN_LEN]);
+    let before = state.clone();
+    assert_eq!(
+        finish(&policy, &mut state, T0 + 30_001, &token, AL_VERDICT_SUCCESS),
+        (AL_ERR_UNKNOWN_ATTEMPT, UNWRITTEN)
+    );
+    assert_eq!(state, before);
+}
+
+#[test]
+fn a_second_begin_counts_the_pending_attempt_and_its_token_stops_working() {
+    let (policy, mut state, first) = begun();
+    let (code, outcome, second) = begin(&policy, &mut state, T0 + 1, AL_ATTEMPT_TOKEN_LEN);
+    assert_eq!((code, outcome.decision), (AL_OK, AL_DECISION_ALLOWED));
+    assert_eq!(
+        (outcome.transitions, outcome.failures),
+        (AL_TRANSITION_COUNTED, 1)
+    );
+    assert_eq!(
+        finish(&policy, &mut state, T0 + 2, &first, AL_VERDICT_SUCCESS).0,
+        AL_ERR_UNKNOWN_ATTEMPT
+    );
+    // The second finishes with a failure and a fingerprint (a `has_fingerprint` of 2).
+    let (code, outcome) = finish_with(
+        &policy,
+        &mut state,
+        T0 + 3,
+        &second,
+        AL_VERDICT_FAILURE,
+        (2, 7),
+    );
+    assert_eq!(
+        (code, outcome.transitions, outcome.failures),
+        (AL_OK, AL_TRANSITION_COUNTED, 2)
+    );
+    assert_eq!(outcome.failures_remaining, 1);
+}
+
+#[test]
+fn unknown_tokens_and_verdicts_are_refused_and_change_nothing() {
+    let (policy, mut state, token) = begun();
+    let before = state.clone();
+    // Another serial, another start, zeros, and a token that is too short.
+    let mut other_serial = token.clone();
+    other_serial[0] ^= 1;
+    let mut other_start = token.clone();
+    other_start[AL_ATTEMPT_TOKEN_LEN - 1] ^= 0x40;
+    for (forged, expected) in [
+        (other_serial, AL_ERR_UNKNOWN_ATTEMPT),
+        (other_start, AL_ERR_UNKNOWN_ATTEMPT),
+        (vec![0; AL_ATTEMPT_TOKEN_LEN], AL_ERR_UNKNOWN_ATTEMPT),
+        (
+            token[..AL_ATTEMPT_TOKEN_LEN - 1].to_vec(),
+            AL_ERR_BUFFER_TOO_SMALL,
+        ),
+    ] {
+        let (code, outcome) = finish(&policy, &mut state, T0 + 1, &forged, AL_VERDICT_SUCCESS);
+        assert_eq!((code, outcome), (expected, UNWRITTEN), "{forged:?}");
+        assert_eq!(state, before);
+    }
+    // A verdict that is neither AL_VERDICT_SUCCESS nor AL_VERDICT_FAILURE.
+    for verdict in [2, 0xFF] {
+        let (code, outcome) = finish(&policy, &mut state, T0 + 1, &token, verdict);
+        assert_eq!((code, outcome), (AL_ERR_INVALID_VALUE, UNWRITTEN));
+        assert_eq!(state, before);
+    }
+    // The genuine token still finishes its attempt.
+    assert_eq!(
+        finish(&policy, &mut state, T0 + 2, &token, AL_VERDICT_SUCCESS).0,
+        AL_OK
+    );
+    // A token buffer too short for begin is refused before anything changes.
+    let before = state.clone();
+    let (code, outcome, short) = begin(&policy, &mut state, T0 + 3, AL_ATTEMPT_TOKEN_LEN - 1);
+    assert_eq!((code, outcome), (AL_ERR_BUFFER_TOO_SMALL, UNWRITTEN));
+    assert!(short.iter().all(|&byte| byte == 0x5A));
+    assert_eq!(state, before);
 }

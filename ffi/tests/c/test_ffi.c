@@ -1,6 +1,6 @@
 /*
  * The C ABI of account-lockout, tested from C: a lock and unlock cycle, administrator
- * operations, and every error path (NULL pointers, short buffers, invalid JSON, corrupted
+ * operations, the power-loss-safe attempt protocol, and every error path (NULL pointers, short buffers, invalid JSON, corrupted
  * buffers). Each check compares concrete values; the first that fails prints its line
  * and the program exits with status 1.
  *
@@ -205,24 +205,52 @@ static void patches(void) {
     CHECK(view.status == AL_STATUS_OK && view.can_authenticate && view.enabled);
 }
 
-/* al_fingerprint_fnv1a is FNV-1a 64, and refuses a NULL it cannot hash. */
-static void fnv1a(void) {
+/* A 16-byte fingerprint key: a test's, where a deployment draws its own at random. */
+static const uint8_t KEY[AL_FINGERPRINT_KEY_LEN] = {0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5,
+                                                    0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5,
+                                                    0xA5, 0xA5, 0xA5, 0xA5};
+
+/* al_fingerprint is SipHash-2-4 under a 16-byte key, and refuses a NULL it cannot hash. */
+static void siphash(void) {
+    /* The SipHash reference: key 00 01 .. 0f; message 00 01 .. 0e (the paper's appendix A),
+     * and the empty message (the first entry of the reference vectors_sip64). */
+    uint8_t key[AL_FINGERPRINT_KEY_LEN + 1], message[15];
+    for (size_t i = 0; i < sizeof key; i++) {
+        key[i] = (uint8_t)i;
+    }
+    for (size_t i = 0; i < sizeof message; i++) {
+        message[i] = (uint8_t)i;
+    }
     uint64_t hash = 0;
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, &hash), AL_OK);
-    CHECK(hash == 0x4db147a54908e973ULL);
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"a", 1, &hash), AL_OK);
-    CHECK(hash == 0xaf63dc4c8601ec8cULL);
-    /* The empty input: NULL or not, with length 0, is FNV-1a's offset basis. */
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"", 0, &hash), AL_OK);
-    CHECK(hash == 0xcbf29ce484222325ULL);
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, message, sizeof message, &hash),
+               AL_OK);
+    CHECK(hash == 0xa129ca6149be45e5ULL);
+    /* Only the first AL_FINGERPRINT_KEY_LEN bytes of a longer key are used. */
     hash = 0;
-    CHECK_CODE(al_fingerprint_fnv1a(NULL, 0, &hash), AL_OK);
-    CHECK(hash == 0xcbf29ce484222325ULL);
-    /* NULL with a length is a caller's bug, not the empty credential: *out is untouched. */
+    CHECK_CODE(al_fingerprint(key, sizeof key, message, sizeof message, &hash), AL_OK);
+    CHECK(hash == 0xa129ca6149be45e5ULL);
+    /* The empty input: NULL or not, with length 0. */
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, message, 0, &hash), AL_OK);
+    CHECK(hash == 0x726fdb47dd0e0e31ULL);
+    hash = 0;
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, NULL, 0, &hash), AL_OK);
+    CHECK(hash == 0x726fdb47dd0e0e31ULL);
+    /* Another key, another fingerprint. */
+    uint64_t other = 0;
+    CHECK_CODE(al_fingerprint(KEY, sizeof KEY, message, 0, &other), AL_OK);
+    CHECK(other != hash);
+    /* NULL with a length is a caller's bug, not the empty credential; a short or NULL key
+     * is refused: *out is untouched. */
     hash = 42;
-    CHECK_CODE(al_fingerprint_fnv1a(NULL, 99, &hash), AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, NULL, 99, &hash),
+               AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN - 1, message, 1, &hash),
+               AL_ERR_BUFFER_TOO_SMALL);
+    CHECK_CODE(al_fingerprint(NULL, AL_FINGERPRINT_KEY_LEN, message, 1, &hash),
+               AL_ERR_NULL_POINTER);
     CHECK(hash == 42);
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, NULL), AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_fingerprint(key, AL_FINGERPRINT_KEY_LEN, message, 1, NULL),
+               AL_ERR_NULL_POINTER);
 }
 
 /* A remembered fingerprint is ignored; a has_fingerprint of 2 means "true", as any
@@ -236,7 +264,7 @@ static void fingerprints(void) {
     CHECK_CODE(al_state_init(state, sizeof state), AL_OK);
 
     uint64_t hunter2 = 0;
-    CHECK_CODE(al_fingerprint_fnv1a((const uint8_t *)"hunter2", 7, &hunter2), AL_OK);
+    CHECK_CODE(al_fingerprint(KEY, sizeof KEY, (const uint8_t *)"hunter2", 7, &hunter2), AL_OK);
 
     CHECK_CODE(al_failure(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, 1, hunter2, &outcome),
                AL_OK);
@@ -251,6 +279,131 @@ static void fingerprints(void) {
                           &outcome),
                AL_OK);
     CHECK(outcome.transitions == AL_TRANSITION_COUNTED && outcome.failures == 2);
+}
+
+static int32_t begin(const uint8_t *policy, uint8_t *state, int64_t now, uint8_t *token,
+                     AlOutcome *outcome) {
+    return al_begin_attempt(policy, AL_POLICY_LEN, state, AL_STATE_LEN, now, token,
+                            AL_ATTEMPT_TOKEN_LEN, outcome);
+}
+
+static int32_t finish(const uint8_t *policy, uint8_t *state, int64_t now, const uint8_t *token,
+                      uint8_t verdict, AlOutcome *outcome) {
+    return al_finish_attempt(policy, AL_POLICY_LEN, state, AL_STATE_LEN, now, token,
+                             AL_ATTEMPT_TOKEN_LEN, verdict, 0, 0, outcome);
+}
+
+/* The power-loss-safe protocol: begin (persist), verify, finish (persist); al_recover at
+ * boot counts an attempt whose verdict a power cut lost. */
+static void attempt_protocol(void) {
+    uint8_t policy[AL_POLICY_LEN];
+    uint8_t state[AL_STATE_LEN];
+    uint8_t stored[AL_STATE_LEN]; /* the device's persistent copy */
+    uint8_t token[AL_ATTEMPT_TOKEN_LEN];
+    AlOutcome outcome;
+    CHECK_CODE(policy_from(PINGONE, policy, NULL, 0), AL_OK);
+    CHECK_CODE(al_state_init(state, sizeof state), AL_OK);
+
+    /* begin -> persist -> finish with a success: nothing is counted. */
+    memset(token, 0x5A, sizeof token);
+    CHECK_CODE(begin(policy, state, T0, token, &outcome), AL_OK);
+    CHECK(outcome.decision == AL_DECISION_ALLOWED && outcome.transitions == 0);
+    CHECK(outcome.failures_remaining == 3);
+    CHECK(token[0] == 1 && token[1] == 0); /* serial 1, then the start, little-endian */
+    memcpy(stored, state, sizeof state);
+    CHECK_CODE(finish(policy, state, T0 + 500, token, AL_VERDICT_SUCCESS, &outcome), AL_OK);
+    CHECK(outcome.decision == AL_DECISION_ALLOWED);
+    CHECK(outcome.transitions == 0 && outcome.failures == 0);
+    CHECK(outcome.failures_remaining == 3);
+    memcpy(stored, state, sizeof state);
+    /* Recovering a state with nothing in flight counts nothing. */
+    CHECK_CODE(al_recover(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 600, &outcome), AL_OK);
+    CHECK(outcome.decision == AL_DECISION_NONE && outcome.transitions == 0);
+    CHECK(memcmp(state, stored, sizeof state) == 0);
+
+    /* begin -> persist -> the power is cut while verifying: at boot the device restores
+     * the stored bytes, and al_recover counts the lost verdict as one failure. */
+    CHECK_CODE(begin(policy, state, T0 + 1000, token, &outcome), AL_OK);
+    CHECK(outcome.decision == AL_DECISION_ALLOWED);
+    memcpy(stored, state, sizeof state);
+    memset(state, 0xEE, sizeof state); /* RAM is lost */
+    memcpy(state, stored, sizeof state);
+    CHECK_CODE(al_recover(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 5000, &outcome),
+               AL_OK);
+    CHECK(outcome.decision == AL_DECISION_NONE);
+    CHECK(outcome.transitions == AL_TRANSITION_COUNTED && outcome.failures == 1);
+    CHECK(outcome.has_failures_remaining && outcome.failures_remaining == 2);
+    /* The interrupted attempt's token names nothing any more. */
+    uint8_t before[AL_STATE_LEN];
+    memcpy(before, state, sizeof state);
+    CHECK_CODE(finish(policy, state, T0 + 5001, token, AL_VERDICT_SUCCESS, &outcome),
+               AL_ERR_UNKNOWN_ATTEMPT);
+    CHECK(memcmp(state, before, sizeof state) == 0);
+    CHECK_CODE(al_check(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 5002, &outcome),
+               AL_OK);
+    CHECK(outcome.failures_remaining == 2);
+
+    /* A wrong password through the protocol counts; the third failure locks, and a
+     * locked account's begin is rejected with a zeroed token. */
+    CHECK_CODE(begin(policy, state, T0 + 6000, token, &outcome), AL_OK);
+    CHECK_CODE(al_finish_attempt(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 6001, token,
+                                 sizeof token, AL_VERDICT_FAILURE, 1, 99, &outcome),
+               AL_OK);
+    CHECK(outcome.transitions == AL_TRANSITION_COUNTED && outcome.failures == 2);
+    CHECK_CODE(begin(policy, state, T0 + 7000, token, &outcome), AL_OK);
+    CHECK_CODE(finish(policy, state, T0 + 7001, token, AL_VERDICT_FAILURE, &outcome), AL_OK);
+    CHECK(outcome.transitions == (AL_TRANSITION_COUNTED | AL_TRANSITION_LOCKED));
+    memset(token, 0x5A, sizeof token);
+    CHECK_CODE(begin(policy, state, T0 + 8000, token, &outcome), AL_OK);
+    CHECK(outcome.decision == AL_DECISION_REJECTED_LOCKED);
+    CHECK(outcome.has_unlock_at && outcome.unlock_at_ms == T0 + 7001 + 900000);
+    for (size_t i = 0; i < sizeof token; i++) {
+        CHECK(token[i] == 0);
+    }
+    /* AL_DECISION_REJECTED_BUSY is reserved, distinct from the other decisions. */
+    CHECK(AL_DECISION_REJECTED_BUSY == 4);
+}
+
+/* A token that is not the attempt in flight, and a verdict that is neither verdict, are
+ * refused and change nothing. */
+static void unknown_attempts(void) {
+    uint8_t policy[AL_POLICY_LEN];
+    uint8_t state[AL_STATE_LEN];
+    uint8_t before[AL_STATE_LEN];
+    uint8_t token[AL_ATTEMPT_TOKEN_LEN];
+    uint8_t forged[AL_ATTEMPT_TOKEN_LEN];
+    AlOutcome outcome;
+    CHECK_CODE(policy_from(PINGONE, policy, NULL, 0), AL_OK);
+    CHECK_CODE(al_state_init(state, sizeof state), AL_OK);
+    CHECK_CODE(begin(policy, state, T0, token, &outcome), AL_OK);
+    memcpy(before, state, sizeof state);
+
+    /* Every single flipped bit of the token makes it unknown. */
+    for (size_t i = 0; i < sizeof token; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(forged, token, sizeof token);
+            forged[i] ^= (uint8_t)(1u << bit);
+            outcome.decision = 0xEE;
+            CHECK_CODE(finish(policy, state, T0 + 1, forged, AL_VERDICT_SUCCESS, &outcome),
+                       AL_ERR_UNKNOWN_ATTEMPT);
+            CHECK(outcome.decision == 0xEE);
+            CHECK(memcmp(state, before, sizeof state) == 0);
+        }
+    }
+    memset(forged, 0, sizeof forged);
+    CHECK_CODE(finish(policy, state, T0 + 1, forged, AL_VERDICT_FAILURE, &outcome),
+               AL_ERR_UNKNOWN_ATTEMPT);
+    CHECK(strcmp(al_error_name(AL_ERR_UNKNOWN_ATTEMPT), "unknown_attempt") == 0);
+    /* A short token, and a verdict of 2. */
+    CHECK_CODE(al_finish_attempt(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0 + 1, token,
+                                 AL_ATTEMPT_TOKEN_LEN - 1, AL_VERDICT_SUCCESS, 0, 0, &outcome),
+               AL_ERR_BUFFER_TOO_SMALL);
+    CHECK_CODE(finish(policy, state, T0 + 1, token, 2, &outcome), AL_ERR_INVALID_VALUE);
+    CHECK(memcmp(state, before, sizeof state) == 0);
+    /* The genuine token still works, once. */
+    CHECK_CODE(finish(policy, state, T0 + 2, token, AL_VERDICT_SUCCESS, &outcome), AL_OK);
+    CHECK_CODE(finish(policy, state, T0 + 3, token, AL_VERDICT_SUCCESS, &outcome),
+               AL_ERR_UNKNOWN_ATTEMPT);
 }
 
 static void null_pointers(void) {
@@ -299,8 +452,37 @@ static void null_pointers(void) {
     CHECK_CODE(al_view_json(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, json, sizeof json,
                             NULL),
                AL_ERR_NULL_POINTER);
+    /* The attempt protocol: NULL policy, state or token. */
+    uint8_t token[AL_ATTEMPT_TOKEN_LEN];
+    memset(token, 0x5A, sizeof token);
+    CHECK_CODE(al_begin_attempt(NULL, AL_POLICY_LEN, state, AL_STATE_LEN, T0, token,
+                                sizeof token, &outcome),
+               AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_begin_attempt(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, token,
+                                sizeof token, &outcome),
+               AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_begin_attempt(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, NULL,
+                                AL_ATTEMPT_TOKEN_LEN, &outcome),
+               AL_ERR_NULL_POINTER);
+    CHECK(token[0] == 0x5A && token[AL_ATTEMPT_TOKEN_LEN - 1] == 0x5A);
+    CHECK_CODE(al_finish_attempt(NULL, AL_POLICY_LEN, state, AL_STATE_LEN, T0, token,
+                                 sizeof token, AL_VERDICT_SUCCESS, 0, 0, &outcome),
+               AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_finish_attempt(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, token,
+                                 sizeof token, AL_VERDICT_SUCCESS, 0, 0, &outcome),
+               AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_finish_attempt(policy, AL_POLICY_LEN, state, AL_STATE_LEN, T0, NULL,
+                                 AL_ATTEMPT_TOKEN_LEN, AL_VERDICT_SUCCESS, 0, 0, &outcome),
+               AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_recover(NULL, AL_POLICY_LEN, state, AL_STATE_LEN, T0, &outcome),
+               AL_ERR_NULL_POINTER);
+    CHECK_CODE(al_recover(policy, AL_POLICY_LEN, NULL, AL_STATE_LEN, T0, &outcome),
+               AL_ERR_NULL_POINTER);
     /* The state survived all of it. */
     CHECK(view_at(policy, state, T0).status == AL_STATUS_OK);
+    uint8_t fresh[AL_STATE_LEN];
+    CHECK_CODE(al_state_init(fresh, sizeof fresh), AL_OK);
+    CHECK(memcmp(state, fresh, sizeof state) == 0);
 }
 
 static void short_buffers(void) {
@@ -484,14 +666,17 @@ static void error_names(void) {
     CHECK(strcmp(al_error_name(AL_ERR_CAPACITY), "account_too_small") == 0);
     CHECK(strcmp(al_error_name(AL_ERR_UNLOCK_AT_NOT_IN_FUTURE), "unlock_at_not_in_future") == 0);
     CHECK(strcmp(al_error_name(-1), "unknown_error") == 0);
-    CHECK(strcmp(al_error_name(14), "unknown_error") == 0);
+    CHECK(strcmp(al_error_name(AL_ERR_UNKNOWN_ATTEMPT), "unknown_attempt") == 0);
+    CHECK(strcmp(al_error_name(15), "unknown_error") == 0);
 }
 
 int main(void) {
     lock_and_unlock_cycle();
     patches();
-    fnv1a();
+    siphash();
     fingerprints();
+    attempt_protocol();
+    unknown_attempts();
     null_pointers();
     short_buffers();
     invalid_json();
