@@ -8,13 +8,13 @@
 #include <stdint.h>
 
 // The size of an account state buffer, in bytes: a 2-byte length, the library's binary
-// encoding of an account with [`AL_RECORDS`] failure times and [`AL_MEMORY`]
-// fingerprints, and zero padding.
-#define AL_STATE_LEN 256
+// encoding of an account with [`AL_RECORDS`] failure times, [`AL_MEMORY`] fingerprints
+// and [`AL_ATTEMPTS`] attempts in flight, and zero padding.
+#define AL_STATE_LEN 537
 
 // The size of a policy buffer, in bytes: a 2-byte length, the library's binary encoding
 // of a policy, and zero padding.
-#define AL_POLICY_LEN 262
+#define AL_POLICY_LEN 271
 
 // The failure times an account state keeps (a pam_faillock `deny` or a custom sliding
 // window's threshold may be at most this).
@@ -23,6 +23,10 @@
 // The credential fingerprints an account state remembers (`repeatedCredentialMemory`
 // may be at most this).
 #define AL_MEMORY 8
+
+// The attempts an account state holds in flight at once (`maxAttemptsInFlight` may be
+// at most this: the library's maximum).
+#define AL_ATTEMPTS 16
 
 // A buffer of this many bytes holds any view as JSON, with its terminating NUL.
 #define AL_VIEW_JSON_LEN 192
@@ -112,10 +116,10 @@
 // [`AlOutcome::decision`]: rejected because the user is disabled (not counted).
 #define AL_DECISION_REJECTED_DISABLED 3
 
-// [`AlOutcome::decision`], reserved: [`al_begin_attempt`] rejected because the account
-// has as many attempts in flight as it can hold (the library's coming `Rejection::Busy`,
-// reason `busy`; not counted, no token). This version never returns it; a caller handles
-// it now as "try again later", so that it keeps working when the library produces it.
+// [`AlOutcome::decision`]: [`al_begin_attempt`] rejected because the attempts in flight
+// already use the lock's whole budget or the policy's `maxAttemptsInFlight` (the
+// library's `Rejection::Busy`, reason `busy`; not counted, no token). Try again when an
+// attempt finishes.
 #define AL_DECISION_REJECTED_BUSY 4
 
 // [`al_finish_attempt`]'s verdict: the credential was wrong. It counts as a failure.
@@ -311,11 +315,12 @@ int32_t al_success(const uint8_t *policy,
 // and the write gives no free guess.
 //
 // `outcome` (may be NULL) gets the decision: [`AL_DECISION_ALLOWED`] (the token is
-// valid), or rejected as locked or disabled (or, once the library has it,
-// [`AL_DECISION_REJECTED_BUSY`]); then the token buffer is zeroed, a token that names no
-// attempt. An attempt already in flight is counted as a failure first
-// ([`AL_TRANSITION_COUNTED`]), and its token stops working. The state buffer is written
-// whenever the call returns [`AL_OK`], allowed or not.
+// valid), or rejected as locked, disabled or [`AL_DECISION_REJECTED_BUSY`]; then the
+// token buffer is zeroed, a token that names no attempt. Several attempts may be in
+// flight at once (SPEC §7.1): each reserves one failure of the lock's budget, and a
+// success counts nothing. An attempt in flight for the policy's `attemptTimeoutSeconds`
+// counts as a failure. The state buffer is written whenever the call returns [`AL_OK`],
+// allowed or not.
 //
 // Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`policy`, `state` or `token`),
 // [`AL_ERR_BUFFER_TOO_SMALL`] (`token_len < AL_ATTEMPT_TOKEN_LEN`, or a short policy or

@@ -16,7 +16,7 @@ use account_lockout::{
 };
 
 use crate::{
-    AL_ATTEMPT_TOKEN_LEN, AL_DECISION_REJECTED_DISABLED, AL_DECISION_REJECTED_LOCKED,
+    AL_ATTEMPT_TOKEN_LEN, AL_ATTEMPTS, AL_DECISION_REJECTED_DISABLED, AL_DECISION_REJECTED_LOCKED,
     AL_ERR_BUFFER_TOO_SMALL, AL_ERR_CAPACITY, AL_ERR_CONFLICTING_FIELDS, AL_ERR_CORRUPT_POLICY,
     AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_JSON, AL_ERR_INVALID_POLICY, AL_ERR_INVALID_VALUE,
     AL_ERR_NULL_POINTER, AL_ERR_READ_ONLY_FIELD, AL_ERR_UNKNOWN_ATTEMPT, AL_ERR_UNKNOWN_FIELD,
@@ -26,7 +26,7 @@ use crate::{
 };
 
 /// The account type behind the ABI's state buffer.
-pub(crate) type AbiAccount = Account<AL_RECORDS, AL_MEMORY>;
+pub(crate) type AbiAccount = Account<AL_RECORDS, AL_MEMORY, AL_ATTEMPTS>;
 
 /// The bytes before the encoding in a frame: its length.
 const LENGTH_PREFIX: usize = 2;
@@ -82,6 +82,7 @@ impl Error {
             ErrorCode::UnlockAtRequiresLocked => AL_ERR_UNLOCK_AT_REQUIRES_LOCKED,
             ErrorCode::UnlockAtNotInFuture => AL_ERR_UNLOCK_AT_NOT_IN_FUTURE,
             ErrorCode::AccountTooSmall => AL_ERR_CAPACITY,
+            ErrorCode::UnknownAttempt => AL_ERR_UNKNOWN_ATTEMPT,
         };
         Error {
             code,
@@ -202,12 +203,18 @@ pub(crate) fn policy_from_json(text: &[u8]) -> Result<[u8; AL_POLICY_LEN], Error
 
 /// Refuses a policy that needs more room than the ABI's account has.
 fn fits(policy: &Policy) -> Result<(), Error> {
-    if policy.records_needed() > AL_RECORDS || policy.memory_needed() > AL_MEMORY {
+    let attempts_needed = usize::from(policy.rules().max_attempts_in_flight);
+    if policy.records_needed() > AL_RECORDS
+        || policy.memory_needed() > AL_MEMORY
+        || attempts_needed > AL_ATTEMPTS
+    {
         return Err(Error::operation(OperationError::Capacity(CapacityError {
             records_needed: policy.records_needed(),
             records: AL_RECORDS,
             memory_needed: policy.memory_needed(),
             memory: AL_MEMORY,
+            attempts_needed,
+            attempts: AL_ATTEMPTS,
         })));
     }
     Ok(())
@@ -368,12 +375,12 @@ pub(crate) fn view_json(view: &AccountView) -> Result<([u8; AL_VIEW_JSON_LEN], u
     Ok((json, len))
 }
 
-/// The `AL_DECISION_REJECTED_*` code of a rejection. `AL_DECISION_REJECTED_BUSY` is
-/// reserved for the library's coming `Rejection::Busy`: its arm goes here.
+/// The `AL_DECISION_REJECTED_*` code of a rejection.
 const fn rejection_code(rejection: Rejection) -> u8 {
     match rejection {
         Rejection::Locked { .. } => AL_DECISION_REJECTED_LOCKED,
         Rejection::Disabled => AL_DECISION_REJECTED_DISABLED,
+        Rejection::Busy => crate::AL_DECISION_REJECTED_BUSY,
     }
 }
 
@@ -458,12 +465,15 @@ mod tests {
 
     #[test]
     fn the_abi_account_holds_every_valid_policy() {
-        // The largest sliding window and the largest memory the library accepts.
-        let text = br#"{"pamFaillock":{"deny":16},"repeatedCredentialMemory":8}"#;
+        // The largest sliding window, memory and attempts in flight the library accepts.
+        let text =
+            br#"{"pamFaillock":{"deny":16},"repeatedCredentialMemory":8,"maxAttemptsInFlight":16}"#;
         let policy = decode_policy(&policy_from_json(text).unwrap()).unwrap();
         assert_eq!((policy.records_needed(), policy.memory_needed()), (16, 8));
-        assert_eq!(AL_STATE_LEN, 256);
-        assert_eq!(AL_POLICY_LEN, 262);
+        assert_eq!(policy.rules().max_attempts_in_flight, 16);
+        // 2-byte length, 51 fixed, 16 × 8 records, 8 × 8 fingerprints, 16 × 18 attempts, CRC.
+        assert_eq!(AL_STATE_LEN, 2 + 51 + 128 + 64 + 288 + 4);
+        assert_eq!(AL_POLICY_LEN, 271);
     }
 
     #[test]

@@ -12,15 +12,15 @@
 use core::ptr;
 
 use account_lockout_ffi::{
-    AL_ATTEMPT_TOKEN_LEN, AL_DECISION_ALLOWED, AL_DECISION_NONE, AL_DECISION_REJECTED_LOCKED,
-    AL_ERR_BUFFER_TOO_SMALL, AL_ERR_CORRUPT_POLICY, AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_POLICY,
-    AL_ERR_INVALID_VALUE, AL_ERR_NULL_POINTER, AL_ERR_READ_ONLY_FIELD, AL_ERR_UNKNOWN_ATTEMPT,
-    AL_FINGERPRINT_KEY_LEN, AL_OK, AL_POLICY_LEN, AL_STATE_LEN, AL_STATUS_LOCKED, AL_STATUS_OK,
-    AL_TRANSITION_COUNTED, AL_TRANSITION_IGNORED_REPEATED, AL_TRANSITION_LOCKED,
-    AL_TRANSITION_UNLOCKED, AL_VERDICT_FAILURE, AL_VERDICT_SUCCESS, AL_VIEW_JSON_LEN, AlOutcome,
-    AlView, al_begin_attempt, al_check, al_failure, al_fingerprint, al_finish_attempt, al_lock,
-    al_patch, al_policy_from_json, al_recover, al_state_init, al_success, al_unlock, al_view,
-    al_view_json,
+    AL_ATTEMPT_TOKEN_LEN, AL_DECISION_ALLOWED, AL_DECISION_NONE, AL_DECISION_REJECTED_BUSY,
+    AL_DECISION_REJECTED_LOCKED, AL_ERR_BUFFER_TOO_SMALL, AL_ERR_CORRUPT_POLICY,
+    AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_POLICY, AL_ERR_INVALID_VALUE, AL_ERR_NULL_POINTER,
+    AL_ERR_READ_ONLY_FIELD, AL_ERR_UNKNOWN_ATTEMPT, AL_FINGERPRINT_KEY_LEN, AL_OK, AL_POLICY_LEN,
+    AL_STATE_LEN, AL_STATUS_LOCKED, AL_STATUS_OK, AL_TRANSITION_COUNTED,
+    AL_TRANSITION_IGNORED_REPEATED, AL_TRANSITION_LOCKED, AL_TRANSITION_UNLOCKED,
+    AL_VERDICT_FAILURE, AL_VERDICT_SUCCESS, AL_VIEW_JSON_LEN, AlOutcome, AlView, al_begin_attempt,
+    al_check, al_failure, al_fingerprint, al_finish_attempt, al_lock, al_patch,
+    al_policy_from_json, al_recover, al_state_init, al_success, al_unlock, al_view, al_view_json,
 };
 
 /// 2026-01-01T00:00:00Z in milliseconds since the Unix epoch.
@@ -541,7 +541,9 @@ fn corrupted_buffers_are_refused_and_left_as_they_were() {
 fn inputs_may_overlap_each_other() {
     // The same bytes as the policy and the state: both only read, and a policy frame is
     // not an account's.
-    let policy = policy_from(PINGONE);
+    let mut policy = policy_from(PINGONE);
+    // A state buffer is longer than a policy's: pad the policy's frame with zeros.
+    policy.resize(AL_STATE_LEN, 0);
     assert_eq!(
         check(&policy, &policy, T0),
         (AL_ERR_CORRUPT_STATE, UNWRITTEN)
@@ -712,7 +714,8 @@ fn an_attempt_finished_with_a_success_counts_nothing() {
         (code, outcome.decision, outcome.transitions),
         (AL_OK, AL_DECISION_ALLOWED, 0)
     );
-    assert_eq!(outcome.failures_remaining, 2);
+    // Three lock: one counted, one reserved by the attempt in flight, one left.
+    assert_eq!(outcome.failures_remaining, 1);
     // The token is the library's bytes: serial 1, then the start in ms, little-endian.
     let mut expected = vec![1, 0];
     expected.extend_from_slice(&(T0 + 1_000).to_le_bytes());
@@ -776,31 +779,47 @@ fn a_power_cut_during_the_check_counts_one_failure_on_recovery() {
 }
 
 #[test]
-fn a_second_begin_counts_the_pending_attempt_and_its_token_stops_working() {
+fn concurrent_attempts_reserve_the_budget_and_a_full_budget_is_busy() {
+    // PingOne, 3 failures lock: at most three credentials are checked before a lock.
     let (policy, mut state, first) = begun();
     let (code, outcome, second) = begin(&policy, &mut state, T0 + 1, AL_ATTEMPT_TOKEN_LEN);
     assert_eq!((code, outcome.decision), (AL_OK, AL_DECISION_ALLOWED));
+    assert_eq!((outcome.transitions, outcome.failures_remaining), (0, 1));
+    let (code, outcome, third) = begin(&policy, &mut state, T0 + 2, AL_ATTEMPT_TOKEN_LEN);
+    assert_eq!((code, outcome.decision), (AL_OK, AL_DECISION_ALLOWED));
+    assert_eq!(outcome.failures_remaining, 0);
+    let (code, outcome, fourth) = begin(&policy, &mut state, T0 + 3, AL_ATTEMPT_TOKEN_LEN);
+    assert_eq!((code, outcome.decision), (AL_OK, AL_DECISION_REJECTED_BUSY));
+    assert_eq!((outcome.transitions, outcome.has_unlock_at), (0, false));
+    assert_eq!(fourth, [0; AL_ATTEMPT_TOKEN_LEN]);
+
+    // The first finishes with a success: nothing is counted, and its token is spent.
+    let (code, outcome) = finish(&policy, &mut state, T0 + 4, &first, AL_VERDICT_SUCCESS);
     assert_eq!(
-        (outcome.transitions, outcome.failures),
-        (AL_TRANSITION_COUNTED, 1)
+        (code, outcome.decision, outcome.transitions),
+        (AL_OK, AL_DECISION_ALLOWED, 0)
     );
     assert_eq!(
-        finish(&policy, &mut state, T0 + 2, &first, AL_VERDICT_SUCCESS).0,
+        finish(&policy, &mut state, T0 + 5, &first, AL_VERDICT_SUCCESS).0,
         AL_ERR_UNKNOWN_ATTEMPT
     );
     // The second finishes with a failure and a fingerprint (a `has_fingerprint` of 2).
     let (code, outcome) = finish_with(
         &policy,
         &mut state,
-        T0 + 3,
+        T0 + 6,
         &second,
         AL_VERDICT_FAILURE,
         (2, 7),
     );
     assert_eq!(
         (code, outcome.transitions, outcome.failures),
-        (AL_OK, AL_TRANSITION_COUNTED, 2)
+        (AL_OK, AL_TRANSITION_COUNTED, 1)
     );
+    // Three lock: one counted, one in flight (the third), one left.
+    assert_eq!(outcome.failures_remaining, 1);
+    let (code, outcome) = finish(&policy, &mut state, T0 + 7, &third, AL_VERDICT_FAILURE);
+    assert_eq!((code, outcome.failures), (AL_OK, 2));
     assert_eq!(outcome.failures_remaining, 1);
 }
 
