@@ -1662,3 +1662,132 @@ fn a_buffer_one_byte_short_is_refused_and_left_untouched() {
         assert_eq!(policy.encode(&mut exact), Ok(needed), "{name}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Migrating a state to another policy
+// ---------------------------------------------------------------------------------------------
+
+/// Every concrete state migrates to every dialect's policy, and the result is a state that
+/// policy accepts as it is (it round-trips through `decode`).
+#[test]
+fn every_state_migrates_to_every_policy() {
+    for (state, account, _) in account_states() {
+        let bytes = encode_account(&account);
+        for (name, policy) in dialect_policies()
+            .into_iter()
+            .chain([("custom 16-step table", custom_table_policy())])
+        {
+            let migrated = Big::decode_migrating(&bytes, &policy)
+                .unwrap_or_else(|e| panic!("{state} under {name}: {e}"));
+            let again = encode_account(&migrated);
+            assert_eq!(
+                Big::decode(&again, &policy),
+                Ok(migrated),
+                "{state} under {name}"
+            );
+            // What every policy keeps.
+            let now = secs(100);
+            assert_eq!(
+                migrated.view(now),
+                account.view(now),
+                "{state} under {name}"
+            );
+            assert_eq!(migrated.last_seen(), account.last_seen());
+            assert_eq!(
+                migrated.attempt_tokens().collect::<Vec<_>>(),
+                account.attempt_tokens().collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+#[test]
+fn migration_keeps_what_the_new_policy_holds_and_refuses_unsound_bytes() {
+    // 9 fingerprints remembered by a TPM policy with memory 8 (the newest 8 kept), cap 100.
+    let (account, bytes, old) = state("8 fingerprints and an attempt in flight");
+    let consecutive = account.consecutive_failures();
+    assert_eq!(consecutive, 9);
+    // Memory 2 and a cap of 5: the newest two fingerprints, the consecutive count capped.
+    let new = Tpm {
+        max_tries: 20,
+        recovery_time: 600,
+    }
+    .policy()
+    .unwrap()
+    .with_modifiers(2, Some(5))
+    .unwrap();
+    assert_eq!(
+        Big::decode(&bytes, &new),
+        inconsistent(Inconsistency::UnreachableCounter)
+    );
+    let mut migrated = Big::decode_migrating(&bytes, &new).unwrap();
+    assert_eq!(migrated.consecutive_failures(), 5);
+    assert_eq!(
+        migrated.failure_count(&new, secs(20)),
+        account.failure_count(&old, secs(20))
+    );
+    // The two newest fingerprints (the 8th and 9th failures') are still ignored as repeats;
+    // the 7th is forgotten and counts.
+    let before = migrated.failure_count(&new, secs(21));
+    for repeated in [0x1111 * 9, 0x1111 * 8] {
+        migrated
+            .failure(&new, secs(21), Some(Fingerprint::new(repeated)))
+            .unwrap();
+    }
+    assert_eq!(migrated.failure_count(&new, secs(21)), before);
+    migrated
+        .failure(&new, secs(21), Some(Fingerprint::new(0x1111 * 7)))
+        .unwrap();
+    assert_eq!(migrated.failure_count(&new, secs(21)), before + 1);
+
+    // A corrupted or forged state is refused by migration exactly as by decode.
+    let mut flipped = bytes.clone();
+    flipped[A_LAST_SEEN] ^= 1;
+    assert_eq!(
+        Big::decode_migrating(&flipped, &new),
+        Err(DecodeError::Checksum)
+    );
+    let mut forged = bytes.clone();
+    put_i64(
+        &mut forged,
+        A_LAST_FAILURE,
+        get_i64(&bytes, A_LAST_SEEN) + 1,
+    );
+    resign(&mut forged);
+    assert_eq!(
+        Big::decode_migrating(&forged, &new),
+        inconsistent(Inconsistency::AfterLastSeen)
+    );
+}
+
+/// A count without failure times (PingOne) moving to a sliding window (pam_faillock, deny
+/// 3) becomes that many times at the latest failure, at most `deny`; the other way, the
+/// times go and their number stays.
+#[test]
+fn migration_between_a_count_and_a_sliding_window() {
+    let pingone = pingone(10, Some(900));
+    let mut account = Big::new();
+    for t in [0, 10, 20, 30, 40] {
+        account.failure(&pingone, secs(t), None).unwrap();
+    }
+    let pam = pam(3, 900, 600);
+    let migrated = Big::decode_migrating(&encode_account(&account), &pam).unwrap();
+    assert_eq!(migrated.failure_count(&pam, secs(41)), 3);
+    // The made-up times are the latest failure's: they leave the window 900 s after it.
+    assert_eq!(migrated.failure_count(&pam, secs(939)), 3);
+    assert_eq!(migrated.failure_count(&pam, secs(940)), 0);
+
+    let mut windowed = Big::new();
+    for t in [0, 10] {
+        windowed.failure(&pam, secs(t), None).unwrap();
+    }
+    let back = Big::decode_migrating(&encode_account(&windowed), &pingone).unwrap();
+    assert_eq!(back.failure_count(&pingone, secs(11)), 2);
+    assert_eq!(
+        Account::<0, 0, 8>::decode_migrating(&encode_account(&windowed), &pingone)
+            .unwrap()
+            .failure_count(&pingone, secs(11)),
+        2,
+        "an account type without room for failure times"
+    );
+}

@@ -51,7 +51,7 @@ use crate::binary::{
 };
 use crate::fingerprint::Fingerprint;
 use crate::outcome::LockCause;
-use crate::policy::{Decay, Policy};
+use crate::policy::{Decay, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, Policy};
 use crate::time::Instant;
 
 const MAGIC: [u8; 2] = *b"AL";
@@ -166,6 +166,104 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// Decodes an account encoded by [`Account::encode`] (version 2, or version 1 of an
     /// earlier release), checking it against `policy`.
     pub fn decode(bytes: &[u8], policy: &Policy) -> Result<Self, DecodeError> {
+        let account = Self::decode_structure(bytes)?;
+        account.check_policy(policy)?;
+        Ok(account)
+    }
+
+    /// Decodes a state stored under another policy (or by an account type of another
+    /// size), and migrates it to `policy` instead of refusing what `policy` could not
+    /// have made. The bytes must still be a sound state: a bad checksum, an unknown
+    /// version or an inconsistent state is refused as [`Account::decode`] refuses it.
+    ///
+    /// What is kept: the lock, its start and deadline, the user's enabled flag, the
+    /// latest failure, `last_seen` and the attempts in flight, always. The failure count,
+    /// except that a sliding window keeps its newest `threshold` failure times (a count
+    /// that had no times becomes that many failures at the latest failure's instant, so
+    /// no failure is forgotten, and none counts for longer than it would have). The
+    /// consecutive count, up to a new cap; the temporary locks, up to the new limit (none
+    /// when the policy no longer counts them); the newest remembered fingerprints that
+    /// the new memory holds.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::{PamFaillock, PingOne}, Account, Instant};
+    ///
+    /// let old = PingOne { failure_count: 5, duration_seconds: Some(900) }.policy().unwrap();
+    /// let mut account: Account<3> = Account::new();
+    /// for second in 0..4 {
+    ///     account.failure(&old, Instant::from_secs(second), None).unwrap();
+    /// }
+    /// let mut bytes = [0u8; Account::<3>::MAX_ENCODED_LEN];
+    /// let len = account.encode(&mut bytes).unwrap();
+    ///
+    /// // The policy changed to pam_faillock (deny 3): its sliding window keeps times.
+    /// let new = PamFaillock::DEFAULT.policy().unwrap();
+    /// assert!(Account::<3>::decode(&bytes[..len], &new).is_err());
+    /// let mut migrated = Account::<3>::decode_migrating(&bytes[..len], &new).unwrap();
+    /// // Four failures, as three failure times at the latest one (3 s): the next locks.
+    /// assert_eq!(migrated.failure_count(&new, Instant::from_secs(4)), 3);
+    /// migrated.failure(&new, Instant::from_secs(4), None).unwrap();
+    /// assert!(!migrated.can_authenticate(Instant::from_secs(4)));
+    /// ```
+    pub fn decode_migrating(bytes: &[u8], policy: &Policy) -> Result<Self, DecodeError> {
+        let wide =
+            Account::<MAX_RECORDED_FAILURES, MAX_CREDENTIAL_MEMORY, ATTEMPTS>::decode_structure(
+                bytes,
+            )?;
+        let account = wide.migrated::<RECORDS, MEMORY>(policy);
+        account.check_policy(policy)?;
+        Ok(account)
+    }
+
+    /// This state as `policy` would keep it, in an account type of `R` records and `M`
+    /// fingerprints (see [`Account::decode_migrating`]).
+    fn migrated<const R: usize, const M: usize>(&self, policy: &Policy) -> Account<R, M, ATTEMPTS> {
+        let rules = policy.rules();
+        let old = &self.history;
+        let mut history = History::<R, M> {
+            count: old.count,
+            consecutive: rules
+                .max_consecutive_failures
+                .map_or(old.consecutive, |cap| old.consecutive.min(cap)),
+            temporary_locks: rules.permanent_after_temporary_locks.map_or(0, |allowed| {
+                old.temporary_locks.min(allowed.saturating_add(1))
+            }),
+            records: Records::EMPTY,
+            memory: Memory::EMPTY,
+        };
+        if let Decay::SlidingWindow(_) = rules.decay {
+            let keep = policy.records_needed();
+            if old.records.len() == 0 {
+                if let Some(latest) = self.last_failure() {
+                    for _ in 0..old.count.min(u32::try_from(keep).unwrap_or(u32::MAX)) {
+                        history.records.push(latest, keep);
+                    }
+                }
+            } else {
+                for time in old.records.iter() {
+                    history.records.push(time, keep);
+                }
+            }
+            history.count = history.records.count();
+        }
+        let memory = policy.memory_needed();
+        for fingerprint in old.memory.newest(MAX_CREDENTIAL_MEMORY) {
+            history.memory.remember(fingerprint, memory);
+        }
+        Account {
+            last_seen: self.last_seen,
+            lock_since: self.lock_since,
+            lock_until: self.lock_until,
+            last_failure: self.last_failure,
+            history,
+            attempts: self.attempts,
+            attempt_serial: self.attempt_serial,
+            flags: self.flags,
+        }
+    }
+
+    /// Decodes the bytes into a state that is sound in itself, whatever the policy.
+    fn decode_structure(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut reader = Reader { bytes, position: 0 };
         if reader.take::<2>()? != MAGIC {
             return Err(DecodeError::BadMagic);
@@ -276,12 +374,12 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         account.set_enabled(flags & ENABLED != 0);
         account.set_lock_state(lock);
         account.set_last_failure(last_failure);
-        account.check_consistency(policy)?;
+        account.check_structure()?;
         Ok(account)
     }
 
     /// The checks of a decoded state that the format alone cannot make.
-    fn check_consistency(&self, policy: &Policy) -> Result<(), DecodeError> {
+    fn check_structure(&self) -> Result<(), DecodeError> {
         let history = &self.history;
         if let Some(lock) = self.lock_state()
             && lock.until.is_some_and(|until| until <= lock.since)
@@ -333,7 +431,14 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         if (history.count > 0 || history.consecutive > 0) && self.last_failure().is_none() {
             return Err(inconsistent(Inconsistency::CountWithoutFailure));
         }
+        Ok(())
+    }
 
+    /// The checks of a sound state against the policy it is used with: no counter the
+    /// policy could not have reached.
+    fn check_policy(&self, policy: &Policy) -> Result<(), DecodeError> {
+        let history = &self.history;
+        let records = &history.records;
         let rules = policy.rules();
         let unreachable = match rules.decay {
             // A sliding window's count is the number of times it keeps.
