@@ -6,8 +6,8 @@ use std::thread;
 use std::time::{Duration, Instant as Clock};
 
 use account_lockout::{
-    Account, AccountView, AttemptError, AttemptStart, AttemptToken, CapacityError, Fingerprint,
-    Instant, Operation, OperationError, Outcome, Patch, Policy, Verdict,
+    Account, AccountView, AttemptError, AttemptStart, AttemptToken, CapacityError, Decision,
+    Fingerprint, Instant, Operation, OperationError, Outcome, Patch, Policy, Verdict,
 };
 use redis::{Client, Connection, Script, Value};
 
@@ -284,24 +284,39 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     /// Applies `event` to `user`'s account at `now` with optimistic concurrency (see the
     /// type's documentation) and returns what it returned. An event that returns an error
     /// writes nothing.
+    ///
+    /// `decision` says whether a result is an attempt's decision. A **rejection stands**:
+    /// once a state that was read rejects the attempt (locked, disabled), the rejection is
+    /// returned whatever happens to the write (an error reply such as out of memory, a
+    /// broken connection, contention beyond the bound), so that no fail mode can turn a
+    /// locked account's attempt into an allowed one. And a rejection that changes nothing
+    /// but `last_seen` **writes nothing** ([`only_last_seen_changed`]).
     fn update<T>(
         &mut self,
         user: &str,
         now: Instant,
+        decision: fn(&T) -> Option<Decision>,
         mut event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let started = Clock::now();
         let key = self.key(user);
         let mut current = self.read(&key)?;
         let mut buffer = vec![0_u8; Account::<RECORDS, MEMORY>::MAX_ENCODED_LEN];
+        // The latest rejection computed from a state that was read.
+        let mut rejection: Option<T> = None;
         for attempt in 1..=self.config.max_attempts {
             if attempt > 1 && started.elapsed() >= self.config.event_deadline {
                 // Every compare-and-set so far lost, so nothing was written.
-                return Err(deadline_passed(&self.config, attempt - 1));
+                return rejection.ok_or_else(|| deadline_passed(&self.config, attempt - 1));
             }
-            let mut account = self.decode(&key, current.as_deref())?;
+            let before = self.decode(&key, current.as_deref())?;
+            let mut account = before;
             let at = Self::effective_now(&account, now);
             let result = event(&mut account, at)?;
+            let rejected = matches!(decision(&result), Some(Decision::Rejected(_)));
+            if rejected && only_last_seen_changed(&before, &account, &self.policy, at) {
+                return Ok(result);
+            }
             let retention = retention(&account, &self.policy, at, self.config.ttl_margin);
             let new = match retention {
                 Retention::Delete => None,
@@ -316,21 +331,27 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
                 // Same bytes, same state, and so the same TTL as the one already set.
                 return Ok(result);
             }
-            match self.compare_and_set(&key, current.as_deref(), new, retention)? {
-                Swap::Done => return Ok(result),
-                Swap::Changed(value) => {
+            match self.compare_and_set(&key, current.as_deref(), new, retention) {
+                Ok(Swap::Done) => return Ok(result),
+                Err(_) if rejected => return Ok(result),
+                Err(error) => return Err(error),
+                Ok(Swap::Changed(value)) => {
+                    rejection = if rejected { Some(result) } else { None };
                     self.conflicts = self.conflicts.saturating_add(1);
                     // Retry at once from the value Redis returned; after a pause, that
                     // value is stale (others wrote meanwhile), so read afresh.
                     current = if self.back_off(attempt) {
-                        self.read(&key)?
+                        match self.read(&key) {
+                            Ok(value) => value,
+                            Err(error) => return rejection.ok_or(error),
+                        }
                     } else {
                         value
                     };
                 }
             }
         }
-        Err(Error::Conflict {
+        rejection.ok_or(Error::Conflict {
             key,
             attempts: self.config.max_attempts,
         })
@@ -416,7 +437,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
             return self.check(user, now);
         }
         let policy = self.policy;
-        self.update(user, now, |account, at| {
+        self.update(user, now, outcome_decision, |account, at| {
             account
                 .apply(&policy, at, operation)
                 .map_err(Error::Refused)
@@ -428,9 +449,12 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     /// node may finish it (given the token) or [`Store::recover`] it.
     pub fn begin_attempt(&mut self, user: &str, now: Instant) -> Result<AttemptStart, Error> {
         let policy = self.policy;
-        self.update(user, now, |account, at| {
-            account.begin_attempt(&policy, at).map_err(refused)
-        })
+        self.update(
+            user,
+            now,
+            |start: &AttemptStart| start.outcome.decision,
+            |account, at| account.begin_attempt(&policy, at).map_err(refused),
+        )
     }
 
     /// Finishes the attempt of `token` with the credential check's verdict
@@ -443,7 +467,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         verdict: Verdict,
     ) -> Result<Outcome, Error> {
         let policy = self.policy;
-        self.update(user, now, |account, at| {
+        self.update(user, now, outcome_decision, |account, at| {
             account
                 .finish_attempt(&policy, at, token, verdict)
                 .map_err(|error| match error {
@@ -457,7 +481,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     /// failure ([`Account::recover`]); without one, writes nothing.
     pub fn recover(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
         let policy = self.policy;
-        self.update(user, now, |account, at| {
+        self.update(user, now, outcome_decision, |account, at| {
             account.recover(&policy, at).map_err(refused)
         })
     }
@@ -537,6 +561,28 @@ fn deadline_passed(config: &Config, lost: u32) -> Error {
         )),
         maybe_written: false,
     }
+}
+
+/// The decision of an operation's outcome (`None` for an administrator operation).
+fn outcome_decision(outcome: &Outcome) -> Option<Decision> {
+    outcome.decision
+}
+
+/// Whether `after`, the state a rejected attempt at `at` left, differs from `before` only
+/// where any rejected attempt at `at` would: in `last_seen` (and in what the passage of
+/// time decides, which a later event recomputes from the same stored instants). Told by
+/// the library itself: a success at `at` on `before`, if rejected too, changes exactly
+/// that. Such a rejection need not be written: see the crate's README (**Rejected
+/// attempts write nothing**) on why skipping `last_seen` keeps the clock rule sound.
+fn only_last_seen_changed<const RECORDS: usize, const MEMORY: usize>(
+    before: &Account<RECORDS, MEMORY>,
+    after: &Account<RECORDS, MEMORY>,
+    policy: &Policy,
+    at: Instant,
+) -> bool {
+    let mut probe = *before;
+    let outcome = probe.success(policy, at);
+    matches!(outcome.decision, Some(Decision::Rejected(_))) && probe == *after
 }
 
 fn refused(error: CapacityError) -> Error {

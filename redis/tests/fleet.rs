@@ -351,7 +351,9 @@ fn a_corrupt_value_is_reported_and_left_alone() {
         "{error:?}"
     );
     assert!(error.is_store_failure());
-    assert!(error.allows_attempt(FailMode::Open));
+    // Not an outage: a state that cannot be read (it may be a lock) lets no attempt
+    // through, in either mode.
+    assert!(!error.allows_attempt(FailMode::Open));
     assert!(!error.allows_attempt(FailMode::Closed));
     let kept: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
     assert_eq!(kept, b"not an account");
@@ -375,10 +377,9 @@ fn a_corrupt_value_is_reported_and_left_alone() {
             ..
         })
     ));
-    assert!(matches!(
-        store.begin_attempt("grace", at(1)),
-        Err(Error::Corrupt { .. })
-    ));
+    let error = store.begin_attempt("grace", at(1)).unwrap_err();
+    assert!(matches!(error, Error::Corrupt { .. }), "{error:?}");
+    assert!(!error.allows_attempt(FailMode::Open));
     let kept: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
     assert_eq!(kept, bytes);
 
@@ -402,6 +403,29 @@ fn lock(node: &mut Store, user: &str) {
     for i in 0..3 {
         node.failure(user, at(i), None).unwrap();
     }
+}
+
+#[test]
+fn a_rejected_attempt_writes_nothing() {
+    let Some(url) = redis_url() else { return };
+    let (mut node, _) = two_nodes(&url, "rejected");
+    lock(&mut node, "jack");
+    let mut redis = raw(&url);
+    let key = node.key("jack");
+    let stored: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
+
+    // Failures, begins and successes a minute later are rejected and leave the bytes
+    // (last_seen included) as they were.
+    let outcome = node.failure("jack", at(60_000), None).unwrap();
+    assert!(!outcome.decision.unwrap().is_allowed());
+    assert_eq!(node.begin_attempt("jack", at(60_001)).unwrap().token, None);
+    let outcome = node.success("jack", at(60_002)).unwrap();
+    assert!(!outcome.decision.unwrap().is_allowed());
+    let now: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
+    assert_eq!(now, stored);
+    assert_eq!(node.load("jack").unwrap().unwrap().last_seen(), at(2));
+    // The TTL is still the one written with the lock.
+    assert_ttl_fits(&mut node, &url, "jack");
 }
 
 #[test]

@@ -67,6 +67,16 @@ pub fn raw(url: &str) -> redis::Connection {
     redis::Client::open(url).unwrap().get_connection().unwrap()
 }
 
+/// `CONFIG SET name value` on the server at `url`.
+pub fn config_set(url: &str, name: &str, value: &str) {
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg(name)
+        .arg(value)
+        .query(&mut raw(url))
+        .unwrap();
+}
+
 pub fn pttl(connection: &mut redis::Connection, key: &str) -> i64 {
     redis::cmd("PTTL").arg(key).query(connection).unwrap()
 }
