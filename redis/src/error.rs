@@ -65,9 +65,9 @@ pub enum Error {
         /// unless the reply itself was unreadable).
         maybe_written: bool,
     },
-    /// The stored value is not a valid account state for this policy (bit rot, another
-    /// program writing to the key, a format version this build does not know, or a
-    /// policy changed incompatibly). It is left as it is: only [`crate::Store::forget`] removes
+    /// The stored value is not a valid account state, nor one the store can migrate to
+    /// this policy (bit rot, another program writing to the key, a format version this
+    /// build does not know; see the crate's README on policy changes). It is left as it is: only [`crate::Store::forget`] removes
     /// it. It never allows the attempt, in either [`FailMode`]
     /// ([`Error::allows_attempt`]).
     Corrupt {

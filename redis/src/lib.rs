@@ -49,6 +49,7 @@
 
 mod config;
 mod error;
+mod migrate;
 pub mod retention;
 mod store;
 

@@ -13,6 +13,7 @@ use redis::{Client, Connection, Script, Value};
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::migrate::{is_policy_mismatch, migrate};
 use crate::retention::{Retention, retention};
 
 /// The compare-and-set, run atomically by Redis.
@@ -238,14 +239,23 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         }
     }
 
+    /// The account a stored value holds: decoded for this policy, or migrated to it from
+    /// another ([`crate::migrate`]); `None` is the initial state. The migrated state is
+    /// written by the next event that changes it (the compare-and-set still compares with
+    /// the bytes that were read).
     fn decode(&self, key: &str, bytes: Option<&[u8]>) -> Result<Account<RECORDS, MEMORY>, Error> {
-        match bytes {
-            None => Ok(Account::new()),
-            Some(bytes) => Account::decode(bytes, &self.policy).map_err(|error| Error::Corrupt {
-                key: key.to_owned(),
-                error,
-            }),
-        }
+        let Some(bytes) = bytes else {
+            return Ok(Account::new());
+        };
+        Account::decode(bytes, &self.policy).or_else(|error| {
+            is_policy_mismatch(&error)
+                .then(|| migrate(bytes, &self.policy))
+                .flatten()
+                .ok_or_else(|| Error::Corrupt {
+                    key: key.to_owned(),
+                    error,
+                })
+        })
     }
 
     /// The instant an event stamped `now` applies at: never before the account's latest

@@ -11,7 +11,7 @@ use account_lockout::dialect::{ActiveDirectory, PamFaillock};
 use account_lockout::{Account, Decision, Outcome, Policy, Rejection, Status, Transition, Verdict};
 use account_lockout_redis::{Config, Error, FailMode, Store};
 
-use common::{assert_ttl_fits, at, config, exists, pingone, pttl, raw, redis_url};
+use common::{assert_ttl_fits, at, config, exists, faillock, pingone, pttl, raw, redis_url};
 
 const WORKERS: usize = 8;
 const FAILURES: usize = 500;
@@ -515,6 +515,62 @@ fn a_policy_the_account_type_cannot_hold_is_refused() {
     assert!(matches!(result, Err(Error::Config(_))));
     let result: Result<Store<3, 0>, Error> = Store::open(config, policy);
     assert!(result.is_ok(), "{:?}", result.err());
+}
+
+#[test]
+fn a_state_stored_under_an_earlier_policy_is_migrated() {
+    let Some(url) = redis_url() else { return };
+    let config = config(&url, "migrate");
+
+    // A sliding window (failure times kept) becomes a count that never decays.
+    let mut window: Store<5, 0> = Store::open(config.clone(), faillock(5)).unwrap();
+    for i in 0..4 {
+        window.failure("kim", at(i), None).unwrap();
+    }
+    for i in 0..5 {
+        window.failure("lou", at(i), None).unwrap();
+    }
+    let mut count: Store = Store::open(config.clone(), pingone(5, Some(900))).unwrap();
+    // Four failures kept: the fifth locks, as under either policy.
+    assert_eq!(count.failure_count("kim", at(10)).unwrap(), 4);
+    let outcome = count.failure("kim", at(11), None).unwrap();
+    assert_eq!(allowed_and_locks(&[outcome]), (1, 1));
+    assert_eq!(count.failure_count("kim", at(12)).unwrap(), 5);
+    // The event wrote the migrated state: the new policy decodes it as it is.
+    let written: Account = count.load("kim").unwrap().unwrap();
+    assert_eq!(written.last_seen(), at(11));
+    // A lock stays as it was: pam_faillock's 600 s from the fifth failure.
+    let view = count.view("lou", at(20)).unwrap();
+    assert_eq!(view.status, Status::Locked);
+    assert_eq!(view.unlock_at, Some(at(4 + 600_000)));
+    assert!(
+        !count
+            .failure("lou", at(21), None)
+            .unwrap()
+            .decision
+            .unwrap()
+            .is_allowed()
+    );
+
+    // A count becomes a sliding window of three: the failures are kept (up to three) at
+    // the latest failure's instant, and fade one window after it.
+    for i in 0..2 {
+        count.failure("max", at(i), None).unwrap();
+    }
+    let mut small: Store<3, 0> = Store::open(config, faillock(3)).unwrap();
+    assert_eq!(small.failure_count("max", at(10)).unwrap(), 2);
+    assert_eq!(small.failure_count("max", at(1 + 900_000 - 1)).unwrap(), 2);
+    assert_eq!(small.failure_count("max", at(1 + 900_000)).unwrap(), 0);
+    let outcome = small.failure("max", at(20), None).unwrap();
+    assert_eq!(allowed_and_locks(&[outcome]), (1, 1));
+
+    // A smaller window keeps the newest failure times: of 100, 200, 300 and 400 s, the
+    // last three, so the one of 200 s fades at 1,100 s.
+    for i in 1..=4 {
+        window.failure("ned", at(i * 100_000), None).unwrap();
+    }
+    assert_eq!(small.failure_count("ned", at(1_100_000 - 1)).unwrap(), 3);
+    assert_eq!(small.failure_count("ned", at(1_100_000)).unwrap(), 2);
 }
 
 /// `WORKERS` nodes record 200 failures each on `user` at once, where each may give up

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
 
-use account_lockout::dialect::PingOne;
+use account_lockout::dialect::{PamFaillock, PingOne};
 use account_lockout::{Account, Instant, Policy};
 use account_lockout_redis::{Config, Store, retention};
 
@@ -50,6 +50,18 @@ pub fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
     PingOne {
         failure_count,
         duration_seconds,
+    }
+    .policy()
+    .unwrap()
+}
+
+/// pam_faillock: `deny` failures within 900 s lock for 600 s (a sliding window that
+/// keeps `deny` failure times).
+pub fn faillock(deny: u32) -> Policy {
+    PamFaillock {
+        deny,
+        fail_interval: 900,
+        unlock_time: 600,
     }
     .policy()
     .unwrap()
