@@ -14,7 +14,7 @@ use redis::{Client, Connection, Script, Value};
 use crate::config::Config;
 use crate::error::Error;
 use crate::migrate::{is_policy_mismatch, migrate};
-use crate::retention::{Retention, retention};
+use crate::retention::{Retention, bounded_retention};
 
 /// The compare-and-set, run atomically by Redis.
 ///
@@ -45,6 +45,10 @@ else
 end
 return {1}
 ";
+
+/// FNV-1a (64 bits): the hash that spreads unknown names over their buckets.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// What a compare-and-set found.
 enum Swap {
@@ -291,7 +295,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         }
     }
 
-    /// Applies `event` to `user`'s account at `now` with optimistic concurrency (see the
+    /// Applies `event` to the account at `key` at `now` with optimistic concurrency (see the
     /// type's documentation) and returns what it returned. An event that returns an error
     /// writes nothing.
     ///
@@ -303,13 +307,12 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     /// but `last_seen` **writes nothing** ([`only_last_seen_changed`]).
     fn update<T>(
         &mut self,
-        user: &str,
+        key: String,
         now: Instant,
         decision: fn(&T) -> Option<Decision>,
         mut event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let started = Clock::now();
-        let key = self.key(user);
         let mut current = self.read(&key)?;
         let mut buffer = vec![0_u8; Account::<RECORDS, MEMORY>::MAX_ENCODED_LEN];
         // The latest rejection computed from a state that was read.
@@ -327,7 +330,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
             if rejected && only_last_seen_changed(&before, &account, &self.policy, at) {
                 return Ok(result);
             }
-            let retention = retention(&account, &self.policy, at, self.config.ttl_margin);
+            let retention = bounded_retention(
+                &account,
+                &self.policy,
+                at,
+                self.config.ttl_margin,
+                self.config.max_retention,
+            );
             let new = match retention {
                 Retention::Delete => None,
                 Retention::Expire(_) | Retention::Forever => {
@@ -446,8 +455,18 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         if operation == Operation::Check {
             return self.check(user, now);
         }
+        self.apply_to(self.key(user), now, operation)
+    }
+
+    /// [`Store::apply`] on the account at `key` (an operation other than `Check`).
+    fn apply_to(
+        &mut self,
+        key: String,
+        now: Instant,
+        operation: Operation,
+    ) -> Result<Outcome, Error> {
         let policy = self.policy;
-        self.update(user, now, outcome_decision, |account, at| {
+        self.update(key, now, outcome_decision, |account, at| {
             account
                 .apply(&policy, at, operation)
                 .map_err(Error::Refused)
@@ -460,7 +479,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     pub fn begin_attempt(&mut self, user: &str, now: Instant) -> Result<AttemptStart, Error> {
         let policy = self.policy;
         self.update(
-            user,
+            self.key(user),
             now,
             |start: &AttemptStart| start.outcome.decision,
             |account, at| account.begin_attempt(&policy, at).map_err(refused),
@@ -477,7 +496,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         verdict: Verdict,
     ) -> Result<Outcome, Error> {
         let policy = self.policy;
-        self.update(user, now, outcome_decision, |account, at| {
+        self.update(self.key(user), now, outcome_decision, |account, at| {
             account
                 .finish_attempt(&policy, at, token, verdict)
                 .map_err(|error| match error {
@@ -491,9 +510,35 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     /// failure ([`Account::recover`]); without one, writes nothing.
     pub fn recover(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
         let policy = self.policy;
-        self.update(user, now, outcome_decision, |account, at| {
+        self.update(self.key(user), now, outcome_decision, |account, at| {
             account.recover(&policy, at).map_err(refused)
         })
+    }
+
+    /// The key that `user`, a name the host does not know, shares with the other unknown
+    /// names of its bucket: [`Config::unknown_prefix`] and the bucket's number, of
+    /// [`Config::unknown_buckets`], chosen by a hash of the name (FNV-1a, the same on
+    /// every node).
+    pub fn unknown_key(&self, user: &str) -> String {
+        let hash = user.bytes().fold(FNV_OFFSET, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
+        });
+        let bucket = hash
+            .checked_rem(u64::from(self.config.unknown_buckets))
+            .unwrap_or(0);
+        format!("{}{bucket}", self.config.unknown_prefix)
+    }
+
+    /// A failed attempt on `user`, a name the host does not know (no such account):
+    /// counted in the name's bucket ([`Store::unknown_key`]), not under a key of its own,
+    /// so that a spray of made-up names costs at most [`Config::unknown_buckets`] keys.
+    /// The outcome is the bucket's, under the store's policy: it lets the host answer an
+    /// unknown name as it answers a known one (allowed and counted, or rejected as
+    /// locked), without a key per name. A rejection writes nothing, as for
+    /// [`Store::failure`].
+    pub fn unknown_failure(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
+        let failure = Operation::Failure { credential: None };
+        self.apply_to(self.unknown_key(user), now, failure)
     }
 
     /// Deletes `user`'s key whatever it holds: the administrator's way out of

@@ -11,7 +11,9 @@ use account_lockout::dialect::{ActiveDirectory, PamFaillock};
 use account_lockout::{Account, Decision, Outcome, Policy, Rejection, Status, Transition, Verdict};
 use account_lockout_redis::{Config, Error, FailMode, Store};
 
-use common::{assert_ttl_fits, at, config, exists, faillock, pingone, pttl, raw, redis_url};
+use common::{
+    assert_ttl_fits, at, config, count_keys, exists, faillock, pingone, pttl, raw, redis_url,
+};
 
 const WORKERS: usize = 8;
 const FAILURES: usize = 500;
@@ -97,8 +99,12 @@ fn eight_nodes_lose_no_failure() {
     assert_eq!(store.failure_count("alice", at(1_000)).unwrap(), 4_000);
     let account: Account = store.load("alice").unwrap().unwrap();
     assert_eq!(account.consecutive_failures(), 4_000);
-    // PingOne's count never decays: the key must not expire.
-    assert_eq!(pttl(&mut raw(&url), &store.key("alice")), -1);
+    // PingOne's count never decays: the key lives the retention cap, 7 days, after the
+    // latest failure.
+    let ttl = pttl(&mut raw(&url), &store.key("alice"));
+    let week = 7 * 24 * 3_600_000;
+    assert!(ttl <= week && ttl > week - 20_000, "TTL {ttl}");
+    assert_ttl_fits(&mut store, &url, "alice");
 }
 
 #[test]
@@ -429,6 +435,31 @@ fn a_rejected_attempt_writes_nothing() {
 }
 
 #[test]
+fn unknown_names_share_a_bounded_number_of_keys() {
+    let Some(url) = redis_url() else { return };
+    let mut config = config(&url, "unknown");
+    config.unknown_buckets = 8;
+    let mut store: Store = Store::open(config.clone(), pingone(3, Some(900))).unwrap();
+    let mut redis = raw(&url);
+
+    // 1,000 made-up names, one failure each: 8 keys at most, none under the user prefix.
+    let outcomes: Vec<Outcome> = (0..1_000)
+        .map(|i| store.unknown_failure(&format!("nobody{i}"), at(i)).unwrap())
+        .collect();
+    assert_eq!(count_keys(&mut redis, &config.unknown_prefix), 8);
+    assert_eq!(count_keys(&mut redis, &config.key_prefix), 0);
+    // Each bucket allowed three failures, the third locking it; the rest were rejected,
+    // and every bucket key expires (the lock's 900 s plus the margin).
+    assert_eq!(allowed_and_locks(&outcomes), (24, 8));
+    let key = store.unknown_key("nobody0");
+    assert!(key.starts_with(&config.unknown_prefix), "{key}");
+    let ttl = pttl(&mut redis, &key);
+    assert!(ttl > 0 && ttl <= 1_200_000, "TTL {ttl}");
+    // The same name always lands in the same bucket.
+    assert_eq!(store.unknown_key("nobody0"), key);
+}
+
+#[test]
 fn skewed_clocks_do_not_move_a_lock() {
     let Some(url) = redis_url() else { return };
     let (mut ahead, mut behind) = two_nodes(&url, "skew");
@@ -684,4 +715,18 @@ fn a_bad_configuration_is_refused() {
     );
     let result: Result<Store, Error> = Store::open(Config::new("not a url"), pingone(3, Some(900)));
     assert!(matches!(result, Err(Error::Config(_))));
+    // A bucket of unknown names must never be a user's key.
+    let mut config = Config::new("redis://127.0.0.1:1/");
+    config.unknown_prefix = "lockout:unknown:".into();
+    let result: Result<Store, Error> = Store::open(config, pingone(3, Some(900)));
+    assert!(matches!(
+        &result,
+        Err(Error::Config(message)) if message.starts_with("unknown_prefix \"lockout:unknown:\" starts with key_prefix")
+    ));
+    let mut config = Config::new("redis://127.0.0.1:1/");
+    config.unknown_buckets = 0;
+    let result: Result<Store, Error> = Store::open(config, pingone(3, Some(900)));
+    assert!(
+        matches!(&result, Err(Error::Config(message)) if message == "unknown_buckets must be at least 1")
+    );
 }

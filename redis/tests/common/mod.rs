@@ -9,7 +9,7 @@ use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
 
 use account_lockout::dialect::{PamFaillock, PingOne};
 use account_lockout::{Account, Instant, Policy};
-use account_lockout_redis::{Config, Store, retention};
+use account_lockout_redis::{Config, Retention, Store, retention};
 
 /// Set by `.ci/redis`: a missing server is then a failure, not a skip.
 const REQUIRED: &str = "ACCOUNT_LOCKOUT_REDIS_REQUIRED";
@@ -89,6 +89,28 @@ pub fn config_set(url: &str, name: &str, value: &str) {
         .unwrap();
 }
 
+/// How many keys start with `prefix` (SCAN, so the server is not blocked; a key SCAN
+/// returns twice counts once).
+pub fn count_keys(connection: &mut redis::Connection, prefix: &str) -> usize {
+    let mut keys = std::collections::HashSet::new();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(10_000)
+            .query(connection)
+            .unwrap();
+        keys.extend(batch);
+        if next == 0 {
+            return keys.len();
+        }
+        cursor = next;
+    }
+}
+
 pub fn pttl(connection: &mut redis::Connection, key: &str) -> i64 {
     redis::cmd("PTTL").arg(key).query(connection).unwrap()
 }
@@ -102,26 +124,41 @@ pub fn exists(connection: &mut redis::Connection, key: &str) -> bool {
 }
 
 /// Asserts that the key's TTL is what the stored state needs: no expiry when it is never
-/// dormant without an event, otherwise the time until it is dormant plus the margin, as
-/// set by the latest write (at the account's `last_seen`) less what has elapsed since.
+/// dormant without an event and not bounded by `Config::max_retention`, otherwise the
+/// time until it is dormant plus the margin, at most the retention cap (a lock with a
+/// deadline is kept at least until it ends), as set by the latest write (at the
+/// account's `last_seen`) less what has elapsed since.
 pub fn assert_ttl_fits(store: &mut Store, url: &str, user: &str) {
     let account: Account = store.load(user).unwrap().expect("the key exists");
     let written_at = account.last_seen();
     let policy = *store.policy();
     let margin = store.config().ttl_margin;
+    let cap = store.config().max_retention;
     let ttl = pttl(&mut raw(url), &store.key(user));
-    match retention::dormant_at(&account, &policy, written_at) {
-        None => assert_eq!(ttl, -1, "a state that never goes dormant must not expire"),
-        Some(dormant) => {
-            let needed = dormant.as_millis() - written_at.as_millis();
-            let full = needed + i64::try_from(margin.as_millis()).unwrap();
-            assert!(needed > 0, "a dormant account must have no key");
+    let millis = |duration: Duration| i64::try_from(duration.as_millis()).unwrap();
+    match retention::bounded_retention(&account, &policy, written_at, margin, cap) {
+        Retention::Forever => {
+            assert_eq!(ttl, -1, "a state that never goes dormant must not expire")
+        }
+        Retention::Delete => panic!("a dormant account must have no key"),
+        Retention::Expire(full) => {
+            let full = millis(full);
             // The TTL counts down in real time; a test takes well under 20 s.
             assert!(
                 ttl <= full && ttl > full - 20_000,
-                "TTL {ttl} ms, expected {full} ms (state needed for {needed} ms)"
+                "TTL {ttl} ms, expected {full} ms"
             );
         }
+    }
+    // Never shorter than the state needs, up to the cap.
+    if let Some(dormant) = retention::dormant_at(&account, &policy, written_at) {
+        let needed = dormant.as_millis() - written_at.as_millis();
+        assert!(needed > 0, "a dormant account must have no key");
+        let floor = (needed + millis(margin)).min(cap.map_or(i64::MAX, millis));
+        assert!(
+            ttl > floor - 20_000,
+            "TTL {ttl} ms, the state needs {floor} ms"
+        );
     }
 }
 
