@@ -12,7 +12,8 @@ use account_lockout::{Account, Decision, Outcome, Policy, Rejection, Status, Tra
 use account_lockout_redis::{Config, Error, FailMode, Store};
 
 use common::{
-    assert_ttl_fits, at, config, count_keys, exists, faillock, pingone, pttl, raw, redis_url,
+    assert_ttl_fits, at, config, count_keys, exists, faillock, on_nodes, pingone, pttl, raw,
+    redis_url,
 };
 
 const WORKERS: usize = 8;
@@ -21,23 +22,15 @@ const FAILURES: usize = 500;
 /// Runs `FAILURES` failures on `user` from each of `WORKERS` nodes at once; each node's
 /// clock moves 1 ms per failure. Returns every outcome and the conflicts the nodes lost.
 fn race(config: &Config, policy: Policy, user: &str) -> (Vec<Outcome>, u64) {
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let config = config.clone();
-            let user = user.to_owned();
-            thread::spawn(move || {
-                let mut store: Store = Store::open(config, policy).unwrap();
-                let outcomes: Vec<Outcome> = (0..FAILURES)
-                    .map(|i| store.failure(&user, at(i as i64), None).unwrap())
-                    .collect();
-                (outcomes, store.conflicts())
-            })
-        })
-        .collect();
+    let results = on_nodes(WORKERS, config, policy, |store, _| {
+        let outcomes: Vec<Outcome> = (0..FAILURES)
+            .map(|i| store.failure(user, at(i as i64), None).unwrap())
+            .collect();
+        (outcomes, store.conflicts())
+    });
     let mut all = Vec::new();
     let mut conflicts = 0;
-    for worker in workers {
-        let (outcomes, lost) = worker.join().unwrap();
+    for (outcomes, lost) in results {
         all.extend(outcomes);
         conflicts += lost;
     }

@@ -21,15 +21,62 @@ fn skip(what: &str) {
     eprintln!("note: {what}; skipping this test (bash .ci/redis runs it)");
 }
 
-/// The shared server's URL from `REDIS_URL`; `None` (with a note) when it is unset.
-pub fn redis_url() -> Option<String> {
-    match std::env::var("REDIS_URL") {
+/// The URL in the environment variable `name`; `None` (with a note) when it is unset.
+fn url_from(name: &str) -> Option<String> {
+    match std::env::var(name) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            skip("REDIS_URL is not set");
+            skip(&format!("{name} is not set"));
             None
         }
     }
+}
+
+/// The shared server's URL from `REDIS_URL`; `None` (with a note) when it is unset.
+pub fn redis_url() -> Option<String> {
+    url_from("REDIS_URL")
+}
+
+/// The URL of the small server from `REDIS_SMALL_URL` (`.ci/redis` starts one with
+/// `--maxmemory 16mb --maxmemory-policy noeviction`); `None` (with a note) when unset.
+pub fn small_redis_url() -> Option<String> {
+    url_from("REDIS_SMALL_URL")
+}
+
+/// Runs `work` on `nodes` threads at once, each with a store of its own on `config`
+/// (`work` gets the store and the node's number); returns the results in node order.
+pub fn on_nodes<T: Send>(
+    nodes: usize,
+    config: &Config,
+    policy: Policy,
+    work: impl Fn(&mut Store, usize) -> T + Sync,
+) -> Vec<T> {
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..nodes)
+            .map(|node| {
+                let work = &work;
+                scope.spawn(move || {
+                    let mut store: Store = Store::open(config.clone(), policy).unwrap();
+                    work(&mut store, node)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap())
+            .collect()
+    })
+}
+
+/// A field of `INFO memory` (`used_memory`, `maxmemory`, ...), in bytes.
+pub fn memory_info(connection: &mut redis::Connection, field: &str) -> u64 {
+    let info: String = redis::cmd("INFO").arg("memory").query(connection).unwrap();
+    info.lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .unwrap_or_else(|| panic!("no {field} in INFO memory"))
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// A key prefix no other test (or earlier run against the same server) uses.
