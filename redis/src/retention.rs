@@ -13,10 +13,17 @@
 //!   deadline, a disabled user, an attempt in flight, a consecutive-failure count):
 //!   **no expiry** (`PERSIST`); the next event that makes it dormant deletes it.
 //!
+//! The store bounds that rule ([`bounded_retention`]): where only a count keeps the key
+//! (enabled, nothing in flight, unlocked or locked with a deadline), it lives at most
+//! [`crate::Config::max_retention`] after the account's latest event (at least until
+//! the lock ends, plus the margin), so that every such key expires; a lock without
+//! deadline, a disabled user and an attempt in flight keep the rule's retention.
+//!
 //! Every event rewrites the key with the TTL computed from the state it wrote, so the TTL
-//! always belongs to the value it guards. The TTL is never shorter than the time the
-//! state still matters, because `D` is computed by the same library that decides: a
-//! failure is forgotten only where the policy would have forgotten it.
+//! always belongs to the value it guards. Below the cap, the TTL is never shorter than
+//! the time the state still matters, because `D` is computed by the same library that
+//! decides: a failure is forgotten only where the policy would have forgotten it, or
+//! where the cap says.
 //!
 //! The TTL is a length of time from the instant the state was written at, counted by
 //! Redis's clock from the write: so a state stamped by a node whose clock is ahead still
