@@ -279,8 +279,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         self.jitter ^= self.jitter << 13;
         self.jitter ^= self.jitter >> 7;
         self.jitter ^= self.jitter << 17;
-        let ceiling = (25_u64 << (lost - 3).min(6)).min(1_000);
-        thread::sleep(Duration::from_micros(self.jitter % ceiling + 1));
+        let ceiling = (25_u64 << lost.saturating_sub(3).min(6)).min(1_000);
+        let pause = self
+            .jitter
+            .checked_rem(ceiling)
+            .unwrap_or(0)
+            .saturating_add(1);
+        thread::sleep(Duration::from_micros(pause));
         true
     }
 
@@ -320,7 +325,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         for attempt in 1..=self.config.max_attempts {
             if attempt > 1 && started.elapsed() >= self.config.event_deadline {
                 // Every compare-and-set so far lost, so nothing was written.
-                return rejection.ok_or_else(|| deadline_passed(&self.config, attempt - 1));
+                return rejection
+                    .ok_or_else(|| deadline_passed(&self.config, attempt.saturating_sub(1)));
             }
             let before = self.decode(&key, current.as_deref())?;
             let mut account = before;
