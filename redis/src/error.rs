@@ -11,7 +11,8 @@ use account_lockout::{DecodeError, OperationError};
 ///   out.
 /// - [`FailMode::Open`] lets the login go on uncounted: no denial of service, but
 ///   guesses made during the outage are not counted (and are not counted later either:
-///   nothing is queued).
+///   nothing is queued). A stored value that does not decode ([`Error::Corrupt`]) is not
+///   an outage: it refuses the login in this mode too.
 ///
 /// The library never chooses: every such failure is an [`Error`], and
 /// [`Error::allows_attempt`] gives the caller's decision for its mode.
@@ -64,9 +65,11 @@ pub enum Error {
         /// unless the reply itself was unreadable).
         maybe_written: bool,
     },
-    /// The stored value is not a valid account state for this policy (bit rot, another
-    /// program writing to the key, or a policy changed incompatibly). It is left as it
-    /// is: only [`crate::Store::forget`] removes it.
+    /// The stored value is not a valid account state, nor one the store can migrate to
+    /// this policy (bit rot, another program writing to the key, a format version this
+    /// build does not know; see the crate's README on policy changes). It is left as it is: only [`crate::Store::forget`] removes
+    /// it. It never allows the attempt, in either [`FailMode`]
+    /// ([`Error::allows_attempt`]).
     Corrupt {
         /// The Redis key.
         key: String,
@@ -125,8 +128,13 @@ impl Error {
 
     /// Whether the attempt this error interrupted may go on: for a store failure, what
     /// `mode` says; a refused operation is never an outage and never allows it.
+    ///
+    /// [`Error::Corrupt`] never allows it, in either mode: a value that does not decode
+    /// is not an outage but a state that cannot be read (it may be a lock), and the
+    /// caller cannot wait it out: it stays until [`crate::Store::forget`] removes it.
+    /// Failing open there would let every attempt on that user through, uncounted.
     pub fn allows_attempt(&self, mode: FailMode) -> bool {
-        self.is_store_failure() && mode == FailMode::Open
+        self.is_store_failure() && mode == FailMode::Open && !matches!(self, Error::Corrupt { .. })
     }
 
     /// Classifies a client error; `maybe_written` as in [`Error::Connection`].

@@ -17,11 +17,18 @@
 //!   finishes it or, after a crash, recovers it as a failure.
 //!
 //! A key whose account is dormant is deleted, and every other key carries the TTL the
-//! state needs ([`retention`]): an account in its initial state costs nothing.
+//! state needs, bounded by [`Config::max_retention`] where only a count keeps it
+//! ([`retention`]): an account in its initial state costs nothing.
 //!
 //! Nothing is silently dropped: a Redis that is down or slow, a corrupt value, or a
 //! conflict that outlasts the retries is an [`Error`], and the caller decides with its
-//! [`FailMode`] ([`Error::allows_attempt`]). The clock is injected: every event takes
+//! [`FailMode`] ([`Error::allows_attempt`]), except that a value that does not decode
+//! refuses in both modes. A rejection that was read stands whatever becomes of its write
+//! (and one that changes nothing but `last_seen` is not written), so a full or failing
+//! Redis never lets a locked account's attempt through. A state stored under an earlier
+//! policy is migrated to the store's. Memory stays bounded: names the host marks unknown
+//! share [`Config::unknown_buckets`] keys ([`Store::unknown_failure`]), and a key that only
+//! a count keeps expires [`Config::max_retention`] after its latest event. The clock is injected: every event takes
 //! `now`; Redis's own clock only counts TTLs.
 //!
 //! ```no_run
@@ -44,11 +51,27 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod config;
 mod error;
+mod migrate;
 pub mod retention;
 mod store;
 

@@ -13,10 +13,17 @@
 //!   deadline, a disabled user, an attempt in flight, a consecutive-failure count):
 //!   **no expiry** (`PERSIST`); the next event that makes it dormant deletes it.
 //!
+//! The store bounds that rule ([`bounded_retention`]): where only a count keeps the key
+//! (enabled, nothing in flight, unlocked or locked with a deadline), it lives at most
+//! [`crate::Config::max_retention`] after the account's latest event (at least until
+//! the lock ends, plus the margin), so that every such key expires; a lock without
+//! deadline, a disabled user and an attempt in flight keep the rule's retention.
+//!
 //! Every event rewrites the key with the TTL computed from the state it wrote, so the TTL
-//! always belongs to the value it guards. The TTL is never shorter than the time the
-//! state still matters, because `D` is computed by the same library that decides: a
-//! failure is forgotten only where the policy would have forgotten it.
+//! always belongs to the value it guards. Below the cap, the TTL is never shorter than
+//! the time the state still matters, because `D` is computed by the same library that
+//! decides: a failure is forgotten only where the policy would have forgotten it, or
+//! where the cap says.
 //!
 //! The TTL is a length of time from the instant the state was written at, counted by
 //! Redis's clock from the write: so a state stamped by a node whose clock is ahead still
@@ -30,7 +37,7 @@
 
 use std::time::Duration;
 
-use account_lockout::{Account, Instant, Policy};
+use account_lockout::{Account, Decision, Instant, Policy, Rejection};
 
 /// How many deadlines the rule follows before it gives up and keeps the key with no
 /// expiry (the safe side). Only a self-healing count (one deadline per step down) or a
@@ -91,6 +98,46 @@ pub fn retention<const RECORDS: usize, const MEMORY: usize>(
                 _ => Retention::Forever,
             }
         }
+    }
+}
+
+/// [`retention`], bounded by `cap` ([`crate::Config::max_retention`]) where the state can
+/// be left to expire: enabled, nothing in flight, and either unlocked or locked with a
+/// deadline. There, what keeps the key is a count (one that never decays, or decays
+/// slowly), and the key lives at most `cap` after the latest event, or until the lock's
+/// deadline plus `margin` if that is later. A disabled user, a lock without deadline and
+/// an attempt in flight keep the rule's retention: those must not expire.
+///
+/// This is the one place the store forgets failures the policy would still count: a
+/// count that never decays is forgotten `cap` after the account's latest event.
+pub fn bounded_retention<const RECORDS: usize, const MEMORY: usize>(
+    account: &Account<RECORDS, MEMORY>,
+    policy: &Policy,
+    now: Instant,
+    margin: Duration,
+    cap: Option<Duration>,
+) -> Retention {
+    let full = retention(account, policy, now, margin);
+    let Some(cap) = cap else {
+        return full;
+    };
+    let free_from = match account.check(policy, now).decision {
+        Some(Decision::Allowed) => Some(now),
+        Some(Decision::Rejected(Rejection::Locked {
+            unlock_at: Some(until),
+            ..
+        })) => Some(until),
+        _ => None,
+    };
+    let Some(free_from) = free_from.filter(|_| account.attempt_in_flight().is_none()) else {
+        return full;
+    };
+    let until_free = Duration::from_millis(free_from.saturating_duration_since(now).as_millis());
+    let bound = until_free.saturating_add(margin).max(cap);
+    match full {
+        Retention::Delete => Retention::Delete,
+        Retention::Expire(ttl) => Retention::Expire(ttl.min(bound)),
+        Retention::Forever => Retention::Expire(bound.min(MAX_TTL)),
     }
 }
 
@@ -199,6 +246,51 @@ mod tests {
         assert_eq!(
             dormant_at(&account, &policy, Instant::from_secs(3)),
             Some(Instant::from_secs(3 + 4 * 60))
+        );
+    }
+
+    const WEEK: Duration = Duration::from_secs(7 * 24 * 3_600);
+
+    #[test]
+    fn a_count_that_never_decays_is_kept_at_most_the_cap() {
+        let policy = pingone(3, Some(900));
+        let mut account: Account = Account::new();
+        let t = Instant::from_secs(10);
+        account.failure(&policy, t, None).unwrap();
+        assert_eq!(
+            bounded_retention(&account, &policy, t, MARGIN, Some(WEEK)),
+            Retention::Expire(WEEK)
+        );
+        assert_eq!(
+            bounded_retention(&account, &policy, t, MARGIN, None),
+            Retention::Forever
+        );
+        // A lock with a deadline is kept at least until it ends (plus the margin).
+        account.failure(&policy, t, None).unwrap();
+        account.failure(&policy, t, None).unwrap();
+        let short = Duration::from_secs(60);
+        assert_eq!(
+            bounded_retention(&account, &policy, t, MARGIN, Some(short)),
+            Retention::Expire(Duration::from_secs(900) + MARGIN)
+        );
+    }
+
+    #[test]
+    fn a_lock_without_deadline_and_a_disabled_user_are_not_capped() {
+        let policy = pingone(1, None);
+        let mut account: Account = Account::new();
+        let t = Instant::from_secs(1);
+        account.failure(&policy, t, None).unwrap();
+        assert_eq!(
+            bounded_retention(&account, &policy, t, MARGIN, Some(WEEK)),
+            Retention::Forever
+        );
+        let mut disabled: Account = Account::new();
+        let patch = account_lockout::Patch::new(Some(false), None, None).unwrap();
+        disabled.patch(&policy, t, &patch).unwrap();
+        assert_eq!(
+            bounded_retention(&disabled, &policy, t, MARGIN, Some(WEEK)),
+            Retention::Forever
         );
     }
 

@@ -6,14 +6,15 @@ use std::thread;
 use std::time::{Duration, Instant as Clock};
 
 use account_lockout::{
-    Account, AccountView, AttemptError, AttemptStart, AttemptToken, CapacityError, Fingerprint,
-    Instant, Operation, OperationError, Outcome, Patch, Policy, Verdict,
+    Account, AccountView, AttemptError, AttemptStart, AttemptToken, CapacityError, Decision,
+    Fingerprint, Instant, Operation, OperationError, Outcome, Patch, Policy, Verdict,
 };
 use redis::{Client, Connection, Script, Value};
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::retention::{Retention, retention};
+use crate::migrate::{is_policy_mismatch, migrate};
+use crate::retention::{Retention, bounded_retention};
 
 /// The compare-and-set, run atomically by Redis.
 ///
@@ -44,6 +45,10 @@ else
 end
 return {1}
 ";
+
+/// FNV-1a (64 bits): the hash that spreads unknown names over their buckets.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// What a compare-and-set found.
 enum Swap {
@@ -238,14 +243,23 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         }
     }
 
+    /// The account a stored value holds: decoded for this policy, or migrated to it from
+    /// another ([`crate::migrate`]); `None` is the initial state. The migrated state is
+    /// written by the next event that changes it (the compare-and-set still compares with
+    /// the bytes that were read).
     fn decode(&self, key: &str, bytes: Option<&[u8]>) -> Result<Account<RECORDS, MEMORY>, Error> {
-        match bytes {
-            None => Ok(Account::new()),
-            Some(bytes) => Account::decode(bytes, &self.policy).map_err(|error| Error::Corrupt {
-                key: key.to_owned(),
-                error,
-            }),
-        }
+        let Some(bytes) = bytes else {
+            return Ok(Account::new());
+        };
+        Account::decode(bytes, &self.policy).or_else(|error| {
+            is_policy_mismatch(&error)
+                .then(|| migrate(bytes, &self.policy))
+                .flatten()
+                .ok_or_else(|| Error::Corrupt {
+                    key: key.to_owned(),
+                    error,
+                })
+        })
     }
 
     /// The instant an event stamped `now` applies at: never before the account's latest
@@ -265,8 +279,13 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         self.jitter ^= self.jitter << 13;
         self.jitter ^= self.jitter >> 7;
         self.jitter ^= self.jitter << 17;
-        let ceiling = (25_u64 << (lost - 3).min(6)).min(1_000);
-        thread::sleep(Duration::from_micros(self.jitter % ceiling + 1));
+        let ceiling = (25_u64 << lost.saturating_sub(3).min(6)).min(1_000);
+        let pause = self
+            .jitter
+            .checked_rem(ceiling)
+            .unwrap_or(0)
+            .saturating_add(1);
+        thread::sleep(Duration::from_micros(pause));
         true
     }
 
@@ -281,28 +300,49 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         }
     }
 
-    /// Applies `event` to `user`'s account at `now` with optimistic concurrency (see the
+    /// Applies `event` to the account at `key` at `now` with optimistic concurrency (see the
     /// type's documentation) and returns what it returned. An event that returns an error
     /// writes nothing.
+    ///
+    /// `decision` says whether a result is an attempt's decision. A **rejection stands**:
+    /// once a state that was read rejects the attempt (locked, disabled), the rejection is
+    /// returned whatever happens to the write (an error reply such as out of memory, a
+    /// broken connection, contention beyond the bound), so that no fail mode can turn a
+    /// locked account's attempt into an allowed one. And a rejection that changes nothing
+    /// but `last_seen` **writes nothing** ([`only_last_seen_changed`]).
     fn update<T>(
         &mut self,
-        user: &str,
+        key: String,
         now: Instant,
+        decision: fn(&T) -> Option<Decision>,
         mut event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let started = Clock::now();
-        let key = self.key(user);
         let mut current = self.read(&key)?;
         let mut buffer = vec![0_u8; Account::<RECORDS, MEMORY>::MAX_ENCODED_LEN];
+        // The latest rejection computed from a state that was read.
+        let mut rejection: Option<T> = None;
         for attempt in 1..=self.config.max_attempts {
             if attempt > 1 && started.elapsed() >= self.config.event_deadline {
                 // Every compare-and-set so far lost, so nothing was written.
-                return Err(deadline_passed(&self.config, attempt - 1));
+                return rejection
+                    .ok_or_else(|| deadline_passed(&self.config, attempt.saturating_sub(1)));
             }
-            let mut account = self.decode(&key, current.as_deref())?;
+            let before = self.decode(&key, current.as_deref())?;
+            let mut account = before;
             let at = Self::effective_now(&account, now);
             let result = event(&mut account, at)?;
-            let retention = retention(&account, &self.policy, at, self.config.ttl_margin);
+            let rejected = matches!(decision(&result), Some(Decision::Rejected(_)));
+            if rejected && only_last_seen_changed(&before, &account, &self.policy, at) {
+                return Ok(result);
+            }
+            let retention = bounded_retention(
+                &account,
+                &self.policy,
+                at,
+                self.config.ttl_margin,
+                self.config.max_retention,
+            );
             let new = match retention {
                 Retention::Delete => None,
                 Retention::Expire(_) | Retention::Forever => {
@@ -316,21 +356,27 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
                 // Same bytes, same state, and so the same TTL as the one already set.
                 return Ok(result);
             }
-            match self.compare_and_set(&key, current.as_deref(), new, retention)? {
-                Swap::Done => return Ok(result),
-                Swap::Changed(value) => {
+            match self.compare_and_set(&key, current.as_deref(), new, retention) {
+                Ok(Swap::Done) => return Ok(result),
+                Err(_) if rejected => return Ok(result),
+                Err(error) => return Err(error),
+                Ok(Swap::Changed(value)) => {
+                    rejection = if rejected { Some(result) } else { None };
                     self.conflicts = self.conflicts.saturating_add(1);
                     // Retry at once from the value Redis returned; after a pause, that
                     // value is stale (others wrote meanwhile), so read afresh.
                     current = if self.back_off(attempt) {
-                        self.read(&key)?
+                        match self.read(&key) {
+                            Ok(value) => value,
+                            Err(error) => return rejection.ok_or(error),
+                        }
                     } else {
                         value
                     };
                 }
             }
         }
-        Err(Error::Conflict {
+        rejection.ok_or(Error::Conflict {
             key,
             attempts: self.config.max_attempts,
         })
@@ -415,8 +461,18 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         if operation == Operation::Check {
             return self.check(user, now);
         }
+        self.apply_to(self.key(user), now, operation)
+    }
+
+    /// [`Store::apply`] on the account at `key` (an operation other than `Check`).
+    fn apply_to(
+        &mut self,
+        key: String,
+        now: Instant,
+        operation: Operation,
+    ) -> Result<Outcome, Error> {
         let policy = self.policy;
-        self.update(user, now, |account, at| {
+        self.update(key, now, outcome_decision, |account, at| {
             account
                 .apply(&policy, at, operation)
                 .map_err(Error::Refused)
@@ -428,9 +484,12 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     /// node may finish it (given the token) or [`Store::recover`] it.
     pub fn begin_attempt(&mut self, user: &str, now: Instant) -> Result<AttemptStart, Error> {
         let policy = self.policy;
-        self.update(user, now, |account, at| {
-            account.begin_attempt(&policy, at).map_err(refused)
-        })
+        self.update(
+            self.key(user),
+            now,
+            |start: &AttemptStart| start.outcome.decision,
+            |account, at| account.begin_attempt(&policy, at).map_err(refused),
+        )
     }
 
     /// Finishes the attempt of `token` with the credential check's verdict
@@ -443,7 +502,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         verdict: Verdict,
     ) -> Result<Outcome, Error> {
         let policy = self.policy;
-        self.update(user, now, |account, at| {
+        self.update(self.key(user), now, outcome_decision, |account, at| {
             account
                 .finish_attempt(&policy, at, token, verdict)
                 .map_err(|error| match error {
@@ -457,9 +516,35 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     /// failure ([`Account::recover`]); without one, writes nothing.
     pub fn recover(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
         let policy = self.policy;
-        self.update(user, now, |account, at| {
+        self.update(self.key(user), now, outcome_decision, |account, at| {
             account.recover(&policy, at).map_err(refused)
         })
+    }
+
+    /// The key that `user`, a name the host does not know, shares with the other unknown
+    /// names of its bucket: [`Config::unknown_prefix`] and the bucket's number, of
+    /// [`Config::unknown_buckets`], chosen by a hash of the name (FNV-1a, the same on
+    /// every node).
+    pub fn unknown_key(&self, user: &str) -> String {
+        let hash = user.bytes().fold(FNV_OFFSET, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
+        });
+        let bucket = hash
+            .checked_rem(u64::from(self.config.unknown_buckets))
+            .unwrap_or(0);
+        format!("{}{bucket}", self.config.unknown_prefix)
+    }
+
+    /// A failed attempt on `user`, a name the host does not know (no such account):
+    /// counted in the name's bucket ([`Store::unknown_key`]), not under a key of its own,
+    /// so that a spray of made-up names costs at most [`Config::unknown_buckets`] keys.
+    /// The outcome is the bucket's, under the store's policy: it lets the host answer an
+    /// unknown name as it answers a known one (allowed and counted, or rejected as
+    /// locked), without a key per name. A rejection writes nothing, as for
+    /// [`Store::failure`].
+    pub fn unknown_failure(&mut self, user: &str, now: Instant) -> Result<Outcome, Error> {
+        let failure = Operation::Failure { credential: None };
+        self.apply_to(self.unknown_key(user), now, failure)
     }
 
     /// Deletes `user`'s key whatever it holds: the administrator's way out of
@@ -537,6 +622,28 @@ fn deadline_passed(config: &Config, lost: u32) -> Error {
         )),
         maybe_written: false,
     }
+}
+
+/// The decision of an operation's outcome (`None` for an administrator operation).
+fn outcome_decision(outcome: &Outcome) -> Option<Decision> {
+    outcome.decision
+}
+
+/// Whether `after`, the state a rejected attempt at `at` left, differs from `before` only
+/// where any rejected attempt at `at` would: in `last_seen` (and in what the passage of
+/// time decides, which a later event recomputes from the same stored instants). Told by
+/// the library itself: a success at `at` on `before`, if rejected too, changes exactly
+/// that. Such a rejection need not be written: see the crate's README (**Rejected
+/// attempts write nothing**) on why skipping `last_seen` keeps the clock rule sound.
+fn only_last_seen_changed<const RECORDS: usize, const MEMORY: usize>(
+    before: &Account<RECORDS, MEMORY>,
+    after: &Account<RECORDS, MEMORY>,
+    policy: &Policy,
+    at: Instant,
+) -> bool {
+    let mut probe = *before;
+    let outcome = probe.success(policy, at);
+    matches!(outcome.decision, Some(Decision::Rejected(_))) && probe == *after
 }
 
 fn refused(error: CapacityError) -> Error {

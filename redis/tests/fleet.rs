@@ -11,7 +11,10 @@ use account_lockout::dialect::{ActiveDirectory, PamFaillock};
 use account_lockout::{Account, Decision, Outcome, Policy, Rejection, Status, Transition, Verdict};
 use account_lockout_redis::{Config, Error, FailMode, Store};
 
-use common::{assert_ttl_fits, at, config, exists, pingone, pttl, raw, redis_url};
+use common::{
+    assert_ttl_fits, at, config, count_keys, exists, faillock, on_nodes, pingone, pttl, raw,
+    redis_url,
+};
 
 const WORKERS: usize = 8;
 const FAILURES: usize = 500;
@@ -19,23 +22,15 @@ const FAILURES: usize = 500;
 /// Runs `FAILURES` failures on `user` from each of `WORKERS` nodes at once; each node's
 /// clock moves 1 ms per failure. Returns every outcome and the conflicts the nodes lost.
 fn race(config: &Config, policy: Policy, user: &str) -> (Vec<Outcome>, u64) {
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let config = config.clone();
-            let user = user.to_owned();
-            thread::spawn(move || {
-                let mut store: Store = Store::open(config, policy).unwrap();
-                let outcomes: Vec<Outcome> = (0..FAILURES)
-                    .map(|i| store.failure(&user, at(i as i64), None).unwrap())
-                    .collect();
-                (outcomes, store.conflicts())
-            })
-        })
-        .collect();
+    let results = on_nodes(WORKERS, config, policy, |store, _| {
+        let outcomes: Vec<Outcome> = (0..FAILURES)
+            .map(|i| store.failure(user, at(i as i64), None).unwrap())
+            .collect();
+        (outcomes, store.conflicts())
+    });
     let mut all = Vec::new();
     let mut conflicts = 0;
-    for worker in workers {
-        let (outcomes, lost) = worker.join().unwrap();
+    for (outcomes, lost) in results {
         all.extend(outcomes);
         conflicts += lost;
     }
@@ -97,8 +92,12 @@ fn eight_nodes_lose_no_failure() {
     assert_eq!(store.failure_count("alice", at(1_000)).unwrap(), 4_000);
     let account: Account = store.load("alice").unwrap().unwrap();
     assert_eq!(account.consecutive_failures(), 4_000);
-    // PingOne's count never decays: the key must not expire.
-    assert_eq!(pttl(&mut raw(&url), &store.key("alice")), -1);
+    // PingOne's count never decays: the key lives the retention cap, 7 days, after the
+    // latest failure.
+    let ttl = pttl(&mut raw(&url), &store.key("alice"));
+    let week = 7 * 24 * 3_600_000;
+    assert!(ttl <= week && ttl > week - 20_000, "TTL {ttl}");
+    assert_ttl_fits(&mut store, &url, "alice");
 }
 
 #[test]
@@ -351,7 +350,9 @@ fn a_corrupt_value_is_reported_and_left_alone() {
         "{error:?}"
     );
     assert!(error.is_store_failure());
-    assert!(error.allows_attempt(FailMode::Open));
+    // Not an outage: a state that cannot be read (it may be a lock) lets no attempt
+    // through, in either mode.
+    assert!(!error.allows_attempt(FailMode::Open));
     assert!(!error.allows_attempt(FailMode::Closed));
     let kept: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
     assert_eq!(kept, b"not an account");
@@ -375,10 +376,9 @@ fn a_corrupt_value_is_reported_and_left_alone() {
             ..
         })
     ));
-    assert!(matches!(
-        store.begin_attempt("grace", at(1)),
-        Err(Error::Corrupt { .. })
-    ));
+    let error = store.begin_attempt("grace", at(1)).unwrap_err();
+    assert!(matches!(error, Error::Corrupt { .. }), "{error:?}");
+    assert!(!error.allows_attempt(FailMode::Open));
     let kept: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
     assert_eq!(kept, bytes);
 
@@ -402,6 +402,54 @@ fn lock(node: &mut Store, user: &str) {
     for i in 0..3 {
         node.failure(user, at(i), None).unwrap();
     }
+}
+
+#[test]
+fn a_rejected_attempt_writes_nothing() {
+    let Some(url) = redis_url() else { return };
+    let (mut node, _) = two_nodes(&url, "rejected");
+    lock(&mut node, "jack");
+    let mut redis = raw(&url);
+    let key = node.key("jack");
+    let stored: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
+
+    // Failures, begins and successes a minute later are rejected and leave the bytes
+    // (last_seen included) as they were.
+    let outcome = node.failure("jack", at(60_000), None).unwrap();
+    assert!(!outcome.decision.unwrap().is_allowed());
+    assert_eq!(node.begin_attempt("jack", at(60_001)).unwrap().token, None);
+    let outcome = node.success("jack", at(60_002)).unwrap();
+    assert!(!outcome.decision.unwrap().is_allowed());
+    let now: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
+    assert_eq!(now, stored);
+    assert_eq!(node.load("jack").unwrap().unwrap().last_seen(), at(2));
+    // The TTL is still the one written with the lock.
+    assert_ttl_fits(&mut node, &url, "jack");
+}
+
+#[test]
+fn unknown_names_share_a_bounded_number_of_keys() {
+    let Some(url) = redis_url() else { return };
+    let mut config = config(&url, "unknown");
+    config.unknown_buckets = 8;
+    let mut store: Store = Store::open(config.clone(), pingone(3, Some(900))).unwrap();
+    let mut redis = raw(&url);
+
+    // 1,000 made-up names, one failure each: 8 keys at most, none under the user prefix.
+    let outcomes: Vec<Outcome> = (0..1_000)
+        .map(|i| store.unknown_failure(&format!("nobody{i}"), at(i)).unwrap())
+        .collect();
+    assert_eq!(count_keys(&mut redis, &config.unknown_prefix), 8);
+    assert_eq!(count_keys(&mut redis, &config.key_prefix), 0);
+    // Each bucket allowed three failures, the third locking it; the rest were rejected,
+    // and every bucket key expires (the lock's 900 s plus the margin).
+    assert_eq!(allowed_and_locks(&outcomes), (24, 8));
+    let key = store.unknown_key("nobody0");
+    assert!(key.starts_with(&config.unknown_prefix), "{key}");
+    let ttl = pttl(&mut redis, &key);
+    assert!(ttl > 0 && ttl <= 1_200_000, "TTL {ttl}");
+    // The same name always lands in the same bucket.
+    assert_eq!(store.unknown_key("nobody0"), key);
 }
 
 #[test]
@@ -491,6 +539,62 @@ fn a_policy_the_account_type_cannot_hold_is_refused() {
     assert!(matches!(result, Err(Error::Config(_))));
     let result: Result<Store<3, 0>, Error> = Store::open(config, policy);
     assert!(result.is_ok(), "{:?}", result.err());
+}
+
+#[test]
+fn a_state_stored_under_an_earlier_policy_is_migrated() {
+    let Some(url) = redis_url() else { return };
+    let config = config(&url, "migrate");
+
+    // A sliding window (failure times kept) becomes a count that never decays.
+    let mut window: Store<5, 0> = Store::open(config.clone(), faillock(5)).unwrap();
+    for i in 0..4 {
+        window.failure("kim", at(i), None).unwrap();
+    }
+    for i in 0..5 {
+        window.failure("lou", at(i), None).unwrap();
+    }
+    let mut count: Store = Store::open(config.clone(), pingone(5, Some(900))).unwrap();
+    // Four failures kept: the fifth locks, as under either policy.
+    assert_eq!(count.failure_count("kim", at(10)).unwrap(), 4);
+    let outcome = count.failure("kim", at(11), None).unwrap();
+    assert_eq!(allowed_and_locks(&[outcome]), (1, 1));
+    assert_eq!(count.failure_count("kim", at(12)).unwrap(), 5);
+    // The event wrote the migrated state: the new policy decodes it as it is.
+    let written: Account = count.load("kim").unwrap().unwrap();
+    assert_eq!(written.last_seen(), at(11));
+    // A lock stays as it was: pam_faillock's 600 s from the fifth failure.
+    let view = count.view("lou", at(20)).unwrap();
+    assert_eq!(view.status, Status::Locked);
+    assert_eq!(view.unlock_at, Some(at(4 + 600_000)));
+    assert!(
+        !count
+            .failure("lou", at(21), None)
+            .unwrap()
+            .decision
+            .unwrap()
+            .is_allowed()
+    );
+
+    // A count becomes a sliding window of three: the failures are kept (up to three) at
+    // the latest failure's instant, and fade one window after it.
+    for i in 0..2 {
+        count.failure("max", at(i), None).unwrap();
+    }
+    let mut small: Store<3, 0> = Store::open(config, faillock(3)).unwrap();
+    assert_eq!(small.failure_count("max", at(10)).unwrap(), 2);
+    assert_eq!(small.failure_count("max", at(1 + 900_000 - 1)).unwrap(), 2);
+    assert_eq!(small.failure_count("max", at(1 + 900_000)).unwrap(), 0);
+    let outcome = small.failure("max", at(20), None).unwrap();
+    assert_eq!(allowed_and_locks(&[outcome]), (1, 1));
+
+    // A smaller window keeps the newest failure times: of 100, 200, 300 and 400 s, the
+    // last three, so the one of 200 s fades at 1,100 s.
+    for i in 1..=4 {
+        window.failure("ned", at(i * 100_000), None).unwrap();
+    }
+    assert_eq!(small.failure_count("ned", at(1_100_000 - 1)).unwrap(), 3);
+    assert_eq!(small.failure_count("ned", at(1_100_000)).unwrap(), 2);
 }
 
 /// `WORKERS` nodes record 200 failures each on `user` at once, where each may give up
@@ -604,4 +708,18 @@ fn a_bad_configuration_is_refused() {
     );
     let result: Result<Store, Error> = Store::open(Config::new("not a url"), pingone(3, Some(900)));
     assert!(matches!(result, Err(Error::Config(_))));
+    // A bucket of unknown names must never be a user's key.
+    let mut config = Config::new("redis://127.0.0.1:1/");
+    config.unknown_prefix = "lockout:unknown:".into();
+    let result: Result<Store, Error> = Store::open(config, pingone(3, Some(900)));
+    assert!(matches!(
+        &result,
+        Err(Error::Config(message)) if message.starts_with("unknown_prefix \"lockout:unknown:\" starts with key_prefix")
+    ));
+    let mut config = Config::new("redis://127.0.0.1:1/");
+    config.unknown_buckets = 0;
+    let result: Result<Store, Error> = Store::open(config, pingone(3, Some(900)));
+    assert!(
+        matches!(&result, Err(Error::Config(message)) if message == "unknown_buckets must be at least 1")
+    );
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant as Clock};
 
-use account_lockout::Account;
+use account_lockout::{Account, Decision, Policy, Rejection};
 use account_lockout_redis::{Config, Error, FailMode, Store};
 
 use common::{OwnServer, at, pingone, prefix};
@@ -19,6 +19,13 @@ fn fast_config(url: &str, test: &str) -> Config {
     config.connect_timeout = Duration::from_millis(200);
     config.response_timeout = Duration::from_millis(200);
     config
+}
+
+/// A server of the test's own and a store on it (`None`: redis-server is missing).
+fn own_store(test: &str, policy: Policy) -> Option<(OwnServer, Store)> {
+    let server = OwnServer::start(test)?;
+    let store = Store::open(fast_config(&server.url(), test), policy).unwrap();
+    Some((server, store))
 }
 
 #[derive(Default)]
@@ -176,13 +183,7 @@ fn a_server_that_may_evict_keys_is_refused() {
     }
 
     // Set to noeviction, the same server is accepted.
-    let mut redis = common::raw(&server.url());
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory-policy")
-        .arg("noeviction")
-        .query(&mut redis)
-        .unwrap();
+    common::config_set(&server.url(), "maxmemory-policy", "noeviction");
     let mut store: Store = Store::open(config, pingone(3, Some(900))).unwrap();
     store.failure("peggy", at(0), None).unwrap();
     assert_eq!(store.failure_count("peggy", at(1)).unwrap(), 1);
@@ -206,11 +207,9 @@ fn a_server_that_refuses_config_is_accepted_unchecked() {
 
 #[test]
 fn a_compare_and_set_left_unanswered_may_have_been_written() {
-    let Some(server) = OwnServer::start("pause") else {
+    let Some((server, mut store)) = own_store("pause", pingone(1_000, Some(900))) else {
         return;
     };
-    let policy = pingone(1_000, Some(900));
-    let mut store: Store = Store::open(fast_config(&server.url(), "pause"), policy).unwrap();
     store.failure("rita", at(0), None).unwrap();
 
     // Writes and scripts wait, reads go on: the event reads, then its compare-and-set
@@ -250,4 +249,55 @@ fn a_compare_and_set_left_unanswered_may_have_been_written() {
     assert!(count == 1 || count == 2, "count {count}");
     store.failure("rita", at(3), None).unwrap();
     assert_eq!(store.failure_count("rita", at(4)).unwrap(), count + 1);
+}
+
+#[test]
+fn a_rejection_that_was_read_stands_when_the_write_fails() {
+    let Some((server, mut store)) = own_store("rejection", pingone(3, Some(900))) else {
+        return;
+    };
+    // Locked by the policy at 2 ms, until 900,002 ms.
+    for i in 0..3 {
+        store.failure("sam", at(i), None).unwrap();
+    }
+    // An attempt in flight when an administrator locks: the next begin counts it as a
+    // failure (a change that must be written) and is rejected.
+    let token = store.begin_attempt("tina", at(0)).unwrap().token;
+    assert!(token.is_some());
+    store.lock("tina", at(1), None).unwrap();
+
+    // From now on every write that may use memory is refused (`OOM command not
+    // allowed`), while reads and deletions go on.
+    common::config_set(&server.url(), "maxmemory", "1");
+    // A write is refused now: a failure on an unlocked account is an error.
+    let error = store.failure("ursula", at(5), None).unwrap_err();
+    assert!(
+        matches!(&error, Error::Server { source, .. } if source.code() == Some("OOM")),
+        "{error:?}"
+    );
+
+    // The locked accounts' attempts are rejections, not errors: no fail mode lets them in.
+    let outcome = store.failure("sam", at(10), None).unwrap();
+    assert_eq!(
+        outcome.decision,
+        Some(Decision::Rejected(Rejection::Locked {
+            unlock_at: Some(at(900_002)),
+            unlock_in: Some(account_lockout::Duration::from_millis(899_992)),
+        }))
+    );
+    let start = store.begin_attempt("sam", at(11)).unwrap();
+    assert_eq!(start.token, None);
+    let start = store.begin_attempt("tina", at(12)).unwrap();
+    assert_eq!(start.token, None);
+    assert_eq!(
+        start.outcome.decision,
+        Some(Decision::Rejected(Rejection::Locked {
+            unlock_at: None,
+            unlock_in: None,
+        }))
+    );
+    // The write that counts tina's earlier attempt failed: it is still in flight, to be
+    // counted by the next event that can write.
+    let tina: Account = store.load("tina").unwrap().unwrap();
+    assert_eq!(tina.attempt_in_flight(), Some(at(0)));
 }

@@ -7,9 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
 
-use account_lockout::dialect::PingOne;
+use account_lockout::dialect::{PamFaillock, PingOne};
 use account_lockout::{Account, Instant, Policy};
-use account_lockout_redis::{Config, Store, retention};
+use account_lockout_redis::{Config, Retention, Store, retention};
 
 /// Set by `.ci/redis`: a missing server is then a failure, not a skip.
 const REQUIRED: &str = "ACCOUNT_LOCKOUT_REDIS_REQUIRED";
@@ -21,15 +21,62 @@ fn skip(what: &str) {
     eprintln!("note: {what}; skipping this test (bash .ci/redis runs it)");
 }
 
-/// The shared server's URL from `REDIS_URL`; `None` (with a note) when it is unset.
-pub fn redis_url() -> Option<String> {
-    match std::env::var("REDIS_URL") {
+/// The URL in the environment variable `name`; `None` (with a note) when it is unset.
+fn url_from(name: &str) -> Option<String> {
+    match std::env::var(name) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            skip("REDIS_URL is not set");
+            skip(&format!("{name} is not set"));
             None
         }
     }
+}
+
+/// The shared server's URL from `REDIS_URL`; `None` (with a note) when it is unset.
+pub fn redis_url() -> Option<String> {
+    url_from("REDIS_URL")
+}
+
+/// The URL of the small server from `REDIS_SMALL_URL` (`.ci/redis` starts one with
+/// `--maxmemory 16mb --maxmemory-policy noeviction`); `None` (with a note) when unset.
+pub fn small_redis_url() -> Option<String> {
+    url_from("REDIS_SMALL_URL")
+}
+
+/// Runs `work` on `nodes` threads at once, each with a store of its own on `config`
+/// (`work` gets the store and the node's number); returns the results in node order.
+pub fn on_nodes<T: Send>(
+    nodes: usize,
+    config: &Config,
+    policy: Policy,
+    work: impl Fn(&mut Store, usize) -> T + Sync,
+) -> Vec<T> {
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..nodes)
+            .map(|node| {
+                let work = &work;
+                scope.spawn(move || {
+                    let mut store: Store = Store::open(config.clone(), policy).unwrap();
+                    work(&mut store, node)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap())
+            .collect()
+    })
+}
+
+/// A field of `INFO memory` (`used_memory`, `maxmemory`, ...), in bytes.
+pub fn memory_info(connection: &mut redis::Connection, field: &str) -> u64 {
+    let info: String = redis::cmd("INFO").arg("memory").query(connection).unwrap();
+    info.lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .unwrap_or_else(|| panic!("no {field} in INFO memory"))
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// A key prefix no other test (or earlier run against the same server) uses.
@@ -55,6 +102,18 @@ pub fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
     .unwrap()
 }
 
+/// pam_faillock: `deny` failures within 900 s lock for 600 s (a sliding window that
+/// keeps `deny` failure times).
+pub fn faillock(deny: u32) -> Policy {
+    PamFaillock {
+        deny,
+        fail_interval: 900,
+        unlock_time: 600,
+    }
+    .policy()
+    .unwrap()
+}
+
 /// 2026-01-01T00:00:00Z.
 pub const T0: Instant = Instant::from_millis(1_767_225_600_000);
 
@@ -65,6 +124,38 @@ pub fn at(millis: i64) -> Instant {
 /// A plain connection for looking at keys behind the store's back.
 pub fn raw(url: &str) -> redis::Connection {
     redis::Client::open(url).unwrap().get_connection().unwrap()
+}
+
+/// `CONFIG SET name value` on the server at `url`.
+pub fn config_set(url: &str, name: &str, value: &str) {
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg(name)
+        .arg(value)
+        .query(&mut raw(url))
+        .unwrap();
+}
+
+/// How many keys start with `prefix` (SCAN, so the server is not blocked; a key SCAN
+/// returns twice counts once).
+pub fn count_keys(connection: &mut redis::Connection, prefix: &str) -> usize {
+    let mut keys = std::collections::HashSet::new();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(10_000)
+            .query(connection)
+            .unwrap();
+        keys.extend(batch);
+        if next == 0 {
+            return keys.len();
+        }
+        cursor = next;
+    }
 }
 
 pub fn pttl(connection: &mut redis::Connection, key: &str) -> i64 {
@@ -80,26 +171,41 @@ pub fn exists(connection: &mut redis::Connection, key: &str) -> bool {
 }
 
 /// Asserts that the key's TTL is what the stored state needs: no expiry when it is never
-/// dormant without an event, otherwise the time until it is dormant plus the margin, as
-/// set by the latest write (at the account's `last_seen`) less what has elapsed since.
+/// dormant without an event and not bounded by `Config::max_retention`, otherwise the
+/// time until it is dormant plus the margin, at most the retention cap (a lock with a
+/// deadline is kept at least until it ends), as set by the latest write (at the
+/// account's `last_seen`) less what has elapsed since.
 pub fn assert_ttl_fits(store: &mut Store, url: &str, user: &str) {
     let account: Account = store.load(user).unwrap().expect("the key exists");
     let written_at = account.last_seen();
     let policy = *store.policy();
     let margin = store.config().ttl_margin;
+    let cap = store.config().max_retention;
     let ttl = pttl(&mut raw(url), &store.key(user));
-    match retention::dormant_at(&account, &policy, written_at) {
-        None => assert_eq!(ttl, -1, "a state that never goes dormant must not expire"),
-        Some(dormant) => {
-            let needed = dormant.as_millis() - written_at.as_millis();
-            let full = needed + i64::try_from(margin.as_millis()).unwrap();
-            assert!(needed > 0, "a dormant account must have no key");
+    let millis = |duration: Duration| i64::try_from(duration.as_millis()).unwrap();
+    match retention::bounded_retention(&account, &policy, written_at, margin, cap) {
+        Retention::Forever => {
+            assert_eq!(ttl, -1, "a state that never goes dormant must not expire")
+        }
+        Retention::Delete => panic!("a dormant account must have no key"),
+        Retention::Expire(full) => {
+            let full = millis(full);
             // The TTL counts down in real time; a test takes well under 20 s.
             assert!(
                 ttl <= full && ttl > full - 20_000,
-                "TTL {ttl} ms, expected {full} ms (state needed for {needed} ms)"
+                "TTL {ttl} ms, expected {full} ms"
             );
         }
+    }
+    // Never shorter than the state needs, up to the cap.
+    if let Some(dormant) = retention::dormant_at(&account, &policy, written_at) {
+        let needed = dormant.as_millis() - written_at.as_millis();
+        assert!(needed > 0, "a dormant account must have no key");
+        let floor = (needed + millis(margin)).min(cap.map_or(i64::MAX, millis));
+        assert!(
+            ttl > floor - 20_000,
+            "TTL {ttl} ms, the state needs {floor} ms"
+        );
     }
 }
 
