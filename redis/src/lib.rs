@@ -71,7 +71,6 @@
 
 mod config;
 mod error;
-mod migrate;
 pub mod retention;
 mod store;
 

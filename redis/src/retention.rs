@@ -129,7 +129,7 @@ pub fn bounded_retention<const RECORDS: usize, const MEMORY: usize>(
         })) => Some(until),
         _ => None,
     };
-    let Some(free_from) = free_from.filter(|_| account.attempt_in_flight().is_none()) else {
+    let Some(free_from) = free_from.filter(|_| account.attempts_in_flight() == 0) else {
         return full;
     };
     let until_free = Duration::from_millis(free_from.saturating_duration_since(now).as_millis());

@@ -13,7 +13,6 @@ use redis::{Client, Connection, Script, Value};
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::migrate::{is_policy_mismatch, migrate};
 use crate::retention::{Retention, bounded_retention};
 
 /// The compare-and-set, run atomically by Redis.
@@ -244,21 +243,16 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
     }
 
     /// The account a stored value holds: decoded for this policy, or migrated to it from
-    /// another ([`crate::migrate`]); `None` is the initial state. The migrated state is
-    /// written by the next event that changes it (the compare-and-set still compares with
-    /// the bytes that were read).
+    /// the policy it was stored under ([`Account::decode_migrating`]); `None` is the
+    /// initial state. The migrated state is written by the next event that changes it (the
+    /// compare-and-set still compares with the bytes that were read).
     fn decode(&self, key: &str, bytes: Option<&[u8]>) -> Result<Account<RECORDS, MEMORY>, Error> {
         let Some(bytes) = bytes else {
             return Ok(Account::new());
         };
-        Account::decode(bytes, &self.policy).or_else(|error| {
-            is_policy_mismatch(&error)
-                .then(|| migrate(bytes, &self.policy))
-                .flatten()
-                .ok_or_else(|| Error::Corrupt {
-                    key: key.to_owned(),
-                    error,
-                })
+        Account::decode_migrating(bytes, &self.policy).map_err(|error| Error::Corrupt {
+            key: key.to_owned(),
+            error,
         })
     }
 
