@@ -7,11 +7,13 @@
 
 use core::hash::Hash;
 
-use account_lockout::dialect::{ActiveDirectory, AndroidGatekeeper, PamFaillock, PingOne, Tpm};
+use account_lockout::dialect::{
+    ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm,
+};
 use account_lockout::{
     Account, AccountView, AttemptError, AttemptToken, Decision, Duration, Instant, LockCause,
-    LockoutTable, Operation, Outcome, Patch, Policy, Rejection, Status, TableError, Transition,
-    UnlockCause, Verdict,
+    LockoutTable, Operation, Outcome, Patch, Policy, Rejection, Rules, Status, TableError,
+    Transition, UnlockCause, Verdict,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1575,4 +1577,79 @@ fn an_attempt_token_travels_as_bytes_and_a_forged_one_changes_nothing() {
     assert_eq!(outcome.decision, Some(Decision::Allowed));
     assert_eq!(account.attempts_in_flight(), 0);
     assert_eq!(account.failure_count(&policy, s(11)), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Table-wide calls never move an account in time (SPEC §7.2)
+// ---------------------------------------------------------------------------------------
+
+// Finding 4: table-wide calls applied SPEC §1's shift to every account at the caller's
+// `now`, so one line stamped an hour early ended another key's lock at once.
+#[test]
+fn an_early_timestamp_ends_no_other_keys_lock() {
+    let policy = pingone(1, Some(900));
+    let mut table: LockoutTable<u32, 8> = LockoutTable::new();
+    table.failure(&policy, s(3_600), 1, None).unwrap(); // key 1 locked 3600..4500
+    let early = s(0);
+    let before = *table.get(&1).unwrap();
+    assert_eq!(table.poll(&policy, early), None);
+    assert_eq!(table.compact(&policy, early), 0);
+    assert_eq!(table.recover(&policy, early), Ok(0));
+    assert_eq!(table.next_deadline(&policy, early), Some(s(4_500)));
+    assert_eq!(
+        *table.get(&1).unwrap(),
+        before,
+        "no table-wide call moved key 1"
+    );
+    // Key 1 is still locked until 4500, as the clock sees it.
+    assert_eq!(locked_until(&table.view(s(3_601), &1)), Some(s(4_500)));
+    assert_eq!(table.poll(&policy, s(4_499)), None);
+    assert_eq!(table.poll(&policy, s(4_500)), Some((1, expired(s(4_500)))));
+    // An event addressed to the key itself still applies the shift (SPEC §1).
+    table.failure(&policy, s(5_000), 2, None).unwrap();
+    table.failure(&policy, s(4_000), 2, None).unwrap();
+    assert_eq!(locked_until(&table.view(s(4_000), &2)), Some(s(4_900)));
+}
+
+#[test]
+fn recover_counts_every_attempt_in_flight_at_each_accounts_own_time() {
+    let policy = pingone(2, Some(900));
+    let mut table: LockoutTable<u32, 8> = LockoutTable::new();
+    table.begin_attempt(&policy, s(100), 1).unwrap();
+    table.begin_attempt(&policy, s(100), 1).unwrap();
+    table.begin_attempt(&policy, s(50), 2).unwrap();
+    // Recovering at an instant before key 1's latest event counts its attempts at 100.
+    assert_eq!(table.recover(&policy, s(60)), Ok(3));
+    assert_eq!(locked_until(&table.view(s(100), &1)), Some(s(1_000)));
+    assert_eq!(table.view(s(60), &2).status, Status::Ok);
+    assert_eq!(count_of(&table, &2, &policy, s(60)), 1);
+}
+
+// Finding 8: a policy that can never lock by the count kept every account forever, so a
+// spray of names filled a table.
+#[test]
+fn a_policy_that_never_locks_by_count_lets_a_spray_pass_through_the_table() {
+    for policy in [
+        Rules::NEVER_LOCK.build().unwrap(),
+        Keycloak {
+            max_failure_wait_seconds: 0,
+            ..Keycloak::DEFAULT
+        }
+        .policy()
+        .unwrap(),
+    ] {
+        assert!(!policy.can_lock_by_count());
+        let mut table: LockoutTable<u32, 8> = LockoutTable::new();
+        for key in 0..1_000 {
+            // Keycloak's quick-failure window keeps the previous key only 1 s.
+            table
+                .failure(&policy, s(2 * i64::from(key)), key, None)
+                .unwrap();
+        }
+        // Every name found a slot; once the quick-failure window is over, none is kept.
+        let kept = table.len();
+        assert!(kept <= table.capacity());
+        assert_eq!(table.compact(&policy, s(2_000)), kept);
+        assert!(table.is_empty());
+    }
 }

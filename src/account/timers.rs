@@ -26,7 +26,12 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert_eq!(account.next_deadline(&policy, Instant::from_secs(60)), None);
     /// ```
     pub fn next_deadline(&self, policy: &Policy, clock: impl Clock) -> Option<Instant> {
-        let now = clock.now();
+        self.next_change(policy, clock.now(), true)
+    }
+
+    /// [`Account::next_deadline`]; without the count's decay steps when `count_matters`
+    /// is false (a count that can never lock).
+    fn next_change(&self, policy: &Policy, now: Instant, count_matters: bool) -> Option<Instant> {
         let (account, _) = self.observed(policy, now);
         let rules = policy.rules();
         let history = &account.history;
@@ -40,6 +45,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let lock_end = account.lock_state().and_then(|lock| lock.until).map(wide);
         let last = account.last_failure();
         let decay_step = match rules.decay {
+            _ if !count_matters => None,
             Decay::None => None,
             // The count restarts once the gap exceeds the window: 1 ms after it.
             Decay::QuietWindow(window) if history.count > 0 || history.temporary_locks > 0 => {
@@ -143,13 +149,13 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             || matches!(rules.decay, Decay::QuietWindow(_));
         let consecutive_forgotten =
             rules.max_consecutive_failures.is_none() || history.consecutive == 0;
-        // A count that can never lock is never seen again: only its number in `Counted`
-        // transitions would differ from a new account's.
-        let count_forgotten =
-            account.decayed_count(policy, now) == 0 || !policy.can_lock_by_count();
+        // A count that can never lock is never seen again, nor its decay: only its number
+        // in `Counted` transitions would differ from a new account's.
+        let count_matters = policy.can_lock_by_count();
+        let count_forgotten = account.decayed_count(policy, now) == 0 || !count_matters;
         count_forgotten
             && temporary_locks_forgotten
             && consecutive_forgotten
-            && account.next_deadline(policy, now).is_none()
+            && account.next_change(policy, now, count_matters).is_none()
     }
 }
