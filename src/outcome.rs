@@ -149,8 +149,11 @@ pub enum Transition {
     Enabled,
 }
 
-/// The most transitions one operation causes: an expiry noticed, then at most three
-/// changes (a patch that enables and unlocks, or a failure counted and locking).
+/// The most transitions one operation lists: an expiry noticed, then at most three
+/// changes (a patch that enables and unlocks, or a failure counted and locking). Attempts
+/// in flight that time out add theirs (SPEC §7.1): an operation that observes several, or
+/// a `recover` of several, may cause more, and lists only the first four; every one of
+/// them is applied all the same.
 pub const MAX_TRANSITIONS: usize = 4;
 
 /// The transitions of one operation, in the order they happened. Fixed size, `Copy`.
