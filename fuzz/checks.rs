@@ -277,12 +277,18 @@ impl Model {
     /// documentation of `account_lockout::table`).
     fn observe_all(&mut self, now: Instant) {
         for account in &mut self.accounts {
-            let mut observed = *account;
-            if observed
-                .poll(&self.policy, judged_at(account, now))
-                .is_none()
-            {
-                *account = observed;
+            let at = judged_at(account, now);
+            // Step by step, as `poll` reports them; an unlock is left for `poll` to report.
+            loop {
+                let mut next = *account;
+                match next.poll(&self.policy, at) {
+                    Some(Transition::Unlocked { .. }) => break,
+                    Some(_) => *account = next,
+                    None => {
+                        *account = next;
+                        break;
+                    }
+                }
             }
         }
     }

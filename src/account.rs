@@ -24,6 +24,15 @@ use history::{History, Memory, Records};
 
 pub use attempt::{AttemptError, AttemptStart, AttemptToken, Verdict};
 
+/// What time alone does to an account, at the instant it happens.
+#[derive(Clone, Copy)]
+enum Due {
+    /// The lock held ends.
+    Expiry(Instant),
+    /// The oldest attempt in flight times out, and counts as a failure.
+    Timeout(Instant),
+}
+
 /// A lock in effect (or whose deadline has passed but no event has noticed yet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -224,6 +233,13 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// SPEC §1, then what time alone did by `now`, in time order: locks that ended and
     /// attempts in flight that timed out (SPEC §7.1). Every event goes through here first.
     fn observe(&mut self, policy: &Policy, now: Instant, transitions: &mut Transitions) {
+        self.regress_to(now);
+        // Each step ends a lock or removes an attempt, so this ends.
+        while self.step(policy, now, transitions) {}
+    }
+
+    /// SPEC §1's shift when `now` is before `last_seen`; then `last_seen` is `now`.
+    fn regress_to(&mut self, now: Instant) {
         if now < self.last_seen {
             let from = self.last_seen;
             if let Some(mut lock) = self.lock_state() {
@@ -236,29 +252,41 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             self.attempts.shift(from, now);
         }
         self.last_seen = now;
-        // Each round ends a lock or removes an attempt, so this ends.
-        loop {
-            let expiry = self
-                .lock_state()
-                .and_then(|lock| lock.until)
-                .filter(|until| *until <= now);
-            let timeout = self
-                .attempts
-                .get(0)
-                .map(|attempt| attempt.start.saturating_add(policy.rules().attempt_timeout))
-                .filter(|timeout| *timeout <= now);
-            match (expiry, timeout) {
-                // At `unlockAt` the account is open again: an expiry goes first.
-                (Some(until), timeout) if timeout.is_none_or(|timeout| until <= timeout) => {
-                    self.expire_lock(policy, until, transitions);
-                }
-                (_, Some(timeout)) => {
-                    self.attempts.remove(0);
-                    self.fail(policy, timeout, None, transitions);
-                }
-                (_, None) => break,
+    }
+
+    /// The earliest thing time alone does by `now`: the end of the lock held, or an
+    /// attempt in flight that timed out.
+    fn next_due(&self, policy: &Policy, now: Instant) -> Option<Due> {
+        let expiry = self
+            .lock_state()
+            .and_then(|lock| lock.until)
+            .filter(|until| *until <= now);
+        let timeout = self
+            .attempts
+            .get(0)
+            .map(|attempt| attempt.start.saturating_add(policy.rules().attempt_timeout))
+            .filter(|timeout| *timeout <= now);
+        match (expiry, timeout) {
+            // At `unlockAt` the account is open again: an expiry goes first.
+            (Some(until), timeout) if timeout.is_none_or(|timeout| until <= timeout) => {
+                Some(Due::Expiry(until))
             }
+            (_, Some(timeout)) => Some(Due::Timeout(timeout)),
+            (_, None) => None,
         }
+    }
+
+    /// Applies [`Account::next_due`]; whether there was anything to apply.
+    fn step(&mut self, policy: &Policy, now: Instant, transitions: &mut Transitions) -> bool {
+        match self.next_due(policy, now) {
+            Some(Due::Expiry(until)) => self.expire_lock(policy, until, transitions),
+            Some(Due::Timeout(at)) => {
+                self.attempts.remove(0);
+                self.fail(policy, at, None, transitions);
+            }
+            None => return false,
+        }
+        true
     }
 
     /// The end by itself of the lock held, at its deadline `until`.

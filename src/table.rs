@@ -21,8 +21,8 @@
 //! `compact(now)` an event for that key stamped before `now` is a clock regression,
 //! exactly as it would be for an account that was kept and polled. (Without that, a
 //! failure "out of its window at `now`" could be back in it for an event stamped earlier.)
-//! An account whose lock ended but whose unlock was not yet reported is neither observed
-//! nor dropped, so that [`LockoutTable::poll`] still reports it.
+//! What time did is applied up to the end of a lock that nobody reported yet, and the
+//! account is then kept, so that [`LockoutTable::poll`] still reports that unlock.
 //!
 //! One limit: a clock regression whose shift (SPEC §1) would take a stored instant below
 //! `Instant::MIN` saturates it there, and the time since it shrinks. A decayed failure of
@@ -114,22 +114,6 @@ fn judged_at<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>(
     now.max(account.last_seen())
 }
 
-/// Observes `now` (or the account's later `last_seen`) for `account`, unless that would
-/// end a lock whose end nobody reported yet; then whether the table may forget it.
-fn settle<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>(
-    account: &mut Account<RECORDS, MEMORY, ATTEMPTS>,
-    policy: &Policy,
-    now: Instant,
-) -> bool {
-    let now = judged_at(account, now);
-    if account.unlock_unreported(now) {
-        return false;
-    }
-    // Nothing to report: the expiry check above leaves nothing for `poll` to return.
-    let _ = account.poll(policy, now);
-    account.is_dormant(policy, now)
-}
-
 /// Accounts by key, in `N` inline slots (see the [module documentation](self)).
 ///
 /// `RECORDS`, `MEMORY` and `ATTEMPTS` size each account as in [`Account`].
@@ -141,6 +125,11 @@ pub struct LockoutTable<
     const ATTEMPTS: usize = 8,
 > {
     accounts: FnvIndexMap<K, Account<RECORDS, MEMORY, ATTEMPTS>, N>,
+    /// The highest attempt serial of an account the table let go. A key's new account
+    /// numbers its attempts after it, so that a token of the account that was let go
+    /// (one that timed out, say) never names an attempt of the new one, even when a
+    /// clock regression brings the new attempt to the old one's start instant.
+    released_serial: u16,
 }
 
 impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
@@ -158,6 +147,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     pub const fn new() -> Self {
         LockoutTable {
             accounts: FnvIndexMap::new(),
+            released_serial: 0,
         }
     }
 
@@ -198,7 +188,10 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     ) -> Result<(), Account<RECORDS, MEMORY, ATTEMPTS>> {
         let now = now.now();
         if account.is_dormant(policy, judged_at(&account, now)) {
-            self.accounts.swap_remove(&key);
+            if let Some(stored) = self.accounts.swap_remove(&key) {
+                self.release(&stored);
+            }
+            self.release(&account);
             return Ok(());
         }
         if !self.accounts.contains_key(&key) && !self.make_room(policy, now) {
@@ -244,7 +237,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
         }
         let frees_a_slot = self.accounts.values().any(|account| {
             let mut trial = *account;
-            settle(&mut trial, policy, now)
+            trial.settle(policy, now)
         });
         frees_a_slot && self.compact(policy, now) > 0
     }
@@ -263,7 +256,8 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
         let stored = index
             .and_then(|index| self.accounts.get_index_mut(index))
             .map(|(_, account)| *account);
-        let mut account = stored.unwrap_or_default();
+        let mut account =
+            stored.unwrap_or_else(|| Account::with_serials_after(self.released_serial));
         let result = operation(&mut account).map_err(TableError::Operation)?;
         // Judged at the latest instant the account observed: an event observes `now`, but
         // a read (`Operation::Check`) does not, and must not let the table forget failures
@@ -272,6 +266,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
             if stored.is_some() {
                 self.accounts.swap_remove(&key);
             }
+            self.release(&account);
             return Ok(result);
         }
         match index.and_then(|index| self.accounts.get_index_mut(index)) {
@@ -423,9 +418,21 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     pub fn compact(&mut self, policy: &Policy, clock: impl Clock) -> usize {
         let now = clock.now();
         let before = self.accounts.len();
-        self.accounts
-            .retain(|_, account| !settle(account, policy, now));
+        let mut released = self.released_serial;
+        self.accounts.retain(|_, account| {
+            let dormant = account.settle(policy, now);
+            if dormant {
+                released = released.max(account.attempt_serial());
+            }
+            !dormant
+        });
+        self.released_serial = released;
         before.saturating_sub(self.accounts.len())
+    }
+
+    /// Remembers the attempt serials of an account the table lets go.
+    fn release(&mut self, account: &Account<RECORDS, MEMORY, ATTEMPTS>) {
+        self.released_serial = self.released_serial.max(account.attempt_serial());
     }
 }
 
@@ -438,7 +445,7 @@ impl<
 > LockoutTable<K, N, RECORDS, MEMORY, ATTEMPTS>
 {
     /// The next transition that time alone caused, with its key: a lock that ended at
-    /// its deadline ([`Account::poll`]). Call it until it returns `None`; each expiry is
+    /// its deadline, or an attempt in flight that timed out ([`Account::poll`]). Call it until it returns `None`; each expiry is
     /// reported once. Calling it early or twice is harmless.
     ///
     /// ```

@@ -7,7 +7,7 @@ mod fixtures;
 
 use account_lockout::{
     Account, AttemptError, AttemptToken, Decision, Fingerprint, LockCause, Operation, Patch,
-    Rejection, Rules, Status, Transition, Verdict,
+    Rejection, Rules, Status, Transition, UnlockCause, Verdict,
 };
 use fixtures::{BUSY, from_json, keycloak, pingone, reason, s, tpm, transitions, with_attempts};
 
@@ -267,12 +267,30 @@ fn a_timeout_after_a_lock_expired_counts_after_the_expiry() {
     // At 300 the attempt times out on an open account: locked again from 300 to 400.
     let outcome = account.check(&policy, s(350));
     assert!(!outcome.decision.unwrap().is_allowed());
-    account.poll(&policy, s(350));
-    let view = account.view(s(350));
+    // `poll` reports each thing time did, in order, one per call.
+    let mut polled = Vec::new();
+    while let Some(transition) = account.poll(&policy, s(450)) {
+        polled.push(transition);
+    }
     assert_eq!(
-        (view.locked_at, view.unlock_at),
-        (Some(s(300)), Some(s(400)))
+        polled,
+        vec![
+            Transition::Unlocked {
+                at: s(150),
+                cause: UnlockCause::Expired
+            },
+            Transition::Locked {
+                at: s(300),
+                until: Some(s(400)),
+                cause: LockCause::Policy
+            },
+            Transition::Unlocked {
+                at: s(400),
+                cause: UnlockCause::Expired
+            },
+        ]
     );
+    assert_eq!(account.poll(&policy, s(451)), None);
 }
 
 #[test]

@@ -450,6 +450,20 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         })
     }
 
+    /// A new account whose attempts are numbered after `serial`: a table re-creating a
+    /// key's account passes the highest serial it let go, so that no token of an earlier
+    /// account of the key names one of this one's attempts.
+    pub(crate) const fn with_serials_after(serial: u16) -> Self {
+        let mut account = Self::new();
+        account.attempt_serial = serial;
+        account
+    }
+
+    /// The serial of the latest attempt begun (0: none yet).
+    pub(crate) const fn attempt_serial(&self) -> u16 {
+        self.attempt_serial
+    }
+
     /// How many attempts are in flight.
     pub const fn attempts_in_flight(&self) -> usize {
         self.attempts.len()

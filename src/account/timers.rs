@@ -86,9 +86,12 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             .map(|deadline| Instant::from_millis(i64::try_from(deadline).unwrap_or(i64::MAX)))
     }
 
-    /// Ends a lock whose deadline has passed and reports it, with the instant it really
-    /// ended: `Unlocked { at: deadline, cause: Expired }`. Each expiry is reported once,
-    /// by `poll` or by the first event that notices it, whichever comes first.
+    /// Applies the next thing time alone did by `now` and reports it: a lock that ended
+    /// at its deadline (`Unlocked { at: deadline, cause: Expired }`, the instant it really
+    /// ended), or an attempt in flight that timed out and counted as a failure (SPEC
+    /// §7.1: the `Locked` it started, else its `Counted`). Call it until it returns `None`:
+    /// each is reported once, by `poll` or by the first event that notices it, whichever
+    /// comes first.
     ///
     /// `poll` observes `now` like an event (SPEC §1): with a clock that never goes back,
     /// calling it early or twice changes nothing.
@@ -106,14 +109,46 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert_eq!(account.poll(&policy, Instant::from_secs(80)), None);
     /// ```
     pub fn poll(&mut self, policy: &Policy, clock: impl Clock) -> Option<Transition> {
-        let mut transitions = Transitions::NONE;
-        self.observe(policy, clock.now(), &mut transitions);
-        transitions.iter().next().copied()
+        let now = clock.now();
+        self.regress_to(now);
+        loop {
+            let mut transitions = Transitions::NONE;
+            if !self.step(policy, now, &mut transitions) {
+                return None;
+            }
+            // A timed-out attempt rejected by a lock changed nothing worth a report.
+            let reported = transitions
+                .iter()
+                .find(|transition| {
+                    matches!(
+                        transition,
+                        Transition::Unlocked { .. } | Transition::Locked { .. }
+                    )
+                })
+                .or_else(|| transitions.iter().next());
+            if let Some(transition) = reported {
+                return Some(*transition);
+            }
+        }
     }
 
-    /// Whether a lock has ended by `now` without an event or `poll` reporting it yet.
-    pub(crate) fn unlock_unreported(&self, now: Instant) -> bool {
-        self.lock_state().is_some() && self.view(now).status == crate::view::Status::Ok
+    /// What a table does to an account it passes over at `now` (SPEC §7.2: at `now` or
+    /// its own later `last_seen`): applies what time did, up to a lock's end that nobody
+    /// reported yet (that one is left for [`Account::poll`] to report); then whether the
+    /// account is dormant.
+    pub(crate) fn settle(&mut self, policy: &Policy, now: Instant) -> bool {
+        let now = now.max(self.last_seen);
+        loop {
+            let mut next = *self;
+            match next.poll(policy, now) {
+                Some(Transition::Unlocked { .. }) => return false,
+                Some(_) => *self = next,
+                None => {
+                    *self = next;
+                    return self.is_dormant(policy, now);
+                }
+            }
+        }
     }
 
     /// Whether the account at `now` behaves exactly as a new one would, from now on and
