@@ -275,14 +275,15 @@ impl Model {
     /// account: observe `now` or its own later `last_seen` (as `poll` does, SPEC §7.2),
     /// unless that would end a lock whose end nobody reported yet (see the module
     /// documentation of `account_lockout::table`).
+    ///
+    /// Observing can report more than an expiry: an attempt in flight that timed out
+    /// counts as a failure (SPEC §7.1, §7.6), and the table applies it all the same. So
+    /// what decides is the unreported unlock, not whether `poll` reports something.
     fn observe_all(&mut self, now: Instant) {
         for account in &mut self.accounts {
-            let mut observed = *account;
-            if observed
-                .poll(&self.policy, judged_at(account, now))
-                .is_none()
-            {
-                *account = observed;
+            let at = judged_at(account, now);
+            if !unlock_unreported(account, at) {
+                let _ = account.poll(&self.policy, at);
             }
         }
     }
@@ -448,6 +449,15 @@ impl Model {
 /// account's own `last_seen`.
 fn judged_at(account: &Standalone, now: Instant) -> Instant {
     now.max(account.last_seen())
+}
+
+/// Whether `account` holds a lock that has ended by `at` (not before its `last_seen`)
+/// with no event or `poll` reporting it yet. Every event ends a lock whose deadline it
+/// observes, and a lock starts with a deadline after its `now`, so a held lock is in
+/// effect at `last_seen`.
+fn unlock_unreported(account: &Standalone, at: Instant) -> bool {
+    account.view(account.last_seen()).status == Status::Locked
+        && account.view(at).status == Status::Ok
 }
 
 /// The view's own rules (SPEC §2).
