@@ -364,11 +364,18 @@ impl Model {
             Action::Recover => {
                 let in_flight: usize = self.accounts.iter().map(|a| a.attempts_in_flight()).sum();
                 let recovered = self.table.recover(&policy, now);
+                // The table recovers the accounts with attempts in flight, each at the later
+                // of `now` and its `last_seen` (SPEC §7.2). `Account::recover` also observes
+                // `now` with nothing in flight (SPEC §7.6), but the table leaves such an
+                // account alone, as it leaves a key it does not hold: the standalone
+                // accounts do the same.
                 for account in &mut self.accounts {
-                    let at = judged_at(account, now);
-                    account
-                        .recover(&policy, at)
-                        .expect("Account<16, 8> holds every policy");
+                    if account.attempts_in_flight() > 0 {
+                        let at = judged_at(account, now);
+                        account
+                            .recover(&policy, at)
+                            .expect("Account<16, 8> holds every policy");
+                    }
                 }
                 assert_eq!(recovered, Ok(in_flight), "recover counts differently");
                 // Recovered attempts are over: their tokens are done.
