@@ -579,8 +579,9 @@ pub fn table_operations(data: &[u8]) {
 }
 
 /// Whether observing `now` would shift a stored instant of `account` below `Instant::MIN`
-/// (read from its binary form: the lock's start and deadline, the latest failure and the
-/// recorded failures; an attempt's start does not move).
+/// (read from its binary form: the lock's start and deadline, the latest failure, the
+/// recorded failures and the moved start of each attempt in flight; the token's start
+/// does not move).
 fn shift_saturates(account: &Standalone, now: Instant) -> bool {
     let shift = i128::from(account.last_seen().as_millis()) - i128::from(now.as_millis());
     if shift <= 0 {
