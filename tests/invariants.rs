@@ -726,11 +726,19 @@ fn settle_all(
         if Some(key) == except {
             continue;
         }
-        // A table-wide call never moves an account back (SPEC §7.2).
+        // A table-wide call never moves an account back (SPEC §7.2); it applies what time
+        // did, as `poll` reports it, up to an unlock that `poll` is left to report.
         let at = now.max(account.last_seen());
-        let mut probe = *account;
-        if probe.poll(policy, at).is_none() {
-            *account = probe;
+        loop {
+            let mut next = *account;
+            match next.poll(policy, at) {
+                Some(Transition::Unlocked { .. }) => break,
+                Some(_) => *account = next,
+                None => {
+                    *account = next;
+                    break;
+                }
+            }
         }
     }
 }
