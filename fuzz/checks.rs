@@ -408,16 +408,20 @@ impl Model {
             Action::Poll => {
                 let mut polled: Vec<(u8, Transition)> = Vec::new();
                 while let Some(found) = self.table.poll(&policy, now) {
+                    // Each account has at most a lock and its attempts to report.
                     assert!(
-                        polled.len() < self.table.capacity(),
-                        "poll yields more than one expiry per slot: {polled:?} then {found:?}"
+                        polled.len() < self.table.capacity() * 40,
+                        "poll never stops: {polled:?} then {found:?}"
                     );
                     polled.push(found);
                 }
                 for (key, account) in (0u8..).zip(&mut self.accounts) {
-                    let alone = account.poll(&policy, judged_at(account, now));
-                    // `poll` can report an attempt that timed out as `Counted` (SPEC §7.6):
-                    // compared as in an outcome.
+                    // `poll` reports what time did one thing per call, until `None`; it can
+                    // report an attempt that timed out as `Counted` (SPEC §7.6), compared
+                    // as in an outcome.
+                    let at = judged_at(account, now);
+                    let alone: Vec<Transition> =
+                        std::iter::from_fn(|| account.poll(&policy, at)).collect();
                     let in_table: Vec<Transition> = polled
                         .iter()
                         .filter(|(polled_key, _)| *polled_key == key)
@@ -426,8 +430,8 @@ impl Model {
                     assert_eq!(
                         in_table,
                         alone
-                            .map(|transition| comparable_transition(&policy, transition))
                             .into_iter()
+                            .map(|transition| comparable_transition(&policy, transition))
                             .collect::<Vec<_>>(),
                         "poll of key {key}"
                     );
@@ -543,6 +547,9 @@ fn round_trip_account(account: &Standalone, policy: &Policy) {
 /// applied to the standalone account. Compaction (`compact`, or a new key in a full
 /// table) observes `now` for the accounts it judges, as the table documents; the
 /// standalone accounts then observe `now` too. Keys are `u8 % 16`, so eight slots fill.
+///
+/// With `TABLE_TRACE` set in the environment, the policy and every step are printed to
+/// standard error, to read what a crashing input does.
 pub fn table_operations(data: &[u8]) {
     let Ok(input) = TableInput::arbitrary(&mut Unstructured::new(data)) else {
         return;
@@ -554,8 +561,15 @@ pub fn table_operations(data: &[u8]) {
         tokens: Default::default(),
     };
     let mut now = input.start;
+    let trace = std::env::var_os("TABLE_TRACE").is_some();
+    if trace {
+        eprintln!("policy {:?}\nstart {now:?}", model.policy);
+    }
     model.check(now);
     for step in input.steps {
+        if trace {
+            eprintln!("{:?}", (step.time, step.key, &step.action));
+        }
         now = step.time.apply(now);
         // A step whose clock-regression shift would take a stored instant below
         // `Instant::MIN` saturates it (SPEC §1), which shortens the time since it: a failure

@@ -12,8 +12,9 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
 {
     /// The earliest instant after `now` at which the account changes by itself: a lock
     /// ends, a failure leaves a window, a self-healing step lowers the count, a
-    /// quick-failure window closes, or an attempt in flight times out. `None` when nothing is pending: with no further
-    /// events, the account stays as it is (and [`Account::is_dormant`] then tells whether
+    /// quick-failure window closes, or an attempt in flight times out (the count's decay
+    /// only where the count can lock, [`Policy::can_lock_by_count`]). `None` when nothing
+    /// is pending: with no further events, the account stays as it is (and [`Account::is_dormant`] then tells whether
     /// it is as good as new). A change beyond the representable range shows as
     /// [`Instant::MAX`], even at `now == Instant::MAX`.
     ///
@@ -26,7 +27,8 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert_eq!(account.next_deadline(&policy, Instant::from_secs(60)), None);
     /// ```
     pub fn next_deadline(&self, policy: &Policy, clock: impl Clock) -> Option<Instant> {
-        self.next_change(policy, clock.now(), true)
+        // A count that can never lock changes no answer as it decays.
+        self.next_change(policy, clock.now(), policy.can_lock_by_count())
     }
 
     /// [`Account::next_deadline`]; without the count's decay steps when `count_matters`
