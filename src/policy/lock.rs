@@ -142,6 +142,10 @@ impl Policy {
             // Lengths never shrink as the count grows: search for the first that locks.
             _ => {
                 let (mut low, mut high) = (from, last);
+                // Most lengths lock as soon as the count asks for them.
+                if self.locks_by_length(low, now) {
+                    return Some(low);
+                }
                 if !self.locks_by_length(high, now) {
                     return None;
                 }
@@ -222,6 +226,22 @@ impl Policy {
             u32::MAX
         };
         let count_after = |k: u32| standing.count.saturating_add(k).min(last);
+        // The failure that brings the count to `count` (past the threshold of a sliding
+        // window, every failure brings it there).
+        let failure_of = |count: u32, first: u32| count.saturating_sub(standing.count).max(first);
+        let by_cap = |first: u32| {
+            rules
+                .max_consecutive_failures
+                .map(|cap| cap.saturating_sub(standing.consecutive).max(first))
+        };
+        if rules.quick_failure.is_none() && rules.permanent_after_temporary_locks.is_none() {
+            // Neither the gap between failures nor the temporary locks matter: the first
+            // count that locks by its length decides, or the cap.
+            let by_length = self
+                .first_locking_count(count_after(1), last, now)
+                .map(|count| failure_of(count, 1));
+            return [by_length, by_cap(1)].into_iter().flatten().min();
+        }
         let mut temporary_locks = match rules.decay {
             Decay::QuietWindow(window)
                 if standing.since_previous.is_some_and(|gap| gap > window) =>
@@ -254,17 +274,16 @@ impl Policy {
         }
 
         let from = count_after(3);
-        // The failure that brings the count to `count` (past the threshold of a sliding
-        // window, the third failure and every later one bring it there).
-        let failure_of = |count: u32| count.saturating_sub(standing.count).max(3);
-        let by_length = self.first_locking_count(from, last, now).map(failure_of);
+        let by_length = self
+            .first_locking_count(from, last, now)
+            .map(|count| failure_of(count, 3));
         let quick_at_no_gap = rules
             .quick_failure
             .is_some_and(|quick| !quick.within.is_zero() && self.deadline(now, quick.lock) > now);
         let by_quick = if quick_at_no_gap {
             self.next_open_count(from)
                 .filter(|count| *count <= last)
-                .map(failure_of)
+                .map(|count| failure_of(count, 3))
         } else {
             None
         };
@@ -277,16 +296,13 @@ impl Policy {
             if sliding {
                 // Every failure from the one that reaches the threshold asks the same.
                 self.nth_timed_count(from, last, 1)
-                    .map(|count| failure_of(count).saturating_add(nth.saturating_sub(1)))
+                    .map(|count| failure_of(count, 3).saturating_add(nth.saturating_sub(1)))
             } else {
-                self.nth_timed_count(from, last, nth).map(failure_of)
+                self.nth_timed_count(from, last, nth)
+                    .map(|count| failure_of(count, 3))
             }
         });
-        let by_cap = rules
-            .max_consecutive_failures
-            .map(|cap| cap.saturating_sub(standing.consecutive))
-            .filter(|k| *k > 2);
-        [by_length, by_quick, by_permanent, by_cap]
+        [by_length, by_quick, by_permanent, by_cap(3)]
             .into_iter()
             .flatten()
             .min()
