@@ -75,11 +75,11 @@ struct Lock {
 ///
 /// # Layout
 ///
-/// 48 bytes, plus 8 per record and per fingerprint and 18 per attempt slot
-/// (`tests/state_size.rs`): four exact millisecond instants (32 bytes), the counters
-/// (12), the attempt serial (2), the number of attempts in flight (1) and one byte of
-/// flags that says which optional fields are present. An absent field holds 0, so that
-/// equality and hashing see only what is present.
+/// 56 bytes without attempt slots, plus 8 per record and per fingerprint and 18 per
+/// attempt slot (`tests/state_size.rs`): four exact millisecond instants (32 bytes), the
+/// counters (12), the attempt serial (2), the number of attempts in flight (1), one byte
+/// of flags that says which optional fields are present, and padding. An absent field
+/// holds 0, so that equality and hashing see only what is present.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0, const ATTEMPTS: usize = 8> {
@@ -464,8 +464,9 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Whether observing `now` would leave everything a read looks at as it is: the clock
-    /// did not go back and no lock ends by `now`. Reads then skip the copy `observed`
-    /// makes (only `last_seen` would differ, and no read looks at it).
+    /// did not go back, no lock ends and no attempt in flight times out by `now`. Reads
+    /// then skip the copy `observed` makes (only `last_seen` would differ, and no read
+    /// looks at it).
     fn observing_changes_nothing_read(&self, policy: &Policy, now: Instant) -> bool {
         // A deadline is only ever set on a lock.
         now >= self.last_seen
