@@ -1,4 +1,4 @@
-//! The scenario simulator (SPEC §6): replays a JSON scenario through the library and
+//! The scenario simulator (behaviour §6): replays a JSON scenario through the library and
 //! prints one JSON line per event.
 //!
 //! ```text
@@ -215,7 +215,7 @@ struct Simulation {
 }
 
 impl Simulation {
-    /// Applies one step: its outcome, or the refusal of SPEC §4/§7.4.
+    /// Applies one step: its outcome, or the refusal of behaviour §4/§7.4.
     fn apply(&mut self, at: Instant, step: Step) -> Result<Outcome, ErrorOutput> {
         let policy = &self.policy;
         match step {
@@ -264,7 +264,7 @@ impl Simulation {
     }
 }
 
-/// Runs a scenario and returns the output lines, or the one-line error of SPEC §6.
+/// Runs a scenario and returns the output lines, or the one-line error of behaviour §6.
 pub fn run(input: &str) -> Result<String, String> {
     let scenario: Scenario = serde_json::from_str(input).map_err(|error| error.to_string())?;
     let mut steps = Vec::with_capacity(scenario.events.len());

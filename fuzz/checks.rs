@@ -283,12 +283,12 @@ impl Model {
     }
 
     /// What compaction at `now` does to every account it judges, done to every standalone
-    /// account: observe `now` or its own later `last_seen` (as `poll` does, SPEC §7.2),
+    /// account: observe `now` or its own later `last_seen` (as `poll` does, behaviour §7.2),
     /// unless that would end a lock whose end nobody reported yet (see the module
     /// documentation of `account_lockout::table`).
     ///
     /// Observing can do more than end a lock: an attempt in flight that timed out counts
-    /// as a failure (SPEC §7.1, §7.6), and the table applies it all the same. So the
+    /// as a failure (behaviour §7.1, §7.6), and the table applies it all the same. So the
     /// accounts step through what time did as `poll` reports it, and stop at an unlock.
     fn observe_all(&mut self, now: Instant) {
         for account in &mut self.accounts {
@@ -350,14 +350,14 @@ impl Model {
                     |table| table.begin_attempt(&policy, now, key),
                     |a| a.begin_attempt(&policy, now),
                 ) {
-                    // An attempt that timed out counts when `begin` observes it (SPEC
-                    // §7.6): its `Counted` is compared as any other.
+                    // An attempt that timed out counts when `begin` observes it
+                    // (behaviour §7.6): its `Counted` is compared as any other.
                     same_outcome(&policy, (in_table.outcome, alone.outcome));
                     assert_eq!(
                         in_table.token.map(|token| token.started()),
                         alone.token.map(|token| token.started())
                     );
-                    // Several attempts can be in flight (SPEC §7.1). Tokens are single use:
+                    // Several attempts can be in flight (behaviour §7.1). Tokens are single use:
                     // a host that reuses a finished one is outside the contract. One that
                     // timed out is refused by both; it cannot collide with a later token
                     // of a re-created account, which starts at least a timeout later.
@@ -387,8 +387,8 @@ impl Model {
                 let in_flight: usize = self.accounts.iter().map(|a| a.attempts_in_flight()).sum();
                 let recovered = self.table.recover(&policy, now);
                 // The table recovers the accounts with attempts in flight, each at the later
-                // of `now` and its `last_seen` (SPEC §7.2). `Account::recover` also observes
-                // `now` with nothing in flight (SPEC §7.6), but the table leaves such an
+                // of `now` and its `last_seen` (behaviour §7.2). `Account::recover` also observes
+                // `now` with nothing in flight (behaviour §7.6), but the table leaves such an
                 // account alone, as it leaves a key it does not hold: the standalone
                 // accounts do the same.
                 for account in &mut self.accounts {
@@ -417,7 +417,7 @@ impl Model {
                 }
                 for (key, account) in (0u8..).zip(&mut self.accounts) {
                     // `poll` reports what time did one thing per call, until `None`; it can
-                    // report an attempt that timed out as `Counted` (SPEC §7.6), compared
+                    // report an attempt that timed out as `Counted` (behaviour §7.6), compared
                     // as in an outcome.
                     let at = judged_at(account, now);
                     let alone: Vec<Transition> =
@@ -483,13 +483,13 @@ impl Model {
     }
 }
 
-/// The instant a table-wide call judges an account at (SPEC §7.2): never before the
+/// The instant a table-wide call judges an account at (behaviour §7.2): never before the
 /// account's own `last_seen`.
 fn judged_at(account: &Standalone, now: Instant) -> Instant {
     now.max(account.last_seen())
 }
 
-/// The view's own rules (SPEC §2).
+/// The view's own rules (behaviour §2).
 fn check_view(view: &AccountView, now: Instant) {
     assert_eq!(
         view.can_authenticate,
@@ -572,7 +572,7 @@ pub fn table_operations(data: &[u8]) {
         }
         now = step.time.apply(now);
         // A step whose clock-regression shift would take a stored instant below
-        // `Instant::MIN` saturates it (SPEC §1), which shortens the time since it: a failure
+        // `Instant::MIN` saturates it (behaviour §1), which shortens the time since it: a failure
         // a table forgot as decayed could count again in the account it stands for. The
         // table's promise (forgetting a dormant account changes no answer) holds short of
         // that, as its documentation says; around such a step, the standalone accounts

@@ -1,6 +1,6 @@
 //! The account state and the one transition function every policy runs through.
 //!
-//! Each operation first *observes* `now` (the clock-regression shift of SPEC §1, then the
+//! Each operation first *observes* `now` (the clock-regression shift of [behaviour §1](crate::behaviour#s1), then the
 //! end of a lock whose deadline has passed), then applies its own rule. Reads (`view`,
 //! `check`) observe on a copy and change nothing.
 
@@ -48,7 +48,7 @@ struct Lock {
 /// pam_faillock need `deny`); `MEMORY` how many credential fingerprints it can remember
 /// (`repeatedCredentialMemory`). Both default to 0, which every other policy needs.
 /// `ATTEMPTS` is how many attempts can be in flight at once (`maxAttemptsInFlight`,
-/// SPEC §7.1): 8 by default, the default of every dialect but `tpm` and
+/// [behaviour §7.1](crate::behaviour#s7-1)): 8 by default, the default of every dialect but `tpm` and
 /// `androidGatekeeper` (1). [`Account::failure`] refuses a policy that needs more room
 /// than the type has; [`Account::begin_attempt`] also checks `ATTEMPTS`.
 ///
@@ -92,7 +92,7 @@ pub struct Account<const RECORDS: usize = 0, const MEMORY: usize = 0, const ATTE
     /// The latest counted failure, the anchor of windows and self-healing (`LAST_FAILURE`).
     last_failure: Instant,
     history: History<RECORDS, MEMORY>,
-    /// The attempts begun but not finished (SPEC §7.1), oldest first.
+    /// The attempts begun but not finished ([behaviour §7.1](crate::behaviour#s7-1)), oldest first.
     attempts: InFlight<ATTEMPTS>,
     /// The serial number of the latest attempt begun, for its token.
     attempt_serial: u16,
@@ -230,15 +230,15 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         (copy, transitions)
     }
 
-    /// SPEC §1, then what time alone did by `now`, in time order: locks that ended and
-    /// attempts in flight that timed out (SPEC §7.1). Every event goes through here first.
+    /// [behaviour §1](crate::behaviour#s1), then what time alone did by `now`, in time order: locks that ended and
+    /// attempts in flight that timed out ([behaviour §7.1](crate::behaviour#s7-1)). Every event goes through here first.
     fn observe(&mut self, policy: &Policy, now: Instant, transitions: &mut Transitions) {
         self.regress_to(now);
         // Each step ends a lock or removes an attempt, so this ends.
         while self.step(policy, now, transitions) {}
     }
 
-    /// SPEC §1's shift when `now` is before `last_seen`; then `last_seen` is `now`.
+    /// [behaviour §1](crate::behaviour#s1)'s shift when `now` is before `last_seen`; then `last_seen` is `now`.
     fn regress_to(&mut self, now: Instant) {
         if now < self.last_seen {
             let from = self.last_seen;
@@ -314,11 +314,11 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             .is_some_and(|attempt| self.timeout_of(policy, attempt, now) <= now)
     }
 
-    /// The view of SPEC §2 at `now`. A read: it changes nothing, and at `now` earlier
+    /// The view of [behaviour §2](crate::behaviour#s2) at `now`. A read: it changes nothing, and at `now` earlier
     /// than the latest event it shows the account as the clock-regression shift would.
     ///
     /// It needs no policy, so it cannot count an attempt in flight that has timed out by
-    /// `now` (SPEC §7.1): while one has, use [`Account::view_with`], which can. With no
+    /// `now` ([behaviour §7.1](crate::behaviour#s7-1)): while one has, use [`Account::view_with`], which can. With no
     /// attempt in flight, or none timed out, the two agree.
     pub fn view(&self, clock: impl Clock) -> AccountView {
         let now = clock.now();
@@ -335,7 +335,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         AccountView::derive(self.is_enabled(), locked, now)
     }
 
-    /// The view of SPEC §2 at `now`, with every attempt in flight that timed out by `now`
+    /// The view of [behaviour §2](crate::behaviour#s2) at `now`, with every attempt in flight that timed out by `now`
     /// counted as the next event would count it. A read: it changes nothing.
     ///
     /// ```
@@ -372,7 +372,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// How many more counted failures at `now` would lock, less the attempts in flight
-    /// (SPEC §7.6); `None` when not allowed now, or when no number of failures locks.
+    /// ([behaviour §7.6](crate::behaviour#s7-6)); `None` when not allowed now, or when no number of failures locks.
     fn failures_remaining(&self, policy: &Policy, now: Instant) -> Option<u32> {
         if !self.is_enabled() || self.has(LOCKED) {
             return None;
@@ -382,7 +382,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             .map(|budget| budget.saturating_sub(in_flight))
     }
 
-    /// The budget of SPEC §7.6 for an observed account: how many failures counted at
+    /// The budget of [behaviour §7.6](crate::behaviour#s7-6) for an observed account: how many failures counted at
     /// `now` would lock it.
     fn budget(&self, policy: &Policy, now: Instant) -> Option<u32> {
         policy.budget(Standing {
@@ -424,7 +424,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
     }
 
-    /// May the user authenticate at `now`? A read: it changes nothing (SPEC §3).
+    /// May the user authenticate at `now`? A read: it changes nothing ([behaviour §3](crate::behaviour#s3)).
     pub fn check(&self, policy: &Policy, clock: impl Clock) -> Outcome {
         let now = clock.now();
         if self.observing_changes_nothing_read(policy, now) {
@@ -494,7 +494,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// A failed attempt at `now`, with the fingerprint of the attempted credential if the
-    /// host has one (SPEC §3).
+    /// host has one ([behaviour §3](crate::behaviour#s3)).
     ///
     /// Rejected (nothing changes but `last_seen`) while locked or disabled; ignored if its
     /// fingerprint is remembered; otherwise counted by the policy, possibly locking.
@@ -610,7 +610,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         });
     }
 
-    /// A successful attempt at `now` (SPEC §3).
+    /// A successful attempt at `now` ([behaviour §3](crate::behaviour#s3)).
     ///
     /// Rejected (nothing changes but `last_seen`) while locked or disabled: a success
     /// never ends a lock. Otherwise the policy's success rule applies, and remembered
@@ -651,7 +651,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         self.clear_history();
     }
 
-    /// The administrator lock rule of SPEC §4, after validation.
+    /// The administrator lock rule of [behaviour §4](crate::behaviour#s4), after validation.
     fn lock_by_administrator(
         &mut self,
         now: Instant,
@@ -677,7 +677,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
     }
 
-    /// Administrator unlock (SPEC §4): ends any lock and clears the failure history,
+    /// Administrator unlock ([behaviour §4](crate::behaviour#s4)): ends any lock and clears the failure history,
     /// also on an `OK` account. It does not enable a disabled user.
     pub fn unlock(&mut self, policy: &Policy, clock: impl Clock) -> Outcome {
         let now = clock.now();
@@ -691,7 +691,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
     }
 
-    /// Administrator lock (SPEC §4) until `until`, or with no deadline.
+    /// Administrator lock ([behaviour §4](crate::behaviour#s4)) until `until`, or with no deadline.
     ///
     /// On an `OK` account it leaves the failure history alone; it takes over an automatic
     /// lock (clearing the history, as an unlock would); on an administrator's lock it
@@ -716,7 +716,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         })
     }
 
-    /// Administrator patch of the account fields (SPEC §4). Validation of the body is
+    /// Administrator patch of the account fields ([behaviour §4](crate::behaviour#s4)). Validation of the body is
     /// [`Patch`]'s; this checks what depends on the account and `now`, then applies
     /// `canAuthenticate` and `status` before `unlockAt`. On error nothing changes.
     pub fn patch(

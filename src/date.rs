@@ -1,6 +1,6 @@
 //! RFC 3339 dates: the one text form of an instant, in and out.
 //!
-//! Input (SPEC §1): `YYYY-MM-DDTHH:MM:SS`, an optional fraction of any length, then `Z`
+//! Input ([behaviour §1](crate::behaviour#s1)): `YYYY-MM-DDTHH:MM:SS`, an optional fraction of any length, then `Z`
 //! or a `±HH:MM` offset. The separator must be an upper-case `T` and the zone an
 //! upper-case `Z`; leap seconds (`:60`) are refused. Offsets are normalised to UTC and
 //! digits below the millisecond are dropped (rounding towards the past).
@@ -82,7 +82,7 @@ impl<I: Iterator<Item = u8>> Cursor<I> {
     }
 }
 
-/// Parses an RFC 3339 date-time into an instant (SPEC §1).
+/// Parses an RFC 3339 date-time into an instant ([behaviour §1](crate::behaviour#s1)).
 ///
 /// ```
 /// use account_lockout::{parse_rfc3339, DateError, Instant};

@@ -38,7 +38,7 @@ impl core::fmt::Debug for FingerprintKey {
 }
 
 /// A 64-bit digest of an attempted credential, for the repeated-credential memory
-/// (SPEC §5 modifiers: PingOne's Basic policy, Entra smart lockout).
+/// ([behaviour §5](crate::behaviour#s5) modifiers: PingOne's Basic policy, Entra smart lockout).
 ///
 /// The account stores fingerprints, so never store a raw or cheaply reversible one:
 /// compute it with [`Fingerprint::keyed`] (SipHash-2-4 under the host's secret key), or

@@ -31,8 +31,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The contract is SPEC.md (referenced by section, "SPEC §N", throughout these docs);
-//! the README covers the policy forms, the scenario simulator and the tests.
+//! The contract is the behaviour document, [`behaviour`] (`docs/behaviour.md` in the
+//! repository), cited by section, "behaviour §N", throughout these docs; the README covers the policy forms, the scenario simulator and the tests.
 
 #![no_std]
 #![forbid(unsafe_code)]

@@ -7,7 +7,7 @@ use crate::fingerprint::Fingerprint;
 use crate::patch::{Patch, PatchError};
 use crate::time::Instant;
 
-/// The error codes of SPEC §4, as the simulator and JSON clients see them.
+/// The error codes of [behaviour §4](crate::behaviour#s4), as the simulator and JSON clients see them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ErrorCode {
@@ -25,7 +25,7 @@ pub enum ErrorCode {
     UnlockAtNotInFuture,
     /// `account_too_small`: the account type cannot hold what the policy needs.
     AccountTooSmall,
-    /// `unknown_attempt`: a token that names no attempt in flight (SPEC §7.1).
+    /// `unknown_attempt`: a token that names no attempt in flight ([behaviour §7.1](crate::behaviour#s7-1)).
     UnknownAttempt,
 }
 
@@ -60,7 +60,7 @@ pub enum LockError {
 }
 
 impl LockError {
-    /// The SPEC §4 code.
+    /// The [behaviour §4](crate::behaviour#s4) code.
     pub const fn code(self) -> ErrorCode {
         match self {
             LockError::UnlockAtNotInFuture => ErrorCode::UnlockAtNotInFuture,
@@ -136,7 +136,7 @@ pub enum OperationError {
 }
 
 impl OperationError {
-    /// The SPEC §4 code.
+    /// The [behaviour §4](crate::behaviour#s4) code.
     pub fn code(&self) -> ErrorCode {
         match self {
             OperationError::Capacity(error) => error.code(),

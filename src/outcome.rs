@@ -86,7 +86,7 @@ impl Rejection {
     }
 }
 
-/// Whether an attempt was allowed when it arrived (SPEC §3).
+/// Whether an attempt was allowed when it arrived ([behaviour §3](crate::behaviour#s3)).
 ///
 /// It describes the attempt, not the account after it: the failure that locks an account
 /// was allowed (and counted); the lock it started is in the transitions and the view.
@@ -151,7 +151,7 @@ pub enum Transition {
 
 /// The most transitions one operation lists: an expiry noticed, then at most three
 /// changes (a patch that enables and unlocks, or a failure counted and locking). Attempts
-/// in flight that time out add theirs (SPEC §7.1): an operation that observes several, or
+/// in flight that time out add theirs ([behaviour §7.1](crate::behaviour#s7-1)): an operation that observes several, or
 /// a `recover` of several, may cause more, and lists only the first four; every one of
 /// them is applied all the same.
 pub const MAX_TRANSITIONS: usize = 4;
@@ -215,7 +215,7 @@ pub struct Outcome {
     /// Allowed or rejected (attempts only).
     pub decision: Option<Decision>,
     /// How many more counted failures, made now, would lock the account, less the
-    /// attempts in flight (SPEC §7.6: the budget, by the threshold, the length table,
+    /// attempts in flight ([behaviour §7.6](crate::behaviour#s7-6): the budget, by the threshold, the length table,
     /// the quick-failure rule and the consecutive-failure cap); `None` when the account
     /// cannot count now (locked or disabled) or no number of failures locks it.
     pub failures_remaining: Option<u32>,

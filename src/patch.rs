@@ -1,6 +1,6 @@
-//! Administrator patches of the account fields (SPEC §4), and their JSON form.
+//! Administrator patches of the account fields ([behaviour §4](crate::behaviour#s4)), and their JSON form.
 //!
-//! A JSON body is read in two steps, so that the error of SPEC §4 is typed and its order
+//! A JSON body is read in two steps, so that the error of [behaviour §4](crate::behaviour#s4) is typed and its order
 //! is exact without allocation: [`PatchDocument`] deserialises from *any* JSON value and
 //! remembers what it saw; [`PatchDocument::into_patch`] runs checks 1–5 in order. The
 //! account runs checks 6 and 7, which depend on its state and `now`
@@ -37,7 +37,7 @@ pub enum UnlockAtPatch {
     At(Instant),
 }
 
-/// A validated patch over the seed's mutable fields (checks 1–5 of SPEC §4 passed).
+/// A validated patch over the seed's mutable fields (checks 1–5 of [behaviour §4](crate::behaviour#s4) passed).
 ///
 /// ```
 /// use account_lockout::{Patch, Status, ErrorCode};
@@ -58,7 +58,7 @@ pub struct Patch {
 }
 
 impl Patch {
-    /// A patch of the given fields, refused when they conflict (check 5 of SPEC §4).
+    /// A patch of the given fields, refused when they conflict (check 5 of [behaviour §4](crate::behaviour#s4)).
     pub const fn new(
         can_authenticate: Option<bool>,
         status: Option<Status>,
@@ -173,7 +173,7 @@ impl fmt::Display for Field {
     }
 }
 
-/// A refused patch: the SPEC §4 code and the field it is about. Nothing changed.
+/// A refused patch: the [behaviour §4](crate::behaviour#s4) code and the field it is about. Nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct PatchError {
@@ -265,7 +265,7 @@ impl<T> Slot<T> {
     }
 }
 
-/// A patch body as read from JSON, before the checks of SPEC §4.
+/// A patch body as read from JSON, before the checks of [behaviour §4](crate::behaviour#s4).
 ///
 /// It deserialises from any JSON value (it needs a self-describing format such as JSON),
 /// so that a body that is not an object, or has bad fields, still yields a typed
@@ -282,7 +282,7 @@ pub struct PatchDocument {
 }
 
 impl PatchDocument {
-    /// Runs checks 1–5 of SPEC §4, in order, and returns the patch or the first error.
+    /// Runs checks 1–5 of [behaviour §4](crate::behaviour#s4), in order, and returns the patch or the first error.
     pub fn into_patch(self) -> Result<Patch, PatchError> {
         if !self.object {
             return Err(PatchError::about(ErrorCode::InvalidValue, Field::Body));
@@ -543,7 +543,7 @@ impl<'de> Deserialize<'de> for PatchDocument {
 
 impl<'de> Deserialize<'de> for Patch {
     /// Reads and validates a patch body in one step; the error message carries the
-    /// SPEC §4 code (use [`PatchDocument`] to get the typed [`PatchError`]).
+    /// [behaviour §4](crate::behaviour#s4) code (use [`PatchDocument`] to get the typed [`PatchError`]).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Patch, D::Error> {
         PatchDocument::deserialize(deserializer)?
             .into_patch()

@@ -87,7 +87,7 @@ pub enum Decay {
 /// What an allowed success does to the failure counters.
 ///
 /// Whatever this says, a success always forgets remembered fingerprints and resets the
-/// consecutive-failure count (SPEC §3).
+/// consecutive-failure count ([behaviour §3](crate::behaviour#s3)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum OnSuccess {
@@ -357,7 +357,7 @@ impl Policy {
         rules.build()
     }
 
-    /// The same policy with the two modifiers of SPEC §5 set.
+    /// The same policy with the two modifiers of [behaviour §5](crate::behaviour#s5) set.
     ///
     /// ```
     /// use account_lockout::dialect::Tpm;

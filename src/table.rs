@@ -9,11 +9,11 @@
 //! run out, so that dropping it changes no future answer. It never drops a locked
 //! account, a counted failure that still matters, or an attempt in flight.
 //!
-//! **Table-wide calls never move an account in time** (SPEC §7.2). [`LockoutTable::poll`],
+//! **Table-wide calls never move an account in time** ([behaviour §7.2](crate::behaviour#s7-2)). [`LockoutTable::poll`],
 //! [`LockoutTable::next_deadline`], [`LockoutTable::compact`], [`LockoutTable::recover`]
 //! and the room-making of a new key pass over many accounts: each is judged at the later
 //! of `now` and its own `last_seen`. Only an event addressed to one account applies the
-//! clock-regression shift of SPEC §1 to it. So one caller with an early timestamp (a log
+//! clock-regression shift of [behaviour §1](crate::behaviour#s1) to it. So one caller with an early timestamp (a log
 //! line stamped an hour early, a node whose clock is behind) cannot end another key's
 //! lock.
 //!
@@ -24,7 +24,7 @@
 //! What time did is applied up to the end of a lock that nobody reported yet, and the
 //! account is then kept, so that [`LockoutTable::poll`] still reports that unlock.
 //!
-//! One limit: a clock regression whose shift (SPEC §1) would take a stored instant below
+//! One limit: a clock regression whose shift ([behaviour §1](crate::behaviour#s1)) would take a stored instant below
 //! `Instant::MIN` saturates it there, and the time since it shrinks. A decayed failure of
 //! a kept account can then count again, while the dropped account it stands for is gone.
 //! That takes instants some 292 million years apart; the fuzz target `table_operations`
@@ -106,7 +106,7 @@ impl<E: fmt::Display> fmt::Display for TableError<E> {
 impl<E: fmt::Debug + fmt::Display> core::error::Error for TableError<E> {}
 
 /// The instant a table-wide call judges `account` at: `now`, or the account's own
-/// `last_seen` if that is later (SPEC §7.2: such a call never moves an account back).
+/// `last_seen` if that is later ([behaviour §7.2](crate::behaviour#s7-2): such a call never moves an account back).
 fn judged_at<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>(
     account: &Account<RECORDS, MEMORY, ATTEMPTS>,
     now: Instant,
@@ -203,7 +203,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
             .map_err(|(_, account)| account)
     }
 
-    /// The view of `key` at `now` (SPEC §2). A read. Like [`Account::view`] it cannot
+    /// The view of `key` at `now` ([behaviour §2](crate::behaviour#s2)). A read. Like [`Account::view`] it cannot
     /// count attempts in flight that timed out by `now`; [`LockoutTable::view_with`] can.
     pub fn view(&self, clock: impl Clock, key: &K) -> AccountView {
         match self.accounts.get(key) {

@@ -124,7 +124,7 @@ impl Instant {
 
     /// Moves `self` by the signed distance `to - from`, saturating at the limits.
     ///
-    /// This is the clock-regression shift of SPEC §1: every stored instant moves by the
+    /// This is the clock-regression shift of [behaviour §1](crate::behaviour#s1): every stored instant moves by the
     /// same amount, which keeps every remaining duration (up to saturation).
     pub(crate) const fn shifted(self, from: Instant, to: Instant) -> Instant {
         let distance = (to.millis as i128).saturating_sub(from.millis as i128);

@@ -1,4 +1,4 @@
-//! The account view: PingOne's account-state model, derived at `now` (SPEC §2).
+//! The account view: PingOne's account-state model, derived at `now` ([behaviour §2](crate::behaviour#s2)).
 
 use core::fmt;
 
@@ -110,7 +110,7 @@ impl AccountView {
     }
 
     /// Folds two lock sources of one user (a password account and an MFA account, say)
-    /// into one view (SPEC §2): `LOCKED` if either is; `lockedAt` the earliest;
+    /// into one view ([behaviour §2](crate::behaviour#s2)): `LOCKED` if either is; `lockedAt` the earliest;
     /// `unlockAt` absent if any locked source has none, else the latest; enabled only if
     /// both are. Both views must be taken at the same `now`.
     ///

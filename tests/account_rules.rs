@@ -1,7 +1,7 @@
-//! Integration tests written from SPEC.md (§1 time, §2 view, §3 attempts, §4 administrator
+//! Integration tests written from docs/behaviour.md (§1 time, §2 view, §3 attempts, §4 administrator
 //! operations and patches, §5 modifiers) and the seed's account data model.
 //!
-//! Every expectation below is derived from the SPEC text, not from the implementation.
+//! Every expectation below is derived from the behaviour document, not from the implementation.
 
 use account_lockout::dialect::{ActiveDirectory, AndroidGatekeeper, PingOne, Tpm};
 use account_lockout::{
@@ -72,7 +72,7 @@ fn locked(unlock_at: Option<Instant>, now: Instant) -> Decision {
     })
 }
 
-/// Checks the SPEC §2 invariants that hold for every view at `now`.
+/// Checks the behaviour §2 invariants that hold for every view at `now`.
 fn assert_view_consistent(view: &AccountView, now: Instant) {
     let is_locked = view.status == Status::Locked;
     assert_eq!(
@@ -110,7 +110,7 @@ fn assert_view_consistent(view: &AccountView, now: Instant) {
     assert!(!text.contains("null"), "absent fields are omitted: {text}");
 }
 
-/// Read your writes (SPEC §4): the view at `now` shows every written field with its value.
+/// Read your writes (behaviour §4): the view at `now` shows every written field with its value.
 fn assert_read_your_writes(body: &str, view: &AccountView) {
     let value: serde_json::Value = serde_json::from_str(body).unwrap();
     let object = value.as_object().unwrap();
@@ -138,7 +138,7 @@ fn assert_read_your_writes(body: &str, view: &AccountView) {
 }
 
 // ---------------------------------------------------------------------------------------
-// SPEC §1: time
+// behaviour §1: time
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -330,7 +330,7 @@ fn time_arithmetic_saturates_at_the_limits() {
 }
 
 // ---------------------------------------------------------------------------------------
-// SPEC §1: clock regression
+// behaviour §1: clock regression
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -517,7 +517,7 @@ fn clock_regression_refused_operations_do_not_move_last_seen() {
 }
 
 // ---------------------------------------------------------------------------------------
-// SPEC §2: the view
+// behaviour §2: the view
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -850,7 +850,7 @@ fn view_fold_of_two_sources() {
 }
 
 // ---------------------------------------------------------------------------------------
-// SPEC §3: attempts
+// behaviour §3: attempts
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -1034,7 +1034,7 @@ fn attempts_failures_remaining_counts_down() {
 
 #[test]
 fn attempts_locking_failure_is_counted_not_rejected() {
-    // SPEC §3: "failure(now): if not allowed (locked or disabled) it is rejected: not
+    // behaviour §3: "failure(now): if not allowed (locked or disabled) it is rejected: not
     // counted, nothing changes. Otherwise it is counted by the policy, and may start a
     // lock." The failure that reaches the threshold was allowed at `now` and counted, so
     // the caller must not be told it was rejected (the crate's own Decision::Rejected doc
@@ -1054,13 +1054,13 @@ fn attempts_locking_failure_is_counted_not_rejected() {
         ]
     );
     assert_eq!(account.view(s(0)).status, Status::Locked);
-    // SPEC §3: the failure was allowed when it arrived, so it is counted; the lock it
+    // behaviour §3: the failure was allowed when it arrived, so it is counted; the lock it
     // starts shows in the transitions and the view, not in the decision.
     assert_eq!(outcome.decision, Some(Decision::Allowed));
 }
 
 // ---------------------------------------------------------------------------------------
-// SPEC §4: administrator operations
+// behaviour §4: administrator operations
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -1291,7 +1291,7 @@ fn admin_lock_on_admin_lock_changes_only_the_deadline() {
 }
 
 // ---------------------------------------------------------------------------------------
-// SPEC §4: patches
+// behaviour §4: patches
 // ---------------------------------------------------------------------------------------
 
 /// An account locked by the PingOne policy (3 failures at T0, T0+1s, T0+2s; until T0+902s).
@@ -1969,7 +1969,7 @@ fn patch_error_6_and_7_depend_on_the_account_and_leave_it_unchanged() {
 
 #[test]
 fn patch_error_codes_in_spec_order() {
-    // One body that fails several checks: the first in SPEC order wins.
+    // One body that fails several checks: the first in the document's order wins.
     let steps = [
         (
             r#"{"lockedAt":1,"color":2,"status":"FOO","canAuthenticate":true,"unlockAt":"2000-01-01T00:00:00Z"}"#,
@@ -2025,7 +2025,7 @@ fn patch_error_codes_in_spec_order() {
 }
 
 // ---------------------------------------------------------------------------------------
-// SPEC §5: modifiers
+// behaviour §5: modifiers
 // ---------------------------------------------------------------------------------------
 
 #[test]

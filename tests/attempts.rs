@@ -1,4 +1,4 @@
-//! The attempt protocol with several attempts in flight (SPEC §7.1, settled by §7.6):
+//! The attempt protocol with several attempts in flight (behaviour §7.1, settled by §7.6):
 //! concurrent successes never count, each attempt in flight reserves one failure of the
 //! lock's budget, `busy` when the budget or `maxAttemptsInFlight` is spent, timeouts,
 //! `recover`, and tokens.
@@ -396,7 +396,7 @@ fn a_failure_verdict_with_a_remembered_credential_is_ignored() {
 
 #[test]
 fn the_budget_counts_every_way_the_policy_locks() {
-    // A fresh Keycloak account: two quick failures lock (SPEC §7.6's example).
+    // A fresh Keycloak account: two quick failures lock (behaviour §7.6's example).
     let mut account: Account = Account::new();
     assert_eq!(account.check(&keycloak(), s(0)).failures_remaining, Some(2));
     begin(&mut account, &keycloak(), 0);

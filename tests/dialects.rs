@@ -1,6 +1,6 @@
-//! Each dialect's documented behaviour (SPEC §3 and §5), pinned with concrete values.
+//! Each dialect's documented behaviour (behaviour §3 and §5), pinned with concrete values.
 //!
-//! Expected values are derived from SPEC.md, not from the crate's implementation.
+//! Expected values are derived from docs/behaviour.md, not from the crate's implementation.
 
 use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
@@ -290,7 +290,7 @@ fn keycloak_wait_sequence(policy: &Policy, waits: &[i64], spacing: i64) -> Vec<(
         }
         // numFailures survives the end of a temporary lock: failures remaining before the
         // next lock is 5 - (k - 1) before the factor, then 1; but two failures at the same
-        // instant lock by the quick rule, so never more than 2 (SPEC §7.6).
+        // instant lock by the quick rule, so never more than 2 (behaviour §7.6).
         let expected_remaining = if k <= 5 { (6 - k).min(2) } else { 1 } as u32;
         assert_eq!(
             remaining(&account, policy, t),
@@ -465,7 +465,7 @@ fn keycloak_max_delta_time_resets_num_failures() {
     assert_eq!(remaining(&account, &policy, at(100_000)), Some(2));
     fail_open(&mut account, &policy, at(100_000), 2);
     // gap = window + 1 ms: restarts; the count becomes 1 (the 3rd failure does not lock),
-    // but a second failure at that instant would lock by the quick rule (SPEC §7.6).
+    // but a second failure at that instant would lock by the quick rule (behaviour §7.6).
     assert_eq!(remaining(&account, &policy, at(200_001)), Some(2));
     fail_open(&mut account, &policy, at(200_001), 1);
     fail_open(&mut account, &policy, at(300_001), 2);
@@ -525,7 +525,7 @@ fn keycloak_permanent_lockout() {
     // An administrator unlock ends it and clears the history.
     account.unlock(&policy, at(100 * YEAR + 1));
     assert_open(&account, at(100 * YEAR + 1));
-    // Fresh: two failures at one instant would lock by the quick rule (SPEC §7.6).
+    // Fresh: two failures at one instant would lock by the quick rule (behaviour §7.6).
     assert_eq!(remaining(&account, &policy, at(100 * YEAR + 2)), Some(2));
     fail_open(&mut account, &policy, at(100 * YEAR + 2_000), 1);
 }
@@ -595,7 +595,7 @@ fn keycloak_success_clears() {
     fail_open(&mut account, &policy, at(10_000), 2);
     let outcome = account.success(&policy, at(10_100));
     assert_eq!(outcome.decision, Some(Decision::Allowed));
-    // The count is cleared: 3 by the count, 2 by the quick rule (SPEC §7.6).
+    // The count is cleared: 3 by the count, 2 by the quick rule (behaviour §7.6).
     assert_eq!(outcome.failures_remaining, Some(2));
     // lastFailure is cleared too: a failure 0.1 s after the success is not a quick one.
     fail_open(&mut account, &policy, at(10_200), 1);
@@ -680,7 +680,7 @@ fn keycloak_failures_while_locked_are_rejected() {
 // Android Gatekeeper
 // ---------------------------------------------------------------------------------------------
 
-/// The classic AOSP schedule of SPEC §5, in seconds.
+/// The classic AOSP schedule of behaviour §5, in seconds.
 fn gatekeeper_timeout(n: u32) -> i64 {
     if n <= 10 {
         if n.is_multiple_of(5) { 30 } else { 0 }

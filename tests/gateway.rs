@@ -115,7 +115,7 @@ fn a_power_cut_mid_attempt_is_counted_as_a_failure_on_resume() {
         r#"{"event":"resumed","restoredAccounts":6,"recoveredBySource":1,"recoveredByUser":1}"#
     );
     // The lost verdict counted as alice's 8th failure. The resume came after the attempt's
-    // timeout (300 s after 09:12:07), so it counted at 09:17:07 (SPEC §7.6): she has been
+    // timeout (300 s after 09:12:07), so it counted at 09:17:07 (behaviour §7.6): she has been
     // locked since then.
     assert_eq!(
         lines[2],

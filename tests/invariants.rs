@@ -1,18 +1,18 @@
-//! Issue 5, item 2: the invariants of SPEC.md as properties, over random policies
+//! Issue 5, item 2: the invariants of docs/behaviour.md as properties, over random policies
 //! (`harness::strategy::policy()`: every dialect and general policies, with random
 //! modifiers) and random sequences of operations at instants that mostly move forward,
 //! sometimes go back, sometimes land exactly on a lock's deadline and sometimes jump to the
 //! `i64` limits.
 //!
-//! - `canAuthenticate == enabled && status == OK` (SPEC §2), and the view's shape;
-//! - `secondsUntilUnlock` is at least 1 while locked, and exact (SPEC §2);
+//! - `canAuthenticate == enabled && status == OK` (behaviour §2), and the view's shape;
+//! - `secondsUntilUnlock` is at least 1 while locked, and exact (behaviour §2);
 //! - with no further events, a view that is `LOCKED` with `unlockAt` is `LOCKED` 1 ms
-//!   before it and `OK` at it (SPEC §2);
-//! - a success never ends a lock (SPEC §3);
+//!   before it and `OK` at it (behaviour §2);
+//! - a success never ends a lock (behaviour §3);
 //! - a rejected attempt, an ignored repeated failure or a refused operation changes
-//!   nothing (SPEC §§3–5; a rejected or ignored attempt moves `last_seen` only);
-//! - patches read back what they wrote (SPEC §4);
-//! - a clock regression never ends a lock early and never lengthens one (SPEC §1);
+//!   nothing (behaviour §§3–5; a rejected or ignored attempt moves `last_seen` only);
+//! - patches read back what they wrote (behaviour §4);
+//! - a clock regression never ends a lock early and never lengthens one (behaviour §1);
 //! - table eviction never loses a counted failure (README, "Many accounts on one device");
 //! - encoding then decoding gives back the same state (README, "Binary state").
 //!
@@ -290,8 +290,8 @@ fn ceil_seconds(ms: i128) -> u64 {
 proptest! {
     #![proptest_config(config())]
 
-    /// SPEC §2: `canAuthenticate` iff enabled and `OK`; `lockedAt` iff `LOCKED`;
-    /// `unlockAt` only when `LOCKED`; `secondsUntilUnlock` iff `unlockAt`. And SPEC §3: a
+    /// behaviour §2: `canAuthenticate` iff enabled and `OK`; `lockedAt` iff `LOCKED`;
+    /// `unlockAt` only when `LOCKED`; `secondsUntilUnlock` iff `unlockAt`. And behaviour §3: a
     /// check is allowed iff `canAuthenticate`, else rejected as disabled (the crate's
     /// documented choice when both) or as locked with the view's deadline.
     #[test]
@@ -321,7 +321,7 @@ proptest! {
         })?;
     }
 
-    /// SPEC §2: `secondsUntilUnlock = ceil((unlockAt - now) / 1000)`, never 0 while locked.
+    /// behaviour §2: `secondsUntilUnlock = ceil((unlockAt - now) / 1000)`, never 0 while locked.
     #[test]
     fn seconds_until_unlock_is_exact_and_at_least_one(policy in strategy::policy(), start in strategy::instant(), steps in steps()) {
         drive(&policy, start, &steps, |applied| {
@@ -338,7 +338,7 @@ proptest! {
         })?;
     }
 
-    /// SPEC §2: with no further events, a view `LOCKED` with `unlockAt` is still `LOCKED`
+    /// behaviour §2: with no further events, a view `LOCKED` with `unlockAt` is still `LOCKED`
     /// (the same lock) 1 ms before it and `OK` at it.
     #[test]
     fn a_lock_ends_exactly_at_unlock_at(policy in strategy::policy(), start in strategy::instant(), steps in steps()) {
@@ -366,7 +366,7 @@ proptest! {
         })?;
     }
 
-    /// SPEC §3: a success never ends a lock: on a locked account it is rejected and the
+    /// behaviour §3: a success never ends a lock: on a locked account it is rejected and the
     /// view stays as it was.
     #[test]
     fn a_success_never_ends_a_lock(policy in strategy::policy(), start in strategy::instant(), steps in steps()) {
@@ -391,7 +391,7 @@ proptest! {
         })?;
     }
 
-    /// SPEC §§3–5: a rejected attempt and an ignored repeated failure change nothing but
+    /// behaviour §§3–5: a rejected attempt and an ignored repeated failure change nothing but
     /// `last_seen` (the views, counts and lock causes at every instant the move of
     /// `last_seen` does not affect are the same); a refused operation changes nothing at
     /// all, `last_seen` included.
@@ -440,7 +440,7 @@ proptest! {
         })?;
     }
 
-    /// SPEC §4, "read your writes": after a successful patch at `now`, the view at `now`
+    /// behaviour §4, "read your writes": after a successful patch at `now`, the view at `now`
     /// shows every written field with the written value.
     #[test]
     fn patches_read_back_their_writes(policy in strategy::policy(), start in strategy::instant(), steps in steps()) {
@@ -471,7 +471,7 @@ proptest! {
         })?;
     }
 
-    /// SPEC §1: for an attempt at `now < last_seen` on an account locked at `last_seen`,
+    /// behaviour §1: for an attempt at `now < last_seen` on an account locked at `last_seen`,
     /// the lock is not ended and its remaining time is unchanged (`unlockAt` moves back by
     /// exactly `last_seen - now`, `lockedAt` too, saturating); the view after the event
     /// is what the regression read showed before it.
@@ -676,7 +676,7 @@ proptest! {
             // is.
             // Replacing it matters only for a regression to near `Instant::MIN`, which
             // saturates every stored instant to `Instant::MIN`, so that a decayed failure
-            // counts again in a kept account (saturation at the limits, SPEC §1). The seed in
+            // counts again in a kept account (saturation at the limits, behaviour §1). The seed in
             // tests/invariants.proptest-regressions is such a case.
             for key in stored_before {
                 if table.get(&key).is_none() {
@@ -726,7 +726,7 @@ fn settle_all(
         if Some(key) == except {
             continue;
         }
-        // A table-wide call never moves an account back (SPEC §7.2); it applies what time
+        // A table-wide call never moves an account back (behaviour §7.2); it applies what time
         // did, as `poll` reports it, up to an unlock that `poll` is left to report.
         let at = now.max(account.last_seen());
         loop {

@@ -1,8 +1,8 @@
 //! Issue 5, items 1–2: the crate against a naive reference model (`tests/model/`), written
-//! from SPEC.md alone, side by side.
+//! from docs/behaviour.md alone, side by side.
 //!
-//! Each case draws a dialect policy (every dialect of SPEC §5, parameters in the ranges
-//! SPEC allows, sometimes huge ones, with random modifiers), a start instant and a
+//! Each case draws a dialect policy (every dialect of behaviour §5, parameters in the ranges
+//! the behaviour document allows, sometimes huge ones, with random modifiers), a start instant and a
 //! sequence of 1..40 events (checks, failures with or without one of three fingerprints,
 //! successes, unlocks, locks with or without a deadline in the future or the past,
 //! patches), with time steps mostly forward, sometimes backward and sometimes jumping to
@@ -243,7 +243,7 @@ fn model_policy() -> impl Strategy<Value = ModelPolicy> {
         )
 }
 
-/// The crate's policy for the model's: every parameter drawn is one SPEC §5 allows.
+/// The crate's policy for the model's: every parameter drawn is one behaviour §5 allows.
 fn crate_policy(policy: &ModelPolicy) -> Policy {
     let base = match policy.dialect {
         Dialect::PingOne(p) => p.policy(),
@@ -260,7 +260,9 @@ fn crate_policy(policy: &ModelPolicy) -> Policy {
             policy.max_consecutive_failures,
         )
     })
-    .unwrap_or_else(|error| panic!("SPEC allows {policy:?}, the crate refuses it: {error}"))
+    .unwrap_or_else(|error| {
+        panic!("the behaviour document allows {policy:?}, the crate refuses it: {error}")
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -482,7 +484,7 @@ fn step() -> impl Strategy<Value = (Tick, Action)> {
 }
 
 /// The crate's operation for a model event; a patch that `Patch::new` refuses (check 5
-/// of SPEC §4) is returned as that refusal's code.
+/// of behaviour §4) is returned as that refusal's code.
 fn operation(event: Event) -> Result<Operation, ErrorCode> {
     Ok(match event {
         Event::Check => Operation::Check,
@@ -743,9 +745,9 @@ fn long_failure_runs_agree_with_the_model() {
 }
 
 // Keycloak's deadline from the whole second, for a failure within 808 ms of
-// `Instant::MIN`. SPEC §5 says the lock lasts until `floor(t/1000)*1000 + wait*1000`; for
+// `Instant::MIN`. behaviour §5 says the lock lasts until `floor(t/1000)*1000 + wait*1000`; for
 // t = Instant::MIN that is (MIN - 192) + 60_000 = MIN + 59_808, a representable instant
-// (SPEC §1's saturation is for results out of range; this one is in range). Found by the
+// (behaviour §1's saturation is for results out of range; this one is in range). Found by the
 // model; the crate used to saturate the floor first.
 #[test]
 fn keycloak_deadline_from_a_second_before_instant_min() {
@@ -770,7 +772,7 @@ fn keycloak_deadline_from_a_second_before_instant_min() {
 // (`records_needed()` is 1). Failures at T and T + 1 s (when the first 1 s lock ends): an
 // `Account<1>` and an `Account<16>` both count 1 and lock until T + 2 s. The README: a
 // sliding-window policy "needs its threshold" of failure times, and a type with too little
-// room is refused; more room should change nothing (SPEC §1: same state + same inputs =
+// room is refused; more room should change nothing (behaviour §1: same state + same inputs =
 // same outputs). An escalating length with a sliding window is refused outright now: the
 // count never passes the threshold, so it could never escalate.
 #[test]

@@ -1,5 +1,5 @@
 //! The shipped scenarios: the simulator's output must match the committed expectation
-//! byte for byte, and its error handling must follow SPEC §6.
+//! byte for byte, and its error handling must follow behaviour §6.
 
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@
 //! of attempts in flight, one byte of flags, and padding; see BENCHMARKS.md, "State size",
 //! for why 32 bytes would need lossy instants. Records and fingerprints add exactly 8
 //! bytes each, and each slot for an attempt in flight 18 (its serial, the token's start
-//! and the moved start; SPEC §7.1), with no padding once the slots are even. These
+//! and the moved start; behaviour §7.1), with no padding once the slots are even. These
 //! assertions pin the sizes so that any change is deliberate.
 
 use std::mem::size_of;

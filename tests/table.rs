@@ -1,7 +1,7 @@
 //! Issue 3: the lockout table, timers without polling, the power-loss-safe attempt
 //! protocol and per-context counters, pinned with concrete values.
 //!
-//! Every expectation below is derived from SPEC.md and the issue text, not from the
+//! Every expectation below is derived from docs/behaviour.md and the issue text, not from the
 //! implementation. "Persisting" an account is copying the `Copy` value into a variable
 //! (the "storage"); a power cut continues from the last stored copy and calls `recover`.
 
@@ -479,7 +479,7 @@ fn dormant_accounts_give_their_slots_to_new_keys_without_compaction() {
 
 #[test]
 fn compaction_frees_only_accounts_back_in_their_initial_state() {
-    // Attempts in flight that never time out within the test (SPEC §7.1).
+    // Attempts in flight that never time out within the test (behaviour §7.1).
     let policy = active_directory(3, 1_800, 600)
         .with_attempt_limits(8, Duration::from_secs(10 * 365 * 86_400))
         .unwrap();
@@ -825,7 +825,7 @@ fn poll_reports_a_tpm_self_healing_unlock_and_nothing_for_window_steps() {
 
 #[test]
 fn table_poll_reports_each_key_once() {
-    // The clock only moves forward here: a poll is an observation of `now` (SPEC §1).
+    // The clock only moves forward here: a poll is an observation of `now` (behaviour §1).
     let policy = pingone(1, Some(60));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
     table.failure(&policy, s(0), 1, None).unwrap(); // until s(60)
@@ -1321,7 +1321,7 @@ fn beginning_an_attempt_on_a_locked_or_disabled_account_is_rejected() {
 }
 
 // ---------------------------------------------------------------------------------------
-// 4. Per-context counters: keys (user, context), views folded (SPEC §2)
+// 4. Per-context counters: keys (user, context), views folded (behaviour §2)
 // ---------------------------------------------------------------------------------------
 
 /// Entra's familiar and unfamiliar locations.
@@ -1580,10 +1580,10 @@ fn an_attempt_token_travels_as_bytes_and_a_forged_one_changes_nothing() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Table-wide calls never move an account in time (SPEC §7.2)
+// Table-wide calls never move an account in time (behaviour §7.2)
 // ---------------------------------------------------------------------------------------
 
-// Finding 4: table-wide calls applied SPEC §1's shift to every account at the caller's
+// Finding 4: table-wide calls applied behaviour §1's shift to every account at the caller's
 // `now`, so one line stamped an hour early ended another key's lock at once.
 #[test]
 fn an_early_timestamp_ends_no_other_keys_lock() {
@@ -1605,7 +1605,7 @@ fn an_early_timestamp_ends_no_other_keys_lock() {
     assert_eq!(locked_until(&table.view(s(3_601), &1)), Some(s(4_500)));
     assert_eq!(table.poll(&policy, s(4_499)), None);
     assert_eq!(table.poll(&policy, s(4_500)), Some((1, expired(s(4_500)))));
-    // An event addressed to the key itself still applies the shift (SPEC §1).
+    // An event addressed to the key itself still applies the shift (behaviour §1).
     table.failure(&policy, s(5_000), 2, None).unwrap();
     table.failure(&policy, s(4_000), 2, None).unwrap();
     assert_eq!(locked_until(&table.view(s(4_000), &2)), Some(s(4_900)));

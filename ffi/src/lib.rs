@@ -193,7 +193,7 @@ pub const AL_TRANSITION_DISABLED: u32 = 1 << 5;
 /// [`AlOutcome::transitions`] bit: the user was enabled.
 pub const AL_TRANSITION_ENABLED: u32 = 1 << 6;
 
-/// The PingOne account view at `now_ms` (SPEC §2). A `has_*` flag says whether the field
+/// The PingOne account view at `now_ms` ([behaviour §2](account_lockout::behaviour#s2)). A `has_*` flag says whether the field
 /// after it is present; an absent field is 0.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -645,7 +645,7 @@ pub unsafe extern "C" fn al_success(
 /// `outcome` (may be NULL) gets the decision: [`AL_DECISION_ALLOWED`] (the token is
 /// valid), or rejected as locked, disabled or [`AL_DECISION_REJECTED_BUSY`]; then the
 /// token buffer is zeroed, a token that names no attempt. Several attempts may be in
-/// flight at once (SPEC §7.1): each reserves one failure of the lock's budget, and a
+/// flight at once ([behaviour §7.1](account_lockout::behaviour#s7-1)): each reserves one failure of the lock's budget, and a
 /// success counts nothing. An attempt in flight for the policy's `attemptTimeoutSeconds`
 /// counts as a failure. The state buffer is written whenever the call returns [`AL_OK`],
 /// allowed or not.
@@ -836,7 +836,7 @@ pub unsafe extern "C" fn al_lock(
 }
 
 /// Administrator patch at `now_ms` from a JSON body over the account's mutable fields,
-/// such as `{"status":"LOCKED","unlockAt":"2026-01-01T01:00:00Z"}` (SPEC §4):
+/// such as `{"status":"LOCKED","unlockAt":"2026-01-01T01:00:00Z"}` ([behaviour §4](account_lockout::behaviour#s4)):
 /// `canAuthenticate`, `status`, `unlockAt`. All or nothing.
 ///
 /// Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`policy`, `state` or `json`),
@@ -982,7 +982,7 @@ pub unsafe extern "C" fn al_view_json(
 }
 
 /// The name of a return code (`"ok"`, `"null_pointer"`, `"corrupt_state"`, ...; the
-/// SPEC §4 code for the operation errors), as a static NUL-terminated string;
+/// [behaviour §4](account_lockout::behaviour#s4) code for the operation errors), as a static NUL-terminated string;
 /// `"unknown_error"` for a value that is not a code.
 #[unsafe(no_mangle)]
 pub extern "C" fn al_error_name(code: i32) -> *const c_char {

@@ -188,7 +188,7 @@ fn is_json_object(text: &[u8]) -> bool {
     )
 }
 
-/// Reads a policy from its JSON form (SPEC §6) and frames its binary encoding.
+/// Reads a policy from its JSON form ([behaviour §6](account_lockout::behaviour#s6)) and frames its binary encoding.
 pub(crate) fn policy_from_json(text: &[u8]) -> Result<[u8; AL_POLICY_LEN], Error> {
     if !is_json_object(text) {
         return Err(Error::code(AL_ERR_INVALID_JSON));
@@ -357,7 +357,7 @@ pub(crate) fn view(
     Ok(decode_state(state, &policy)?.view(Instant::from_millis(now_ms)))
 }
 
-/// A patch from its JSON body (checks 1–5 of SPEC §4).
+/// A patch from its JSON body (checks 1–5 of [behaviour §4](account_lockout::behaviour#s4)).
 pub(crate) fn patch_from_json(body: &[u8]) -> Result<Patch, Error> {
     Patch::from_json(body).map_err(|error| Error::operation(OperationError::Patch(error)))
 }

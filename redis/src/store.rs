@@ -75,7 +75,7 @@ enum Swap {
 /// in between.
 ///
 /// **Clocks.** The library treats an event stamped before the account's latest one as
-/// its clock going back (SPEC §1) and moves every stored instant back by the difference.
+/// its clock going back ([behaviour §1](account_lockout::behaviour#s1)) and moves every stored instant back by the difference.
 /// That rule is for one device's clock. In a fleet, the stamps come from several clocks
 /// and the state is shared, so one node whose clock is behind would shorten locks and
 /// erase failures for every node. So the shared state never moves back: every event,

@@ -260,7 +260,7 @@ fn a_rejection_that_was_read_stands_when_the_write_fails() {
     for i in 0..3 {
         store.failure("sam", at(i), None).unwrap();
     }
-    // An attempt in flight when an administrator locks: it stays in flight (SPEC §7.6),
+    // An attempt in flight when an administrator locks: it stays in flight (behaviour §7.6),
     // and the next begin is rejected.
     let token = store.begin_attempt("tina", at(0)).unwrap().token;
     assert!(token.is_some());

@@ -1,5 +1,5 @@
 //! The power-loss-safe attempt protocol, as TPMs, Android Gatekeeper and smart cards do
-//! it, for any number of concurrent logins (SPEC §7.1): the failure is reserved *before*
+//! it, for any number of concurrent logins ([behaviour §7.1](crate::behaviour#s7-1)): the failure is reserved *before*
 //! the credential is checked.
 //!
 //! 1. [`Account::begin_attempt`] puts an attempt in flight and returns a token.
@@ -185,7 +185,7 @@ impl From<CapacityError> for AttemptError {
 pub(super) struct Attempt {
     /// Its token's identity: the serial and the start as the clock said at `begin`.
     pub(super) token: AttemptToken,
-    /// Its start, moved back by every clock regression since (SPEC §7.1): the timeout
+    /// Its start, moved back by every clock regression since ([behaviour §7.1](crate::behaviour#s7-1)): the timeout
     /// runs from here.
     pub(super) start: Instant,
 }
@@ -282,7 +282,7 @@ impl<const ATTEMPTS: usize> InFlight<ATTEMPTS> {
         self.iter().position(|attempt| attempt.token == token)
     }
 
-    /// SPEC §1's shift, applied to every start (not to the tokens' identities).
+    /// [behaviour §1](crate::behaviour#s1)'s shift, applied to every start (not to the tokens' identities).
     pub(super) fn shift(&mut self, from: Instant, to: Instant) {
         let len = self.len();
         for start in self.starts.iter_mut().take(len) {

@@ -90,12 +90,12 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
 
     /// Applies the next thing time alone did by `now` and reports it: a lock that ended
     /// at its deadline (`Unlocked { at: deadline, cause: Expired }`, the instant it really
-    /// ended), or an attempt in flight that timed out and counted as a failure (SPEC
-    /// §7.1: the `Locked` it started, else its `Counted`). Call it until it returns `None`:
+    /// ended), or an attempt in flight that timed out and counted as a failure ([behaviour
+    /// §7.1](crate::behaviour#s7-1): the `Locked` it started, else its `Counted`). Call it until it returns `None`:
     /// each is reported once, by `poll` or by the first event that notices it, whichever
     /// comes first.
     ///
-    /// `poll` observes `now` like an event (SPEC §1): with a clock that never goes back,
+    /// `poll` observes `now` like an event ([behaviour §1](crate::behaviour#s1)): with a clock that never goes back,
     /// calling it early or twice changes nothing.
     ///
     /// ```
@@ -134,7 +134,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
     }
 
-    /// What a table does to an account it passes over at `now` (SPEC §7.2: at `now` or
+    /// What a table does to an account it passes over at `now` ([behaviour §7.2](crate::behaviour#s7-2): at `now` or
     /// its own later `last_seen`): applies what time did, up to a lock's end that nobody
     /// reported yet (that one is left for [`Account::poll`] to report); then whether the
     /// account is dormant.

@@ -33,7 +33,7 @@ const STEPS: [Step; 14] = [
 /// Android Gatekeeper: no parameters (`{}` in JSON). Each counted failure may lock for
 /// the schedule's timeout `T(failureCounter)`; the counter never decays, and a success
 /// clears it. AOSP restarts the whole timeout when the clock goes back; this crate
-/// applies the clock-regression rule of SPEC §1 instead.
+/// applies the clock-regression rule of [behaviour §1](crate::behaviour#s1) instead.
 ///
 /// ```
 /// use account_lockout::dialect::AndroidGatekeeper;
@@ -57,7 +57,7 @@ impl AndroidGatekeeper {
             decay: Decay::None,
             on_success: OnSuccess::Reset,
             on_lock_end: OnLockEnd::Keep,
-            // One credential check at a time, as the device verifies them (SPEC §7.1).
+            // One credential check at a time, as the device verifies them (behaviour §7.1).
             max_attempts_in_flight: 1,
             ..Rules::NEVER_LOCK
         }

@@ -56,7 +56,7 @@ impl Tpm {
             },
             on_success: OnSuccess::Keep,
             on_lock_end: OnLockEnd::Keep,
-            // One credential check at a time, as the device verifies them (SPEC §7.1).
+            // One credential check at a time, as the device verifies them (behaviour §7.1).
             max_attempts_in_flight: 1,
             ..Rules::NEVER_LOCK
         }

@@ -1,5 +1,5 @@
 //! A patch body straight from JSON bytes, without serde or allocation: for firmware and
-//! for any host that wants SPEC §4's error order without a JSON library.
+//! for any host that wants [behaviour §4](crate::behaviour#s4)'s error order without a JSON library.
 //!
 //! The scanner accepts exactly RFC 8259 JSON (nesting at most 32 deep); anything else is
 //! "not a JSON object" (`invalid_value`). It keeps only what the checks need: which keys
@@ -472,7 +472,7 @@ impl PatchDocument {
 }
 
 impl Patch {
-    /// Parses and checks a JSON patch body (checks 1–5 of SPEC §4), without allocation.
+    /// Parses and checks a JSON patch body (checks 1–5 of [behaviour §4](crate::behaviour#s4)), without allocation.
     ///
     /// ```
     /// use account_lockout::{ErrorCode, Patch, Status};

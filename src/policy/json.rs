@@ -1,4 +1,4 @@
-//! The JSON form of a policy (SPEC §6): exactly one dialect key, plus the modifiers as
+//! The JSON form of a policy ([behaviour §6](crate::behaviour#s6)): exactly one dialect key, plus the modifiers as
 //! sibling keys.
 //!
 //! ```
@@ -306,7 +306,7 @@ impl<'de> Visitor<'de> for PolicyVisitor {
 }
 
 impl<'de> Deserialize<'de> for Policy {
-    /// Reads the policy document of SPEC §6.
+    /// Reads the policy document of [behaviour §6](crate::behaviour#s6).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Policy, D::Error> {
         deserializer.deserialize_map(PolicyVisitor)
     }

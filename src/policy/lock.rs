@@ -206,7 +206,7 @@ impl Policy {
         found.filter(|count| *count <= last)
     }
 
-    /// The budget of SPEC §7.6: how many further failures, all counted at `now`, make the
+    /// The budget of [behaviour §7.6](crate::behaviour#s7-6): how many further failures, all counted at `now`, make the
     /// policy lock (the smallest such number, at least 1); `None` when no number does.
     ///
     /// The first two failures are asked about one by one ([`Policy::lock_decision`]): the

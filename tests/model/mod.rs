@@ -1,28 +1,28 @@
-//! A deliberately naive reference model of SPEC.md (issue 5, item 1).
+//! A deliberately naive reference model of docs/behaviour.md (issue 5, item 1).
 //!
-//! Written from SPEC.md (and, for the crate's general form `custom`, from the README's
+//! Written from docs/behaviour.md (and, for the crate's general form `custom`, from the README's
 //! table and the rustdoc of `Rules`), not from `src/`: it keeps the policy as the
-//! dialect's own parameters (SPEC §5) plus the two modifiers, and the full list of events
+//! dialect's own parameters (behaviour §5) plus the two modifiers, and the full list of events
 //! applied, each with its `now`. Every answer (a view, an outcome, a refusal) is computed
 //! by replaying every event from the start on a fresh state ([`Model::replay`]), applying
-//! the rules of SPEC §§1–5 one by one. Nothing is cached and nothing is clever: instants
+//! the rules of behaviour §§1–5 one by one. Nothing is cached and nothing is clever: instants
 //! are `i64` milliseconds, all arithmetic on them is done in `i128` and clamped back into
-//! `i64`, durations into `u64` milliseconds (SPEC §1: "arithmetic never overflows or
+//! `i64`, durations into `u64` milliseconds (behaviour §1: "arithmetic never overflows or
 //! panics: instants near the `i64` limits and durations of centuries saturate").
 //!
-//! Where the crate disagrees with SPEC.md or the README, the model follows the crate on
+//! Where the crate disagrees with docs/behaviour.md or the README, the model follows the crate on
 //! that one point so that the properties keep comparing everything else, and the spot is
 //! marked `// MISMATCH:`; a separate test pins the documented behaviour.
 //!
-//! Modelling choices, each read from SPEC.md:
+//! Modelling choices, each read from docs/behaviour.md:
 //!
-//! - A lock is stored as what SPEC §1 lists among the stored instants: its start
-//!   (`lockedAt`) and its deadline (`unlockAt`, if any). SPEC §2: in effect while
+//! - A lock is stored as what behaviour §1 lists among the stored instants: its start
+//!   (`lockedAt`) and its deadline (`unlockAt`, if any). behaviour §2: in effect while
 //!   `now < unlockAt`. An account holds at most one lock: an automatic one (started by a
-//!   counted failure, by the policy and/or the consecutive-failure cap, folded as SPEC §2
-//!   says: no deadline if either has none) or an administrator's one (SPEC §4: an
+//!   counted failure, by the policy and/or the consecutive-failure cap, folded as behaviour §2
+//!   says: no deadline if either has none) or an administrator's one (behaviour §4: an
 //!   administrator lock takes over an automatic one).
-//! - Clock regression (SPEC §1): when an event arrives with `now < last_seen`, every stored
+//! - Clock regression (behaviour §1): when an event arrives with `now < last_seen`, every stored
 //!   instant moves back by `last_seen - now` (saturating), then `last_seen = now`. A read
 //!   at `now < last_seen` shows the account as that shift would leave it.
 //! - When an automatic lock ends by itself (its deadline passed), the dialect's lock-end
@@ -31,7 +31,7 @@
 //!   whose deadline is not later than its start (saturated at `Instant::MAX`, or Keycloak's
 //!   `maxFailureWaitSeconds` 0) has no effect: the account stays `OK`, and since no lock
 //!   ended, no lock-end rule applies (the crate's documented choice at the end of time).
-//! - `failures_remaining` (SPEC §7.6: the budget, "the smallest count that locks by the
+//! - `failures_remaining` (behaviour §7.6: the budget, "the smallest count that locks by the
 //!   threshold, the schedule, the quick-failure rule or the consecutive-failure cap") is
 //!   computed the naive way: on a copy, count failures without a fingerprint at `now`
 //!   until one locks; `None` when the account cannot count now, or when no lock comes
@@ -60,7 +60,7 @@ pub fn sat(value: i128) -> i64 {
     value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
-/// `seconds` seconds in milliseconds. A duration is at most `u64::MAX` ms (SPEC §1:
+/// `seconds` seconds in milliseconds. A duration is at most `u64::MAX` ms (behaviour §1:
 /// "durations of centuries saturate").
 fn ms(seconds: u64) -> i128 {
     duration(i128::from(seconds) * 1_000)
@@ -71,7 +71,7 @@ fn duration(millis: i128) -> i128 {
     millis.min(i128::from(u64::MAX))
 }
 
-/// One of the six dialects of SPEC §5, with its parameters.
+/// One of the six dialects of behaviour §5, with its parameters.
 #[allow(clippy::large_enum_variant)] // `Rules` is big, and `Copy`: fine in a test model
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -87,7 +87,7 @@ pub enum Dialect {
     Custom(Rules),
 }
 
-/// A dialect and the two modifiers of SPEC §5.
+/// A dialect and the two modifiers of behaviour §5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ModelPolicy {
     pub dialect: Dialect,
@@ -97,7 +97,7 @@ pub struct ModelPolicy {
     pub max_consecutive_failures: Option<u32>,
 }
 
-/// The events of SPEC §§3–4. Instants are milliseconds since the Unix epoch.
+/// The events of behaviour §§3–4. Instants are milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// `check(now)`: a read.
@@ -146,7 +146,7 @@ struct Lock {
     quick: bool,
 }
 
-/// The dialect's counters (SPEC §5), each in the dialect's own terms.
+/// The dialect's counters (behaviour §5), each in the dialect's own terms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Counters {
     /// PingOne: counted failures since the last reset.
@@ -216,7 +216,7 @@ impl Counters {
         }
     }
 
-    /// Moves every stored instant back by `delta` (> 0), saturating (SPEC §1).
+    /// Moves every stored instant back by `delta` (> 0), saturating (behaviour §1).
     fn shift(&mut self, delta: i128) {
         let back = |t: &mut i64| *t = sat(i128::from(*t) - delta);
         match self {
@@ -244,7 +244,7 @@ impl Counters {
     }
 }
 
-/// Android Gatekeeper's timeout `T(n)` in milliseconds (SPEC §5).
+/// Android Gatekeeper's timeout `T(n)` in milliseconds (behaviour §5).
 pub fn gatekeeper_timeout(n: u32) -> i128 {
     let n = i128::from(n);
     if n <= 10 {
@@ -300,7 +300,7 @@ impl State {
         self.consecutive
     }
 
-    /// SPEC §1: moves every stored instant back by `delta` (> 0).
+    /// behaviour §1: moves every stored instant back by `delta` (> 0).
     fn shift(&mut self, delta: i128) {
         let back = |t: i64| sat(i128::from(t) - delta);
         if let Some(lock) = &mut self.lock {
@@ -310,7 +310,7 @@ impl State {
         self.counters.shift(delta);
     }
 
-    /// The clock-regression rule of SPEC §1, as a read or an event sees `now`.
+    /// The clock-regression rule of behaviour §1, as a read or an event sees `now`.
     fn regress_to(&mut self, now: i64) {
         if let Some(last) = self.last_seen
             && now < last
@@ -320,7 +320,7 @@ impl State {
         }
     }
 
-    /// `check(now)`: a read (SPEC §3), with the failures remaining.
+    /// `check(now)`: a read (behaviour §3), with the failures remaining.
     pub fn check(&self, policy: &ModelPolicy, now: i64) -> Reply {
         let mut copy = self.clone();
         match copy.apply(policy, now, Event::Check, true) {
@@ -329,13 +329,13 @@ impl State {
         }
     }
 
-    /// Whether a lock is in effect at `now` (SPEC §2: while `now < unlockAt`).
+    /// Whether a lock is in effect at `now` (behaviour §2: while `now < unlockAt`).
     fn lock_at(&self, now: i64) -> Option<Lock> {
         self.lock
             .filter(|lock| lock.until.is_none_or(|until| now < until))
     }
 
-    /// SPEC §2: the view at `now`, a read.
+    /// behaviour §2: the view at `now`, a read.
     pub fn view(&self, now: i64) -> AccountView {
         let mut seen = self.clone();
         seen.regress_to(now);
@@ -378,7 +378,7 @@ impl State {
         self.last_seen = Some(now);
     }
 
-    /// The dialect's rule for the end of its lock by itself (SPEC §5).
+    /// The dialect's rule for the end of its lock by itself (behaviour §5).
     fn lock_ended_by_itself(&mut self, policy: &ModelPolicy) {
         match &mut self.counters {
             // "When the lock ends by itself the count starts again from 0."
@@ -403,7 +403,7 @@ impl State {
         }
     }
 
-    /// SPEC §3: allowed iff `canAuthenticate`; otherwise why (disabled wins).
+    /// behaviour §3: allowed iff `canAuthenticate`; otherwise why (disabled wins).
     fn decision(&self, now: i64) -> Decision {
         if !self.enabled {
             return Decision::Rejected(Rejection::Disabled);
@@ -419,7 +419,7 @@ impl State {
         }
     }
 
-    /// SPEC §4 unlock (after observe): ends any lock, clears the failure history.
+    /// behaviour §4 unlock (after observe): ends any lock, clears the failure history.
     fn clear_history(&mut self, policy: &ModelPolicy) {
         self.counters = Counters::initial(&policy.dialect);
         self.memory.clear();
@@ -431,7 +431,7 @@ impl State {
         self.clear_history(policy);
     }
 
-    /// SPEC §4 lock (after observe and validation).
+    /// behaviour §4 lock (after observe and validation).
     fn admin_lock(&mut self, policy: &ModelPolicy, now: i64, until: Option<i64>) {
         match self.lock {
             None => {
@@ -458,7 +458,7 @@ impl State {
         }
     }
 
-    /// The dialect's rule for a counted failure at `now` (SPEC §5): the lock it asks for,
+    /// The dialect's rule for a counted failure at `now` (behaviour §5): the lock it asks for,
     /// `None` for none, `Some(None)` for a lock with no deadline.
     fn dialect_failure(
         &mut self,
@@ -498,7 +498,7 @@ impl State {
                     num_temporary_lockouts,
                 },
             ) => {
-                // SPEC §5's pseudo-code, line by line.
+                // behaviour §5's pseudo-code, line by line.
                 let mut lock: Option<Option<i64>> = None;
                 let permanent_only = k.permanent_lockout && k.max_temporary_lockouts == 0;
                 let earlier = *last_failure;
@@ -541,7 +541,7 @@ impl State {
                         || !k.permanent_lockout
                         || *num_temporary_lockouts <= k.max_temporary_lockouts
                     {
-                        // SPEC's `floor(t/1000)*1000 + wait*1000`, exact: the floor may lie
+                        // The document's `floor(t/1000)*1000 + wait*1000`, exact: the floor may lie
                         // below `Instant::MIN`; only the deadline saturates.
                         let whole_second = t.div_euclid(1_000) * 1_000;
                         lock = Some(Some(sat(whole_second + duration(wait * 1_000))));
@@ -646,7 +646,7 @@ impl State {
         let by_cap = policy
             .max_consecutive_failures
             .is_some_and(|cap| self.consecutive >= cap);
-        // SPEC §2 fold: no deadline if any locked source has none, else the latest.
+        // behaviour §2 fold: no deadline if any locked source has none, else the latest.
         let until = match (by_policy, by_cap) {
             (None, false) => return false,
             (_, true) | (Some(None), _) => None,
@@ -994,7 +994,7 @@ fn custom_failure(
     }
 }
 
-/// TPM self-healing at `x` (SPEC §5): `n = floor((x - selfHealTimer) / R)`.
+/// TPM self-healing at `x` (behaviour §5): `n = floor((x - selfHealTimer) / R)`.
 fn heal(failed_tries: &mut u32, self_heal_timer: &mut i64, r: i128, x: i64) {
     let n = (i128::from(x) - i128::from(*self_heal_timer)).div_euclid(r);
     if n > 0 {
