@@ -46,7 +46,7 @@ fn with_failures<const R: usize>(policy: &Policy, failures: i64) -> Account<R, 0
 /// 4096 accounts with a failure each, then `times` failures on keys spread over them.
 fn table_attempts<const N: usize>(table: &mut LockoutTable<u32, N>, policy: &Policy, times: u64) {
     for key in 0..4_096 {
-        table.failure(policy, at(0), key, None).ok();
+        table.failure(policy, key, at(0), None).ok();
     }
     let mut key: u32 = 0x2545_F491;
     for _ in 0..times {
@@ -55,7 +55,7 @@ fn table_attempts<const N: usize>(table: &mut LockoutTable<u32, N>, policy: &Pol
         key ^= key << 5;
         black_box(
             table
-                .failure(policy, at(1), black_box(key % 4_096), None)
+                .failure(policy, black_box(key % 4_096), at(1), None)
                 .ok(),
         );
     }

@@ -261,13 +261,13 @@ fn table_attempts<const N: usize>(
     let stream = keys(1 << 16, accounts);
     let mut table: Box<LockoutTable<u32, N>> = Box::new(LockoutTable::new());
     for key in 0..accounts {
-        table.failure(policy, at(0), key, None).unwrap();
+        table.failure(policy, key, at(0), None).unwrap();
     }
     let mut index = 0;
     group.bench_function(name, |b| {
         b.iter(|| {
             index = (index + 1) & 0xFFFF;
-            table.failure(policy, at(1), black_box(stream[index]), None)
+            table.failure(policy, black_box(stream[index]), at(1), None)
         })
     });
 }

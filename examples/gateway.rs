@@ -266,7 +266,7 @@ impl<'s> Gateway<'s> {
             let key = (reader.text()?, reader.text()?);
             let account = reader.account(&PER_SOURCE)?;
             self.by_source
-                .restore(&PER_SOURCE, now, key, account)
+                .restore(&PER_SOURCE, key, now, account)
                 .map_err(|_| full())?;
             restored += 1;
         }
@@ -274,7 +274,7 @@ impl<'s> Gateway<'s> {
             let key = reader.text()?;
             let account = reader.account(&PER_USER)?;
             self.by_user
-                .restore(&PER_USER, now, key, account)
+                .restore(&PER_USER, key, now, account)
                 .map_err(|_| full())?;
             restored += 1;
         }
@@ -388,8 +388,8 @@ fn attempt(
 ) -> Result<Ended, String> {
     let at = gateway.clock;
     let source_key = (user.to_string(), source.to_string());
-    let by_source = gateway.by_source.check(&PER_SOURCE, at, &source_key);
-    let by_user = gateway.by_user.check(&PER_USER, at, &user.to_string());
+    let by_source = gateway.by_source.check(&PER_SOURCE, &source_key, at);
+    let by_user = gateway.by_user.check(&PER_USER, &user.to_string(), at);
     let rejection = [by_source.decision, by_user.decision]
         .into_iter()
         .find_map(|decision| match decision {
@@ -407,12 +407,12 @@ fn attempt(
         // Both keys have a slot: beginning cannot find a table full.
         let source_token = gateway
             .by_source
-            .begin_attempt(&PER_SOURCE, at, source_key.clone())
+            .begin_attempt(&PER_SOURCE, source_key.clone(), at)
             .map_err(|error| error.to_string())?
             .token;
         let user_token = gateway
             .by_user
-            .begin_attempt(&PER_USER, at, user.to_string())
+            .begin_attempt(&PER_USER, user.to_string(), at)
             .map_err(|error| error.to_string())?
             .token;
         gateway.save()?; // the failure is recorded before the credential is checked
@@ -436,24 +436,24 @@ fn attempt(
         if let Some(token) = source_token {
             gateway
                 .by_source
-                .finish_attempt(&PER_SOURCE, at, source_key.clone(), token, verdict)
+                .finish_attempt(&PER_SOURCE, source_key.clone(), at, token, verdict)
                 .map_err(|error| error.to_string())?;
         }
         if let Some(token) = user_token {
             gateway
                 .by_user
-                .finish_attempt(&PER_USER, at, user.to_string(), token, verdict)
+                .finish_attempt(&PER_USER, user.to_string(), at, token, verdict)
                 .map_err(|error| error.to_string())?;
         }
         gateway.save()?;
     }
     let view = AccountView::fold(
-        gateway.by_source.view(at, &source_key),
-        gateway.by_user.view(at, &user.to_string()),
+        gateway.by_source.view(&source_key, at),
+        gateway.by_user.view(&user.to_string(), at),
     );
     let remaining = [
-        gateway.by_source.check(&PER_SOURCE, at, &source_key),
-        gateway.by_user.check(&PER_USER, at, &user.to_string()),
+        gateway.by_source.check(&PER_SOURCE, &source_key, at),
+        gateway.by_user.check(&PER_USER, &user.to_string(), at),
     ]
     .into_iter()
     .filter_map(|outcome| outcome.failures_remaining)

@@ -313,7 +313,7 @@ impl Model {
         if let Some(both) = self.run(
             now,
             key,
-            |table| table.apply(&policy, now, key, operation),
+            |table| table.apply(&policy, key, now, operation),
             |a| a.apply(&policy, now, operation),
         ) {
             same_outcome(&policy, both);
@@ -347,7 +347,7 @@ impl Model {
                 if let Some((in_table, alone)) = self.run(
                     now,
                     key,
-                    |table| table.begin_attempt(&policy, now, key),
+                    |table| table.begin_attempt(&policy, key, now),
                     |a| a.begin_attempt(&policy, now),
                 ) {
                     // An attempt that timed out counts when `begin` observes it
@@ -375,7 +375,7 @@ impl Model {
                 if let Some(both) = self.run(
                     now,
                     key,
-                    |table| table.finish_attempt(&policy, now, key, in_table, verdict),
+                    |table| table.finish_attempt(&policy, key, now, in_table, verdict),
                     |a| a.finish_attempt(&policy, now, alone, verdict),
                 ) {
                     same_outcome(&policy, both);
@@ -459,9 +459,9 @@ impl Model {
         for (key, account) in (0u8..).zip(&self.accounts) {
             let view = account.view(now);
             check_view(&view, now);
-            assert_eq!(self.table.view(now, &key), view, "the view of key {key}");
+            assert_eq!(self.table.view(&key, now), view, "the view of key {key}");
             assert_eq!(
-                self.table.check(policy, now, &key),
+                self.table.check(policy, &key, now),
                 account.check(policy, now),
                 "check of key {key}"
             );

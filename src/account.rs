@@ -11,7 +11,7 @@ use crate::outcome::{
 };
 use crate::patch::{Patch, PatchError, UnlockAtPatch};
 use crate::policy::{Decay, FailureContext, LockDecision, OnLockEnd, OnSuccess, Policy, Standing};
-use crate::time::{Clock, Instant};
+use crate::time::Instant;
 use crate::view::{AccountView, Status};
 
 mod attempt;
@@ -52,7 +52,8 @@ struct Lock {
 /// `androidGatekeeper` (1). [`Account::failure`] refuses a policy that needs more room
 /// than the type has; [`Account::begin_attempt`] also checks `ATTEMPTS`.
 ///
-/// Every operation takes the policy and the time (an [`Instant`], or any [`Clock`]).
+/// Every operation takes the policy, then the time as an [`Instant`] (read from any
+/// [`Clock`](crate::Clock) by the host).
 ///
 /// ```
 /// use account_lockout::{dialect::PingOne, Account, Decision, Instant, ManualClock, Duration, Status};
@@ -62,15 +63,15 @@ struct Lock {
 /// let mut account: Account = Account::new();
 ///
 /// for _ in 0..3 {
-///     account.failure(&policy, &clock, None).unwrap();
+///     account.failure(&policy, clock.now(), None).unwrap();
 ///     clock.advance(Duration::from_secs(1));
 /// }
-/// let outcome = account.success(&policy, &clock);
+/// let outcome = account.success(&policy, clock.now());
 /// assert!(!outcome.decision.unwrap().is_allowed()); // a success never ends a lock
 ///
 /// clock.advance(Duration::from_secs(900));
-/// assert_eq!(account.view(&clock).status, Status::Ok);
-/// assert_eq!(account.check(&policy, &clock).decision, Some(Decision::Allowed));
+/// assert_eq!(account.view(clock.now()).status, Status::Ok);
+/// assert_eq!(account.check(&policy, clock.now()).decision, Some(Decision::Allowed));
 /// ```
 ///
 /// # Layout
@@ -320,8 +321,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// It needs no policy, so it cannot count an attempt in flight that has timed out by
     /// `now` ([behaviour §7.1](crate::behaviour#s7-1)): while one has, use [`Account::view_with`], which can. With no
     /// attempt in flight, or none timed out, the two agree.
-    pub fn view(&self, clock: impl Clock) -> AccountView {
-        let now = clock.now();
+    pub fn view(&self, now: Instant) -> AccountView {
         let locked = self.lock_state().map(|lock| {
             if now < self.last_seen {
                 (
@@ -350,8 +350,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert_eq!(view.status, Status::Locked);
     /// assert_eq!(view.locked_at, Some(Instant::from_secs(30)));
     /// ```
-    pub fn view_with(&self, policy: &Policy, clock: impl Clock) -> AccountView {
-        let now = clock.now();
+    pub fn view_with(&self, policy: &Policy, now: Instant) -> AccountView {
         if !self.attempt_due(policy, now) {
             return self.view(now);
         }
@@ -397,8 +396,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// The policy's failure count as a failure at `now` would find it (after decay).
-    pub fn failure_count(&self, policy: &Policy, clock: impl Clock) -> u32 {
-        let now = clock.now();
+    pub fn failure_count(&self, policy: &Policy, now: Instant) -> u32 {
         if self.observing_changes_nothing_read(policy, now) {
             return self.decayed_count(policy, now);
         }
@@ -425,8 +423,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// May the user authenticate at `now`? A read: it changes nothing ([behaviour §3](crate::behaviour#s3)).
-    pub fn check(&self, policy: &Policy, clock: impl Clock) -> Outcome {
-        let now = clock.now();
+    pub fn check(&self, policy: &Policy, now: Instant) -> Outcome {
         if self.observing_changes_nothing_read(policy, now) {
             return self.attempt_outcome(policy, now, self.rejection(now), Transitions::NONE);
         }
@@ -448,8 +445,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert!(!account.can_authenticate(Instant::from_secs(59)));
     /// assert!(account.can_authenticate(Instant::from_secs(60)));
     /// ```
-    pub fn can_authenticate(&self, clock: impl Clock) -> bool {
-        let now = clock.now();
+    pub fn can_authenticate(&self, now: Instant) -> bool {
         self.is_enabled()
             && self.lock_state().is_none_or(|lock| {
                 lock.until.is_some_and(|until| {
@@ -501,10 +497,9 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     pub fn failure(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
+        now: Instant,
         credential: Option<Fingerprint>,
     ) -> Result<Outcome, CapacityError> {
-        let now = clock.now();
         Self::ensure_capacity(policy)?;
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
@@ -615,8 +610,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// Rejected (nothing changes but `last_seen`) while locked or disabled: a success
     /// never ends a lock. Otherwise the policy's success rule applies, and remembered
     /// fingerprints and the consecutive-failure count are cleared.
-    pub fn success(&mut self, policy: &Policy, clock: impl Clock) -> Outcome {
-        let now = clock.now();
+    pub fn success(&mut self, policy: &Policy, now: Instant) -> Outcome {
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
         let rejection = self.succeed(policy, now);
@@ -679,8 +673,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
 
     /// Administrator unlock ([behaviour §4](crate::behaviour#s4)): ends any lock and clears the failure history,
     /// also on an `OK` account. It does not enable a disabled user.
-    pub fn unlock(&mut self, policy: &Policy, clock: impl Clock) -> Outcome {
-        let now = clock.now();
+    pub fn unlock(&mut self, policy: &Policy, now: Instant) -> Outcome {
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
         self.end_lock_and_history(now, &mut transitions);
@@ -699,10 +692,9 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     pub fn lock(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
+        now: Instant,
         until: Option<Instant>,
     ) -> Result<Outcome, LockError> {
-        let now = clock.now();
         if until.is_some_and(|until| until <= now) {
             return Err(LockError::UnlockAtNotInFuture);
         }
@@ -722,10 +714,9 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     pub fn patch(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
+        now: Instant,
         patch: &Patch,
     ) -> Result<Outcome, PatchError> {
-        let now = clock.now();
         if let Some(UnlockAtPatch::At(until)) = patch.unlock_at {
             if patch.status.is_none() && self.view(now).status == Status::Ok {
                 return Err(PatchError::unlock_at_requires_locked());
@@ -790,10 +781,9 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     pub fn apply(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
+        now: Instant,
         operation: Operation,
     ) -> Result<Outcome, OperationError> {
-        let now = clock.now();
         Ok(match operation {
             Operation::Check => self.check(policy, now),
             Operation::Failure { credential } => self.failure(policy, now, credential)?,
@@ -805,8 +795,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Why the account is locked at `now`, if it is.
-    pub fn lock_cause(&self, clock: impl Clock) -> Option<LockCause> {
-        let now = clock.now();
+    pub fn lock_cause(&self, now: Instant) -> Option<LockCause> {
         match self.view(now).status {
             Status::Locked => self.lock_state().map(|lock| lock.cause),
             Status::Ok => None,

@@ -10,7 +10,8 @@
 //!   [`Account::unlock`], [`Account::lock`] and [`Account::patch`].
 //! - The PingOne account view ([`AccountView`]): `canAuthenticate`, `lockedAt`,
 //!   `secondsUntilUnlock`, `status`, `unlockAt`, derived at `now`, serialisable with serde.
-//! - Time is injected: an [`Instant`] (milliseconds since the Unix epoch) or any [`Clock`].
+//! - Time is injected: every operation takes `now`, an [`Instant`] (milliseconds since the
+//!   Unix epoch), after the key where there is one; a host reads it from its [`Clock`].
 //!
 //! ```
 //! use account_lockout::{dialect::PingOne, Account, Decision, Instant, Rejection};

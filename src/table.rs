@@ -61,10 +61,10 @@
 //! let mut table: LockoutTable<u32, 16> = LockoutTable::new();
 //! let now = Instant::from_secs(1_000);
 //! for _ in 0..3 {
-//!     table.failure(&policy, now, 7, None).unwrap();
+//!     table.failure(&policy, 7, now, None).unwrap();
 //! }
-//! assert_eq!(table.view(now, &7).status, Status::Locked);
-//! assert_eq!(table.view(now, &8).status, Status::Ok); // absent: initial state
+//! assert_eq!(table.view(&7, now).status, Status::Locked);
+//! assert_eq!(table.view(&8, now).status, Status::Ok); // absent: initial state
 //! assert_eq!(table.len(), 1);
 //! ```
 
@@ -79,7 +79,7 @@ use crate::operation::{CapacityError, Operation, OperationError};
 use crate::outcome::{Outcome, Transition};
 use crate::patch::Patch;
 use crate::policy::Policy;
-use crate::time::{Clock, Instant};
+use crate::time::Instant;
 use crate::view::AccountView;
 
 /// A table operation that was refused; the table is unchanged.
@@ -182,11 +182,10 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     pub fn restore(
         &mut self,
         policy: &Policy,
-        now: impl Clock,
         key: K,
+        now: Instant,
         account: Account<RECORDS, MEMORY, ATTEMPTS>,
     ) -> Result<(), Account<RECORDS, MEMORY, ATTEMPTS>> {
-        let now = now.now();
         if account.is_dormant(policy, judged_at(&account, now)) {
             if let Some(stored) = self.accounts.swap_remove(&key) {
                 self.release(&stored);
@@ -205,27 +204,27 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
 
     /// The view of `key` at `now` ([behaviour §2](crate::behaviour#s2)). A read. Like [`Account::view`] it cannot
     /// count attempts in flight that timed out by `now`; [`LockoutTable::view_with`] can.
-    pub fn view(&self, clock: impl Clock, key: &K) -> AccountView {
+    pub fn view(&self, key: &K, now: Instant) -> AccountView {
         match self.accounts.get(key) {
-            Some(account) => account.view(clock),
+            Some(account) => account.view(now),
             None => AccountView::OPEN,
         }
     }
 
     /// The view of `key` at `now` with attempts in flight that timed out counted
     /// ([`Account::view_with`]). A read.
-    pub fn view_with(&self, policy: &Policy, clock: impl Clock, key: &K) -> AccountView {
+    pub fn view_with(&self, policy: &Policy, key: &K, now: Instant) -> AccountView {
         match self.accounts.get(key) {
-            Some(account) => account.view_with(policy, clock),
+            Some(account) => account.view_with(policy, now),
             None => AccountView::OPEN,
         }
     }
 
     /// May `key` authenticate at `now`? A read.
-    pub fn check(&self, policy: &Policy, clock: impl Clock, key: &K) -> Outcome {
+    pub fn check(&self, policy: &Policy, key: &K, now: Instant) -> Outcome {
         match self.accounts.get(key) {
-            Some(account) => account.check(policy, clock),
-            None => Account::<RECORDS, MEMORY, ATTEMPTS>::new().check(policy, clock),
+            Some(account) => account.check(policy, now),
+            None => Account::<RECORDS, MEMORY, ATTEMPTS>::new().check(policy, now),
         }
     }
 
@@ -247,8 +246,8 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     fn run<T, E>(
         &mut self,
         policy: &Policy,
-        now: Instant,
         key: K,
+        now: Instant,
         operation: impl FnOnce(&mut Account<RECORDS, MEMORY, ATTEMPTS>) -> Result<T, E>,
     ) -> Result<T, TableError<E>> {
         // One hash lookup: the slot's index serves the read and the write back.
@@ -287,12 +286,11 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     pub fn failure(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
         key: K,
+        now: Instant,
         credential: Option<Fingerprint>,
     ) -> Result<Outcome, TableError<CapacityError>> {
-        let now = clock.now();
-        self.run(policy, now, key, |account| {
+        self.run(policy, key, now, |account| {
             account.failure(policy, now, credential)
         })
     }
@@ -301,23 +299,21 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     pub fn success(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
         key: K,
+        now: Instant,
     ) -> Result<Outcome, TableError<CapacityError>> {
-        let now = clock.now();
-        self.run(policy, now, key, |account| Ok(account.success(policy, now)))
+        self.run(policy, key, now, |account| Ok(account.success(policy, now)))
     }
 
     /// Any operation for `key` ([`Account::apply`]).
     pub fn apply(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
         key: K,
+        now: Instant,
         operation: Operation,
     ) -> Result<Outcome, TableError<OperationError>> {
-        let now = clock.now();
-        self.run(policy, now, key, |account| {
+        self.run(policy, key, now, |account| {
             account.apply(policy, now, operation)
         })
     }
@@ -326,43 +322,42 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     pub fn unlock(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
         key: K,
+        now: Instant,
     ) -> Result<Outcome, TableError<OperationError>> {
-        self.apply(policy, clock, key, Operation::Unlock)
+        self.apply(policy, key, now, Operation::Unlock)
     }
 
     /// Administrator lock of `key` ([`Account::lock`]).
     pub fn lock(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
         key: K,
+        now: Instant,
         until: Option<Instant>,
     ) -> Result<Outcome, TableError<OperationError>> {
-        self.apply(policy, clock, key, Operation::Lock { until })
+        self.apply(policy, key, now, Operation::Lock { until })
     }
 
     /// Administrator patch of `key` ([`Account::patch`]).
     pub fn patch(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
         key: K,
+        now: Instant,
         patch: Patch,
     ) -> Result<Outcome, TableError<OperationError>> {
-        self.apply(policy, clock, key, Operation::Patch(patch))
+        self.apply(policy, key, now, Operation::Patch(patch))
     }
 
     /// Begins a power-loss-safe attempt for `key` ([`Account::begin_attempt`]).
     pub fn begin_attempt(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
         key: K,
+        now: Instant,
     ) -> Result<AttemptStart, TableError<CapacityError>> {
-        let now = clock.now();
-        self.run(policy, now, key, |account| {
+        self.run(policy, key, now, |account| {
             account.begin_attempt(policy, now)
         })
     }
@@ -371,13 +366,12 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     pub fn finish_attempt(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
         key: K,
+        now: Instant,
         token: AttemptToken,
         verdict: Verdict,
     ) -> Result<Outcome, TableError<AttemptError>> {
-        let now = clock.now();
-        self.run(policy, now, key, |account| {
+        self.run(policy, key, now, |account| {
             account.finish_attempt(policy, now, token, verdict)
         })
     }
@@ -385,8 +379,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     /// After restoring saved state: counts every attempt still in flight as a failure
     /// ([`Account::recover`]), each account at the later of `now` and its `last_seen`.
     /// Returns how many attempts there were. On error nothing changes.
-    pub fn recover(&mut self, policy: &Policy, clock: impl Clock) -> Result<usize, CapacityError> {
-        let now = clock.now();
+    pub fn recover(&mut self, policy: &Policy, now: Instant) -> Result<usize, CapacityError> {
         let mut recovered: usize = 0;
         for (_, account) in self.accounts.iter_mut() {
             let in_flight = account.attempts_in_flight();
@@ -401,8 +394,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
 
     /// The earliest instant after `now` at which some account changes by itself
     /// ([`Account::next_deadline`]); `None` when nothing is pending.
-    pub fn next_deadline(&self, policy: &Policy, clock: impl Clock) -> Option<Instant> {
-        let now = clock.now();
+    pub fn next_deadline(&self, policy: &Policy, now: Instant) -> Option<Instant> {
         self.accounts
             .values()
             .filter_map(|account| account.next_deadline(policy, judged_at(account, now)))
@@ -415,8 +407,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     ///
     /// An account whose lock ended is dormant only once its unlock was reported, so call
     /// [`LockoutTable::poll`] until it returns `None` first to free those too.
-    pub fn compact(&mut self, policy: &Policy, clock: impl Clock) -> usize {
-        let now = clock.now();
+    pub fn compact(&mut self, policy: &Policy, now: Instant) -> usize {
         let before = self.accounts.len();
         let mut released = self.released_serial;
         self.accounts.retain(|_, account| {
@@ -452,8 +443,8 @@ impl<
     /// use account_lockout::{dialect::PingOne, Instant, LockoutTable};
     /// let policy = PingOne { failure_count: 1, duration_seconds: Some(60) }.policy().unwrap();
     /// let mut table: LockoutTable<&str, 8> = LockoutTable::new();
-    /// table.failure(&policy, Instant::from_secs(0), "ana", None).unwrap();
-    /// table.failure(&policy, Instant::from_secs(5), "bo", None).unwrap();
+    /// table.failure(&policy, "ana", Instant::from_secs(0), None).unwrap();
+    /// table.failure(&policy, "bo", Instant::from_secs(5), None).unwrap();
     /// let mut unlocked = Vec::new();
     /// while let Some((key, transition)) = table.poll(&policy, Instant::from_secs(90)) {
     ///     unlocked.push((key, transition));
@@ -461,8 +452,7 @@ impl<
     /// assert_eq!(unlocked.len(), 2);
     /// assert!(table.poll(&policy, Instant::from_secs(91)).is_none());
     /// ```
-    pub fn poll(&mut self, policy: &Policy, clock: impl Clock) -> Option<(K, Transition)> {
-        let now = clock.now();
+    pub fn poll(&mut self, policy: &Policy, now: Instant) -> Option<(K, Transition)> {
         self.accounts.iter_mut().find_map(|(key, account)| {
             account
                 .poll(policy, judged_at(account, now))

@@ -207,9 +207,11 @@ impl Duration {
 
 /// A source of the current instant, injected by the host.
 ///
-/// Every time-dependent operation takes `impl Clock`. An [`Instant`] is a clock stopped
-/// at that instant, so a caller that already knows `now` passes it directly; a host that
-/// owns a clock passes a reference to it.
+/// Every time-dependent operation of the crate takes `now: Instant`, after the key when
+/// there is one (`table.failure(&policy, key, now, …)`), as sans-IO libraries do: the
+/// caller reads its clock once per event and the library never does. `Clock` is the
+/// host's side of that: something to read `now` from. An [`Instant`] is a clock stopped
+/// at that instant.
 ///
 /// ```
 /// use account_lockout::{Clock, Instant, ManualClock, Duration};
@@ -259,6 +261,11 @@ impl ManualClock {
         }
     }
 
+    /// The instant the clock shows (also [`Clock::now`], without importing the trait).
+    pub fn now(&self) -> Instant {
+        self.now.get()
+    }
+
     /// Sets the clock to `now`, which may be earlier than before.
     pub fn set(&self, now: Instant) {
         self.now.set(now);
@@ -277,7 +284,7 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
-        self.now.get()
+        ManualClock::now(self)
     }
 }
 

@@ -339,22 +339,22 @@ fn clock_regression_shifts_lock_back_preserving_the_remaining_duration() {
     let clock = ManualClock::new(s(0));
     let mut account: Account = Account::new();
 
-    account.failure(&policy, &clock, None).unwrap();
+    account.failure(&policy, clock.now(), None).unwrap();
     assert_eq!(account.last_seen(), s(0));
 
     // A rejected attempt at T0+100s moves last_seen.
     clock.set(s(100));
-    let outcome = account.failure(&policy, &clock, None).unwrap();
+    let outcome = account.failure(&policy, clock.now(), None).unwrap();
     assert_eq!(outcome.decision, Some(locked(Some(s(900)), s(100))));
     assert_eq!(account.last_seen(), s(100));
-    let before = account.view(&clock);
+    let before = account.view(clock.now());
     assert_eq!(before.locked_at, Some(s(0)));
     assert_eq!(before.unlock_at, Some(s(900)));
     assert_eq!(before.seconds_until_unlock, Some(800));
 
     // The clock goes back 60 s: a rejected attempt at T0+40s.
     clock.rewind(Duration::from_secs(60));
-    let outcome = account.failure(&policy, &clock, None).unwrap();
+    let outcome = account.failure(&policy, clock.now(), None).unwrap();
     assert_eq!(
         outcome.decision,
         Some(Decision::Rejected(Rejection::Locked {
@@ -367,7 +367,7 @@ fn clock_regression_shifts_lock_back_preserving_the_remaining_duration() {
         s(40),
         "a rejected attempt moves last_seen"
     );
-    let after = account.view(&clock);
+    let after = account.view(clock.now());
     assert_eq!(after.status, Status::Locked);
     assert_eq!(after.locked_at, Some(s(-60)), "lockedAt moves back by d");
     assert_eq!(after.unlock_at, Some(s(840)), "unlockAt moves back by d");
@@ -382,20 +382,20 @@ fn clock_regression_shifts_lock_back_preserving_the_remaining_duration() {
 
     // Never ends a lock early: locked until exactly 800 s after T0+40s.
     clock.set(ms(839_999));
-    assert_eq!(account.view(&clock).status, Status::Locked);
-    assert_eq!(account.view(&clock).seconds_until_unlock, Some(1));
+    assert_eq!(account.view(clock.now()).status, Status::Locked);
+    assert_eq!(account.view(clock.now()).seconds_until_unlock, Some(1));
     assert!(
         !account
-            .check(&policy, &clock)
+            .check(&policy, clock.now())
             .decision
             .unwrap()
             .is_allowed()
     );
     // Never lengthens it: OK at the shifted deadline, before the old one (T0+900s).
     clock.set(s(840));
-    assert_eq!(account.view(&clock), AccountView::OPEN);
+    assert_eq!(account.view(clock.now()), AccountView::OPEN);
     assert_eq!(
-        account.check(&policy, &clock).decision,
+        account.check(&policy, clock.now()).decision,
         Some(Decision::Allowed)
     );
 }

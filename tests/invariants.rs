@@ -611,7 +611,7 @@ proptest! {
                     let operation = act.resolve(now);
                     let in_table = table.get(&key).is_some();
                     let full_before = table.len() == 8;
-                    let result = table.apply(&policy, now, key, operation);
+                    let result = table.apply(&policy, key, now, operation);
                     // A new key that needs a slot in a full table makes it compact at `now`,
                     // which observes `now` for the other accounts, as `poll` would.
                     let needs_slot = match result {
@@ -701,8 +701,8 @@ proptest! {
                     vec![now, later(now, 3_600_000)]
                 };
                 for x in instants {
-                    prop_assert_eq!(table.view(x, &key), account.view(x), "key {} view at {:?}", key, x);
-                    prop_assert_eq!(table.check(&policy, x, &key), account.check(&policy, x), "key {} check at {:?}", key, x);
+                    prop_assert_eq!(table.view(&key, x), account.view(x), "key {} view at {:?}", key, x);
+                    prop_assert_eq!(table.check(&policy, &key, x), account.check(&policy, x), "key {} check at {:?}", key, x);
                     // A count that can never lock is forgotten with its account.
                     if policy.can_lock_by_count() {
                         prop_assert_eq!(stored.failure_count(&policy, x), account.failure_count(&policy, x), "key {} count at {:?}", key, x);
@@ -815,17 +815,17 @@ fn compaction_observes_now_as_poll_does() {
     let t = Instant::from_millis(AROUND_2026);
     let mut table: LockoutTable<u16, 8> = LockoutTable::new();
     let mut alone: Account = Account::new();
-    table.failure(&policy, t, 2, None).unwrap();
+    table.failure(&policy, 2, t, None).unwrap();
     alone.failure(&policy, t, None).unwrap();
     assert_eq!(table.compact(&policy, later(t, 1_001)), 1);
     assert_eq!(alone.poll(&policy, later(t, 1_001)), None);
     assert!(alone.is_dormant(&policy, later(t, 1_001)));
-    table.failure(&policy, later(t, 500), 2, None).unwrap();
+    table.failure(&policy, 2, later(t, 500), None).unwrap();
     alone.failure(&policy, later(t, 500), None).unwrap();
     assert_eq!(alone.view(later(t, 500)).status, Status::Ok);
-    assert_eq!(table.view(later(t, 500), &2), alone.view(later(t, 500)));
+    assert_eq!(table.view(&2, later(t, 500)), alone.view(later(t, 500)));
     assert_eq!(
-        table.check(&policy, later(t, 500), &2),
+        table.check(&policy, &2, later(t, 500)),
         alone.check(&policy, later(t, 500))
     );
 }

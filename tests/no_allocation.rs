@@ -9,7 +9,7 @@ use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm,
 };
 use account_lockout::{
-    Account, AccountView, Clock, Decay, Duration, Fingerprint, FingerprintKey, Instant, LockLength,
+    Account, AccountView, Decay, Duration, Fingerprint, FingerprintKey, Instant, LockLength,
     LockoutTable, ManualClock, OnLockEnd, Operation, Patch, PatchDocument, Policy, Rules, Schedule,
     Status, Step, Verdict, parse_rfc3339,
 };
@@ -121,22 +121,22 @@ fn no_library_api_allocates() {
                     clock.rewind(Duration::from_secs(30));
                 }
                 let credential = Some(Fingerprint::keyed(&KEY, &round.to_le_bytes()[..1]));
-                black_box(account.failure(policy, &clock, credential).unwrap());
-                black_box(account.check(policy, &clock));
-                black_box(account.view(&clock));
-                black_box(account.next_deadline(policy, &clock));
-                black_box(account.poll(policy, &clock));
-                black_box(account.is_dormant(policy, &clock));
-                black_box(account.failure_count(policy, &clock));
+                black_box(account.failure(policy, clock.now(), credential).unwrap());
+                black_box(account.check(policy, clock.now()));
+                black_box(account.view(clock.now()));
+                black_box(account.next_deadline(policy, clock.now()));
+                black_box(account.poll(policy, clock.now()));
+                black_box(account.is_dormant(policy, clock.now()));
+                black_box(account.failure_count(policy, clock.now()));
                 if round % 5 == 0 {
-                    black_box(account.success(policy, &clock));
+                    black_box(account.success(policy, clock.now()));
                 }
                 if round % 11 == 0 {
                     let until = clock.now().saturating_add(Duration::from_secs(60));
-                    black_box(account.lock(policy, &clock, Some(until)).unwrap());
-                    black_box(account.unlock(policy, &clock));
+                    black_box(account.lock(policy, clock.now(), Some(until)).unwrap());
+                    black_box(account.unlock(policy, clock.now()));
                 }
-                let start = account.begin_attempt(policy, &clock).unwrap();
+                let start = account.begin_attempt(policy, clock.now()).unwrap();
                 if let Some(token) = start.token {
                     let verdict = if round % 3 == 0 {
                         Verdict::Success
@@ -145,16 +145,24 @@ fn no_library_api_allocates() {
                     };
                     black_box(
                         account
-                            .finish_attempt(policy, &clock, token, verdict)
+                            .finish_attempt(policy, clock.now(), token, verdict)
                             .unwrap(),
                     );
                 }
-                black_box(account.recover(policy, &clock).unwrap());
+                black_box(account.recover(policy, clock.now()).unwrap());
                 let patch =
                     Patch::from_json(br#"{"status":"LOCKED","unlockAt":"2027-01-01T00:00:00Z"}"#);
-                black_box(account.patch(policy, &clock, &patch.unwrap()).ok());
-                black_box(account.apply(policy, &clock, Operation::Unlock).unwrap());
-                black_box(account.apply(policy, &clock, Operation::Check).unwrap());
+                black_box(account.patch(policy, clock.now(), &patch.unwrap()).ok());
+                black_box(
+                    account
+                        .apply(policy, clock.now(), Operation::Unlock)
+                        .unwrap(),
+                );
+                black_box(
+                    account
+                        .apply(policy, clock.now(), Operation::Check)
+                        .unwrap(),
+                );
 
                 // Wire formats.
                 let mut buffer = [0_u8; Account::<16, 8>::MAX_ENCODED_LEN];
@@ -165,7 +173,7 @@ fn no_library_api_allocates() {
                 black_box(Policy::decode(&policy_buffer[..length]).unwrap());
 
                 // Text: dates, the JSON view, patches, errors.
-                let view = account.view(&clock);
+                let view = account.view(clock.now());
                 black_box(view.locked_at.map(Instant::to_rfc3339));
                 let mut json = [0_u8; 256];
                 black_box(serde_json_core::to_slice(&view, &mut json).unwrap());
@@ -192,15 +200,15 @@ fn tables_and_policy_parsing_do_not_allocate() {
         for round in 0..500_u32 {
             clock.advance(Duration::from_millis(1_337));
             let key = round % 97;
-            black_box(table.failure(&policy, &clock, key, None).ok());
-            black_box(table.check(&policy, &clock, &key));
-            black_box(table.view(&clock, &key));
-            black_box(table.next_deadline(&policy, &clock));
-            while let Some(expired) = table.poll(&policy, &clock) {
+            black_box(table.failure(&policy, key, clock.now(), None).ok());
+            black_box(table.check(&policy, &key, clock.now()));
+            black_box(table.view(&key, clock.now()));
+            black_box(table.next_deadline(&policy, clock.now()));
+            while let Some(expired) = table.poll(&policy, clock.now()) {
                 black_box(expired);
             }
             if round % 50 == 0 {
-                black_box(table.compact(&policy, &clock));
+                black_box(table.compact(&policy, clock.now()));
             }
         }
         let text = br#"{"keycloak":{"failureFactor":5,"bruteForceStrategy":"LINEAR"},"repeatedCredentialMemory":2}"#;

@@ -138,31 +138,31 @@ fn an_absent_key_is_an_account_in_its_initial_state() {
     assert!(table.is_empty());
     assert_eq!(table.capacity(), 8);
 
-    assert_eq!(table.view(s(0), &1), AccountView::OPEN);
-    let check = table.check(&policy, s(0), &1);
+    assert_eq!(table.view(&1, s(0)), AccountView::OPEN);
+    let check = table.check(&policy, &1, s(0));
     assert_eq!(check.decision, Some(Decision::Allowed));
     assert_eq!(check.failures_remaining, Some(3));
     assert_eq!(check, Account::<0>::new().check(&policy, s(0)));
 
     // Operations that leave the account in its initial state store nothing.
-    let success = table.success(&policy, s(1), 1).unwrap();
+    let success = table.success(&policy, 1, s(1)).unwrap();
     assert_eq!(success.decision, Some(Decision::Allowed));
-    table.unlock(&policy, s(2), 2).unwrap();
-    table.apply(&policy, s(3), 3, Operation::Check).unwrap();
+    table.unlock(&policy, 2, s(2)).unwrap();
+    table.apply(&policy, 3, s(3), Operation::Check).unwrap();
     assert_eq!(table.len(), 0);
     assert!(table.get(&1).is_none());
 
     // A counted failure is information: it is stored.
-    let failure = table.failure(&policy, s(4), 1, None).unwrap();
+    let failure = table.failure(&policy, 1, s(4), None).unwrap();
     assert_eq!(failure.failures_remaining, Some(2));
     assert_eq!(table.len(), 1);
     assert_eq!(count_of(&table, &1, &policy, s(4)), 1);
     // Other keys are untouched.
-    assert_eq!(table.view(s(4), &2), AccountView::OPEN);
-    assert_eq!(table.check(&policy, s(4), &2).failures_remaining, Some(3));
+    assert_eq!(table.view(&2, s(4)), AccountView::OPEN);
+    assert_eq!(table.check(&policy, &2, s(4)).failures_remaining, Some(3));
 
     // A success on a PingOne account clears it: back to the initial state, dropped.
-    table.success(&policy, s(5), 1).unwrap();
+    table.success(&policy, 1, s(5)).unwrap();
     assert_eq!(table.len(), 0);
 }
 
@@ -202,7 +202,7 @@ fn same_outcomes_as_an_account(policy: &Policy) {
     let mut account: Account = Account::new();
     for (index, (now, operation)) in script.into_iter().enumerate() {
         let by_table = table
-            .apply(policy, now, "victim", operation)
+            .apply(policy, "victim", now, operation)
             .map_err(|error| match error {
                 TableError::Operation(error) => error,
                 TableError::Full => panic!("step {index}: the table is not full"),
@@ -210,7 +210,7 @@ fn same_outcomes_as_an_account(policy: &Policy) {
         let alone = account.apply(policy, now, operation);
         assert_eq!(by_table, alone, "step {index}: {operation:?} at {now:?}");
         assert_eq!(
-            table.view(now, &"victim"),
+            table.view(&"victim", now),
             account.view(now),
             "step {index}"
         );
@@ -222,7 +222,7 @@ fn same_outcomes_as_an_account(policy: &Policy) {
             "step {index}"
         );
         table
-            .failure(policy, now, "noise", None)
+            .failure(policy, "noise", now, None)
             .map_err(|_| "noise")
             .unwrap();
     }
@@ -241,32 +241,32 @@ fn a_table_rebuilt_from_stored_pairs_gives_the_same_answers() {
     let policy = pingone(3, Some(900));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
     for t in 0..3 {
-        table.failure(&policy, s(t), 1, None).unwrap(); // locked until s(902)
+        table.failure(&policy, 1, s(t), None).unwrap(); // locked until s(902)
     }
-    table.failure(&policy, s(3), 2, None).unwrap();
-    table.failure(&policy, s(4), 2, None).unwrap();
-    let start = table.begin_attempt(&policy, s(5), 3).unwrap();
+    table.failure(&policy, 2, s(3), None).unwrap();
+    table.failure(&policy, 2, s(4), None).unwrap();
+    let start = table.begin_attempt(&policy, 3, s(5)).unwrap();
     assert!(start.token.is_some());
     let stored = snapshot(&table);
     assert_eq!(stored.len(), 3);
 
     let mut rebuilt: LockoutTable<u32, 8> = LockoutTable::new();
     for (key, account) in stored {
-        rebuilt.restore(&policy, s(6), key, account).unwrap();
+        rebuilt.restore(&policy, key, s(6), account).unwrap();
     }
     assert_eq!(rebuilt.len(), 3);
     for key in [1, 2, 3, 4] {
         assert_eq!(
-            rebuilt.view(s(6), &key),
-            table.view(s(6), &key),
+            rebuilt.view(&key, s(6)),
+            table.view(&key, s(6)),
             "key {key}"
         );
         assert_eq!(
-            rebuilt.check(&policy, s(6), &key),
-            table.check(&policy, s(6), &key)
+            rebuilt.check(&policy, &key, s(6)),
+            table.check(&policy, &key, s(6))
         );
     }
-    assert_eq!(locked_until(&rebuilt.view(s(6), &1)), Some(s(902)));
+    assert_eq!(locked_until(&rebuilt.view(&1, s(6))), Some(s(902)));
     assert_eq!(count_of(&rebuilt, &2, &policy, s(6)), 2);
     assert_eq!(
         rebuilt
@@ -279,7 +279,7 @@ fn a_table_rebuilt_from_stored_pairs_gives_the_same_answers() {
     );
 
     // A dormant account is not stored.
-    rebuilt.restore(&policy, s(7), 9, Account::new()).unwrap();
+    rebuilt.restore(&policy, 9, s(7), Account::new()).unwrap();
     assert_eq!(rebuilt.len(), 3);
     assert!(rebuilt.get(&9).is_none());
 }
@@ -294,15 +294,15 @@ fn a_flood_of_sprayed_user_names_never_evicts_the_victims_counts() {
     let policy = pingone(3, Some(900));
     let mut table: LockoutTable<u32, N> = LockoutTable::new();
     let victim = 0_u32;
-    table.failure(&policy, s(0), victim, None).unwrap();
-    table.failure(&policy, s(1), victim, None).unwrap();
+    table.failure(&policy, victim, s(0), None).unwrap();
+    table.failure(&policy, victim, s(1), None).unwrap();
     assert_eq!(count_of(&table, &victim, &policy, s(1)), 2);
 
     let mut stored = 0;
     let mut full = 0;
     for key in 1..=5_000_u32 {
         let now = s(10).saturating_add(account_lockout::Duration::from_millis(u64::from(key)));
-        match table.failure(&policy, now, key, None) {
+        match table.failure(&policy, key, now, None) {
             Ok(outcome) => {
                 stored += 1;
                 assert_eq!(outcome.failures_remaining, Some(2), "key {key}");
@@ -322,10 +322,10 @@ fn a_flood_of_sprayed_user_names_never_evicts_the_victims_counts() {
     // The victim's count survived the flood; the third failure still locks.
     assert_eq!(count_of(&table, &victim, &policy, s(100)), 2);
     assert_eq!(
-        table.check(&policy, s(100), &victim).failures_remaining,
+        table.check(&policy, &victim, s(100)).failures_remaining,
         Some(1)
     );
-    let third = table.failure(&policy, s(100), victim, None).unwrap();
+    let third = table.failure(&policy, victim, s(100), None).unwrap();
     assert_eq!(third.decision, Some(Decision::Allowed));
     assert_eq!(
         transitions(&third),
@@ -338,7 +338,7 @@ fn a_flood_of_sprayed_user_names_never_evicts_the_victims_counts() {
             }
         ]
     );
-    assert_eq!(locked_until(&table.view(s(100), &victim)), Some(s(1_000)));
+    assert_eq!(locked_until(&table.view(&victim, s(100))), Some(s(1_000)));
 
     // The sprayed accounts that got in kept theirs too.
     for key in 1..=(N as u32 - 1) {
@@ -348,16 +348,16 @@ fn a_flood_of_sprayed_user_names_never_evicts_the_victims_counts() {
     // A second flood while the victim is locked: nothing gets in, the lock holds.
     for key in 10_000..11_000_u32 {
         assert_eq!(
-            table.failure(&policy, s(200), key, None),
+            table.failure(&policy, key, s(200), None),
             Err(TableError::Full)
         );
         assert_eq!(
-            table.begin_attempt(&policy, s(200), key),
+            table.begin_attempt(&policy, key, s(200)),
             Err(TableError::Full)
         );
     }
     assert_eq!(table.len(), N);
-    assert_eq!(locked_until(&table.view(s(200), &victim)), Some(s(1_000)));
+    assert_eq!(locked_until(&table.view(&victim, s(200))), Some(s(1_000)));
 }
 
 #[test]
@@ -365,22 +365,22 @@ fn a_full_table_refuses_a_new_key_with_a_typed_error_and_changes_nothing() {
     let policy = pingone(3, Some(900));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
     for key in 1..=8 {
-        table.failure(&policy, s(0), key, None).unwrap();
+        table.failure(&policy, key, s(0), None).unwrap();
     }
     assert_eq!(table.len(), 8);
     let before = snapshot(&table);
 
-    assert_eq!(table.failure(&policy, s(1), 9, None), Err(TableError::Full));
-    assert_eq!(table.begin_attempt(&policy, s(1), 9), Err(TableError::Full));
-    assert_eq!(table.lock(&policy, s(1), 9, None), Err(TableError::Full));
+    assert_eq!(table.failure(&policy, 9, s(1), None), Err(TableError::Full));
+    assert_eq!(table.begin_attempt(&policy, 9, s(1)), Err(TableError::Full));
+    assert_eq!(table.lock(&policy, 9, s(1), None), Err(TableError::Full));
     assert_eq!(
-        table.lock(&policy, s(1), 9, Some(s(100))),
+        table.lock(&policy, 9, s(1), Some(s(100))),
         Err(TableError::Full)
     );
     let mut one_failure: Account = Account::new();
     one_failure.failure(&policy, s(0), None).unwrap();
     assert_eq!(
-        table.restore(&policy, s(1), 9, one_failure),
+        table.restore(&policy, 9, s(1), one_failure),
         Err(one_failure)
     );
     assert_eq!(
@@ -397,18 +397,18 @@ fn a_full_table_refuses_a_new_key_with_a_typed_error_and_changes_nothing() {
     // The host chooses. Fail closed: the refused login is denied. Fail open: the key is
     // in its initial state, so `check` allows it (uncounted).
     assert_eq!(
-        table.check(&policy, s(1), &9).decision,
+        table.check(&policy, &9, s(1)).decision,
         Some(Decision::Allowed)
     );
-    assert_eq!(table.view(s(1), &9), AccountView::OPEN);
+    assert_eq!(table.view(&9, s(1)), AccountView::OPEN);
 
     // Operations that need no slot still work: a success on the absent key leaves it in
     // its initial state, and stored keys keep counting.
     assert_eq!(
-        table.success(&policy, s(2), 9).unwrap().decision,
+        table.success(&policy, 9, s(2)).unwrap().decision,
         Some(Decision::Allowed)
     );
-    let second = table.failure(&policy, s(2), 1, None).unwrap();
+    let second = table.failure(&policy, 1, s(2), None).unwrap();
     assert_eq!(
         transitions(&second),
         vec![Transition::Counted { failures: 2 }]
@@ -417,13 +417,13 @@ fn a_full_table_refuses_a_new_key_with_a_typed_error_and_changes_nothing() {
 
     // A success clears key 2 (PingOne): it goes back to its initial state and its slot is
     // free for key 9.
-    table.success(&policy, s(3), 2).unwrap();
+    table.success(&policy, 2, s(3)).unwrap();
     assert_eq!(table.len(), 7);
-    table.failure(&policy, s(4), 9, None).unwrap();
+    table.failure(&policy, 9, s(4), None).unwrap();
     assert_eq!(table.len(), 8);
     assert_eq!(count_of(&table, &9, &policy, s(4)), 1);
     assert_eq!(
-        table.failure(&policy, s(5), 10, None),
+        table.failure(&policy, 10, s(5), None),
         Err(TableError::Full)
     );
 }
@@ -436,17 +436,17 @@ fn dormant_accounts_give_their_slots_to_new_keys_without_compaction() {
     let mut table: LockoutTable<u32, N> = LockoutTable::new();
     for key in 1..=63_u32 {
         table
-            .failure(&policy, ms(i64::from(key)), key, None)
+            .failure(&policy, key, ms(i64::from(key)), None)
             .unwrap();
     }
     let victim = 0_u32;
-    table.failure(&policy, s(500), victim, None).unwrap();
-    table.failure(&policy, s(600), victim, None).unwrap();
+    table.failure(&policy, victim, s(500), None).unwrap();
+    table.failure(&policy, victim, s(600), None).unwrap();
     assert_eq!(table.len(), N);
 
     // At s(600) the sprayed failures are still inside their window (gap <= 600 s).
     assert_eq!(
-        table.failure(&policy, ms(600_001), 1_000, None),
+        table.failure(&policy, 1_000, ms(600_001), None),
         Err(TableError::Full)
     );
 
@@ -454,7 +454,7 @@ fn dormant_accounts_give_their_slots_to_new_keys_without_compaction() {
     let mut stored = Vec::new();
     for key in 1_000..2_000_u32 {
         let now = s(700).saturating_add(account_lockout::Duration::from_millis(u64::from(key)));
-        match table.failure(&policy, now, key, None) {
+        match table.failure(&policy, key, now, None) {
             Ok(_) => stored.push(key),
             Err(TableError::Full) => {}
             Err(other) => panic!("{other:?}"),
@@ -469,8 +469,8 @@ fn dormant_accounts_give_their_slots_to_new_keys_without_compaction() {
 
     // The victim was never dormant (last failure at s(600), window until s(1200)).
     assert_eq!(count_of(&table, &victim, &policy, s(800)), 2);
-    table.failure(&policy, s(800), victim, None).unwrap();
-    assert_eq!(locked_until(&table.view(s(800), &victim)), Some(s(2_600)));
+    table.failure(&policy, victim, s(800), None).unwrap();
+    assert_eq!(locked_until(&table.view(&victim, s(800))), Some(s(2_600)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -485,24 +485,24 @@ fn compaction_frees_only_accounts_back_in_their_initial_state() {
         .unwrap();
     let mut table: LockoutTable<u32, 16> = LockoutTable::new();
     // 1: one failure at s(0) (window ends at s(600) + 1 ms).
-    table.failure(&policy, s(0), 1, None).unwrap();
+    table.failure(&policy, 1, s(0), None).unwrap();
     // 2: one failure at s(500) (window ends at s(1100) + 1 ms).
-    table.failure(&policy, s(500), 2, None).unwrap();
+    table.failure(&policy, 2, s(500), None).unwrap();
     // 3: locked at s(2) until s(1802).
     for t in 0..3 {
-        table.failure(&policy, s(t), 3, None).unwrap();
+        table.failure(&policy, 3, s(t), None).unwrap();
     }
     // 4: an attempt in flight, never finished.
-    let start = table.begin_attempt(&policy, s(0), 4).unwrap();
+    let start = table.begin_attempt(&policy, 4, s(0)).unwrap();
     assert!(start.token.is_some());
     // 5: an administrator lock without a deadline.
-    table.lock(&policy, s(0), 5, None).unwrap();
+    table.lock(&policy, 5, s(0), None).unwrap();
     // 6: a disabled user.
     let disable = Patch::new(Some(false), None, None).unwrap();
-    table.patch(&policy, s(0), 6, disable).unwrap();
+    table.patch(&policy, 6, s(0), disable).unwrap();
     // 7: a failure, then a success: back to the initial state at once.
-    table.failure(&policy, s(0), 7, None).unwrap();
-    table.success(&policy, s(10), 7).unwrap();
+    table.failure(&policy, 7, s(0), None).unwrap();
+    table.success(&policy, 7, s(10)).unwrap();
     assert_eq!(table.len(), 6);
 
     assert_eq!(
@@ -525,7 +525,7 @@ fn compaction_frees_only_accounts_back_in_their_initial_state() {
     assert!(table.get(&2).is_none());
 
     assert_eq!(table.compact(&policy, ms(1_801_999)), 0, "key 3 is locked");
-    assert_eq!(locked_until(&table.view(ms(1_801_999), &3)), Some(s(1_802)));
+    assert_eq!(locked_until(&table.view(&3, ms(1_801_999))), Some(s(1_802)));
     // The lock ended at s(1802): once its expiry is reported, the account is dormant.
     assert_eq!(
         drain(&mut table, &policy, s(1_802)),
@@ -546,8 +546,8 @@ fn compaction_frees_only_accounts_back_in_their_initial_state() {
             .collect::<Vec<_>>(),
         [s(0)]
     );
-    assert_eq!(table.view(s(365 * 86_400), &5).status, Status::Locked);
-    assert!(!table.view(s(365 * 86_400), &6).enabled);
+    assert_eq!(table.view(&5, s(365 * 86_400)).status, Status::Locked);
+    assert!(!table.view(&6, s(365 * 86_400)).enabled);
 }
 
 #[test]
@@ -555,10 +555,10 @@ fn compaction_never_frees_a_counted_failure_that_still_matters() {
     // PingOne: no window, so a counted failure matters until a success or a lock's end.
     let policy = pingone(3, Some(900));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    table.failure(&policy, s(0), 1, None).unwrap();
-    table.failure(&policy, s(0), 1, None).unwrap();
+    table.failure(&policy, 1, s(0), None).unwrap();
+    table.failure(&policy, 1, s(0), None).unwrap();
     for _ in 0..3 {
-        table.failure(&policy, s(0), 2, None).unwrap(); // locked until s(900)
+        table.failure(&policy, 2, s(0), None).unwrap(); // locked until s(900)
     }
     assert_eq!(table.compact(&policy, ms(899_999)), 0);
     assert_eq!(
@@ -573,9 +573,9 @@ fn compaction_never_frees_a_counted_failure_that_still_matters() {
     // TPM: the count heals by one per recovery time since the latest failure.
     let policy = tpm(3, 600);
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    table.failure(&policy, s(0), 1, None).unwrap();
-    table.failure(&policy, s(0), 2, None).unwrap();
-    table.failure(&policy, s(100), 2, None).unwrap();
+    table.failure(&policy, 1, s(0), None).unwrap();
+    table.failure(&policy, 2, s(0), None).unwrap();
+    table.failure(&policy, 2, s(100), None).unwrap();
     assert_eq!(count_of(&table, &2, &policy, s(100)), 2);
     assert_eq!(table.compact(&policy, ms(599_999)), 0);
     assert_eq!(table.compact(&policy, s(600)), 1);
@@ -588,8 +588,8 @@ fn compaction_never_frees_a_counted_failure_that_still_matters() {
     // pam_faillock: a kept failure leaves the window failInterval after it happened.
     let policy = pam(3, 900, 600);
     let mut table: LockoutTable<u32, 8, 3> = LockoutTable::new();
-    table.failure(&policy, s(0), 1, None).unwrap();
-    table.failure(&policy, s(100), 1, None).unwrap();
+    table.failure(&policy, 1, s(0), None).unwrap();
+    table.failure(&policy, 1, s(100), None).unwrap();
     assert_eq!(table.compact(&policy, s(999)), 0);
     assert_eq!(count_of(&table, &1, &policy, s(999)), 1);
     assert_eq!(table.compact(&policy, s(1_000)), 1);
@@ -601,17 +601,17 @@ fn compaction_makes_room_for_keys_that_were_refused() {
     let policy = pingone(1, Some(60));
     let mut table: LockoutTable<u32, 4> = LockoutTable::new();
     for key in 1..=4 {
-        table.failure(&policy, s(0), key, None).unwrap(); // locked until s(60)
+        table.failure(&policy, key, s(0), None).unwrap(); // locked until s(60)
     }
     assert_eq!(
-        table.failure(&policy, s(30), 5, None),
+        table.failure(&policy, 5, s(30), None),
         Err(TableError::Full)
     );
     assert_eq!(table.compact(&policy, s(30)), 0);
     assert_eq!(drain(&mut table, &policy, s(60)).len(), 4);
     assert_eq!(table.compact(&policy, s(60)), 4);
     assert!(table.is_empty());
-    table.failure(&policy, s(61), 5, None).unwrap();
+    table.failure(&policy, 5, s(61), None).unwrap();
     assert_eq!(table.len(), 1);
 }
 
@@ -715,10 +715,10 @@ fn the_table_deadline_is_the_earliest_of_its_accounts() {
     let policy = tpm(3, 600);
     let mut table: LockoutTable<&str, 8> = LockoutTable::new();
     assert_eq!(table.next_deadline(&policy, s(0)), None);
-    table.failure(&policy, s(0), "a", None).unwrap(); // heals at s(600)
-    table.failure(&policy, s(100), "b", None).unwrap(); // heals at s(700)
+    table.failure(&policy, "a", s(0), None).unwrap(); // heals at s(600)
+    table.failure(&policy, "b", s(100), None).unwrap(); // heals at s(700)
     for t in [200, 201, 202] {
-        table.failure(&policy, s(t), "c", None).unwrap(); // locked until s(802)
+        table.failure(&policy, "c", s(t), None).unwrap(); // locked until s(802)
     }
     assert_eq!(table.next_deadline(&policy, s(202)), Some(s(600)));
     assert_eq!(table.next_deadline(&policy, s(600)), Some(s(700)));
@@ -729,10 +729,10 @@ fn the_table_deadline_is_the_earliest_of_its_accounts() {
 
     let policy = pingone(1, Some(900));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    table.failure(&policy, s(10), 1, None).unwrap();
-    table.failure(&policy, s(5), 2, None).unwrap();
-    table.failure(&policy, s(20), 3, None).unwrap();
-    table.lock(&policy, s(20), 4, None).unwrap();
+    table.failure(&policy, 1, s(10), None).unwrap();
+    table.failure(&policy, 2, s(5), None).unwrap();
+    table.failure(&policy, 3, s(20), None).unwrap();
+    table.lock(&policy, 4, s(20), None).unwrap();
     assert_eq!(table.next_deadline(&policy, s(20)), Some(s(905)));
     assert_eq!(table.next_deadline(&policy, s(905)), Some(s(910)));
     assert_eq!(table.next_deadline(&policy, s(910)), Some(s(920)));
@@ -828,16 +828,16 @@ fn table_poll_reports_each_key_once() {
     // The clock only moves forward here: a poll is an observation of `now` (behaviour §1).
     let policy = pingone(1, Some(60));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    table.failure(&policy, s(0), 1, None).unwrap(); // until s(60)
-    table.failure(&policy, s(0), 5, None).unwrap(); // until s(60)
-    table.failure(&policy, s(5), 2, None).unwrap(); // until s(65)
-    table.lock(&policy, s(10), 4, None).unwrap(); // admin only
-    table.failure(&policy, s(40), 3, None).unwrap(); // until s(100)
+    table.failure(&policy, 1, s(0), None).unwrap(); // until s(60)
+    table.failure(&policy, 5, s(0), None).unwrap(); // until s(60)
+    table.failure(&policy, 2, s(5), None).unwrap(); // until s(65)
+    table.lock(&policy, 4, s(10), None).unwrap(); // admin only
+    table.failure(&policy, 3, s(40), None).unwrap(); // until s(100)
     assert_eq!(table.poll(&policy, s(40)), None);
     assert_eq!(table.poll(&policy, ms(59_999)), None);
 
     // Key 5's expiry is noticed by its next failure, which locks it again until s(121).
-    let outcome = table.failure(&policy, s(61), 5, None).unwrap();
+    let outcome = table.failure(&policy, 5, s(61), None).unwrap();
     assert_eq!(transitions(&outcome)[0], expired(s(60)));
 
     assert_eq!(drain(&mut table, &policy, s(61)), vec![(1, expired(s(60)))]);
@@ -854,7 +854,7 @@ fn table_poll_reports_each_key_once() {
         ]
     );
     assert!(drain(&mut table, &policy, s(2_000)).is_empty());
-    assert_eq!(table.view(s(2_000), &4).status, Status::Locked);
+    assert_eq!(table.view(&4, s(2_000)).status, Status::Locked);
 }
 
 #[test]
@@ -864,7 +864,7 @@ fn compaction_does_not_swallow_an_unreported_expiry() {
     let policy = pingone(3, Some(900));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
     for _ in 0..3 {
-        table.failure(&policy, s(0), 1, None).unwrap();
+        table.failure(&policy, 1, s(0), None).unwrap();
     }
     table.compact(&policy, s(1_000));
     // Whatever compaction freed, the expiry is still reported, once.
@@ -879,13 +879,13 @@ fn reclaiming_a_slot_does_not_swallow_an_unreported_expiry() {
     let policy = pingone(3, Some(900));
     let mut table: LockoutTable<u32, 2> = LockoutTable::new();
     for _ in 0..3 {
-        table.failure(&policy, s(0), 1, None).unwrap(); // locked until s(900)
+        table.failure(&policy, 1, s(0), None).unwrap(); // locked until s(900)
     }
-    table.failure(&policy, s(0), 2, None).unwrap();
+    table.failure(&policy, 2, s(0), None).unwrap();
     assert_eq!(table.len(), 2);
     // A new key arrives after the lock ended, before anyone polled. Whether it gets the
     // slot or `Full`, the expiry of key 1 is still reported, once.
-    let _ = table.failure(&policy, s(1_000), 3, None);
+    let _ = table.failure(&policy, 3, s(1_000), None);
     assert_eq!(
         drain(&mut table, &policy, s(1_000)),
         vec![(1, expired(s(900)))]
@@ -1106,13 +1106,13 @@ fn cutting_the_power_during_every_check_still_locks() {
 /// The table's protocol with the stored `(key, account)` pairs as the storage.
 fn table_protocol(policy: &Policy, verdict: Verdict, cut: Cut) -> (usize, u32) {
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    table.failure(policy, s(0), 1, None).unwrap();
-    table.failure(policy, s(0), 2, None).unwrap();
+    table.failure(policy, 1, s(0), None).unwrap();
+    table.failure(policy, 2, s(0), None).unwrap();
     let mut storage = snapshot(&table);
     let reboot = |stored: Vec<(u32, Account)>| {
         let mut restored: LockoutTable<u32, 8> = LockoutTable::new();
         for (key, account) in stored {
-            restored.restore(policy, s(REBOOT), key, account).unwrap();
+            restored.restore(policy, key, s(REBOOT), account).unwrap();
         }
         let recovered = restored.recover(policy, s(REBOOT)).unwrap();
         assert_eq!(restored.recover(policy, s(REBOOT)), Ok(0));
@@ -1121,7 +1121,7 @@ fn table_protocol(policy: &Policy, verdict: Verdict, cut: Cut) -> (usize, u32) {
     };
 
     let token = table
-        .begin_attempt(policy, s(BEGIN), 1)
+        .begin_attempt(policy, 1, s(BEGIN))
         .unwrap()
         .token
         .unwrap();
@@ -1133,7 +1133,7 @@ fn table_protocol(policy: &Policy, verdict: Verdict, cut: Cut) -> (usize, u32) {
         return reboot(storage);
     }
     table
-        .finish_attempt(policy, s(FINISH), 1, token, verdict)
+        .finish_attempt(policy, 1, s(FINISH), token, verdict)
         .unwrap();
     if cut == Cut::AfterFinishingUnpersisted {
         return reboot(storage);
@@ -1203,15 +1203,15 @@ fn finishing_an_attempt_twice_is_refused_and_changes_nothing() {
     // In a table too.
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
     let token = table
-        .begin_attempt(&policy, s(10), 1)
+        .begin_attempt(&policy, 1, s(10))
         .unwrap()
         .token
         .unwrap();
     table
         .finish_attempt(
             &policy,
-            s(11),
             1,
+            s(11),
             token,
             Verdict::Failure { credential: None },
         )
@@ -1220,10 +1220,10 @@ fn finishing_an_attempt_twice_is_refused_and_changes_nothing() {
     assert_eq!(
         table.finish_attempt(
             &policy,
-            s(12),
             1,
+            s(12),
             token,
-            Verdict::Failure { credential: None }
+            Verdict::Failure { credential: None },
         ),
         Err(TableError::Operation(AttemptError::UnknownAttempt))
     );
@@ -1265,28 +1265,28 @@ fn a_finished_token_cannot_finish_a_later_attempt_after_its_account_was_dropped(
     // next attempt starts from a fresh account.
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
     let first = table
-        .begin_attempt(&policy, s(10), 7)
+        .begin_attempt(&policy, 7, s(10))
         .unwrap()
         .token
         .unwrap();
     table
-        .finish_attempt(&policy, s(11), 7, first, success)
+        .finish_attempt(&policy, 7, s(11), first, success)
         .unwrap();
     assert_eq!(table.len(), 0);
     let second = table
-        .begin_attempt(&policy, s(20), 7)
+        .begin_attempt(&policy, 7, s(20))
         .unwrap()
         .token
         .unwrap();
     // A fresh account restarts the serial numbers; the start instant tells the attempts
     // apart, so the stale token of the first, finished attempt is refused.
     assert_eq!(
-        table.finish_attempt(&policy, s(21), 7, first, success),
+        table.finish_attempt(&policy, 7, s(21), first, success),
         Err(TableError::Operation(AttemptError::UnknownAttempt))
     );
     assert_eq!(
         table
-            .finish_attempt(&policy, s(22), 7, second, failure)
+            .finish_attempt(&policy, 7, s(22), second, failure)
             .map(|outcome| outcome.decision),
         Ok(Some(Decision::Allowed))
     );
@@ -1297,8 +1297,8 @@ fn a_finished_token_cannot_finish_a_later_attempt_after_its_account_was_dropped(
 fn beginning_an_attempt_on_a_locked_or_disabled_account_is_rejected() {
     let policy = pingone(1, Some(60));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    table.failure(&policy, s(0), 1, None).unwrap();
-    let start = table.begin_attempt(&policy, s(10), 1).unwrap();
+    table.failure(&policy, 1, s(0), None).unwrap();
+    let start = table.begin_attempt(&policy, 1, s(10)).unwrap();
     assert_eq!(start.token, None);
     assert_eq!(
         start.outcome.decision,
@@ -1310,8 +1310,8 @@ fn beginning_an_attempt_on_a_locked_or_disabled_account_is_rejected() {
     assert_eq!(table.get(&1).unwrap().attempts_in_flight(), 0);
 
     let disable = Patch::new(Some(false), None, None).unwrap();
-    table.patch(&policy, s(0), 2, disable).unwrap();
-    let start = table.begin_attempt(&policy, s(10), 2).unwrap();
+    table.patch(&policy, 2, s(0), disable).unwrap();
+    let start = table.begin_attempt(&policy, 2, s(10)).unwrap();
     assert_eq!(start.token, None);
     assert_eq!(
         start.outcome.decision,
@@ -1354,8 +1354,8 @@ impl<C: Copy + Hash + Eq> Host<C> {
     /// What a login of `user` from `context` sees: its context and the user-wide cap.
     fn login_view(&self, user: u32, context: C, now: Instant) -> AccountView {
         self.per_context
-            .view(now, &(user, context))
-            .fold(self.per_user.view(now, &user))
+            .view(&(user, context), now)
+            .fold(self.per_user.view(&user, now))
     }
 
     /// The administrator's view of `user`: every context and the cap, folded.
@@ -1363,8 +1363,8 @@ impl<C: Copy + Hash + Eq> Host<C> {
         AccountView::fold_all(
             contexts
                 .iter()
-                .map(|context| self.per_context.view(now, &(user, *context)))
-                .chain([self.per_user.view(now, &user)]),
+                .map(|context| self.per_context.view(&(user, *context), now))
+                .chain([self.per_user.view(&user, now)]),
         )
     }
 
@@ -1376,18 +1376,18 @@ impl<C: Copy + Hash + Eq> Host<C> {
         }
         if password_ok {
             self.per_context
-                .success(&self.context_policy, now, (user, context))
+                .success(&self.context_policy, (user, context), now)
                 .unwrap();
-            self.per_user.success(&self.user_policy, now, user).unwrap();
+            self.per_user.success(&self.user_policy, user, now).unwrap();
             true
         } else {
             let by_context = self
                 .per_context
-                .failure(&self.context_policy, now, (user, context), None)
+                .failure(&self.context_policy, (user, context), now, None)
                 .unwrap();
             let by_user = self
                 .per_user
-                .failure(&self.user_policy, now, user, None)
+                .failure(&self.user_policy, user, now, None)
                 .unwrap();
             assert_eq!(by_context.decision, Some(Decision::Allowed));
             assert_eq!(by_user.decision, Some(Decision::Allowed));
@@ -1470,7 +1470,7 @@ fn a_cap_on_all_contexts_together_still_holds() {
         }
     }
     for ip in 1..=5 {
-        let view = host.per_context.view(s(60), &(ALICE, ip));
+        let view = host.per_context.view(&(ALICE, ip), s(60));
         assert_eq!(view.status, Status::Ok, "ip {ip}");
         assert_eq!(
             count_of(&host.per_context, &(ALICE, ip), &host.context_policy, s(60)),
@@ -1478,7 +1478,7 @@ fn a_cap_on_all_contexts_together_still_holds() {
         );
     }
     // The tenth failure overall (at s(51)) reached the user-wide cap.
-    let cap = host.per_user.view(s(60), &ALICE);
+    let cap = host.per_user.view(&ALICE, s(60));
     assert_eq!(cap.locked_at, Some(s(51)));
     assert_eq!(locked_until(&cap), Some(s(3_651)));
 
@@ -1515,7 +1515,7 @@ fn folding_a_context_locked_without_deadline_keeps_the_user_locked_until_an_admi
         host.login(ALICE, Unfamiliar, s(t), false);
     }
     host.per_context
-        .lock(&host.context_policy, s(5), (ALICE, Familiar), Some(s(600)))
+        .lock(&host.context_policy, (ALICE, Familiar), s(5), Some(s(600)))
         .unwrap();
     let folded = host.user_view(ALICE, &[Familiar, Unfamiliar], s(10));
     assert_eq!(folded.status, Status::Locked);
@@ -1589,7 +1589,7 @@ fn an_attempt_token_travels_as_bytes_and_a_forged_one_changes_nothing() {
 fn an_early_timestamp_ends_no_other_keys_lock() {
     let policy = pingone(1, Some(900));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    table.failure(&policy, s(3_600), 1, None).unwrap(); // key 1 locked 3600..4500
+    table.failure(&policy, 1, s(3_600), None).unwrap(); // key 1 locked 3600..4500
     let early = s(0);
     let before = *table.get(&1).unwrap();
     assert_eq!(table.poll(&policy, early), None);
@@ -1602,26 +1602,26 @@ fn an_early_timestamp_ends_no_other_keys_lock() {
         "no table-wide call moved key 1"
     );
     // Key 1 is still locked until 4500, as the clock sees it.
-    assert_eq!(locked_until(&table.view(s(3_601), &1)), Some(s(4_500)));
+    assert_eq!(locked_until(&table.view(&1, s(3_601))), Some(s(4_500)));
     assert_eq!(table.poll(&policy, s(4_499)), None);
     assert_eq!(table.poll(&policy, s(4_500)), Some((1, expired(s(4_500)))));
     // An event addressed to the key itself still applies the shift (behaviour §1).
-    table.failure(&policy, s(5_000), 2, None).unwrap();
-    table.failure(&policy, s(4_000), 2, None).unwrap();
-    assert_eq!(locked_until(&table.view(s(4_000), &2)), Some(s(4_900)));
+    table.failure(&policy, 2, s(5_000), None).unwrap();
+    table.failure(&policy, 2, s(4_000), None).unwrap();
+    assert_eq!(locked_until(&table.view(&2, s(4_000))), Some(s(4_900)));
 }
 
 #[test]
 fn recover_counts_every_attempt_in_flight_at_each_accounts_own_time() {
     let policy = pingone(2, Some(900));
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    table.begin_attempt(&policy, s(100), 1).unwrap();
-    table.begin_attempt(&policy, s(100), 1).unwrap();
-    table.begin_attempt(&policy, s(50), 2).unwrap();
+    table.begin_attempt(&policy, 1, s(100)).unwrap();
+    table.begin_attempt(&policy, 1, s(100)).unwrap();
+    table.begin_attempt(&policy, 2, s(50)).unwrap();
     // Recovering at an instant before key 1's latest event counts its attempts at 100.
     assert_eq!(table.recover(&policy, s(60)), Ok(3));
-    assert_eq!(locked_until(&table.view(s(100), &1)), Some(s(1_000)));
-    assert_eq!(table.view(s(60), &2).status, Status::Ok);
+    assert_eq!(locked_until(&table.view(&1, s(100))), Some(s(1_000)));
+    assert_eq!(table.view(&2, s(60)).status, Status::Ok);
     assert_eq!(count_of(&table, &2, &policy, s(60)), 1);
 }
 
@@ -1643,7 +1643,7 @@ fn a_policy_that_never_locks_by_count_lets_a_spray_pass_through_the_table() {
         for key in 0..1_000 {
             // Keycloak's quick-failure window keeps the previous key only 1 s.
             table
-                .failure(&policy, s(2 * i64::from(key)), key, None)
+                .failure(&policy, key, s(2 * i64::from(key)), None)
                 .unwrap();
         }
         // Every name found a slot; once the quick-failure window is over, none is kept.

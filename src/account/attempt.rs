@@ -52,7 +52,7 @@ use crate::fingerprint::Fingerprint;
 use crate::operation::CapacityError;
 use crate::outcome::{Outcome, Rejection, Transitions};
 use crate::policy::Policy;
-use crate::time::{Clock, Instant};
+use crate::time::Instant;
 
 /// The handle of an attempt in flight, from [`Account::begin_attempt`]. Single use: it
 /// finishes the attempt it began, identified by a serial number and the start instant,
@@ -328,9 +328,8 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     pub fn begin_attempt(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
+        now: Instant,
     ) -> Result<AttemptStart, CapacityError> {
-        let now = clock.now();
         Self::ensure_capacity(policy)?;
         let attempts_needed = usize::from(policy.rules().max_attempts_in_flight);
         if attempts_needed > ATTEMPTS {
@@ -385,11 +384,10 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     pub fn finish_attempt(
         &mut self,
         policy: &Policy,
-        clock: impl Clock,
+        now: Instant,
         token: AttemptToken,
         verdict: Verdict,
     ) -> Result<Outcome, AttemptError> {
-        let now = clock.now();
         Self::ensure_capacity(policy)?;
         // The serial restarts with a new account (a table drops dormant ones), so the start
         // instant is part of the identity too.
@@ -430,12 +428,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// failures at `now`, oldest first. Each is judged as a failure would be: rejected,
     /// and not counted, while the account is locked or disabled. It observes `now` like
     /// any event, also with nothing in flight.
-    pub fn recover(
-        &mut self,
-        policy: &Policy,
-        clock: impl Clock,
-    ) -> Result<Outcome, CapacityError> {
-        let now = clock.now();
+    pub fn recover(&mut self, policy: &Policy, now: Instant) -> Result<Outcome, CapacityError> {
         Self::ensure_capacity(policy)?;
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);

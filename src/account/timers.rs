@@ -5,7 +5,7 @@
 use super::Account;
 use crate::outcome::{Transition, Transitions};
 use crate::policy::{Decay, Policy};
-use crate::time::{Clock, Duration, Instant};
+use crate::time::{Duration, Instant};
 
 impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     Account<RECORDS, MEMORY, ATTEMPTS>
@@ -26,9 +26,9 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert_eq!(account.next_deadline(&policy, Instant::from_secs(10)), Some(Instant::from_secs(60)));
     /// assert_eq!(account.next_deadline(&policy, Instant::from_secs(60)), None);
     /// ```
-    pub fn next_deadline(&self, policy: &Policy, clock: impl Clock) -> Option<Instant> {
+    pub fn next_deadline(&self, policy: &Policy, now: Instant) -> Option<Instant> {
         // A count that can never lock changes no answer as it decays.
-        self.next_change(policy, clock.now(), policy.can_lock_by_count())
+        self.next_change(policy, now, policy.can_lock_by_count())
     }
 
     /// [`Account::next_deadline`]; without the count's decay steps when `count_matters`
@@ -110,8 +110,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// );
     /// assert_eq!(account.poll(&policy, Instant::from_secs(80)), None);
     /// ```
-    pub fn poll(&mut self, policy: &Policy, clock: impl Clock) -> Option<Transition> {
-        let now = clock.now();
+    pub fn poll(&mut self, policy: &Policy, now: Instant) -> Option<Transition> {
         self.regress_to(now);
         loop {
             let mut transitions = Transitions::NONE;
@@ -158,8 +157,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// by [`Account::poll`] or an event), no attempt in flight, no remembered fingerprint,
     /// a zero count the policy will not see again, and nothing pending
     /// ([`Account::next_deadline`] is `None`). A table may forget such an account.
-    pub fn is_dormant(&self, policy: &Policy, clock: impl Clock) -> bool {
-        let now = clock.now();
+    pub fn is_dormant(&self, policy: &Policy, now: Instant) -> bool {
         // What observing `now` does not change, checked first and cheaply: a table asks
         // after every event, and most accounts it asks about are not dormant. A lock that
         // ended but was not yet reported (by `poll` or an event) keeps the account, so
