@@ -370,9 +370,37 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
     }
 
-    /// How many more counted failures at `now` would lock, less the attempts in flight
-    /// ([behaviour §7.6](crate::behaviour#s7-6)); `None` when not allowed now, or when no number of failures locks.
-    fn failures_remaining(&self, policy: &Policy, now: Instant) -> Option<u32> {
+    /// How many more failures, counted at `now`, would lock the account, less the attempts
+    /// in flight ([behaviour §7.6](crate::behaviour#s7-6): the budget, by the threshold, the
+    /// length table, the quick-failure rule and the consecutive-failure cap). `None` when
+    /// the account cannot count now (locked or disabled) or no number of failures locks it.
+    /// A read: computed when asked, so operations that no caller asks it of never pay for
+    /// it.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Account, Instant};
+    ///
+    /// let policy = PingOne { failure_count: 3, duration_seconds: Some(60) }.policy().unwrap();
+    /// let mut account: Account = Account::new();
+    /// let now = Instant::from_secs(0);
+    /// assert_eq!(account.failures_remaining(&policy, now), Some(3));
+    /// account.failure(&policy, now, None).unwrap();
+    /// assert_eq!(account.failures_remaining(&policy, now), Some(2));
+    /// account.failure(&policy, now, None).unwrap();
+    /// account.failure(&policy, now, None).unwrap();
+    /// assert_eq!(account.failures_remaining(&policy, now), None); // locked
+    /// ```
+    #[must_use]
+    pub fn failures_remaining(&self, policy: &Policy, now: Instant) -> Option<u32> {
+        if self.observing_changes_nothing_read(policy, now) {
+            return self.remaining_observed(policy, now);
+        }
+        let (observed, _) = self.observed(policy, now);
+        observed.remaining_observed(policy, now)
+    }
+
+    /// [`Account::failures_remaining`] for an account that has observed `now`.
+    fn remaining_observed(&self, policy: &Policy, now: Instant) -> Option<u32> {
         if !self.is_enabled() || self.has(LOCKED) {
             return None;
         }
@@ -417,7 +445,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
                 Some(rejection) => Decision::Rejected(rejection),
                 None => Decision::Allowed,
             }),
-            failures_remaining: self.failures_remaining(policy, now),
+            failures_remaining: self.remaining_observed(policy, now),
             transitions,
         }
     }
@@ -679,7 +707,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         self.end_lock_and_history(now, &mut transitions);
         Outcome {
             decision: None,
-            failures_remaining: self.failures_remaining(policy, now),
+            failures_remaining: self.remaining_observed(policy, now),
             transitions,
         }
     }
@@ -762,7 +790,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
         Ok(Outcome {
             decision: None,
-            failures_remaining: self.failures_remaining(policy, now),
+            failures_remaining: self.remaining_observed(policy, now),
             transitions,
         })
     }

@@ -228,6 +228,16 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
         }
     }
 
+    /// How many more failures of `key` at `now` would lock it
+    /// ([`Account::failures_remaining`]). A read.
+    #[must_use]
+    pub fn failures_remaining(&self, policy: &Policy, key: &K, now: Instant) -> Option<u32> {
+        match self.accounts.get(key) {
+            Some(account) => account.failures_remaining(policy, now),
+            None => Account::<RECORDS, MEMORY, ATTEMPTS>::new().failures_remaining(policy, now),
+        }
+    }
+
     /// Makes room for a new key: a full table compacts at `now`; whether a slot is free.
     /// When compaction would free nothing, nothing is changed (not even observed).
     fn make_room(&mut self, policy: &Policy, now: Instant) -> bool {

@@ -438,7 +438,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
         Ok(Outcome {
             decision: None,
-            failures_remaining: self.failures_remaining(policy, now),
+            failures_remaining: self.remaining_observed(policy, now),
             transitions,
         })
     }
