@@ -6,9 +6,7 @@
 
 use crate::fingerprint::Fingerprint;
 use crate::operation::{CapacityError, LockError, Operation, OperationError};
-use crate::outcome::{
-    Decision, LockCause, Outcome, Rejection, Transition, Transitions, UnlockCause,
-};
+use crate::outcome::{LockCause, Outcome, Rejection, Transition, Transitions, UnlockCause};
 use crate::patch::{Patch, PatchError, UnlockAtPatch};
 use crate::policy::{Decay, FailureContext, LockDecision, OnLockEnd, OnSuccess, Policy, Standing};
 use crate::time::Instant;
@@ -67,11 +65,11 @@ struct Lock {
 ///     clock.advance(Duration::from_secs(1));
 /// }
 /// let outcome = account.success(&policy, clock.now());
-/// assert!(!outcome.decision.unwrap().is_allowed()); // a success never ends a lock
+/// assert!(!outcome.decision().unwrap().is_allowed()); // a success never ends a lock
 ///
 /// clock.advance(Duration::from_secs(900));
 /// assert_eq!(account.view(clock.now()).status, Status::Ok);
-/// assert_eq!(account.check(&policy, clock.now()).decision, Some(Decision::Allowed));
+/// assert_eq!(account.check(&policy, clock.now()).decision(), Some(Decision::Allowed));
 /// ```
 ///
 /// # Layout
@@ -167,7 +165,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         if !self.has(LOCKED) {
             return None;
         }
-        let cause = lock_cause_of_bits((self.flags & CAUSE_MASK) >> CAUSE_SHIFT);
+        let cause = LockCause::of_bits((self.flags & CAUSE_MASK) >> CAUSE_SHIFT);
         Some(Lock {
             since: self.lock_since,
             until: self.optional(DEADLINE, self.lock_until),
@@ -176,7 +174,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     fn set_lock_state(&mut self, lock: Option<Lock>) {
-        let cause_bits = lock.map_or(0, |lock| lock_cause_bits(lock.cause));
+        let cause_bits = lock.map_or(0, |lock| lock.cause.bits());
         self.flags = (self.flags & !CAUSE_MASK) | (cause_bits << CAUSE_SHIFT);
         self.set_flag(LOCKED, lock.is_some());
         self.lock_since = lock.map_or(ABSENT, |lock| lock.since);
@@ -359,13 +357,12 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Why an attempt at `now` is rejected, for an account that has observed `now`.
-    fn rejection(&self, now: Instant) -> Option<Rejection> {
+    fn rejection(&self) -> Option<Rejection> {
         if !self.is_enabled() {
             Some(Rejection::Disabled)
         } else {
             self.lock_state().map(|lock| Rejection::Locked {
                 unlock_at: lock.until,
-                unlock_in: lock.until.map(|until| until.saturating_duration_since(now)),
             })
         }
     }
@@ -432,31 +429,13 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         observed.decayed_count(policy, now)
     }
 
-    /// The outcome of an attempt whose decision was `rejection` when it arrived.
-    fn attempt_outcome(
-        &self,
-        policy: &Policy,
-        now: Instant,
-        rejection: Option<Rejection>,
-        transitions: Transitions,
-    ) -> Outcome {
-        Outcome {
-            decision: Some(match rejection {
-                Some(rejection) => Decision::Rejected(rejection),
-                None => Decision::Allowed,
-            }),
-            failures_remaining: self.remaining_observed(policy, now),
-            transitions,
-        }
-    }
-
     /// May the user authenticate at `now`? A read: it changes nothing ([behaviour §3](crate::behaviour#s3)).
     pub fn check(&self, policy: &Policy, now: Instant) -> Outcome {
         if self.observing_changes_nothing_read(policy, now) {
-            return self.attempt_outcome(policy, now, self.rejection(now), Transitions::NONE);
+            return Outcome::attempt(self.rejection(), Transitions::NONE);
         }
         let (observed, _) = self.observed(policy, now);
-        observed.attempt_outcome(policy, now, observed.rejection(now), Transitions::NONE)
+        Outcome::attempt(observed.rejection(), Transitions::NONE)
     }
 
     /// `check`'s decision alone, the view's `canAuthenticate`: whether the user is enabled
@@ -532,7 +511,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
         let rejection = self.fail(policy, now, credential, &mut transitions);
-        Ok(self.attempt_outcome(policy, now, rejection, transitions))
+        Ok(Outcome::attempt(rejection, transitions))
     }
 
     /// A failed attempt after `observe`: rejected, ignored as repeated, or counted.
@@ -543,7 +522,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         credential: Option<Fingerprint>,
         transitions: &mut Transitions,
     ) -> Option<Rejection> {
-        let rejection = self.rejection(now);
+        let rejection = self.rejection();
         if rejection.is_none() {
             let memory = policy.memory_needed();
             match credential {
@@ -641,13 +620,13 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     pub fn success(&mut self, policy: &Policy, now: Instant) -> Outcome {
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
-        let rejection = self.succeed(policy, now);
-        self.attempt_outcome(policy, now, rejection, transitions)
+        let rejection = self.succeed(policy);
+        Outcome::attempt(rejection, transitions)
     }
 
     /// A successful attempt after `observe`: rejected, or the success rules applied.
-    fn succeed(&mut self, policy: &Policy, now: Instant) -> Option<Rejection> {
-        let rejection = self.rejection(now);
+    fn succeed(&mut self, policy: &Policy) -> Option<Rejection> {
+        let rejection = self.rejection();
         if rejection.is_none() {
             if policy.rules().on_success == OnSuccess::Reset {
                 self.set_last_failure(None);
@@ -705,11 +684,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
         self.end_lock_and_history(now, &mut transitions);
-        Outcome {
-            decision: None,
-            failures_remaining: self.remaining_observed(policy, now),
-            transitions,
-        }
+        Outcome::administrative(transitions)
     }
 
     /// Administrator lock ([behaviour §4](crate::behaviour#s4)) until `until`, or with no deadline.
@@ -729,11 +704,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
         self.lock_by_administrator(now, until, &mut transitions);
-        Ok(Outcome {
-            decision: None,
-            failures_remaining: None,
-            transitions,
-        })
+        Ok(Outcome::administrative(transitions))
     }
 
     /// Administrator patch of the account fields ([behaviour §4](crate::behaviour#s4)). Validation of the body is
@@ -788,11 +759,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             }
             _ => {}
         }
-        Ok(Outcome {
-            decision: None,
-            failures_remaining: self.remaining_observed(policy, now),
-            transitions,
-        })
+        Ok(Outcome::administrative(transitions))
     }
 
     /// Applies one operation: the same as calling its method.
@@ -801,10 +768,10 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// use account_lockout::{dialect::Tpm, Account, Instant, Operation};
     /// let policy = Tpm::DEFAULT.policy().unwrap();
     /// let mut account: Account = Account::new();
-    /// let outcome = account
-    ///     .apply(&policy, Instant::from_secs(1), Operation::Failure { credential: None })
-    ///     .unwrap();
-    /// assert_eq!(outcome.failures_remaining, Some(2));
+    /// let now = Instant::from_secs(1);
+    /// let outcome = account.apply(&policy, now, Operation::Failure { credential: None }).unwrap();
+    /// assert!(outcome.is_allowed());
+    /// assert_eq!(account.failures_remaining(&policy, now), Some(2));
     /// ```
     pub fn apply(
         &mut self,
@@ -828,25 +795,5 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             Status::Locked => self.lock_state().map(|lock| lock.cause),
             Status::Ok => None,
         }
-    }
-}
-
-/// The two cause bits of the flags (and of the binary format).
-pub(crate) const fn lock_cause_bits(cause: LockCause) -> u8 {
-    match cause {
-        LockCause::Policy => 0,
-        LockCause::ConsecutiveFailures => 1,
-        LockCause::Administrator => 2,
-        LockCause::QuickFailure => 3,
-    }
-}
-
-/// The cause of two cause bits; every value of two bits names one.
-pub(crate) const fn lock_cause_of_bits(bits: u8) -> LockCause {
-    match bits & 0b11 {
-        1 => LockCause::ConsecutiveFailures,
-        2 => LockCause::Administrator,
-        3 => LockCause::QuickFailure,
-        _ => LockCause::Policy,
     }
 }

@@ -25,7 +25,7 @@
 //! }
 //! let outcome = account.check(&policy, now);
 //! assert!(matches!(
-//!     outcome.decision,
+//!     outcome.decision(),
 //!     Some(Decision::Rejected(Rejection::Locked { unlock_at: Some(_), .. }))
 //! ));
 //! assert_eq!(account.view(now).unlock_at.unwrap().to_string(), "2026-01-01T00:15:00.000Z");

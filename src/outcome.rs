@@ -29,6 +29,26 @@ impl LockCause {
         }
     }
 
+    /// The cause's two bits: in the account's flags, its binary format and an outcome.
+    pub(crate) const fn bits(self) -> u8 {
+        match self {
+            LockCause::Policy => 0,
+            LockCause::ConsecutiveFailures => 1,
+            LockCause::Administrator => 2,
+            LockCause::QuickFailure => 3,
+        }
+    }
+
+    /// The cause of two bits (the higher bits are ignored); every value names one.
+    pub(crate) const fn of_bits(bits: u8) -> LockCause {
+        match bits & 0b11 {
+            1 => LockCause::ConsecutiveFailures,
+            2 => LockCause::Administrator,
+            3 => LockCause::QuickFailure,
+            _ => LockCause::Policy,
+        }
+    }
+
     /// Whether an attempt, not an administrator, started the lock.
     pub const fn is_automatic(self) -> bool {
         !matches!(self, LockCause::Administrator)
@@ -61,10 +81,9 @@ impl UnlockCause {
 pub enum Rejection {
     /// The account is locked.
     Locked {
-        /// When the lock ends by itself; `None`: only an administrator ends it.
+        /// When the lock ends by itself; `None`: only an administrator ends it. How long
+        /// until then is [`Rejection::unlock_in`].
         unlock_at: Option<Instant>,
-        /// How long until then.
-        unlock_in: Option<Duration>,
     },
     /// The user is disabled (reported even when the account is also locked, since
     /// waiting for the lock to end would not help).
@@ -82,6 +101,25 @@ impl Rejection {
             Rejection::Locked { .. } => "locked",
             Rejection::Disabled => "disabled",
             Rejection::Busy => "busy",
+        }
+    }
+
+    /// How long from `now` until a lock ends by itself (a `Retry-After`); `None` for a
+    /// lock only an administrator ends, and for the other reasons.
+    ///
+    /// ```
+    /// use account_lockout::{Duration, Instant, Rejection};
+    /// let rejection = Rejection::Locked { unlock_at: Some(Instant::from_secs(900)) };
+    /// assert_eq!(rejection.unlock_in(Instant::from_secs(300)), Some(Duration::from_secs(600)));
+    /// assert_eq!(Rejection::Disabled.unlock_in(Instant::from_secs(300)), None);
+    /// ```
+    #[must_use]
+    pub fn unlock_in(self, now: Instant) -> Option<Duration> {
+        match self {
+            Rejection::Locked {
+                unlock_at: Some(until),
+            } => Some(until.saturating_duration_since(now)),
+            _ => None,
         }
     }
 }
@@ -149,78 +187,410 @@ pub enum Transition {
     Enabled,
 }
 
-/// The most transitions one operation lists: an expiry noticed, then at most three
-/// changes (a patch that enables and unlocks, or a failure counted and locking). Attempts
-/// in flight that time out add theirs ([behaviour §7.1](crate::behaviour#s7-1)): an operation that observes several, or
-/// a `recover` of several, may cause more, and lists only the first four; every one of
-/// them is applied all the same.
-pub const MAX_TRANSITIONS: usize = 4;
+/// The kinds of [`Transition`], as stored in [`Transitions`]' order word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Counted = 1,
+    IgnoredRepeated = 2,
+    Locked = 3,
+    LockChanged = 4,
+    Unlocked = 5,
+    Disabled = 6,
+    Enabled = 7,
+}
 
-/// The transitions of one operation, in the order they happened. Fixed size, `Copy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+impl Kind {
+    const fn of(transition: &Transition) -> Kind {
+        match transition {
+            Transition::Counted { .. } => Kind::Counted,
+            Transition::IgnoredRepeated => Kind::IgnoredRepeated,
+            Transition::Locked { .. } => Kind::Locked,
+            Transition::LockChanged { .. } => Kind::LockChanged,
+            Transition::Unlocked { .. } => Kind::Unlocked,
+            Transition::Disabled => Kind::Disabled,
+            Transition::Enabled => Kind::Enabled,
+        }
+    }
+
+    const fn from_code(code: u16) -> Option<Kind> {
+        Some(match code {
+            1 => Kind::Counted,
+            2 => Kind::IgnoredRepeated,
+            3 => Kind::Locked,
+            4 => Kind::LockChanged,
+            5 => Kind::Unlocked,
+            6 => Kind::Disabled,
+            7 => Kind::Enabled,
+            _ => return None,
+        })
+    }
+}
+
+/// The most transitions one operation lists: each kind at most once (see
+/// [`Transitions`]), and no operation causes more than five kinds.
+pub const MAX_TRANSITIONS: usize = 5;
+
+/// Bits of the order word per listed kind.
+const KIND_BITS: u32 = 3;
+const KIND_MASK: u16 = 0b111;
+
+// `Transitions::flags`: the cause of `Locked` (bits 0–1), of `LockChanged` (2–3), of
+// `Unlocked` (4), and whether `until` holds a deadline (5).
+const LOCKED_CAUSE_SHIFT: u32 = 0;
+const CHANGED_CAUSE_SHIFT: u32 = 2;
+const UNLOCKED_BY_ADMINISTRATOR: u8 = 1 << 4;
+const UNTIL_KNOWN: u8 = 1 << 5;
+
+// `Outcome`'s decision byte.
+const NO_DECISION: u8 = 0;
+const ALLOWED: u8 = 1;
+const REJECTED_LOCKED: u8 = 2;
+const REJECTED_DISABLED: u8 = 3;
+const REJECTED_BUSY: u8 = 4;
+
+/// The transitions of one operation, in the order they happened. `Copy`, 32 bytes.
+///
+/// Each kind of [`Transition`] is listed at most once: when an operation causes one kind
+/// twice (several attempts in flight that timed out and counted, a lock started and ended
+/// while observing a long gap), the list keeps the last of them, in the place of its last
+/// occurrence. So `Counted` gives the count as the operation left it, and `Locked` the
+/// lock in effect. `Locked` and `LockChanged` in one operation (an attempt in flight that
+/// timed out and locked, then an administrator's lock) both report the lock's final
+/// deadline. Every change is applied all the same; only the list is short.
+///
+/// ```
+/// use account_lockout::{dialect::PingOne, Account, Instant, LockCause, Transition};
+///
+/// let policy = PingOne { failure_count: 1, duration_seconds: Some(60) }.policy().unwrap();
+/// let mut account: Account = Account::new();
+/// let outcome = account.failure(&policy, Instant::from_secs(0), None).unwrap();
+/// let listed: Vec<Transition> = outcome.transitions().iter().collect();
+/// assert_eq!(
+///     listed,
+///     [
+///         Transition::Counted { failures: 1 },
+///         Transition::Locked {
+///             at: Instant::from_secs(0),
+///             until: Some(Instant::from_secs(60)),
+///             cause: LockCause::Policy,
+///         },
+///     ]
+/// );
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Transitions {
-    items: [Option<Transition>; MAX_TRANSITIONS],
+    locked_at: Instant,
+    until: Instant,
+    unlocked_at: Instant,
+    failures: u32,
+    /// The kinds listed, 3 bits each, the first in the lowest bits; 0 ends the list.
+    order: u16,
+    flags: u8,
+    /// [`Outcome`]'s decision, kept here to fill what would be padding; always
+    /// [`NO_DECISION`] in a `Transitions` handed out.
+    decision: u8,
 }
 
 impl Transitions {
     /// No transitions.
     pub const NONE: Transitions = Transitions {
-        items: [None; MAX_TRANSITIONS],
+        locked_at: Instant::UNIX_EPOCH,
+        until: Instant::UNIX_EPOCH,
+        unlocked_at: Instant::UNIX_EPOCH,
+        failures: 0,
+        order: 0,
+        flags: 0,
+        decision: NO_DECISION,
     };
 
     pub(crate) fn push(&mut self, transition: Transition) {
-        // Every operation path pushes at most MAX_TRANSITIONS items (see the constant);
-        // were that ever wrong, the extra item is dropped rather than panicking.
-        if let Some(slot) = self.items.iter_mut().find(|slot| slot.is_none()) {
-            *slot = Some(transition);
+        let kind = Kind::of(&transition);
+        self.forget(kind);
+        match transition {
+            Transition::Counted { failures } => self.failures = failures,
+            Transition::Locked { at, until, cause } => {
+                self.locked_at = at;
+                self.set_until(until);
+                self.flags = (self.flags & !(0b11 << LOCKED_CAUSE_SHIFT))
+                    | (cause.bits() << LOCKED_CAUSE_SHIFT);
+            }
+            Transition::LockChanged { until, cause } => {
+                self.set_until(until);
+                self.flags = (self.flags & !(0b11 << CHANGED_CAUSE_SHIFT))
+                    | (cause.bits() << CHANGED_CAUSE_SHIFT);
+            }
+            Transition::Unlocked { at, cause } => {
+                self.unlocked_at = at;
+                self.flags = match cause {
+                    UnlockCause::Expired => self.flags & !UNLOCKED_BY_ADMINISTRATOR,
+                    UnlockCause::Administrator => self.flags | UNLOCKED_BY_ADMINISTRATOR,
+                };
+            }
+            Transition::IgnoredRepeated | Transition::Disabled | Transition::Enabled => {}
+        }
+        let listed = self.len();
+        if listed >= MAX_TRANSITIONS {
+            // Never reached (no operation causes more kinds); dropping the oldest keeps
+            // the latest changes if it ever were.
+            self.order >>= KIND_BITS;
+        }
+        let at = u32::try_from(self.len())
+            .unwrap_or(0)
+            .saturating_mul(KIND_BITS);
+        self.order |= (kind as u16).checked_shl(at).unwrap_or(0);
+    }
+
+    /// Shows the count of `Counted` as 0 (for [`crate::harness::table_comparable`]).
+    #[cfg(any(feature = "arbitrary", feature = "proptest"))]
+    pub(crate) fn forget_count(&mut self) {
+        self.failures = 0;
+    }
+
+    /// Removes `kind` from the order, closing the gap.
+    fn forget(&mut self, kind: Kind) {
+        let mut kept: u16 = 0;
+        let mut shift: u32 = 0;
+        let mut rest = self.order;
+        while rest != 0 {
+            let code = rest & KIND_MASK;
+            if code != kind as u16 {
+                kept |= code.checked_shl(shift).unwrap_or(0);
+                shift = shift.saturating_add(KIND_BITS);
+            }
+            rest >>= KIND_BITS;
+        }
+        self.order = kept;
+    }
+
+    fn set_until(&mut self, until: Option<Instant>) {
+        match until {
+            Some(until) => {
+                self.until = until;
+                self.flags |= UNTIL_KNOWN;
+            }
+            None => self.flags &= !UNTIL_KNOWN,
+        }
+    }
+
+    fn until(&self) -> Option<Instant> {
+        (self.flags & UNTIL_KNOWN != 0).then_some(self.until)
+    }
+
+    fn transition(&self, kind: Kind) -> Transition {
+        match kind {
+            Kind::Counted => Transition::Counted {
+                failures: self.failures,
+            },
+            Kind::IgnoredRepeated => Transition::IgnoredRepeated,
+            Kind::Locked => Transition::Locked {
+                at: self.locked_at,
+                until: self.until(),
+                cause: LockCause::of_bits(self.flags >> LOCKED_CAUSE_SHIFT),
+            },
+            Kind::LockChanged => Transition::LockChanged {
+                until: self.until(),
+                cause: LockCause::of_bits(self.flags >> CHANGED_CAUSE_SHIFT),
+            },
+            Kind::Unlocked => Transition::Unlocked {
+                at: self.unlocked_at,
+                cause: if self.flags & UNLOCKED_BY_ADMINISTRATOR != 0 {
+                    UnlockCause::Administrator
+                } else {
+                    UnlockCause::Expired
+                },
+            },
+            Kind::Disabled => Transition::Disabled,
+            Kind::Enabled => Transition::Enabled,
         }
     }
 
     /// The transitions, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &Transition> {
-        self.items.iter().map_while(Option::as_ref)
+    pub fn iter(&self) -> TransitionIter {
+        TransitionIter {
+            transitions: *self,
+            rest: self.order,
+        }
     }
 
     /// How many transitions there are.
     pub fn len(&self) -> usize {
-        self.iter().count()
+        // Every listed kind is a non-zero code, so the highest set bit says how many.
+        let used_bits = u16::BITS.saturating_sub(self.order.leading_zeros());
+        usize::try_from(used_bits.div_ceil(KIND_BITS)).unwrap_or(MAX_TRANSITIONS)
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.items.first().is_none_or(Option::is_none)
+        self.order == 0
+    }
+
+    /// Whether a transition of the same kind as `transition` is listed.
+    pub fn contains_kind(&self, transition: &Transition) -> bool {
+        let kind = Kind::of(transition);
+        self.iter().any(|listed| Kind::of(&listed) == kind)
     }
 }
 
-impl<'a> IntoIterator for &'a Transitions {
-    type Item = &'a Transition;
-    type IntoIter = core::iter::MapWhile<
-        core::slice::Iter<'a, Option<Transition>>,
-        fn(&'a Option<Transition>) -> Option<&'a Transition>,
-    >;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.items.iter().map_while(Option::as_ref)
+impl core::fmt::Debug for Transitions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
-/// What an operation did.
+#[cfg(feature = "defmt")]
+impl defmt::Format for Transitions {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "[");
+        for (index, transition) in self.iter().enumerate() {
+            if index > 0 {
+                defmt::write!(f, ", ");
+            }
+            defmt::write!(f, "{}", transition);
+        }
+        defmt::write!(f, "]");
+    }
+}
+
+/// The iterator of [`Transitions::iter`]: transitions by value, in order.
+#[derive(Clone, Debug)]
+pub struct TransitionIter {
+    transitions: Transitions,
+    rest: u16,
+}
+
+impl Iterator for TransitionIter {
+    type Item = Transition;
+
+    fn next(&mut self) -> Option<Transition> {
+        let kind = Kind::from_code(self.rest & KIND_MASK)?;
+        self.rest >>= KIND_BITS;
+        Some(self.transitions.transition(kind))
+    }
+}
+
+impl IntoIterator for Transitions {
+    type Item = Transition;
+    type IntoIter = TransitionIter;
+
+    fn into_iter(self) -> TransitionIter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for &Transitions {
+    type Item = Transition;
+    type IntoIter = TransitionIter;
+
+    fn into_iter(self) -> TransitionIter {
+        self.iter()
+    }
+}
+
+/// What an operation did: for an attempt (`check`, `failure`, `success`) the decision,
+/// and for every operation the transitions. `Copy`, 32 bytes: what a caller may want
+/// beyond these is a read on the account, computed only when asked
+/// ([`Account::failures_remaining`](crate::Account::failures_remaining),
+/// [`Account::view`](crate::Account::view)).
 ///
-/// For an attempt (`check`, `failure`, `success`), `decision` is set; for an
-/// administrator operation it is `None`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// ```
+/// use account_lockout::{dialect::PingOne, Account, Decision, Instant, Rejection};
+///
+/// let policy = PingOne { failure_count: 1, duration_seconds: Some(60) }.policy().unwrap();
+/// let mut account: Account = Account::new();
+/// let now = Instant::from_secs(0);
+/// assert_eq!(account.failure(&policy, now, None).unwrap().decision(), Some(Decision::Allowed));
+/// let rejected = account.failure(&policy, now, None).unwrap();
+/// assert_eq!(
+///     rejected.decision(),
+///     Some(Decision::Rejected(Rejection::Locked { unlock_at: Some(Instant::from_secs(60)) }))
+/// );
+/// assert!(rejected.transitions().is_empty()); // rejected: nothing changed
+/// ```
+#[must_use]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Outcome {
-    /// Allowed or rejected (attempts only).
-    pub decision: Option<Decision>,
-    /// How many more counted failures, made now, would lock the account, less the
-    /// attempts in flight ([behaviour §7.6](crate::behaviour#s7-6): the budget, by the threshold, the length table,
-    /// the quick-failure rule and the consecutive-failure cap); `None` when the account
-    /// cannot count now (locked or disabled) or no number of failures locks it.
-    pub failures_remaining: Option<u32>,
+    pub(crate) record: Transitions,
+}
+
+impl Outcome {
+    /// An administrator operation's outcome: no decision.
+    pub(crate) fn administrative(transitions: Transitions) -> Outcome {
+        Outcome {
+            record: Transitions {
+                decision: NO_DECISION,
+                ..transitions
+            },
+        }
+    }
+
+    /// An attempt's outcome. A rejection for a lock keeps the lock's deadline, which is
+    /// the deadline of any `Locked` listed (the lock in effect).
+    pub(crate) fn attempt(rejection: Option<Rejection>, transitions: Transitions) -> Outcome {
+        let mut record = transitions;
+        record.decision = match rejection {
+            None => ALLOWED,
+            Some(Rejection::Locked { unlock_at }) => {
+                record.set_until(unlock_at);
+                REJECTED_LOCKED
+            }
+            Some(Rejection::Disabled) => REJECTED_DISABLED,
+            Some(Rejection::Busy) => REJECTED_BUSY,
+        };
+        Outcome { record }
+    }
+
+    /// Allowed or rejected, for an attempt; `None` for an administrator operation.
+    #[must_use]
+    pub fn decision(&self) -> Option<Decision> {
+        Some(match self.record.decision {
+            ALLOWED => Decision::Allowed,
+            REJECTED_LOCKED => Decision::Rejected(Rejection::Locked {
+                unlock_at: self.record.until(),
+            }),
+            REJECTED_DISABLED => Decision::Rejected(Rejection::Disabled),
+            REJECTED_BUSY => Decision::Rejected(Rejection::Busy),
+            _ => return None,
+        })
+    }
+
+    /// Whether this is an attempt that was allowed.
+    #[must_use]
+    pub fn is_allowed(&self) -> bool {
+        self.record.decision == ALLOWED
+    }
+
     /// The changes, in order.
-    pub transitions: Transitions,
+    #[must_use]
+    pub fn transitions(&self) -> Transitions {
+        Transitions {
+            decision: NO_DECISION,
+            ..self.record
+        }
+    }
+}
+
+// The outcome is returned by value from every operation: keep it to four words.
+const _: () = assert!(core::mem::size_of::<Outcome>() <= 32);
+
+impl core::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Outcome")
+            .field("decision", &self.decision())
+            .field("transitions", &self.transitions())
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Outcome {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Outcome {{ decision: {}, transitions: {} }}",
+            self.decision(),
+            self.transitions()
+        );
+    }
 }
 
 impl serde::Serialize for Transition {

@@ -395,7 +395,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
             let in_flight = account.attempts_in_flight();
             if in_flight > 0 {
                 // Capacity is the type's, the same for every account: the first refuses.
-                account.recover(policy, judged_at(account, now))?;
+                let _outcome = account.recover(policy, judged_at(account, now))?;
                 recovered = recovered.saturating_add(in_flight);
             }
         }

@@ -300,8 +300,8 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     ///
     /// A refused attempt changes nothing but `last_seen`; its reason is, first match
     /// wins, [`Rejection::Disabled`], [`Rejection::Locked`], or [`Rejection::Busy`] (the
-    /// attempts in flight fill the budget or `maxAttemptsInFlight`). The outcome's
-    /// `failures_remaining` is the budget left after the attempts in flight.
+    /// attempts in flight fill the budget or `maxAttemptsInFlight`).
+    /// [`Account::failures_remaining`] is the budget left after the attempts in flight.
     ///
     /// The account type must hold the policy's `maxAttemptsInFlight` (its `ATTEMPTS`
     /// parameter, 8 by default), or this is a [`CapacityError`].
@@ -316,9 +316,10 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// let phone = account.begin_attempt(&policy, now).unwrap().token.unwrap();
     /// let laptop = account.begin_attempt(&policy, now).unwrap().token.unwrap();
     /// let mail = account.begin_attempt(&policy, now).unwrap();
-    /// assert_eq!(mail.outcome.failures_remaining, Some(0));
+    /// assert!(mail.outcome.is_allowed());
+    /// assert_eq!(account.failures_remaining(&policy, now), Some(0));
     /// let fourth = account.begin_attempt(&policy, now).unwrap();
-    /// assert_eq!(fourth.outcome.decision, Some(Decision::Rejected(Rejection::Busy)));
+    /// assert_eq!(fourth.outcome.decision(), Some(Decision::Rejected(Rejection::Busy)));
     ///
     /// // The real user's successes count nothing.
     /// account.finish_attempt(&policy, now, phone, Verdict::Success).unwrap();
@@ -341,7 +342,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
-        let rejection = self.rejection(now).or_else(|| self.busy(policy, now));
+        let rejection = self.rejection().or_else(|| self.busy(policy, now));
         let token = match rejection {
             Some(_) => None,
             None => {
@@ -358,7 +359,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             }
         };
         Ok(AttemptStart {
-            outcome: self.attempt_outcome(policy, now, rejection, transitions),
+            outcome: Outcome::attempt(rejection, transitions),
             token,
         })
     }
@@ -406,10 +407,10 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             self.attempts.remove(index);
         }
         let rejection = match verdict {
-            Verdict::Success => self.succeed(policy, now),
+            Verdict::Success => self.succeed(policy),
             Verdict::Failure { credential } => self.fail(policy, now, credential, &mut transitions),
         };
-        Ok(self.attempt_outcome(policy, now, rejection, transitions))
+        Ok(Outcome::attempt(rejection, transitions))
     }
 
     /// When `attempt` times out, as an event at `now` would see it (after the shift of
@@ -436,11 +437,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             self.attempts.remove(0);
             self.fail(policy, now, None, &mut transitions);
         }
-        Ok(Outcome {
-            decision: None,
-            failures_remaining: self.remaining_observed(policy, now),
-            transitions,
-        })
+        Ok(Outcome::administrative(transitions))
     }
 
     /// A new account whose attempts are numbered after `serial`: a table re-creating a

@@ -43,7 +43,7 @@
 use super::attempt::{Attempt, InFlight};
 use super::{
     Account, CAUSE_MASK, CAUSE_SHIFT, DEADLINE, ENABLED, History, LAST_FAILURE, LOCKED, Lock,
-    Memory, Records, lock_cause_bits, lock_cause_of_bits,
+    Memory, Records,
 };
 use crate::account::AttemptToken;
 use crate::binary::{
@@ -120,7 +120,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             return Err(BufferTooSmall { needed });
         };
         let lock = self.lock_state();
-        let cause_bits = lock.map_or(0, |lock| lock_cause_bits(lock.cause));
+        let cause_bits = lock.map_or(0, |lock| lock.cause.bits());
         let deadline = lock.and_then(|lock| lock.until);
         let flags = (if self.is_enabled() { ENABLED } else { 0 })
             | (if lock.is_some() { LOCKED } else { 0 })
@@ -306,7 +306,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             3 if version == VERSION_1 => {
                 return Err(inconsistent(Inconsistency::UnknownLockCause));
             }
-            bits => lock_cause_of_bits(bits),
+            bits => LockCause::of_bits(bits),
         };
         if lock_since.is_none() && cause != LockCause::Policy {
             return Err(inconsistent(Inconsistency::AbsentFieldNotZero));

@@ -128,7 +128,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
                 })
                 .or_else(|| transitions.iter().next());
             if let Some(transition) = reported {
-                return Some(*transition);
+                return Some(transition);
             }
         }
     }
