@@ -36,7 +36,7 @@ fn pingone(threshold: u32) -> Policy {
 fn with_failures<const R: usize>(policy: &Policy, failures: i64) -> Account<R, 0> {
     let mut account = Account::new();
     for step in 0..failures {
-        account
+        let _ = account
             .failure(policy, at(step * 1_000), None)
             .expect("capacity");
     }
@@ -89,14 +89,16 @@ fn run(operation: &str, times: u64) -> Result<(), String> {
         "check" => {
             let account: Account = with_failures(&open, 3);
             for i in 0..times {
-                black_box(black_box(&account).check(black_box(&open), at(10_000 + i as i64)));
+                let _ =
+                    black_box(black_box(&account).check(black_box(&open), at(10_000 + i as i64)));
             }
         }
         "check_pam_faillock" => {
             let policy = PamFaillock::DEFAULT.policy().expect("a valid policy");
             let account: Account<3, 0> = with_failures(&policy, 2);
             for i in 0..times {
-                black_box(black_box(&account).check(black_box(&policy), at(10_000 + i as i64)));
+                let _ =
+                    black_box(black_box(&account).check(black_box(&policy), at(10_000 + i as i64)));
             }
         }
         "counted_failure" => {
@@ -108,7 +110,7 @@ fn run(operation: &str, times: u64) -> Result<(), String> {
         "success" => {
             let mut account: Account = with_failures(&open, 3);
             for i in 0..times {
-                black_box(account.success(black_box(&open), at(10_000 + i as i64)));
+                let _ = black_box(account.success(black_box(&open), at(10_000 + i as i64)));
             }
         }
         "view_locked" => {

@@ -87,7 +87,7 @@ fn dialects() -> Vec<(&'static str, Policy)> {
 fn warmed(policy: &Policy) -> Account<16, 0> {
     let mut account = Account::new();
     for step in 0..3 {
-        account.failure(policy, at(step * 1_000), None).unwrap();
+        let _ = account.failure(policy, at(step * 1_000), None).unwrap();
     }
     account
 }
@@ -124,7 +124,7 @@ fn counted_failure(c: &mut Criterion) {
                 now += 1;
                 let outcome = account.failure(black_box(&policy), Instant::from_millis(now), None);
                 if account.consecutive_failures() >= 4 {
-                    account.success(&policy, Instant::from_millis(now));
+                    let _ = account.success(&policy, Instant::from_millis(now));
                 }
                 outcome
             })
@@ -157,7 +157,7 @@ fn view(c: &mut Criterion) {
     .unwrap();
     let mut locked = Account::<0, 0>::new();
     for step in 0..3 {
-        locked.failure(&policy, at(step), None).unwrap();
+        let _ = locked.failure(&policy, at(step), None).unwrap();
     }
     let open = Account::<0, 0>::new();
     let mut group = c.benchmark_group("view");
@@ -221,7 +221,7 @@ fn binary(c: &mut Criterion) {
     let account: Account<3, 0> = {
         let mut account = Account::new();
         for step in 0..2 {
-            account.failure(&policy, at(step * 1_000), None).unwrap();
+            let _ = account.failure(&policy, at(step * 1_000), None).unwrap();
         }
         account
     };
@@ -261,7 +261,7 @@ fn table_attempts<const N: usize>(
     let stream = keys(1 << 16, accounts);
     let mut table: Box<LockoutTable<u32, N>> = Box::new(LockoutTable::new());
     for key in 0..accounts {
-        table.failure(policy, key, at(0), None).unwrap();
+        let _ = table.failure(policy, key, at(0), None).unwrap();
     }
     let mut index = 0;
     group.bench_function(name, |b| {

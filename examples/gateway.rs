@@ -390,7 +390,7 @@ fn attempt(
     let source_key = (user.to_string(), source.to_string());
     let by_source = gateway.by_source.check(&PER_SOURCE, &source_key, at);
     let by_user = gateway.by_user.check(&PER_USER, &user.to_string(), at);
-    let rejection = [by_source.decision, by_user.decision]
+    let rejection = [by_source.decision(), by_user.decision()]
         .into_iter()
         .find_map(|decision| match decision {
             Some(Decision::Rejected(rejection)) => Some(rejection),
@@ -434,13 +434,13 @@ fn attempt(
             Verdict::Failure { credential: None }
         };
         if let Some(token) = source_token {
-            gateway
+            let _ = gateway
                 .by_source
                 .finish_attempt(&PER_SOURCE, source_key.clone(), at, token, verdict)
                 .map_err(|error| error.to_string())?;
         }
         if let Some(token) = user_token {
-            gateway
+            let _ = gateway
                 .by_user
                 .finish_attempt(&PER_USER, user.to_string(), at, token, verdict)
                 .map_err(|error| error.to_string())?;
@@ -452,11 +452,15 @@ fn attempt(
         gateway.by_user.view(&user.to_string(), at),
     );
     let remaining = [
-        gateway.by_source.check(&PER_SOURCE, &source_key, at),
-        gateway.by_user.check(&PER_USER, &user.to_string(), at),
+        gateway
+            .by_source
+            .failures_remaining(&PER_SOURCE, &source_key, at),
+        gateway
+            .by_user
+            .failures_remaining(&PER_USER, &user.to_string(), at),
     ]
     .into_iter()
-    .filter_map(|outcome| outcome.failures_remaining)
+    .flatten()
     .min();
     let line = DecisionLine {
         at: at.to_string(),

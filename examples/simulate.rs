@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use account_lockout::{
     Account, AccountView, AttemptToken, Decision, ErrorCode, Fingerprint, FingerprintKey, Instant,
     MAX_ATTEMPTS_IN_FLIGHT, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, Operation, Outcome,
-    PatchDocument, Policy, Rejection, Transitions, Verdict, parse_rfc3339,
+    PatchDocument, Policy, Transitions, Verdict, parse_rfc3339,
 };
 use serde::{Deserialize, Serialize};
 
@@ -285,7 +285,7 @@ pub fn run(input: &str) -> Result<String, String> {
             Ok(outcome) => (Some(outcome), None),
             Err(error) => (None, Some(error)),
         };
-        let decision = outcome.and_then(|outcome| outcome.decision);
+        let decision = outcome.and_then(|outcome| outcome.decision());
         let line = Line {
             at: at.to_rfc3339().to_string(),
             event: event_name(kind),
@@ -300,15 +300,19 @@ pub fn run(input: &str) -> Result<String, String> {
                 _ => None,
             },
             seconds_until_retry: match decision {
-                Some(Decision::Rejected(Rejection::Locked {
-                    unlock_in: Some(wait),
-                    ..
-                })) => Some(wait.as_secs_ceil()),
+                Some(Decision::Rejected(rejection)) => {
+                    rejection.unlock_in(at).map(|wait| wait.as_secs_ceil())
+                }
                 _ => None,
             },
-            failures_remaining: outcome.and_then(|outcome| outcome.failures_remaining),
+            // Asked of the account after the event, as a host would.
+            failures_remaining: outcome.and_then(|_| {
+                simulation
+                    .account
+                    .failures_remaining(&simulation.policy, at)
+            }),
             transitions: outcome
-                .map(|outcome| outcome.transitions)
+                .map(|outcome| outcome.transitions())
                 .unwrap_or_default(),
         };
         let text = serde_json::to_string(&line).map_err(|error| error.to_string())?;
