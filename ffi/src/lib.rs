@@ -34,18 +34,8 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
-// Panic-free by construction, as the library: a panic across `extern "C"` would abort
-// the caller's process.
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
+// Panic-free by construction, as the library (the workspace's lints, in the root
+// Cargo.toml): a panic across `extern "C"` would abort the caller's process.
 // With no heap to box into, an error carries an invalid policy's message inline (256
 // bytes, on the stack): a copy paid only on the error path.
 #![allow(clippy::result_large_err)]
