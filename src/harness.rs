@@ -230,3 +230,19 @@ pub fn table_comparable(policy: &Policy, outcome: Outcome) -> Outcome {
     comparable.record.forget_count();
     comparable
 }
+
+/// The PingOne policy of `failure_count` and `duration_seconds`: the fixture many tests
+/// start from (this crate's, and its users' such as the Redis store's).
+///
+/// # Panics
+///
+/// When the parameters make no policy (`failure_count` 0): the test's own mistake.
+// A test fixture: an invalid policy is the calling test's bug, reported at once.
+#[allow(clippy::expect_used)]
+pub fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
+    let dialect = PingOne {
+        failure_count,
+        duration_seconds,
+    };
+    dialect.policy().expect("a valid PingOne policy")
+}

@@ -52,6 +52,7 @@
 )]
 
 pub mod account;
+pub mod behaviour;
 pub mod binary;
 pub mod date;
 pub mod dialect;

@@ -172,7 +172,7 @@ typedef struct AlOutcome {
     uint32_t failures;
 } AlOutcome;
 
-// The PingOne account view at `now_ms` (behaviour §2). A `has_*` flag says whether the field
+// The PingOne account view at `now_ms` ([behaviour §2](account_lockout::behaviour#s2)). A `has_*` flag says whether the field
 // after it is present; an absent field is 0.
 typedef struct AlView {
     // `canAuthenticate`: the user is enabled and the status is OK.
@@ -317,7 +317,7 @@ int32_t al_success(const uint8_t *policy,
 // `outcome` (may be NULL) gets the decision: [`AL_DECISION_ALLOWED`] (the token is
 // valid), or rejected as locked, disabled or [`AL_DECISION_REJECTED_BUSY`]; then the
 // token buffer is zeroed, a token that names no attempt. Several attempts may be in
-// flight at once (behaviour §7.1): each reserves one failure of the lock's budget, and a
+// flight at once ([behaviour §7.1](account_lockout::behaviour#s7-1)): each reserves one failure of the lock's budget, and a
 // success counts nothing. An attempt in flight for the policy's `attemptTimeoutSeconds`
 // counts as a failure. The state buffer is written whenever the call returns [`AL_OK`],
 // allowed or not.
@@ -439,7 +439,7 @@ int32_t al_lock(const uint8_t *policy,
                 struct AlOutcome *outcome);
 
 // Administrator patch at `now_ms` from a JSON body over the account's mutable fields,
-// such as `{"status":"LOCKED","unlockAt":"2026-01-01T01:00:00Z"}` (behaviour §4):
+// such as `{"status":"LOCKED","unlockAt":"2026-01-01T01:00:00Z"}` ([behaviour §4](account_lockout::behaviour#s4)):
 // `canAuthenticate`, `status`, `unlockAt`. All or nothing.
 //
 // Returns [`AL_OK`], [`AL_ERR_NULL_POINTER`] (`policy`, `state` or `json`),
@@ -512,7 +512,7 @@ int32_t al_view_json(const uint8_t *policy,
                      size_t *written);
 
 // The name of a return code (`"ok"`, `"null_pointer"`, `"corrupt_state"`, ...; the
-// behaviour §4 code for the operation errors), as a static NUL-terminated string;
+// [behaviour §4](account_lockout::behaviour#s4) code for the operation errors), as a static NUL-terminated string;
 // `"unknown_error"` for a value that is not a code.
 const char *al_error_name(int32_t code);
 

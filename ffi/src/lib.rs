@@ -34,18 +34,8 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
-// Panic-free by construction, as the library: a panic across `extern "C"` would abort
-// the caller's process.
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::unreachable,
-    clippy::todo,
-    clippy::unimplemented
-)]
+// Panic-free by construction, as the library (the workspace's lints, in the root
+// Cargo.toml): a panic across `extern "C"` would abort the caller's process.
 // With no heap to box into, an error carries an invalid policy's message inline (256
 // bytes, on the stack): a copy paid only on the error path.
 #![allow(clippy::result_large_err)]
@@ -523,6 +513,30 @@ unsafe fn operate(
     }
 }
 
+/// [`operate`] for the C functions that change the state by one operation (failure,
+/// success, unlock, lock), as their return code.
+///
+/// # Safety
+///
+/// As [`operate`], with `write_back`.
+unsafe fn update(
+    policy: *const u8,
+    policy_len: usize,
+    state: *mut u8,
+    state_len: usize,
+    now_ms: i64,
+    operation: Operation,
+    outcome: *mut AlOutcome,
+) -> i32 {
+    let operation = Ok(operation);
+    // SAFETY: forwarded from this function's contract.
+    code(unsafe {
+        operate(
+            policy, policy_len, state, state_len, now_ms, operation, true, outcome,
+        )
+    })
+}
+
 /// May the user authenticate at `now_ms`? A read: the state buffer is not written.
 ///
 /// `outcome` (may be NULL) gets the decision: [`AL_DECISION_ALLOWED`], or rejected as
@@ -591,13 +605,13 @@ pub unsafe extern "C" fn al_failure(
     outcome: *mut AlOutcome,
 ) -> i32 {
     let credential = (has_fingerprint != 0).then_some(Fingerprint::new(fingerprint));
-    let operation = Ok(Operation::Failure { credential });
+    let operation = Operation::Failure { credential };
     // SAFETY: forwarded from this function's contract.
-    code(unsafe {
-        operate(
-            policy, policy_len, state, state_len, now_ms, operation, true, outcome,
+    unsafe {
+        update(
+            policy, policy_len, state, state_len, now_ms, operation, outcome,
         )
-    })
+    }
 }
 
 /// A successful authentication at `now_ms`. Rejected while the account is locked or the
@@ -621,13 +635,18 @@ pub unsafe extern "C" fn al_success(
     now_ms: i64,
     outcome: *mut AlOutcome,
 ) -> i32 {
-    let operation = Ok(Operation::Success);
     // SAFETY: forwarded from this function's contract.
-    code(unsafe {
-        operate(
-            policy, policy_len, state, state_len, now_ms, operation, true, outcome,
+    unsafe {
+        update(
+            policy,
+            policy_len,
+            state,
+            state_len,
+            now_ms,
+            Operation::Success,
+            outcome,
         )
-    })
+    }
 }
 
 /// Begins an authentication attempt at `now_ms`, **before** the credential is checked:
@@ -793,13 +812,18 @@ pub unsafe extern "C" fn al_unlock(
     now_ms: i64,
     outcome: *mut AlOutcome,
 ) -> i32 {
-    let operation = Ok(Operation::Unlock);
     // SAFETY: forwarded from this function's contract.
-    code(unsafe {
-        operate(
-            policy, policy_len, state, state_len, now_ms, operation, true, outcome,
+    unsafe {
+        update(
+            policy,
+            policy_len,
+            state,
+            state_len,
+            now_ms,
+            Operation::Unlock,
+            outcome,
         )
-    })
+    }
 }
 
 /// Administrator lock at `now_ms`: until `unlock_at_ms` when `has_unlock_at` is not 0 (it
@@ -826,13 +850,13 @@ pub unsafe extern "C" fn al_lock(
     outcome: *mut AlOutcome,
 ) -> i32 {
     let until = (has_unlock_at != 0).then_some(Instant::from_millis(unlock_at_ms));
-    let operation = Ok(Operation::Lock { until });
+    let operation = Operation::Lock { until };
     // SAFETY: forwarded from this function's contract.
-    code(unsafe {
-        operate(
-            policy, policy_len, state, state_len, now_ms, operation, true, outcome,
+    unsafe {
+        update(
+            policy, policy_len, state, state_len, now_ms, operation, outcome,
         )
-    })
+    }
 }
 
 /// Administrator patch at `now_ms` from a JSON body over the account's mutable fields,

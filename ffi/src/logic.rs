@@ -612,21 +612,21 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_view_fits_the_json_buffer() {
-        let longest = AccountView {
-            can_authenticate: false,
-            locked_at: Some(Instant::MIN),
-            seconds_until_unlock: Some(u64::MAX),
-            status: Status::Locked,
-            unlock_at: Some(Instant::MIN),
-            enabled: false,
-        };
-        let (json, len) = view_json(&longest).unwrap();
-        assert_eq!(len, 173); // 174 with the NUL, within AL_VIEW_JSON_LEN
-        assert!(json[..len].starts_with(br#"{"canAuthenticate":false,"lockedAt":"-292275055"#));
+    fn view_json_ends_the_text_with_a_nul() {
+        // Every view fits: the library's tests write the longest one within
+        // `AccountView::MAX_JSON_LEN`, which the assertion at the top of this file keeps
+        // below `AL_VIEW_JSON_LEN`, leaving room for the NUL.
+        let policy = policy_from_json(PINGONE).unwrap();
+        let mut state = new_state().unwrap();
+        for now_ms in T0..T0 + 3 {
+            state = failure(&policy, &state, now_ms).1;
+        }
+        let (json, len) = view_json(&view(&policy, &state, T0 + 2).unwrap()).unwrap();
+        assert!(json[..len].starts_with(br#"{"canAuthenticate":false,"lockedAt":"2026-"#));
         assert_eq!(json[len], 0);
         let (json, len) = view_json(&AccountView::OPEN).unwrap();
         assert_eq!(&json[..len], br#"{"canAuthenticate":true,"status":"OK"}"#);
+        assert_eq!(json[len], 0);
     }
 
     #[test]

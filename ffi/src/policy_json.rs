@@ -4,10 +4,11 @@
 //!
 //! serde-json-core's error type keeps no message (its `custom-error-messages` feature
 //! formats into 64 bytes with an `unwrap`, which would panic on the library's longer
-//! messages). So the policy object is read through two thin adapters whose error type,
-//! [`Captured`], formats the message into a fixed [`Message`]: one around the top-level
-//! map (where the library reports invalid parameters, a missing or second dialect and a
-//! repeated modifier), one around its keys (where it reports an unknown key). Where an
+//! messages). So the policy object is read through a thin adapter whose error type,
+//! [`Captured`], formats the message into a fixed [`Message`], used twice: around the
+//! top-level map (where the library reports invalid parameters, a missing or second
+//! dialect and a repeated modifier), and around its keys (where it reports an unknown
+//! key). Where an
 //! error has to cross back into serde-json-core, the message waits in a `Cell` owned by
 //! the call, and is taken back out where the error returns. Values (a dialect's fields)
 //! are read by serde-json-core directly, with its own messages.
@@ -61,48 +62,64 @@ fn take<E: fmt::Display>(slot: &Slot, error: E) -> Captured {
 pub(crate) fn parse(text: &[u8]) -> Result<Policy, Captured> {
     let slot = Slot::new(None);
     let mut json = serde_json_core::de::Deserializer::new(text, None);
-    let policy = Policy::deserialize(Top {
-        json: &mut json,
+    let policy = Policy::deserialize(Adapter {
+        deserializer: &mut json,
         slot: &slot,
+        part: Part::Map,
     })?;
     json.end().map_err(|error| take(&slot, error))?;
     Ok(policy)
 }
 
-/// The top-level deserializer: the policy is a map.
-struct Top<'j, 'de, 's, 'c> {
-    json: &'j mut serde_json_core::de::Deserializer<'de, 's>,
-    slot: &'c Slot,
+/// Which part of the policy an [`Adapter`] reads.
+#[derive(Clone, Copy)]
+enum Part {
+    /// The top-level map: the policy.
+    Map,
+    /// One of the map's keys, read as an identifier.
+    Key,
 }
 
-impl<'de> Deserializer<'de> for Top<'_, 'de, '_, '_> {
+/// A deserializer whose errors keep their messages, around serde-json-core's for the
+/// policy's map or around a key's.
+struct Adapter<'c, D> {
+    deserializer: D,
+    slot: &'c Slot,
+    part: Part,
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Adapter<'_, D> {
     type Error = Captured;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Captured> {
-        self.deserialize_map(visitor)
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Captured> {
-        let slot = self.slot;
-        self.json
-            .deserialize_map(MapVisitor { visitor, slot })
-            .map_err(|error| take(slot, error))
+        let Adapter {
+            deserializer,
+            slot,
+            part,
+        } = self;
+        let visitor = Keeper { visitor, slot };
+        match part {
+            Part::Map => deserializer.deserialize_map(visitor),
+            Part::Key => deserializer.deserialize_identifier(visitor),
+        }
+        .map_err(|error| take(slot, error))
     }
 
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct struct enum
-        identifier ignored_any
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+        enum identifier ignored_any
     }
 }
 
-/// Hands the library's visitor a map whose errors keep their messages.
-struct MapVisitor<'c, V> {
+/// Hands the library's visitor the policy's map or a key's text; its errors keep their
+/// messages.
+struct Keeper<'c, V> {
     visitor: V,
     slot: &'c Slot,
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for MapVisitor<'_, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for Keeper<'_, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -114,6 +131,18 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for MapVisitor<'_, V> {
         self.visitor
             .visit_map(Map { map, slot })
             .map_err(|error| stash(slot, error))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<V::Value, E> {
+        self.visitor
+            .visit_str::<Captured>(key)
+            .map_err(|error| stash(self.slot, error))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<V::Value, E> {
+        self.visitor
+            .visit_borrowed_str::<Captured>(key)
+            .map_err(|error| stash(self.slot, error))
     }
 }
 
@@ -156,61 +185,12 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K::Value, D::Error> {
         let slot = self.slot;
         self.seed
-            .deserialize(Key { deserializer, slot })
+            .deserialize(Adapter {
+                deserializer,
+                slot,
+                part: Part::Key,
+            })
             .map_err(|error| stash(slot, error))
-    }
-}
-
-/// The deserializer of one key.
-struct Key<'c, D> {
-    deserializer: D,
-    slot: &'c Slot,
-}
-
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Key<'_, D> {
-    type Error = Captured;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Captured> {
-        self.deserialize_identifier(visitor)
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Captured> {
-        let slot = self.slot;
-        self.deserializer
-            .deserialize_identifier(KeyVisitor { visitor, slot })
-            .map_err(|error| take(slot, error))
-    }
-
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
-        enum ignored_any
-    }
-}
-
-/// Hands the library's key visitor the key text; its errors keep their messages.
-struct KeyVisitor<'c, V> {
-    visitor: V,
-    slot: &'c Slot,
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
-    type Value = V::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.visitor.expecting(f)
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<V::Value, E> {
-        self.visitor
-            .visit_str::<Captured>(key)
-            .map_err(|error| stash(self.slot, error))
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<V::Value, E> {
-        self.visitor
-            .visit_borrowed_str::<Captured>(key)
-            .map_err(|error| stash(self.slot, error))
     }
 }
 

@@ -51,23 +51,8 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::arithmetic_side_effects
-    )
-)]
+// Panic-free by construction: the workspace's lints (the root Cargo.toml).
+#![cfg_attr(test, allow(clippy::restriction))]
 
 mod config;
 mod error;

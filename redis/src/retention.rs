@@ -144,61 +144,40 @@ pub fn bounded_retention<const RECORDS: usize, const MEMORY: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use account_lockout::dialect::{ActiveDirectory, PingOne, Tpm};
+    use account_lockout::dialect::{ActiveDirectory, Tpm};
+    use account_lockout::harness::pingone;
 
     const MARGIN: Duration = Duration::from_secs(300);
 
-    fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
-        PingOne {
-            failure_count,
-            duration_seconds,
+    #[test]
+    fn an_account_is_kept_while_its_state_still_matters() {
+        let ttl = |seconds| Retention::Expire(Duration::from_secs(seconds) + MARGIN);
+        // (policy, the failures' times, now, retention), times in seconds.
+        let cases = [
+            // A new account: nothing to keep.
+            (pingone(3, Some(900)), &[][..], 5, Retention::Delete),
+            // PingOne's count never decays.
+            (pingone(3, Some(900)), &[10], 10, Retention::Forever),
+            // Locked at 20 until 920 (the count restarts when it ends), plus the margin.
+            (pingone(2, Some(900)), &[10, 20], 20, ttl(900)),
+            (pingone(2, Some(900)), &[10, 20], 500, ttl(420)),
+            // A lock without a deadline.
+            (pingone(1, None), &[1], 1, Retention::Forever),
+        ];
+        for (policy, failures, now, expected) in cases {
+            let mut account: Account = Account::new();
+            for &second in failures {
+                account
+                    .failure(&policy, Instant::from_secs(second), None)
+                    .unwrap();
+            }
+            let now = Instant::from_secs(now);
+            assert_eq!(
+                retention(&account, &policy, now, MARGIN),
+                expected,
+                "{failures:?} at {now:?}"
+            );
         }
-        .policy()
-        .unwrap()
-    }
-
-    #[test]
-    fn a_new_account_is_deleted() {
-        let policy = pingone(3, Some(900));
-        let account: Account = Account::new();
-        assert_eq!(
-            retention(&account, &policy, Instant::from_secs(5), MARGIN),
-            Retention::Delete
-        );
-    }
-
-    #[test]
-    fn a_count_that_never_decays_is_kept_forever() {
-        let policy = pingone(3, Some(900));
-        let mut account: Account = Account::new();
-        account
-            .failure(&policy, Instant::from_secs(10), None)
-            .unwrap();
-        assert_eq!(
-            retention(&account, &policy, Instant::from_secs(10), MARGIN),
-            Retention::Forever
-        );
-    }
-
-    #[test]
-    fn a_lock_is_kept_until_its_deadline_plus_the_margin() {
-        let policy = pingone(2, Some(900));
-        let mut account: Account = Account::new();
-        account
-            .failure(&policy, Instant::from_secs(10), None)
-            .unwrap();
-        account
-            .failure(&policy, Instant::from_secs(20), None)
-            .unwrap();
-        // Locked at 20 until 920; the count restarts when it ends.
-        assert_eq!(
-            retention(&account, &policy, Instant::from_secs(20), MARGIN),
-            Retention::Expire(Duration::from_secs(900) + MARGIN)
-        );
-        assert_eq!(
-            retention(&account, &policy, Instant::from_secs(500), MARGIN),
-            Retention::Expire(Duration::from_secs(420) + MARGIN)
-        );
     }
 
     #[test]
@@ -290,19 +269,6 @@ mod tests {
         disabled.patch(&policy, t, &patch).unwrap();
         assert_eq!(
             bounded_retention(&disabled, &policy, t, MARGIN, Some(WEEK)),
-            Retention::Forever
-        );
-    }
-
-    #[test]
-    fn a_lock_without_deadline_is_kept_forever() {
-        let policy = pingone(1, None);
-        let mut account: Account = Account::new();
-        account
-            .failure(&policy, Instant::from_secs(1), None)
-            .unwrap();
-        assert_eq!(
-            retention(&account, &policy, Instant::from_secs(1), MARGIN),
             Retention::Forever
         );
     }

@@ -1,6 +1,7 @@
 //! Several nodes (one store each, on its own thread) sharing accounts through the
 //! redis-server at `REDIS_URL` (`bash .ci/redis` starts one).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: the workspace's panic-free lints (all restriction lints) do not apply.
+#![allow(clippy::restriction)]
 
 mod common;
 

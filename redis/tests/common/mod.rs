@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
 
-use account_lockout::dialect::{PamFaillock, PingOne};
+use account_lockout::dialect::PamFaillock;
 use account_lockout::{Account, Instant, Policy};
 use account_lockout_redis::{Config, Retention, Store, retention};
 
@@ -93,14 +93,7 @@ pub fn config(url: &str, test: &str) -> Config {
     Config::new(url).with_prefix(prefix(test))
 }
 
-pub fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
-    PingOne {
-        failure_count,
-        duration_seconds,
-    }
-    .policy()
-    .unwrap()
-}
+pub use account_lockout::harness::pingone;
 
 /// pam_faillock: `deny` failures within 900 s lock for 600 s (a sliding window that
 /// keeps `deny` failure times).
