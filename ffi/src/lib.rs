@@ -56,7 +56,7 @@ extern crate std;
 
 use core::ffi::c_char;
 
-use account_lockout::{Fingerprint, FingerprintKey, Instant, Operation, Outcome};
+use account_lockout::{Fingerprint, FingerprintKey, Instant, Operation};
 
 mod logic;
 mod message;
@@ -471,12 +471,12 @@ unsafe fn operate_with(
     state_len: usize,
     write_back: bool,
     outcome: *mut AlOutcome,
-    run: impl FnOnce(&[u8; AL_POLICY_LEN], &[u8; AL_STATE_LEN]) -> logic::Changed<Outcome>,
+    run: impl FnOnce(&[u8; AL_POLICY_LEN], &[u8; AL_STATE_LEN]) -> logic::Changed<AlOutcome>,
 ) -> Result<(), Error> {
     // SAFETY: forwarded from this function's contract.
     let done = unsafe { transact(policy, policy_len, state, state_len, write_back, run) }?;
     // SAFETY: `outcome` is NULL or valid and aligned for an `AlOutcome` (contract).
-    unsafe { write_optional(outcome, logic::outcome_to_c(&done)) };
+    unsafe { write_optional(outcome, done) };
     Ok(())
 }
 
@@ -709,7 +709,7 @@ pub unsafe extern "C" fn al_begin_attempt(
         // bytes are on our stack.
         unsafe { write_buffer(token, &issued.unwrap_or([0; AL_ATTEMPT_TOKEN_LEN])) };
         // SAFETY: `outcome` is NULL or valid and aligned for an `AlOutcome` (contract).
-        unsafe { write_optional(outcome, logic::outcome_to_c(&done)) };
+        unsafe { write_optional(outcome, done) };
         Ok(())
     })())
 }

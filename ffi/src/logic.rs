@@ -266,6 +266,23 @@ fn change<T>(
     Ok((done, encode_state(&account)?))
 }
 
+/// [`change`] for an operation whose outcome the caller gets: in its C form, with the
+/// budget the account has left after it ([`Account::failures_remaining`]).
+fn report(
+    policy: &[u8; AL_POLICY_LEN],
+    state: &[u8; AL_STATE_LEN],
+    now: Instant,
+    operation: impl FnOnce(&mut AbiAccount, &Policy) -> Result<Outcome, Error>,
+) -> Changed<AlOutcome> {
+    change(policy, state, |account, policy| {
+        let outcome = operation(account, policy)?;
+        Ok(outcome_to_c(
+            &outcome,
+            account.failures_remaining(policy, now),
+        ))
+    })
+}
+
 /// Applies `operation` at `now_ms` to the account in `state`, under the policy in
 /// `policy`; returns what it did and the new state buffer.
 pub(crate) fn apply(
@@ -273,10 +290,11 @@ pub(crate) fn apply(
     state: &[u8; AL_STATE_LEN],
     now_ms: i64,
     operation: Operation,
-) -> Changed<Outcome> {
-    change(policy, state, |account, policy| {
+) -> Changed<AlOutcome> {
+    let now = Instant::from_millis(now_ms);
+    report(policy, state, now, |account, policy| {
         account
-            .apply(policy, Instant::from_millis(now_ms), operation)
+            .apply(policy, now, operation)
             .map_err(Error::operation)
     })
 }
@@ -290,12 +308,17 @@ pub(crate) fn begin_attempt(
     policy: &[u8; AL_POLICY_LEN],
     state: &[u8; AL_STATE_LEN],
     now_ms: i64,
-) -> Changed<(Outcome, Option<TokenBytes>)> {
+) -> Changed<(AlOutcome, Option<TokenBytes>)> {
+    let now = Instant::from_millis(now_ms);
     change(policy, state, |account, policy| {
         let start = account
-            .begin_attempt(policy, Instant::from_millis(now_ms))
+            .begin_attempt(policy, now)
             .map_err(Error::capacity)?;
-        Ok((start.outcome, start.token.map(|token| token.to_bytes())))
+        let remaining = account.failures_remaining(policy, now);
+        Ok((
+            outcome_to_c(&start.outcome, remaining),
+            start.token.map(|token| token.to_bytes()),
+        ))
     })
 }
 
@@ -307,11 +330,12 @@ pub(crate) fn finish_attempt(
     now_ms: i64,
     token: TokenBytes,
     verdict: Verdict,
-) -> Changed<Outcome> {
-    change(policy, state, |account, policy| {
+) -> Changed<AlOutcome> {
+    let now = Instant::from_millis(now_ms);
+    report(policy, state, now, |account, policy| {
         let token = AttemptToken::from_bytes(token);
         account
-            .finish_attempt(policy, Instant::from_millis(now_ms), token, verdict)
+            .finish_attempt(policy, now, token, verdict)
             .map_err(Error::attempt)
     })
 }
@@ -322,11 +346,10 @@ pub(crate) fn recover(
     policy: &[u8; AL_POLICY_LEN],
     state: &[u8; AL_STATE_LEN],
     now_ms: i64,
-) -> Changed<Outcome> {
-    change(policy, state, |account, policy| {
-        account
-            .recover(policy, Instant::from_millis(now_ms))
-            .map_err(Error::capacity)
+) -> Changed<AlOutcome> {
+    let now = Instant::from_millis(now_ms);
+    report(policy, state, now, |account, policy| {
+        account.recover(policy, now).map_err(Error::capacity)
     })
 }
 
@@ -384,10 +407,10 @@ const fn rejection_code(rejection: Rejection) -> u8 {
     }
 }
 
-/// The C form of an outcome.
-pub(crate) fn outcome_to_c(outcome: &Outcome) -> AlOutcome {
+/// The C form of an outcome, with the budget the account has left after it.
+pub(crate) fn outcome_to_c(outcome: &Outcome, failures_remaining: Option<u32>) -> AlOutcome {
     let mut c = AlOutcome::NONE;
-    match outcome.decision {
+    match outcome.decision() {
         None => {}
         Some(Decision::Allowed) => c.decision = crate::AL_DECISION_ALLOWED,
         Some(Decision::Rejected(rejection)) => {
@@ -402,12 +425,12 @@ pub(crate) fn outcome_to_c(outcome: &Outcome) -> AlOutcome {
             }
         }
     }
-    if let Some(remaining) = outcome.failures_remaining {
+    if let Some(remaining) = failures_remaining {
         c.has_failures_remaining = true;
         c.failures_remaining = remaining;
     }
-    for transition in &outcome.transitions {
-        c.transitions |= match *transition {
+    for transition in outcome.transitions() {
+        c.transitions |= match transition {
             Transition::Counted { failures } => {
                 c.failures = failures;
                 crate::AL_TRANSITION_COUNTED
@@ -453,7 +476,7 @@ mod tests {
         policy: &[u8; AL_POLICY_LEN],
         state: &[u8; AL_STATE_LEN],
         now_ms: i64,
-    ) -> (Outcome, [u8; AL_STATE_LEN]) {
+    ) -> (AlOutcome, [u8; AL_STATE_LEN]) {
         apply(
             policy,
             state,
@@ -482,11 +505,11 @@ mod tests {
         let mut state = new_state().unwrap();
         for (i, remaining) in [2, 1].into_iter().enumerate() {
             let (outcome, next) = failure(&policy, &state, T0 + i as i64);
-            assert_eq!(outcome.failures_remaining, Some(remaining));
+            assert!(outcome.has_failures_remaining);
+            assert_eq!(outcome.failures_remaining, remaining);
             state = next;
         }
-        let (outcome, state) = failure(&policy, &state, T0 + 2);
-        let c = outcome_to_c(&outcome);
+        let (c, state) = failure(&policy, &state, T0 + 2);
         assert_eq!(c.decision, crate::AL_DECISION_ALLOWED);
         assert_eq!(
             c.transitions,
@@ -501,7 +524,6 @@ mod tests {
         assert_eq!(locked.seconds_until_unlock, 900);
 
         let (checked, _) = apply(&policy, &state, T0 + 1_000, Operation::Check).unwrap();
-        let checked = outcome_to_c(&checked);
         assert_eq!(checked.decision, crate::AL_DECISION_REJECTED_LOCKED);
         assert_eq!(checked.unlock_at_ms, T0 + 2 + 900_000);
 
@@ -523,9 +545,7 @@ mod tests {
             Operation::Failure { credential },
         )
         .unwrap();
-        let (outcome, _) =
-            apply(&policy, &state, T0 + 1, Operation::Failure { credential }).unwrap();
-        let c = outcome_to_c(&outcome);
+        let (c, _) = apply(&policy, &state, T0 + 1, Operation::Failure { credential }).unwrap();
         assert_eq!(c.transitions, crate::AL_TRANSITION_IGNORED_REPEATED);
         assert_eq!(c.failures_remaining, 2);
     }
@@ -696,6 +716,6 @@ mod tests {
         );
         let (outcome, _) =
             finish_attempt(&policy, &state, T0 + 1, token, Verdict::Success).unwrap();
-        assert_eq!(outcome_to_c(&outcome).decision, crate::AL_DECISION_ALLOWED);
+        assert_eq!(outcome.decision, crate::AL_DECISION_ALLOWED);
     }
 }

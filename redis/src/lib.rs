@@ -40,7 +40,7 @@
 //! let now = Instant::from_millis(1_767_225_600_000);
 //!
 //! let allowed = match store.failure("alice", now, None) {
-//!     Ok(outcome) => outcome.decision == Some(Decision::Allowed),
+//!     Ok(outcome) => outcome.decision() == Some(Decision::Allowed),
 //!     Err(error) => error.allows_attempt(FailMode::Closed), // false: refuse the login
 //! };
 //! # let _ = allowed;

@@ -121,7 +121,7 @@ pub fn bounded_retention<const RECORDS: usize, const MEMORY: usize>(
     let Some(cap) = cap else {
         return full;
     };
-    let free_from = match account.check(policy, now).decision {
+    let free_from = match account.check(policy, now).decision() {
         Some(Decision::Allowed) => Some(now),
         Some(Decision::Rejected(Rejection::Locked {
             unlock_at: Some(until),
@@ -167,7 +167,7 @@ mod tests {
         for (policy, failures, now, expected) in cases {
             let mut account: Account = Account::new();
             for &second in failures {
-                account
+                let _ = account
                     .failure(&policy, Instant::from_secs(second), None)
                     .unwrap();
             }
@@ -191,7 +191,7 @@ mod tests {
         .unwrap();
         let mut account: Account = Account::new();
         let t = Instant::from_secs(1_000);
-        account.failure(&policy, t, None).unwrap();
+        let _ = account.failure(&policy, t, None).unwrap();
         // The count restarts once the gap exceeds the window: 1 ms after it.
         assert_eq!(
             dormant_at(&account, &policy, t),
@@ -217,7 +217,7 @@ mod tests {
         .unwrap();
         let mut account: Account = Account::new();
         for second in 0..4 {
-            account
+            let _ = account
                 .failure(&policy, Instant::from_secs(second), None)
                 .unwrap();
         }
@@ -235,7 +235,7 @@ mod tests {
         let policy = pingone(3, Some(900));
         let mut account: Account = Account::new();
         let t = Instant::from_secs(10);
-        account.failure(&policy, t, None).unwrap();
+        let _ = account.failure(&policy, t, None).unwrap();
         assert_eq!(
             bounded_retention(&account, &policy, t, MARGIN, Some(WEEK)),
             Retention::Expire(WEEK)
@@ -245,8 +245,8 @@ mod tests {
             Retention::Forever
         );
         // A lock with a deadline is kept at least until it ends (plus the margin).
-        account.failure(&policy, t, None).unwrap();
-        account.failure(&policy, t, None).unwrap();
+        let _ = account.failure(&policy, t, None).unwrap();
+        let _ = account.failure(&policy, t, None).unwrap();
         let short = Duration::from_secs(60);
         assert_eq!(
             bounded_retention(&account, &policy, t, MARGIN, Some(short)),
@@ -259,14 +259,14 @@ mod tests {
         let policy = pingone(1, None);
         let mut account: Account = Account::new();
         let t = Instant::from_secs(1);
-        account.failure(&policy, t, None).unwrap();
+        let _ = account.failure(&policy, t, None).unwrap();
         assert_eq!(
             bounded_retention(&account, &policy, t, MARGIN, Some(WEEK)),
             Retention::Forever
         );
         let mut disabled: Account = Account::new();
         let patch = account_lockout::Patch::new(Some(false), None, None).unwrap();
-        disabled.patch(&policy, t, &patch).unwrap();
+        let _ = disabled.patch(&policy, t, &patch).unwrap();
         assert_eq!(
             bounded_retention(&disabled, &policy, t, MARGIN, Some(WEEK)),
             Retention::Forever

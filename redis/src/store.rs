@@ -410,6 +410,15 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         self.inspect(user, now, |account, at| account.failure_count(&policy, at))
     }
 
+    /// How many more failures of `user` at `now` would lock the account
+    /// ([`Account::failures_remaining`]). A read.
+    pub fn failures_remaining(&mut self, user: &str, now: Instant) -> Result<Option<u32>, Error> {
+        let policy = self.policy;
+        self.inspect(user, now, |account, at| {
+            account.failures_remaining(&policy, at)
+        })
+    }
+
     /// A failed attempt ([`Account::failure`]).
     pub fn failure(
         &mut self,
@@ -481,7 +490,7 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
         self.update(
             self.key(user),
             now,
-            |start: &AttemptStart| start.outcome.decision,
+            |start: &AttemptStart| start.outcome.decision(),
             |account, at| account.begin_attempt(&policy, at).map_err(refused),
         )
     }
@@ -620,7 +629,7 @@ fn deadline_passed(config: &Config, lost: u32) -> Error {
 
 /// The decision of an operation's outcome (`None` for an administrator operation).
 fn outcome_decision(outcome: &Outcome) -> Option<Decision> {
-    outcome.decision
+    outcome.decision()
 }
 
 /// Whether `after`, the state a rejected attempt at `at` left, differs from `before` only
@@ -637,7 +646,7 @@ fn only_last_seen_changed<const RECORDS: usize, const MEMORY: usize>(
 ) -> bool {
     let mut probe = *before;
     let outcome = probe.success(policy, at);
-    matches!(outcome.decision, Some(Decision::Rejected(_))) && probe == *after
+    matches!(outcome.decision(), Some(Decision::Rejected(_))) && probe == *after
 }
 
 fn refused(error: CapacityError) -> Error {

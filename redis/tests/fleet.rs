@@ -42,11 +42,11 @@ fn race(config: &Config, policy: Policy, user: &str) -> (Vec<Outcome>, u64) {
 fn allowed_and_locks(outcomes: &[Outcome]) -> (usize, usize) {
     let allowed = outcomes
         .iter()
-        .filter(|outcome| outcome.decision == Some(Decision::Allowed))
+        .filter(|outcome| outcome.decision() == Some(Decision::Allowed))
         .count();
     let locks = outcomes
         .iter()
-        .flat_map(|outcome| outcome.transitions.iter())
+        .flat_map(|outcome| outcome.transitions().iter())
         .filter(|transition| matches!(transition, Transition::Locked { .. }))
         .count();
     (allowed, locks)
@@ -76,13 +76,13 @@ fn eight_nodes_lose_no_failure() {
     assert!(
         outcomes
             .iter()
-            .all(|outcome| outcome.decision == Some(Decision::Allowed))
+            .all(|outcome| outcome.decision() == Some(Decision::Allowed))
     );
     // Each failure saw the count the previous one left: every value 1..=4000 exactly once.
     let mut counts: Vec<u32> = outcomes
         .iter()
-        .map(|outcome| match outcome.transitions.iter().next() {
-            Some(Transition::Counted { failures }) => *failures,
+        .map(|outcome| match outcome.transitions().iter().next() {
+            Some(Transition::Counted { failures }) => failures,
             other => panic!("not counted: {other:?}"),
         })
         .collect();
@@ -113,7 +113,7 @@ fn the_lock_engages_once_at_the_threshold() {
         .iter()
         .filter(|outcome| {
             matches!(
-                outcome.decision,
+                outcome.decision(),
                 Some(Decision::Rejected(Rejection::Locked { .. }))
             )
         })
@@ -124,14 +124,14 @@ fn the_lock_engages_once_at_the_threshold() {
         .iter()
         .find(|outcome| {
             outcome
-                .transitions
+                .transitions()
                 .iter()
                 .any(|t| matches!(t, Transition::Locked { .. }))
         })
         .unwrap();
     assert_eq!(
-        locking.transitions.iter().next(),
-        Some(&Transition::Counted { failures: 50 })
+        locking.transitions().iter().next(),
+        Some(Transition::Counted { failures: 50 })
     );
 
     let mut store: Store = Store::open(config, policy).unwrap();
@@ -152,10 +152,11 @@ fn an_attempt_begun_on_one_node_finishes_or_recovers_on_another() {
 
     // Begun on A, finished on B: a success counts nothing, and the account is dormant.
     let start = a.begin_attempt("carol", at(0)).unwrap();
-    assert_eq!(start.outcome.decision, Some(Decision::Allowed));
+    assert_eq!(start.outcome.decision(), Some(Decision::Allowed));
     assert_eq!(pttl(&mut redis, &a.key("carol")), -1, "in flight: kept");
     let token = start.token.unwrap();
-    b.finish_attempt("carol", at(10), token, Verdict::Success)
+    let _ = b
+        .finish_attempt("carol", at(10), token, Verdict::Success)
         .unwrap();
     assert!(!exists(&mut redis, &a.key("carol")));
 
@@ -163,17 +164,19 @@ fn an_attempt_begun_on_one_node_finishes_or_recovers_on_another() {
     let token = a.begin_attempt("carol", at(20)).unwrap().token.unwrap();
     let recovered = b.recover("carol", at(5_000)).unwrap();
     assert_eq!(
-        recovered.transitions.iter().next(),
-        Some(&Transition::Counted { failures: 1 })
+        recovered.transitions().iter().next(),
+        Some(Transition::Counted { failures: 1 })
     );
     assert_eq!(b.failure_count("carol", at(5_000)).unwrap(), 1);
+    // The budget, asked of either node: three lock, one counted, none in flight.
+    assert_eq!(a.failures_remaining("carol", at(5_000)).unwrap(), Some(2));
     // A's late verdict is refused: the attempt was counted already.
     let late = a.finish_attempt("carol", at(5_001), token, Verdict::Success);
     assert!(matches!(late, Err(Error::UnknownAttempt)), "{late:?}");
     assert!(!late.unwrap_err().is_store_failure());
     assert_eq!(a.failure_count("carol", at(5_002)).unwrap(), 1);
     // Recovering again finds nothing in flight and counts nothing.
-    b.recover("carol", at(5_003)).unwrap();
+    let _ = b.recover("carol", at(5_003)).unwrap();
     assert_eq!(b.failure_count("carol", at(5_004)).unwrap(), 1);
 }
 
@@ -212,7 +215,7 @@ fn concurrent_attempts_each_count_once() {
     assert_eq!(finished + replaced, NODES * ATTEMPTS);
     let mut store: Store = Store::open(config, policy).unwrap();
     // The last attempt may still be in flight if a node's finish lost to another's begin.
-    store.recover("dave", at(1_000)).unwrap();
+    let _ = store.recover("dave", at(1_000)).unwrap();
     assert_eq!(
         store.failure_count("dave", at(1_000)).unwrap(),
         (NODES * ATTEMPTS) as u32
@@ -251,27 +254,27 @@ fn a_dormant_account_has_no_key_and_a_live_one_a_sufficient_ttl() {
     let key = store.key("erin");
 
     // A check of an absent account writes nothing.
-    store.check("erin", at(0)).unwrap();
+    let _ = store.check("erin", at(0)).unwrap();
     assert!(!exists(&mut redis, &key));
 
     // One failure: the count matters until the window has passed (600 s + 1 ms).
-    store.failure("erin", at(0), None).unwrap();
+    let _ = store.failure("erin", at(0), None).unwrap();
     let ttl = pttl(&mut redis, &key);
     let full = 600_001 + 300_000;
     assert!(ttl <= full && ttl > full - 20_000, "TTL {ttl}");
     assert_ttl_fits(&mut store, &url, "erin");
 
     // A later failure moves the window, and the TTL with it.
-    store.failure("erin", at(100_000), None).unwrap();
+    let _ = store.failure("erin", at(100_000), None).unwrap();
     assert_ttl_fits(&mut store, &url, "erin");
 
     // A success resets the count: the account is dormant, the key goes.
-    store.success("erin", at(200_000)).unwrap();
+    let _ = store.success("erin", at(200_000)).unwrap();
     assert!(!exists(&mut redis, &key));
 
     // Locked by five failures: kept until the lock ends, plus the margin.
     for i in 0..5 {
-        store.failure("erin", at(300_000 + i), None).unwrap();
+        let _ = store.failure("erin", at(300_000 + i), None).unwrap();
     }
     assert_eq!(
         store.view("erin", at(300_005)).unwrap().status,
@@ -283,9 +286,9 @@ fn a_dormant_account_has_no_key_and_a_live_one_a_sufficient_ttl() {
     assert_ttl_fits(&mut store, &url, "erin");
 
     // An administrator lock without a deadline is kept until someone ends it.
-    store.lock("erin", at(400_000), None).unwrap();
+    let _ = store.lock("erin", at(400_000), None).unwrap();
     assert_eq!(pttl(&mut redis, &key), -1);
-    store.unlock("erin", at(500_000)).unwrap();
+    let _ = store.unlock("erin", at(500_000)).unwrap();
     assert!(!exists(&mut redis, &key));
 }
 
@@ -302,7 +305,7 @@ fn a_key_expires_once_its_state_no_longer_matters() {
     // Taken before the write, so the TTL started after it: the bounds below hold however
     // slowly a loaded machine runs the test.
     let written = Clock::now();
-    store.failure("frank", at(0), None).unwrap();
+    let _ = store.failure("frank", at(0), None).unwrap();
     // The failure counts for the window and 1 ms (1,001 ms), the margin on top.
     let full: i64 = 1_001 + 200;
     let ttl = pttl(&mut redis, &key);
@@ -360,7 +363,7 @@ fn a_corrupt_value_is_reported_and_left_alone() {
 
     // A valid state with one flipped bit fails its checksum, for reads too.
     let mut account: Account = Account::new();
-    account.failure(&policy, at(0), None).unwrap();
+    let _ = account.failure(&policy, at(0), None).unwrap();
     let mut bytes = vec![0; Account::<0, 0>::MAX_ENCODED_LEN];
     let length = account.encode(&mut bytes).unwrap();
     bytes.truncate(length);
@@ -385,7 +388,7 @@ fn a_corrupt_value_is_reported_and_left_alone() {
 
     // Only an explicit forget removes it; the account restarts.
     assert!(store.forget("grace").unwrap());
-    store.failure("grace", at(2), None).unwrap();
+    let _ = store.failure("grace", at(2), None).unwrap();
     assert_eq!(store.failure_count("grace", at(3)).unwrap(), 1);
 }
 
@@ -401,7 +404,7 @@ fn two_nodes(url: &str, test: &str) -> (Store, Store) {
 /// Locks `user` through `node` with failures at 0, 1 and 2 ms: until `at(2 + 900_000)`.
 fn lock(node: &mut Store, user: &str) {
     for i in 0..3 {
-        node.failure(user, at(i), None).unwrap();
+        let _ = node.failure(user, at(i), None).unwrap();
     }
 }
 
@@ -417,10 +420,10 @@ fn a_rejected_attempt_writes_nothing() {
     // Failures, begins and successes a minute later are rejected and leave the bytes
     // (last_seen included) as they were.
     let outcome = node.failure("jack", at(60_000), None).unwrap();
-    assert!(!outcome.decision.unwrap().is_allowed());
+    assert!(!outcome.decision().unwrap().is_allowed());
     assert_eq!(node.begin_attempt("jack", at(60_001)).unwrap().token, None);
     let outcome = node.success("jack", at(60_002)).unwrap();
-    assert!(!outcome.decision.unwrap().is_allowed());
+    assert!(!outcome.decision().unwrap().is_allowed());
     let now: Vec<u8> = redis::cmd("GET").arg(&key).query(&mut redis).unwrap();
     assert_eq!(now, stored);
     assert_eq!(node.load("jack").unwrap().unwrap().last_seen(), at(2));
@@ -465,8 +468,8 @@ fn skewed_clocks_do_not_move_a_lock() {
     for i in 0..1_000 {
         let now = 10 + 10 * i;
         let outcome = ahead.failure("heidi", at(now), None).unwrap();
-        assert!(!outcome.decision.unwrap().is_allowed());
-        behind.failure("heidi", at(now - 500), None).unwrap();
+        assert!(!outcome.decision().unwrap().is_allowed());
+        let _ = behind.failure("heidi", at(now - 500), None).unwrap();
     }
     assert_eq!(
         behind.view("heidi", at(20_000)).unwrap().unlock_at,
@@ -479,7 +482,7 @@ fn a_node_an_hour_behind_cannot_shorten_a_lock() {
     let Some(url) = redis_url() else { return };
     let (mut right, mut behind) = two_nodes(&url, "behind");
     lock(&mut right, "hank");
-    let locked_until = |outcome: &Outcome| match outcome.decision {
+    let locked_until = |outcome: &Outcome| match outcome.decision() {
         Some(Decision::Rejected(Rejection::Locked { unlock_at, .. })) => unlock_at,
         other => panic!("not locked: {other:?}"),
     };
@@ -550,10 +553,10 @@ fn a_state_stored_under_an_earlier_policy_is_migrated() {
     // A sliding window (failure times kept) becomes a count that never decays.
     let mut window: Store<5, 0> = Store::open(config.clone(), faillock(5)).unwrap();
     for i in 0..4 {
-        window.failure("kim", at(i), None).unwrap();
+        let _ = window.failure("kim", at(i), None).unwrap();
     }
     for i in 0..5 {
-        window.failure("lou", at(i), None).unwrap();
+        let _ = window.failure("lou", at(i), None).unwrap();
     }
     let mut count: Store = Store::open(config.clone(), pingone(5, Some(900))).unwrap();
     // Four failures kept: the fifth locks, as under either policy.
@@ -572,7 +575,7 @@ fn a_state_stored_under_an_earlier_policy_is_migrated() {
         !count
             .failure("lou", at(21), None)
             .unwrap()
-            .decision
+            .decision()
             .unwrap()
             .is_allowed()
     );
@@ -580,7 +583,7 @@ fn a_state_stored_under_an_earlier_policy_is_migrated() {
     // A count becomes a sliding window of three: the failures are kept (up to three) at
     // the latest failure's instant, and fade one window after it.
     for i in 0..2 {
-        count.failure("max", at(i), None).unwrap();
+        let _ = count.failure("max", at(i), None).unwrap();
     }
     let mut small: Store<3, 0> = Store::open(config, faillock(3)).unwrap();
     assert_eq!(small.failure_count("max", at(10)).unwrap(), 2);
@@ -592,7 +595,7 @@ fn a_state_stored_under_an_earlier_policy_is_migrated() {
     // A smaller window keeps the newest failure times: of 100, 200, 300 and 400 s, the
     // last three, so the one of 200 s fades at 1,100 s.
     for i in 1..=4 {
-        window.failure("ned", at(i * 100_000), None).unwrap();
+        let _ = window.failure("ned", at(i * 100_000), None).unwrap();
     }
     assert_eq!(small.failure_count("ned", at(1_100_000 - 1)).unwrap(), 3);
     assert_eq!(small.failure_count("ned", at(1_100_000)).unwrap(), 2);
