@@ -6,6 +6,7 @@
 //! cargo run --example gateway -- examples/gateway/sample-continued.log   # resumes
 //! cargo run --example gateway -- --state /tmp/gw.state -                 # standard input
 //! cargo run --example gateway -- --cut-power-at 21 examples/gateway/sample.log
+//! cargo run --example gateway -- --help
 //! ```
 //!
 //! Each input line is `AT USER SOURCE ok|fail` (`#` starts a comment). The gateway keys
@@ -28,6 +29,9 @@
 //! `--cut-power-at LINE` simulates a power cut during the attempt on that input line,
 //! after the state with the attempt in flight was saved: the next run counts it.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::fs;
 use std::hash::Hash;
 use std::io::{self, Read, Write};
@@ -39,6 +43,7 @@ use account_lockout::{
     Account, AccountView, Decision, Instant, LockoutTable, Policy, Rejection, Transition, Verdict,
     parse_rfc3339,
 };
+use clap::Parser;
 use serde::Serialize;
 
 /// Per user and source: 3 failures, each within 5 minutes of the one before, lock that
@@ -595,72 +600,60 @@ pub fn run_with(
     })
 }
 
-const USAGE: &str = "usage: gateway [--state FILE] [--cut-power-at LINE] INPUT  (INPUT may be - for standard input)";
+/// An edge gateway's login loop. Reads login attempts, one a line: `AT USER SOURCE
+/// ok|fail` (`#` starts a comment). Two lockout tables decide each attempt: one per user
+/// and source (3 failures lock that source out for 5 minutes) and one per user across
+/// sources (8 failures lock the user for 30 minutes). Prints a JSON line per decision and
+/// per unlock that time alone caused; saves its state after every change and resumes from
+/// it, counting an attempt a crash left in flight as a failure. A refused line is reported
+/// on standard error and the run goes on (exit 0); an unreadable input or state file
+/// stops it (exit 2).
+#[derive(Parser)]
+#[command(name = "gateway", version)]
+struct Args {
+    /// The state file, written after every change and resumed from at start.
+    #[arg(long, value_name = "FILE", default_value = "gateway.state")]
+    state: PathBuf,
+    /// Cuts the power during the attempt on input line LINE, once the state with the
+    /// attempt in flight is saved: the next run counts it as a failure.
+    #[arg(long, value_name = "LINE")]
+    cut_power_at: Option<usize>,
+    /// The login attempts; `-` reads standard input.
+    #[arg(value_name = "INPUT")]
+    input: String,
+}
 
-fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
-        println!("{USAGE}\n");
-        println!("Reads login attempts, one a line: AT USER SOURCE ok|fail (# starts a comment).");
-        println!("Prints a JSON line per decision and per unlock; saves its state to FILE");
-        println!("(default gateway.state) and resumes from it. A refused line is reported on");
-        println!("standard error and the run goes on. --cut-power-at simulates a power cut");
-        println!("during the attempt on input line LINE.");
-        return ExitCode::SUCCESS;
-    }
-    let mut option = |name: &str| -> Result<Option<String>, String> {
-        let Some(index) = args.iter().position(|arg| arg == name) else {
-            return Ok(None);
-        };
-        if index + 1 >= args.len() {
-            return Err(format!("{name} needs a value"));
-        }
-        let value = args.remove(index + 1);
-        args.remove(index);
-        Ok(Some(value))
+/// The command line: `gateway [--state FILE] [--cut-power-at LINE] INPUT` (`-` for
+/// standard input). Returns the exit status.
+pub fn cli(
+    args: &[String],
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    let args = match cli::parse::<Args>(args, stdout, stderr) {
+        Ok(args) => args,
+        Err(status) => return status,
     };
-    let options = option("--state").and_then(|state| Ok((state, option("--cut-power-at")?)));
-    let (state, cut_power_at) = match options {
-        Ok((state, cut)) => (
-            PathBuf::from(state.unwrap_or_else(|| "gateway.state".into())),
-            cut.map(|line| line.parse::<usize>()),
-        ),
-        Err(message) => {
-            eprintln!("gateway: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    let cut_power_at = match cut_power_at.transpose() {
-        Ok(line) => line,
-        Err(_) => {
-            eprintln!("gateway: --cut-power-at takes an input line number");
-            return ExitCode::from(2);
-        }
-    };
-    let [input] = &args[..] else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let text = if input == "-" {
-        let mut text = String::new();
-        io::stdin().read_to_string(&mut text).map(|_| text)
-    } else {
-        fs::read_to_string(input)
-    };
-    let result = text
-        .map_err(|error| format!("{input}: {error}"))
-        .and_then(|text| run(&text, &state, cut_power_at));
+    let result = cli::read_input(&args.input, stdin)
+        .map_err(|error| format!("{}: {error}", args.input))
+        .and_then(|text| run(&text, &args.state, args.cut_power_at));
+    // A failed write to standard error leaves nothing better to do than the exit status.
     match result {
         Ok(run) => {
-            print!("{}", run.output);
+            let status = cli::write_output("gateway", &run.output, stdout, stderr);
             for refusal in run.refused {
-                eprintln!("gateway: {refusal}");
+                let _ = writeln!(stderr, "gateway: {refusal}");
             }
-            ExitCode::SUCCESS
+            status
         }
         Err(message) => {
-            eprintln!("gateway: {message}");
-            ExitCode::from(2)
+            let _ = writeln!(stderr, "gateway: {message}");
+            2
         }
     }
+}
+
+fn main() -> ExitCode {
+    cli::main(cli)
 }

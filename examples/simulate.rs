@@ -4,14 +4,18 @@
 //! ```text
 //! cargo run --example simulate -- examples/scenarios/pingone.json
 //! cargo run --example simulate -- - < examples/scenarios/pingone.json
+//! cargo run --example simulate -- --help
 //! ```
 //!
 //! It only parses, calls the library and prints: every lockout rule lives in the crate.
 //! A malformed file, an unknown dialect or an invalid policy prints one line on standard
 //! error and exits with status 2, with nothing on standard output.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use account_lockout::{
@@ -19,6 +23,7 @@ use account_lockout::{
     MAX_ATTEMPTS_IN_FLIGHT, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, Operation, Outcome,
     PatchDocument, Policy, Transitions, Verdict, parse_rfc3339,
 };
+use clap::Parser;
 use serde::{Deserialize, Serialize};
 
 /// The simulator's fingerprint key: fixed, so that a scenario replays the same on every
@@ -322,6 +327,19 @@ pub fn run(input: &str) -> Result<String, String> {
     Ok(output)
 }
 
+/// Replays a JSON scenario (a policy and its events, behaviour §6) through the
+/// account-lockout library and prints one JSON line per event: the account's view, the
+/// decision and its reason, the transitions, or the refusal of an operation. A malformed
+/// file, an unknown dialect or an invalid policy prints one line on standard error and
+/// exits with status 2, with nothing on standard output.
+#[derive(Parser)]
+#[command(name = "simulate", version)]
+struct Args {
+    /// The scenario: a JSON file with `policy` and `events`; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    file: String,
+}
+
 /// The command line: `simulate FILE` (`-` for standard input). Returns the exit status.
 pub fn cli(
     args: &[String],
@@ -329,35 +347,17 @@ pub fn cli(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    // A failed write to standard error leaves nothing better to do than the exit status.
-    let [path] = args else {
-        let _ = writeln!(
-            stderr,
-            "usage: simulate FILE  (FILE may be - for standard input)"
-        );
-        return 2;
+    let path = match cli::parse::<Args>(args, stdout, stderr) {
+        Ok(args) => args.file,
+        Err(status) => return status,
     };
-    let read = if path == "-" {
-        let mut input = String::new();
-        stdin.read_to_string(&mut input).map(|_| input)
-    } else {
-        std::fs::read_to_string(path)
-    };
-    let result = read
+    let result = cli::read_input(&path, stdin)
         .map_err(|error| error.to_string())
         .and_then(|input| run(&input));
     match result {
-        Ok(output) => match stdout
-            .write_all(output.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            Ok(()) => 0,
-            Err(error) => {
-                let _ = writeln!(stderr, "simulate: writing the output: {error}");
-                1
-            }
-        },
+        Ok(output) => cli::write_output("simulate", &output, stdout, stderr),
         Err(message) => {
+            // A failed write to standard error leaves nothing better to do than the status.
             let _ = writeln!(stderr, "simulate: {path}: {message}");
             2
         }
@@ -365,12 +365,5 @@ pub fn cli(
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let status = cli(
-        &args,
-        &mut io::stdin().lock(),
-        &mut io::stdout().lock(),
-        &mut io::stderr().lock(),
-    );
-    ExitCode::from(status)
+    cli::main(cli)
 }

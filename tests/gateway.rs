@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
+mod fixtures;
+
 #[allow(dead_code)]
 #[path = "../examples/gateway.rs"]
 mod gateway;
@@ -338,4 +340,37 @@ fn a_state_file_of_the_first_format_without_the_high_water_mark_still_loads() {
         second.output,
         format!("{RESUMED_4}\n{ALICE_STILL_LOCKED}\n")
     );
+}
+
+#[test]
+fn help_describes_the_gateway_and_every_option_and_exits_0() {
+    let (code, stdout, stderr) = fixtures::run_cli(gateway::cli, &["--help"], "");
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    for wanted in [
+        "An edge gateway's login loop",
+        "--state <FILE>",
+        "--cut-power-at <LINE>",
+        "<INPUT>",
+        "`-` reads standard input",
+    ] {
+        assert!(stdout.contains(wanted), "{wanted}: {stdout}");
+    }
+}
+
+#[test]
+fn unknown_flags_and_bad_line_numbers_are_usage_errors_exiting_2() {
+    for args in [&["--bogus", "-"][..], &["--cut-power-at", "x", "-"]] {
+        let (code, stdout, stderr) = fixtures::run_cli(gateway::cli, args, "");
+        assert_eq!((code, stdout.as_str()), (2, ""), "{args:?}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn the_sample_read_from_standard_input_prints_its_expected_output() {
+    let state = state_file("stdin");
+    let args = ["--state", state.to_str().unwrap(), "-"];
+    let run = fixtures::run_cli(gateway::cli, &args, &sample("sample.log"));
+    assert_eq!(run, (0, sample("sample.expected.jsonl"), String::new()));
+    std::fs::remove_file(&state).unwrap();
 }

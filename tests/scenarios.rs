@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod fixtures;
+
 #[allow(dead_code)]
 #[path = "../examples/simulate.rs"]
 mod simulate;
@@ -61,14 +63,7 @@ fn shipped_scenarios_print_their_expected_output() {
 
 /// Runs the simulator's command line on `args` with `stdin`: (status, stdout, stderr).
 fn run_cli(args: &[&str], stdin: &str) -> (u8, String, String) {
-    let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let status = simulate::cli(&args, &mut stdin.as_bytes(), &mut stdout, &mut stderr);
-    (
-        status,
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
+    fixtures::run_cli(simulate::cli, args, stdin)
 }
 
 #[test]
@@ -93,7 +88,7 @@ fn standard_input_is_read_for_a_dash() {
 fn usage_and_unreadable_files_exit_2() {
     let (code, stdout, stderr) = run_cli(&[], "");
     assert_eq!((code, stdout.as_str()), (2, ""));
-    assert!(stderr.starts_with("usage: simulate FILE"), "{stderr}");
+    assert!(stderr.contains("Usage: simulate <FILE>"), "{stderr}");
     let (code, stdout, stderr) = run_cli(&["/no/such/scenario.json"], "");
     assert_eq!((code, stdout.as_str()), (2, ""));
     assert!(
@@ -181,4 +176,26 @@ fn a_refused_operation_is_reported_in_its_line_and_changes_nothing() {
         lines[2],
         r#"{"at":"2026-01-01T00:00:02.000Z","event":"patch","account":{"canAuthenticate":true,"status":"OK"},"error":{"code":"read_only_field","message":"secondsUntilUnlock is read-only"}}"#
     );
+}
+
+#[test]
+fn help_describes_the_program_and_its_argument_and_exits_0() {
+    for flag in ["--help", "-h"] {
+        let (code, stdout, stderr) = run_cli(&[flag], "");
+        assert_eq!((code, stderr.as_str()), (0, ""), "{flag}");
+        for wanted in [
+            "Replays a JSON scenario",
+            "<FILE>",
+            "`-` reads standard input",
+        ] {
+            assert!(stdout.contains(wanted), "{flag}: {stdout}");
+        }
+    }
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error_exiting_2() {
+    let (code, stdout, stderr) = run_cli(&["--bogus", "-"], "");
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.contains("unexpected argument '--bogus'"), "{stderr}");
 }

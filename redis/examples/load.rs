@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p account-lockout-redis --example load -- [--url URL] [--seconds N] [--workers N]
+//! cargo run -p account-lockout-redis --example load -- --help
 //! ```
 //!
 //! The URL defaults to `REDIS_URL`, then `redis://127.0.0.1:6379/`. Each failure is one
@@ -23,6 +24,7 @@ use std::time::{Duration as StdDuration, Instant as Clock, SystemTime, UNIX_EPOC
 
 use account_lockout::{Decay, Duration, Instant, Policy, Rules, Verdict};
 use account_lockout_redis::{Config, Error, Store};
+use clap::Parser;
 
 const KEYS_SPREAD: usize = 10_000;
 
@@ -118,27 +120,34 @@ fn run(
     sum
 }
 
+/// A load generator for account-lockout-redis: nodes (threads, one connection each)
+/// record failures through Redis, all on one key, then spread over 10,000 keys; then the
+/// same with the power-loss-safe attempt protocol (a begin and a finish per attempt).
+/// Prints a Markdown table of attempts per second, conflicts retried and errors, deletes
+/// its keys, and exits 1 if any attempt failed.
+#[derive(Parser)]
+#[command(name = "load", version)]
+struct Args {
+    /// The Redis server [default: $REDIS_URL, then redis://127.0.0.1:6379/]
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// How long each row runs, in seconds.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    seconds: u64,
+    /// How many nodes (threads, one connection each) send events.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    workers: usize,
+}
+
 fn main() -> ExitCode {
-    let mut url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
-    let mut seconds = 5_u64;
-    let mut workers = 8_usize;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let value = args.next();
-        let parsed = match (arg.as_str(), value) {
-            ("--url", Some(value)) => {
-                url = value;
-                true
-            }
-            ("--seconds", Some(value)) => value.parse().map(|value| seconds = value).is_ok(),
-            ("--workers", Some(value)) => value.parse().map(|value| workers = value).is_ok(),
-            _ => false,
-        };
-        if !parsed {
-            eprintln!("usage: load [--url URL] [--seconds N] [--workers N]");
-            return ExitCode::from(2);
-        }
-    }
+    let Args {
+        url,
+        seconds,
+        workers,
+    } = Args::parse();
+    let url = url.unwrap_or_else(|| {
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+    });
     let policy = match (Rules {
         decay: Decay::QuietWindow(Duration::from_secs(60)),
         ..Rules::NEVER_LOCK
