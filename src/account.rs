@@ -233,8 +233,11 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// attempts in flight that timed out ([behaviour §7.1](crate::behaviour#s7-1)). Every event goes through here first.
     fn observe(&mut self, policy: &Policy, now: Instant, transitions: &mut Transitions) {
         self.regress_to(now);
-        // Each step ends a lock or removes an attempt, so this ends.
-        while self.step(policy, now, transitions) {}
+        // Most events find nothing due: one test of the deadline and of the oldest attempt.
+        if (self.has(DEADLINE) && self.lock_until <= now) || self.attempt_due(policy, now) {
+            // Each step ends a lock or removes an attempt, so this ends.
+            while self.step(policy, now, transitions) {}
+        }
     }
 
     /// [behaviour §1](crate::behaviour#s1)'s shift when `now` is before `last_seen`; then `last_seen` is `now`.
@@ -486,13 +489,14 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
 
     /// What the policy needs of the account type, beside what the type holds.
     fn capacity_error(policy: &Policy) -> CapacityError {
+        let small = |count: usize| u16::try_from(count).unwrap_or(u16::MAX);
         CapacityError {
-            records_needed: policy.records_needed(),
-            records: RECORDS,
-            memory_needed: policy.memory_needed(),
-            memory: MEMORY,
-            attempts_needed: usize::from(policy.rules().max_attempts_in_flight),
-            attempts: ATTEMPTS,
+            records_needed: small(policy.records_needed()),
+            records: small(RECORDS),
+            memory_needed: small(policy.memory_needed()),
+            memory: small(MEMORY),
+            attempts_needed: u16::from(policy.rules().max_attempts_in_flight),
+            attempts: small(ATTEMPTS),
         }
     }
 

@@ -82,20 +82,22 @@ impl core::error::Error for LockError {}
 /// parameter is too small); nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+// u16 fields (saturating: no policy needs more than 16 of anything) keep the error, and
+// every `Result` that carries it, small.
 pub struct CapacityError {
     /// Failure times the policy keeps ([`crate::Policy::records_needed`]).
-    pub records_needed: usize,
+    pub records_needed: u16,
     /// Failure times the account type holds.
-    pub records: usize,
+    pub records: u16,
     /// Fingerprints the policy remembers ([`crate::Policy::memory_needed`]).
-    pub memory_needed: usize,
+    pub memory_needed: u16,
     /// Fingerprints the account type holds.
-    pub memory: usize,
+    pub memory: u16,
     /// Attempts the policy lets be in flight at once (`maxAttemptsInFlight`; checked
     /// only when an attempt begins).
-    pub attempts_needed: usize,
+    pub attempts_needed: u16,
     /// Attempts in flight the account type holds.
-    pub attempts: usize,
+    pub attempts: u16,
 }
 
 impl CapacityError {

@@ -241,12 +241,18 @@ const CHANGED_CAUSE_SHIFT: u32 = 2;
 const UNLOCKED_BY_ADMINISTRATOR: u8 = 1 << 4;
 const UNTIL_KNOWN: u8 = 1 << 5;
 
-// `Outcome`'s decision byte.
-const NO_DECISION: u8 = 0;
-const ALLOWED: u8 = 1;
-const REJECTED_LOCKED: u8 = 2;
-const REJECTED_DISABLED: u8 = 3;
-const REJECTED_BUSY: u8 = 4;
+/// `Outcome`'s decision byte. An enum rather than a `u8`, so that its unused values give
+/// `Result<Outcome, _>` room for its tag.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+enum DecisionCode {
+    #[default]
+    None,
+    Allowed,
+    RejectedLocked,
+    RejectedDisabled,
+    RejectedBusy,
+}
 
 /// The transitions of one operation, in the order they happened. `Copy`, 32 bytes.
 ///
@@ -287,8 +293,8 @@ pub struct Transitions {
     order: u16,
     flags: u8,
     /// [`Outcome`]'s decision, kept here to fill what would be padding; always
-    /// [`NO_DECISION`] in a `Transitions` handed out.
-    decision: u8,
+    /// `DecisionCode::None` in a `Transitions` handed out.
+    decision: DecisionCode,
 }
 
 impl Transitions {
@@ -300,12 +306,14 @@ impl Transitions {
         failures: 0,
         order: 0,
         flags: 0,
-        decision: NO_DECISION,
+        decision: DecisionCode::None,
     };
 
     pub(crate) fn push(&mut self, transition: Transition) {
         let kind = Kind::of(&transition);
-        self.forget(kind);
+        if self.order != 0 {
+            self.forget(kind);
+        }
         match transition {
             Transition::Counted { failures } => self.failures = failures,
             Transition::Locked { at, until, cause } => {
@@ -328,8 +336,11 @@ impl Transitions {
             }
             Transition::IgnoredRepeated | Transition::Disabled | Transition::Enabled => {}
         }
-        let listed = self.len();
-        if listed >= MAX_TRANSITIONS {
+        if self.order == 0 {
+            self.order = kind as u16;
+            return;
+        }
+        if self.len() >= MAX_TRANSITIONS {
             // Never reached (no operation causes more kinds); dropping the oldest keeps
             // the latest changes if it ever were.
             self.order >>= KIND_BITS;
@@ -517,7 +528,7 @@ impl Outcome {
     pub(crate) fn administrative(transitions: Transitions) -> Outcome {
         Outcome {
             record: Transitions {
-                decision: NO_DECISION,
+                decision: DecisionCode::None,
                 ..transitions
             },
         }
@@ -528,13 +539,13 @@ impl Outcome {
     pub(crate) fn attempt(rejection: Option<Rejection>, transitions: Transitions) -> Outcome {
         let mut record = transitions;
         record.decision = match rejection {
-            None => ALLOWED,
+            None => DecisionCode::Allowed,
             Some(Rejection::Locked { unlock_at }) => {
                 record.set_until(unlock_at);
-                REJECTED_LOCKED
+                DecisionCode::RejectedLocked
             }
-            Some(Rejection::Disabled) => REJECTED_DISABLED,
-            Some(Rejection::Busy) => REJECTED_BUSY,
+            Some(Rejection::Disabled) => DecisionCode::RejectedDisabled,
+            Some(Rejection::Busy) => DecisionCode::RejectedBusy,
         };
         Outcome { record }
     }
@@ -543,27 +554,27 @@ impl Outcome {
     #[must_use]
     pub fn decision(&self) -> Option<Decision> {
         Some(match self.record.decision {
-            ALLOWED => Decision::Allowed,
-            REJECTED_LOCKED => Decision::Rejected(Rejection::Locked {
+            DecisionCode::None => return None,
+            DecisionCode::Allowed => Decision::Allowed,
+            DecisionCode::RejectedLocked => Decision::Rejected(Rejection::Locked {
                 unlock_at: self.record.until(),
             }),
-            REJECTED_DISABLED => Decision::Rejected(Rejection::Disabled),
-            REJECTED_BUSY => Decision::Rejected(Rejection::Busy),
-            _ => return None,
+            DecisionCode::RejectedDisabled => Decision::Rejected(Rejection::Disabled),
+            DecisionCode::RejectedBusy => Decision::Rejected(Rejection::Busy),
         })
     }
 
     /// Whether this is an attempt that was allowed.
     #[must_use]
     pub fn is_allowed(&self) -> bool {
-        self.record.decision == ALLOWED
+        self.record.decision == DecisionCode::Allowed
     }
 
     /// The changes, in order.
     #[must_use]
     pub fn transitions(&self) -> Transitions {
         Transitions {
-            decision: NO_DECISION,
+            decision: DecisionCode::None,
             ..self.record
         }
     }
@@ -571,6 +582,10 @@ impl Outcome {
 
 // The outcome is returned by value from every operation: keep it to four words.
 const _: () = assert!(core::mem::size_of::<Outcome>() <= 32);
+const _: () = assert!(
+    core::mem::size_of::<Result<Outcome, crate::CapacityError>>()
+        == core::mem::size_of::<Outcome>()
+);
 
 impl core::fmt::Debug for Outcome {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -208,13 +208,14 @@ fn fits(policy: &Policy) -> Result<(), Error> {
         || policy.memory_needed() > AL_MEMORY
         || attempts_needed > AL_ATTEMPTS
     {
+        let small = |count: usize| u16::try_from(count).unwrap_or(u16::MAX);
         return Err(Error::operation(OperationError::Capacity(CapacityError {
-            records_needed: policy.records_needed(),
-            records: AL_RECORDS,
-            memory_needed: policy.memory_needed(),
-            memory: AL_MEMORY,
-            attempts_needed,
-            attempts: AL_ATTEMPTS,
+            records_needed: small(policy.records_needed()),
+            records: small(AL_RECORDS),
+            memory_needed: small(policy.memory_needed()),
+            memory: small(AL_MEMORY),
+            attempts_needed: small(attempts_needed),
+            attempts: small(AL_ATTEMPTS),
         })));
     }
     Ok(())

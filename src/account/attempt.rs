@@ -332,13 +332,8 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         now: Instant,
     ) -> Result<AttemptStart, CapacityError> {
         Self::ensure_capacity(policy)?;
-        let attempts_needed = usize::from(policy.rules().max_attempts_in_flight);
-        if attempts_needed > ATTEMPTS {
-            return Err(CapacityError {
-                attempts_needed,
-                attempts: ATTEMPTS,
-                ..Self::capacity_error(policy)
-            });
+        if usize::from(policy.rules().max_attempts_in_flight) > ATTEMPTS {
+            return Err(Self::capacity_error(policy));
         }
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
