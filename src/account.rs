@@ -519,6 +519,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// A failed attempt after `observe`: rejected, ignored as repeated, or counted.
+    #[inline]
     fn fail(
         &mut self,
         policy: &Policy,
@@ -575,9 +576,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
                 .memory
                 .remember(fingerprint, usize::from(rules.repeated_credential_memory));
         }
-        transitions.push(Transition::Counted {
-            failures: history.count,
-        });
+        transitions.push_counted(history.count);
 
         let (decision, temporary_locks) = policy.lock_decision(FailureContext {
             now,

@@ -309,6 +309,17 @@ impl Transitions {
         decision: DecisionCode::None,
     };
 
+    /// [`Transitions::push`] of a `Counted`, the one transition of most failures.
+    #[inline(always)]
+    pub(crate) fn push_counted(&mut self, failures: u32) {
+        if self.order == 0 {
+            self.failures = failures;
+            self.order = Kind::Counted as u16;
+        } else {
+            self.push(Transition::Counted { failures });
+        }
+    }
+
     pub(crate) fn push(&mut self, transition: Transition) {
         let kind = Kind::of(&transition);
         if self.order != 0 {

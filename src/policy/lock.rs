@@ -50,6 +50,7 @@ pub(crate) struct Standing {
 
 impl Policy {
     /// The lock a counted failure starts, and the temporary-lock count after it.
+    #[inline]
     pub(crate) fn lock_decision(&self, failure: FailureContext) -> (LockDecision, u16) {
         let rules = &self.rules;
         let now = failure.now;
