@@ -251,8 +251,8 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
         frees_a_slot && self.compact(policy, now) > 0
     }
 
-    /// Runs `operation` on the account of `key` as one step: on a copy, kept only if it
-    /// succeeded; stored if it holds information, dropped if it is dormant.
+    /// Runs `operation` on the account of `key` as one step, kept only if it succeeded;
+    /// the account is stored if it holds information, dropped if it is dormant.
     fn run<T, E>(
         &mut self,
         policy: &Policy,
@@ -260,34 +260,32 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
         now: Instant,
         operation: impl FnOnce(&mut Account<RECORDS, MEMORY, ATTEMPTS>) -> Result<T, E>,
     ) -> Result<T, TableError<E>> {
-        // One hash lookup: the slot's index serves the read and the write back.
-        let index = self.accounts.get_index_of(&key);
-        let stored = index
-            .and_then(|index| self.accounts.get_index_mut(index))
-            .map(|(_, account)| *account);
-        let mut account =
-            stored.unwrap_or_else(|| Account::with_serials_after(self.released_serial));
-        let result = operation(&mut account).map_err(TableError::Operation)?;
-        // Judged at the latest instant the account observed: an event observes `now`, but
-        // a read (`Operation::Check`) does not, and must not let the table forget failures
-        // that an event stamped before `now` would still see.
-        if account.is_dormant(policy, account.last_seen()) {
-            if stored.is_some() {
+        // An account operation that fails changes nothing, so a stored account runs in
+        // its slot: one hash lookup and no copy.
+        let stored = self
+            .accounts
+            .get_index_of(&key)
+            .and_then(|index| self.accounts.get_index_mut(index));
+        if let Some((_, account)) = stored {
+            let result = operation(account).map_err(TableError::Operation)?;
+            // Judged at the latest instant the account observed: an event observes `now`,
+            // but a read (`Operation::Check`) does not, and must not let the table forget
+            // failures that an event stamped before `now` would still see.
+            if account.is_dormant(policy, account.last_seen()) {
+                let serial = account.attempt_serial();
                 self.accounts.swap_remove(&key);
+                self.released_serial = self.released_serial.max(serial);
             }
+            return Ok(result);
+        }
+        let mut account = Account::with_serials_after(self.released_serial);
+        let result = operation(&mut account).map_err(TableError::Operation)?;
+        if account.is_dormant(policy, account.last_seen()) {
             self.release(&account);
             return Ok(result);
         }
-        match index.and_then(|index| self.accounts.get_index_mut(index)) {
-            Some((_, slot)) => *slot = account,
-            None => {
-                if !self.make_room(policy, now) {
-                    return Err(TableError::Full);
-                }
-                if self.accounts.insert(key, account).is_err() {
-                    return Err(TableError::Full);
-                }
-            }
+        if !self.make_room(policy, now) || self.accounts.insert(key, account).is_err() {
+            return Err(TableError::Full);
         }
         Ok(result)
     }
