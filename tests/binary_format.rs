@@ -819,66 +819,33 @@ fn trailing_bytes_are_refused() {
     }
 }
 
-#[test]
-fn wrong_magic_is_bad_magic() {
-    for (state, account, policy) in account_states() {
-        let bytes = encode_account(&account);
-        for magic in [*b"AP", *b"al", *b"LA", [0, 0], [0xFF, 0xFF]] {
-            let mut forged = bytes.clone();
-            forged[..2].copy_from_slice(&magic);
-            assert_eq!(
-                Big::decode(&forged, &policy),
-                Err(DecodeError::BadMagic),
-                "{state}: {magic:?}"
-            );
-            // Also with the checksum made valid again.
-            resign(&mut forged);
-            assert_eq!(
-                Big::decode(&forged, &policy),
-                Err(DecodeError::BadMagic),
-                "{state}: {magic:?}, re-signed"
-            );
-        }
-    }
-    // A policy is not an account and an account is not a policy.
-    let policy = pingone(3, Some(900));
-    let policy_bytes = encode_policy(&policy);
-    assert_eq!(
-        Big::decode(&policy_bytes, &policy),
-        Err(DecodeError::BadMagic)
-    );
-    let account_bytes = encode_account(&Big::new());
-    assert_eq!(Policy::decode(&account_bytes), Err(DecodeError::BadMagic));
-    for magic in [*b"AL", *b"ap", [0, 0]] {
-        let mut forged = policy_bytes.clone();
-        forged[..2].copy_from_slice(&magic);
-        resign(&mut forged);
-        assert_eq!(
-            Policy::decode(&forged),
-            Err(DecodeError::BadMagic),
-            "{magic:?}"
-        );
-    }
-}
+/// A forged header: `bytes` written at `at`, and the error decoding answers.
+type HeaderRow = (usize, &'static [u8], DecodeError);
 
-#[test]
-fn an_unknown_version_is_named() {
+/// Every row applied to every account state (`account_rows`) and to every policy
+/// (`policy_rows`): decoding answers the row's error with the original checksum and once
+/// the checksum is made valid again.
+fn assert_forged_headers(account_rows: &[HeaderRow], policy_rows: &[HeaderRow]) {
+    let forge = |bytes: &[u8], &(at, patch, _): &HeaderRow, signed: bool| {
+        let mut forged = bytes.to_vec();
+        forged[at..at + patch.len()].copy_from_slice(patch);
+        if signed {
+            resign(&mut forged);
+        }
+        forged
+    };
     for (state, account, policy) in account_states() {
         let bytes = encode_account(&account);
-        for version in [3u8, 0, 0xFF] {
-            let mut forged = bytes.clone();
-            forged[A_VERSION] = version;
-            assert_eq!(
-                Big::decode(&forged, &policy),
-                Err(DecodeError::UnknownVersion(version)),
-                "{state}"
-            );
-            resign(&mut forged);
-            assert_eq!(
-                Big::decode(&forged, &policy),
-                Err(DecodeError::UnknownVersion(version)),
-                "{state}, re-signed"
-            );
+        for row in account_rows {
+            for signed in [false, true] {
+                assert_eq!(
+                    Big::decode(&forge(&bytes, row, signed), &policy),
+                    Err(row.2),
+                    "{state}: {:?} at {}, re-signed {signed}",
+                    row.1,
+                    row.0
+                );
+            }
         }
     }
     for (name, policy) in dialect_policies()
@@ -886,22 +853,56 @@ fn an_unknown_version_is_named() {
         .chain([("custom 16-step table", custom_table_policy())])
     {
         let bytes = encode_policy(&policy);
-        for version in [3u8, 0, 0xFF] {
-            let mut forged = bytes.clone();
-            forged[P_VERSION] = version;
-            assert_eq!(
-                Policy::decode(&forged),
-                Err(DecodeError::UnknownVersion(version)),
-                "{name}"
-            );
-            resign(&mut forged);
-            assert_eq!(
-                Policy::decode(&forged),
-                Err(DecodeError::UnknownVersion(version)),
-                "{name}, re-signed"
-            );
+        for row in policy_rows {
+            for signed in [false, true] {
+                assert_eq!(
+                    Policy::decode(&forge(&bytes, row, signed)),
+                    Err(row.2),
+                    "{name}: {:?} at {}, re-signed {signed}",
+                    row.1,
+                    row.0
+                );
+            }
         }
     }
+}
+
+#[test]
+fn wrong_magic_is_bad_magic() {
+    let bad = DecodeError::BadMagic;
+    assert_forged_headers(
+        &[
+            (0, b"AP", bad),
+            (0, b"al", bad),
+            (0, b"LA", bad),
+            (0, &[0, 0], bad),
+            (0, &[0xFF, 0xFF], bad),
+        ],
+        &[(0, b"AL", bad), (0, b"ap", bad), (0, &[0, 0], bad)],
+    );
+    // A policy is not an account and an account is not a policy.
+    let policy = pingone(3, Some(900));
+    assert_eq!(
+        Big::decode(&encode_policy(&policy), &policy),
+        Err(DecodeError::BadMagic)
+    );
+    let account_bytes = encode_account(&Big::new());
+    assert_eq!(Policy::decode(&account_bytes), Err(DecodeError::BadMagic));
+}
+
+#[test]
+fn an_unknown_version_is_named() {
+    let rows = |at| -> [HeaderRow; 3] {
+        [3u8, 0, 0xFF].map(|version| {
+            let byte: &'static [u8] = match version {
+                3 => &[3],
+                0 => &[0],
+                _ => &[0xFF],
+            };
+            (at, byte, DecodeError::UnknownVersion(version))
+        })
+    };
+    assert_forged_headers(&rows(A_VERSION), &rows(P_VERSION));
 }
 
 #[test]
