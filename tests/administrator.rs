@@ -126,11 +126,7 @@ fn admin_lock_on_ok_account_keeps_the_failure_history() {
     assert_eq!(account.failures_remaining(&policy, s(60)), Some(1));
     // One more failure locks by the policy.
     let outcome = account.failure(&policy, s(61), None).unwrap();
-    assert!(transitions(&outcome).contains(&Transition::Locked {
-        at: s(61),
-        until: Some(s(961)),
-        cause: LockCause::Policy
-    }));
+    assert!(transitions(&outcome).contains(&policy_lock(s(61), Some(s(961)))));
     let view = account.view(s(61));
     assert_eq!(view.status, Status::Locked);
     assert_eq!(view.locked_at, Some(s(61)));

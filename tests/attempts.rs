@@ -118,29 +118,16 @@ fn attempts_failures_remaining_counts_down() {
     let first = account.failure(&policy, s(0), None).unwrap();
     assert_eq!(first.decision, Some(Decision::Allowed));
     assert_eq!(account.failures_remaining(&policy, s(0)), Some(2));
-    assert_eq!(
-        transitions(&first),
-        vec![Transition::Counted { failures: 1 }]
-    );
+    assert_eq!(transitions(&first), vec![counted(1)]);
     let second = account.failure(&policy, s(1), None).unwrap();
     assert_eq!(account.failures_remaining(&policy, s(1)), Some(1));
-    assert_eq!(
-        transitions(&second),
-        vec![Transition::Counted { failures: 2 }]
-    );
+    assert_eq!(transitions(&second), vec![counted(2)]);
     assert_eq!(account.failures_remaining(&policy, s(2)), Some(1));
 
     let third = account.failure(&policy, s(2), None).unwrap();
     assert_eq!(
         transitions(&third),
-        vec![
-            Transition::Counted { failures: 3 },
-            Transition::Locked {
-                at: s(2),
-                until: Some(s(902)),
-                cause: LockCause::Policy
-            }
-        ]
+        counted_and_locked(3, s(2), Some(s(902)))
     );
     assert_eq!(account.view(s(2)).locked_at, Some(s(2)));
     assert_eq!(account.failures_remaining(&policy, s(3)), None);
@@ -165,14 +152,7 @@ fn attempts_locking_failure_is_counted_not_rejected() {
     let outcome = account.failure(&policy, s(0), None).unwrap();
     assert_eq!(
         transitions(&outcome),
-        vec![
-            Transition::Counted { failures: 1 },
-            Transition::Locked {
-                at: s(0),
-                until: Some(s(900)),
-                cause: LockCause::Policy
-            }
-        ]
+        counted_and_locked(1, s(0), Some(s(900)))
     );
     assert_eq!(account.view(s(0)).status, Status::Locked);
     // behaviour §3: the failure was allowed when it arrived, so it is counted; the lock it

@@ -60,14 +60,7 @@ fn attempts_in_flight_reserve_the_budget_and_a_spent_budget_is_busy() {
         .unwrap();
     assert_eq!(
         transitions(&locking),
-        vec![
-            Transition::Counted { failures: 3 },
-            Transition::Locked {
-                at: s(3),
-                until: Some(s(903)),
-                cause: LockCause::Policy
-            }
-        ]
+        counted_and_locked(3, s(3), Some(s(903)))
     );
     // At most three credentials were verified before the lock: the budget held.
 }
@@ -209,13 +202,7 @@ fn an_attempt_left_in_flight_counts_as_a_failure_at_its_timeout() {
         (Status::Locked, Some(s(300)), Some(s(900)))
     );
     assert_eq!(account.attempts_in_flight(), 1, "a read stores nothing");
-    assert!(
-        !account
-            .check(&policy, s(400))
-            .decision
-            .unwrap()
-            .is_allowed()
-    );
+    assert!(!allowed(&account.check(&policy, s(400))));
     // The verdict comes too late: the attempt has already counted.
     let before = account;
     assert_eq!(
@@ -227,14 +214,7 @@ fn an_attempt_left_in_flight_counts_as_a_failure_at_its_timeout() {
     let outcome = account.failure(&policy, s(400), None).unwrap();
     assert_eq!(
         transitions(&outcome),
-        vec![
-            Transition::Counted { failures: 1 },
-            Transition::Locked {
-                at: s(300),
-                until: Some(s(900)),
-                cause: LockCause::Policy
-            }
-        ]
+        counted_and_locked(1, s(300), Some(s(900)))
     );
     assert!(!outcome.decision.unwrap().is_allowed());
 }
@@ -260,11 +240,7 @@ fn a_timeout_after_a_lock_expired_counts_after_the_expiry() {
                 at: s(150),
                 cause: UnlockCause::Expired
             },
-            Transition::Locked {
-                at: s(300),
-                until: Some(s(400)),
-                cause: LockCause::Policy
-            },
+            policy_lock(s(300), Some(s(400))),
             Transition::Unlocked {
                 at: s(400),
                 cause: UnlockCause::Expired
@@ -288,14 +264,10 @@ fn recover_counts_due_timeouts_first_then_the_rest_at_now_in_begin_order() {
     assert_eq!(
         transitions(&outcome),
         vec![
-            Transition::Counted { failures: 1 },
-            Transition::Counted { failures: 2 },
-            Transition::Counted { failures: 3 },
-            Transition::Locked {
-                at: s(350),
-                until: Some(s(950)),
-                cause: LockCause::Policy
-            }
+            counted(1),
+            counted(2),
+            counted(3),
+            policy_lock(s(350), Some(s(950)))
         ]
     );
     assert_eq!(restored.attempts_in_flight(), 0);
@@ -348,10 +320,7 @@ fn administrator_actions_end_no_attempt_in_flight() {
     let outcome = account
         .finish_attempt(&policy, s(5), token, FAILURE)
         .unwrap();
-    assert_eq!(
-        transitions(&outcome),
-        vec![Transition::Counted { failures: 1 }]
-    );
+    assert_eq!(transitions(&outcome), vec![counted(1)]);
 }
 
 #[test]
@@ -505,11 +474,7 @@ fn power_cut_matrix_active_directory_pam_and_gatekeeper() {
 fn a_recovered_attempt_is_a_failure_that_can_lock() {
     let policy = pingone(3, Some(900));
     let mut account = with_failures(&policy, &[0, 1]);
-    let token = account
-        .begin_attempt(&policy, s(10))
-        .unwrap()
-        .token
-        .unwrap();
+    let token = begin(&mut account, &policy, 10);
     let stored = account;
 
     let mut restored = stored;
@@ -517,14 +482,7 @@ fn a_recovered_attempt_is_a_failure_that_can_lock() {
     assert_eq!(outcome.decision, None);
     assert_eq!(
         transitions(&outcome),
-        vec![
-            Transition::Counted { failures: 3 },
-            Transition::Locked {
-                at: s(20),
-                until: Some(s(920)),
-                cause: LockCause::Policy
-            }
-        ]
+        counted_and_locked(3, s(20), Some(s(920)))
     );
     assert_eq!(view_locked_until(&restored.view(s(20))), Some(s(920)));
     assert_eq!(restored.view(s(20)).locked_at, Some(s(20)));
@@ -586,11 +544,7 @@ fn table_protocol(policy: &Policy, verdict: Verdict, cut: Cut) -> (usize, u32) {
         (recovered, count_of(&restored, &1, policy, s(REBOOT)))
     };
 
-    let token = table
-        .begin_attempt(policy, 1, s(BEGIN))
-        .unwrap()
-        .token
-        .unwrap();
+    let token = begin_in(&mut table, policy, 1, BEGIN);
     if cut == Cut::BeforePersisting {
         return reboot(storage);
     }
@@ -642,11 +596,7 @@ fn finishing_an_attempt_twice_is_refused_and_changes_nothing() {
     let policy = pingone(3, Some(900));
     for verdict in [Verdict::Success, Verdict::Failure { credential: None }] {
         let mut account = with_failures(&policy, &[0]);
-        let token = account
-            .begin_attempt(&policy, s(10))
-            .unwrap()
-            .token
-            .unwrap();
+        let token = begin(&mut account, &policy, 10);
         account
             .finish_attempt(&policy, s(11), token, verdict)
             .unwrap();
@@ -667,11 +617,7 @@ fn finishing_an_attempt_twice_is_refused_and_changes_nothing() {
 
     // In a table too.
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    let token = table
-        .begin_attempt(&policy, 1, s(10))
-        .unwrap()
-        .token
-        .unwrap();
+    let token = begin_in(&mut table, &policy, 1, 10);
     table
         .finish_attempt(
             &policy,
@@ -704,19 +650,11 @@ fn a_finished_token_cannot_finish_a_later_attempt_after_its_account_was_dropped(
 
     // The baseline: one account, never dropped.
     let mut account: Account = Account::new();
-    let first: AttemptToken = account
-        .begin_attempt(&policy, s(10))
-        .unwrap()
-        .token
-        .unwrap();
+    let first: AttemptToken = begin(&mut account, &policy, 10);
     account
         .finish_attempt(&policy, s(11), first, success)
         .unwrap();
-    let second = account
-        .begin_attempt(&policy, s(20))
-        .unwrap()
-        .token
-        .unwrap();
+    let second = begin(&mut account, &policy, 20);
     assert_eq!(
         account.finish_attempt(&policy, s(21), first, success),
         Err(AttemptError::UnknownAttempt)
@@ -729,20 +667,12 @@ fn a_finished_token_cannot_finish_a_later_attempt_after_its_account_was_dropped(
     // In a table, the success returns key 7 to its initial state and it is dropped; the
     // next attempt starts from a fresh account.
     let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    let first = table
-        .begin_attempt(&policy, 7, s(10))
-        .unwrap()
-        .token
-        .unwrap();
+    let first = begin_in(&mut table, &policy, 7, 10);
     table
         .finish_attempt(&policy, 7, s(11), first, success)
         .unwrap();
     assert_eq!(table.len(), 0);
-    let second = table
-        .begin_attempt(&policy, 7, s(20))
-        .unwrap()
-        .token
-        .unwrap();
+    let second = begin_in(&mut table, &policy, 7, 20);
     // A fresh account restarts the serial numbers; the start instant tells the attempts
     // apart, so the stale token of the first, finished attempt is refused.
     assert_eq!(
@@ -783,11 +713,7 @@ fn beginning_an_attempt_on_a_locked_or_disabled_account_is_rejected() {
 fn an_attempt_token_travels_as_bytes_and_a_forged_one_changes_nothing() {
     let policy = tpm(3, 600);
     let mut account: Account = Account::new();
-    let token = account
-        .begin_attempt(&policy, s(10))
-        .unwrap()
-        .token
-        .unwrap();
+    let token = begin(&mut account, &policy, 10);
     let bytes = token.to_bytes();
     assert_eq!(bytes.len(), AttemptToken::ENCODED_LEN);
     // Serial 1, then the start in milliseconds, little-endian.

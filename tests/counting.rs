@@ -20,10 +20,7 @@ fn modifier_repeated_credential_memory() {
     let mut account: Account<0, 8> = Account::new();
 
     let outcome = account.failure(&policy, s(0), Some(a)).unwrap();
-    assert_eq!(
-        transitions(&outcome),
-        vec![Transition::Counted { failures: 1 }]
-    );
+    assert_eq!(transitions(&outcome), vec![counted(1)]);
     assert_eq!(account.failures_remaining(&policy, s(0)), Some(9));
 
     // A remembered fingerprint is ignored: count unchanged, last_seen moved.
@@ -47,25 +44,16 @@ fn modifier_repeated_credential_memory() {
     assert_eq!(transitions(&outcome), vec![Transition::IgnoredRepeated]);
     // a was pushed out (the ignored repeat at T0+3s did not refresh it: it was not counted).
     let outcome = account.failure(&policy, s(7), Some(a)).unwrap();
-    assert_eq!(
-        transitions(&outcome),
-        vec![Transition::Counted { failures: 4 }]
-    );
+    assert_eq!(transitions(&outcome), vec![counted(4)]);
     // Memory {c, a}: b is forgotten now.
     let outcome = account.failure(&policy, s(8), Some(b)).unwrap();
-    assert_eq!(
-        transitions(&outcome),
-        vec![Transition::Counted { failures: 5 }]
-    );
+    assert_eq!(transitions(&outcome), vec![counted(5)]);
     // Memory {a, b}.
 
     // A failure without a fingerprint always counts and takes no place in the memory.
     for (i, expected) in [(9, 6), (10, 7)] {
         let outcome = account.failure(&policy, s(i), None).unwrap();
-        assert_eq!(
-            transitions(&outcome),
-            vec![Transition::Counted { failures: expected }]
-        );
+        assert_eq!(transitions(&outcome), vec![counted(expected)]);
     }
     let outcome = account.failure(&policy, s(11), Some(a)).unwrap();
     assert_eq!(transitions(&outcome), vec![Transition::IgnoredRepeated]);
@@ -78,20 +66,14 @@ fn modifier_repeated_credential_memory() {
     let outcome = account.success(&policy, s(13));
     assert_eq!(outcome.decision, Some(Decision::Allowed));
     let outcome = account.failure(&policy, s(14), Some(a)).unwrap();
-    assert_eq!(
-        transitions(&outcome),
-        vec![Transition::Counted { failures: 1 }]
-    );
+    assert_eq!(transitions(&outcome), vec![counted(1)]);
     let outcome = account.failure(&policy, s(15), Some(a)).unwrap();
     assert_eq!(transitions(&outcome), vec![Transition::IgnoredRepeated]);
 
     // Forgotten on an administrator unlock.
     account.unlock(&policy, s(16));
     let outcome = account.failure(&policy, s(17), Some(a)).unwrap();
-    assert_eq!(
-        transitions(&outcome),
-        vec![Transition::Counted { failures: 1 }]
-    );
+    assert_eq!(transitions(&outcome), vec![counted(1)]);
 
     // An ignored failure at the same instant changes nothing at all.
     let copy = account;
@@ -103,12 +85,7 @@ fn modifier_repeated_credential_memory() {
     let mut account: Account<0, 8> = Account::new();
     for i in 0..3 {
         let outcome = account.failure(&plain, s(i), Some(a)).unwrap();
-        assert_eq!(
-            transitions(&outcome),
-            vec![Transition::Counted {
-                failures: i as u32 + 1
-            }]
-        );
+        assert_eq!(transitions(&outcome), vec![counted(i as u32 + 1)]);
     }
 }
 
@@ -149,10 +126,7 @@ fn modifier_max_consecutive_failures() {
     for (i, t) in [0, 20, 40].into_iter().enumerate() {
         let outcome = account.failure(&policy, s(t), None).unwrap();
         assert_eq!(outcome.decision, Some(Decision::Allowed));
-        assert_eq!(
-            transitions(&outcome),
-            vec![Transition::Counted { failures: 1 }]
-        );
+        assert_eq!(transitions(&outcome), vec![counted(1)]);
         assert_eq!(account.consecutive_failures(), i as u32 + 1);
     }
     assert_eq!(account.view(s(40)).status, Status::Ok);
@@ -164,7 +138,7 @@ fn modifier_max_consecutive_failures() {
     assert_eq!(
         transitions(&outcome),
         vec![
-            Transition::Counted { failures: 1 },
+            counted(1),
             Transition::Locked {
                 at: s(60),
                 until: None,
@@ -191,10 +165,7 @@ fn modifier_max_consecutive_failures() {
     assert_eq!(account.view(later), AccountView::OPEN);
 
     // A success resets it.
-    let mut other: Account = Account::new();
-    for t in [0, 20, 40] {
-        other.failure(&policy, s(t), None).unwrap();
-    }
+    let mut other = with_failures(&policy, &[0, 20, 40]);
     assert_eq!(
         other.success(&policy, s(50)).decision,
         Some(Decision::Allowed)

@@ -204,14 +204,7 @@ fn a_flood_of_sprayed_user_names_never_evicts_the_victims_counts() {
     assert_eq!(third.decision, Some(Decision::Allowed));
     assert_eq!(
         transitions(&third),
-        vec![
-            Transition::Counted { failures: 3 },
-            Transition::Locked {
-                at: s(100),
-                until: Some(s(1_000)),
-                cause: LockCause::Policy
-            }
-        ]
+        counted_and_locked(3, s(100), Some(s(1_000)))
     );
     assert_eq!(
         view_locked_until(&table.view(&victim, s(100))),
@@ -289,10 +282,7 @@ fn a_full_table_refuses_a_new_key_with_a_typed_error_and_changes_nothing() {
         Some(Decision::Allowed)
     );
     let second = table.failure(&policy, 1, s(2), None).unwrap();
-    assert_eq!(
-        transitions(&second),
-        vec![Transition::Counted { failures: 2 }]
-    );
+    assert_eq!(transitions(&second), vec![counted(2)]);
     assert_eq!(table.len(), 8);
 
     // A success clears key 2 (PingOne): it goes back to its initial state and its slot is
@@ -497,39 +487,34 @@ fn compaction_makes_room_for_keys_that_were_refused() {
     assert_eq!(table.len(), 1);
 }
 
-#[test]
-fn compaction_does_not_swallow_an_unreported_expiry() {
-    // The lock of key 1 ended at s(900); nobody has polled yet. Each expiry is reported
-    // exactly once, so compacting first must not lose it.
-    let policy = pingone(3, Some(900));
-    let mut table: LockoutTable<u32, 8> = LockoutTable::new();
-    for _ in 0..3 {
-        table.failure(&policy, 1, s(0), None).unwrap();
-    }
-    table.compact(&policy, s(1_000));
-    // Whatever compaction freed, the expiry is still reported, once.
-    assert_eq!(
-        drain(&mut table, &policy, s(1_000)),
-        vec![(1, expired(s(900)))]
-    );
-}
+/// What may free a slot after key 1's lock ended at s(900) and before anyone polled.
+const SLOT_FREEING: [(&str, fn(&mut LockoutTable<u32, 2>, &Policy)); 2] = [
+    ("compaction", |table, policy| {
+        table.compact(policy, s(1_000));
+    }),
+    // A new key arrives: whether it gets the slot or `Full`.
+    ("a new key", |table, policy| {
+        let _ = table.failure(policy, 3, s(1_000), None);
+    }),
+];
 
 #[test]
-fn reclaiming_a_slot_does_not_swallow_an_unreported_expiry() {
+fn freeing_a_slot_does_not_swallow_an_unreported_expiry() {
+    // Each expiry is reported exactly once (behaviour §7.2), whatever freed the slot first.
     let policy = pingone(3, Some(900));
-    let mut table: LockoutTable<u32, 2> = LockoutTable::new();
-    for _ in 0..3 {
-        table.failure(&policy, 1, s(0), None).unwrap(); // locked until s(900)
+    for (name, free) in SLOT_FREEING {
+        let mut table: LockoutTable<u32, 2> = LockoutTable::new();
+        for _ in 0..3 {
+            table.failure(&policy, 1, s(0), None).unwrap(); // locked until s(900)
+        }
+        table.failure(&policy, 2, s(0), None).unwrap();
+        free(&mut table, &policy);
+        assert_eq!(
+            drain(&mut table, &policy, s(1_000)),
+            vec![(1, expired(s(900)))],
+            "{name}"
+        );
     }
-    table.failure(&policy, 2, s(0), None).unwrap();
-    assert_eq!(table.len(), 2);
-    // A new key arrives after the lock ended, before anyone polled. Whether it gets the
-    // slot or `Full`, the expiry of key 1 is still reported, once.
-    let _ = table.failure(&policy, 3, s(1_000), None);
-    assert_eq!(
-        drain(&mut table, &policy, s(1_000)),
-        vec![(1, expired(s(900)))]
-    );
 }
 
 // Regression: table-wide calls applied behaviour §1's shift to every account at the caller's

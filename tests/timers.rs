@@ -80,10 +80,7 @@ fn next_deadline_is_each_tpm_self_healing_step() {
     assert_eq!(single.next_deadline(&policy, s(300)), Some(s(610)));
     assert_eq!(single.next_deadline(&policy, s(610)), None);
 
-    let mut account: Account = Account::new();
-    for t in [0, 60, 120] {
-        account.failure(&policy, s(t), None).unwrap();
-    }
+    let account = with_failures(&policy, &[0, 60, 120]);
     assert_eq!(view_locked_until(&account.view(s(120))), Some(s(720)));
     assert_eq!(account.next_deadline(&policy, s(120)), Some(s(720)));
     assert_eq!(account.failure_count(&policy, s(719)), 3);
@@ -128,10 +125,8 @@ fn the_table_deadline_is_the_earliest_of_its_accounts() {
 #[test]
 fn poll_reports_an_expiry_once_with_its_real_instant_even_when_late() {
     let policy = pingone(3, Some(900));
-    let mut account: Account = Account::new();
-    for t in [0, 5, 10] {
-        account.failure(&policy, s(t), None).unwrap(); // locked until s(910)
-    }
+    // locked until s(910)
+    let mut account = with_failures(&policy, &[0, 5, 10]);
     assert_eq!(account.poll(&policy, s(500)), None);
     assert_eq!(account.poll(&policy, ms(909_999)), None);
     assert_eq!(view_locked_until(&account.view(ms(909_999))), Some(s(910)));
@@ -142,10 +137,7 @@ fn poll_reports_an_expiry_once_with_its_real_instant_even_when_late() {
     assert_eq!(account.failure_count(&policy, s(6_000)), 0);
 
     // Exactly at the deadline.
-    let mut account: Account = Account::new();
-    for t in [0, 5, 10] {
-        account.failure(&policy, s(t), None).unwrap();
-    }
+    let mut account = with_failures(&policy, &[0, 5, 10]);
     assert_eq!(account.poll(&policy, s(910)), Some(expired(s(910))));
     assert_eq!(account.poll(&policy, s(910)), None);
 }
@@ -153,10 +145,7 @@ fn poll_reports_an_expiry_once_with_its_real_instant_even_when_late() {
 #[test]
 fn an_event_that_notices_the_expiry_first_reports_it_and_poll_yields_nothing() {
     let policy = pingone(3, Some(900));
-    let mut locked: Account = Account::new();
-    for t in [0, 5, 10] {
-        locked.failure(&policy, s(t), None).unwrap();
-    }
+    let locked = with_failures(&policy, &[0, 5, 10]);
 
     // Reads do not consume the event.
     let mut read_first = locked;
@@ -172,10 +161,7 @@ fn an_event_that_notices_the_expiry_first_reports_it_and_poll_yields_nothing() {
     // A failure notices the expiry: it reports it, so poll does not.
     let mut event_first = locked;
     let outcome = event_first.failure(&policy, s(1_000), None).unwrap();
-    assert_eq!(
-        transitions(&outcome),
-        vec![expired(s(910)), Transition::Counted { failures: 1 }]
-    );
+    assert_eq!(transitions(&outcome), vec![expired(s(910)), counted(1)]);
     assert_eq!(event_first.poll(&policy, s(1_000)), None);
     assert_eq!(event_first.poll(&policy, s(2_000)), None);
 
@@ -189,10 +175,7 @@ fn an_event_that_notices_the_expiry_first_reports_it_and_poll_yields_nothing() {
 #[test]
 fn poll_reports_a_tpm_self_healing_unlock_and_nothing_for_window_steps() {
     let policy = tpm(3, 600);
-    let mut account: Account = Account::new();
-    for t in [0, 60, 120] {
-        account.failure(&policy, s(t), None).unwrap();
-    }
+    let mut account = with_failures(&policy, &[0, 60, 120]);
     assert_eq!(account.poll(&policy, s(719)), None);
     assert_eq!(account.poll(&policy, s(1_000)), Some(expired(s(720))));
     assert_eq!(account.poll(&policy, s(1_000)), None);

@@ -42,13 +42,7 @@ fn view_status_is_locked_strictly_before_unlock_at() {
         assert_view_consistent(&at(ms(t)), ms(t));
     }
     // The attempts agree with the view.
-    assert!(
-        !account
-            .check(&policy, ms(899_999))
-            .decision
-            .unwrap()
-            .is_allowed()
-    );
+    assert!(!allowed(&account.check(&policy, ms(899_999))));
     assert_eq!(
         account.check(&policy, s(900)).decision,
         Some(Decision::Allowed)
@@ -101,18 +95,18 @@ fn view_locked_at_is_kept_while_the_lock_is_extended_shortened_or_replaced() {
 
     // Replaced by an administrator's lock, extended.
     account.lock(&policy, s(10), Some(s(2_000))).unwrap();
-    let view = account.view(s(10));
-    assert_eq!(view.locked_at, Some(s(0)));
-    assert_eq!(view.unlock_at, Some(s(2_000)));
-    assert_eq!(view.seconds_until_unlock, Some(1_990));
+    assert_eq!(
+        lock_fields(&account.view(s(10))),
+        (Status::Locked, Some(s(0)), Some(s(2_000)), Some(1_990))
+    );
     assert_eq!(account.lock_cause(s(10)), Some(LockCause::Administrator));
 
     // Shortened.
     account.lock(&policy, s(20), Some(s(30))).unwrap();
-    let view = account.view(s(20));
-    assert_eq!(view.locked_at, Some(s(0)));
-    assert_eq!(view.unlock_at, Some(s(30)));
-    assert_eq!(view.seconds_until_unlock, Some(10));
+    assert_eq!(
+        lock_fields(&account.view(s(20))),
+        (Status::Locked, Some(s(0)), Some(s(30)), Some(10))
+    );
 
     // Replaced by a lock only an administrator ends: unlockAt and secondsUntilUnlock absent.
     account.lock(&policy, s(25), None).unwrap();
@@ -134,10 +128,10 @@ fn view_locked_at_is_kept_while_the_lock_is_extended_shortened_or_replaced() {
             &patch_of(r#"{"unlockAt":"2026-01-01T00:01:00Z"}"#).unwrap(),
         )
         .unwrap();
-    let view = account.view(s(40));
-    assert_eq!(view.locked_at, Some(s(0)));
-    assert_eq!(view.unlock_at, Some(s(60)));
-    assert_eq!(view.seconds_until_unlock, Some(20));
+    assert_eq!(
+        lock_fields(&account.view(s(40))),
+        (Status::Locked, Some(s(0)), Some(s(60)), Some(20))
+    );
 
     // Once it ends and locks again, lockedAt is the new start.
     assert_eq!(account.view(s(60)).locked_at, None);
