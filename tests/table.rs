@@ -146,15 +146,7 @@ fn a_table_rebuilt_from_stored_pairs_gives_the_same_answers() {
     }
     assert_eq!(view_locked_until(&rebuilt.view(&1, s(6))), Some(s(902)));
     assert_eq!(count_of(&rebuilt, &2, &policy, s(6)), 2);
-    assert_eq!(
-        rebuilt
-            .get(&3)
-            .unwrap()
-            .attempt_tokens()
-            .map(|t| t.started())
-            .collect::<Vec<_>>(),
-        [s(5)]
-    );
+    assert_eq!(attempt_starts(rebuilt.get(&3).unwrap()), [s(5)]);
 
     // A dormant account is not stored.
     rebuilt.restore(&policy, 9, s(7), Account::new()).unwrap();
@@ -409,15 +401,7 @@ fn compaction_frees_only_accounts_back_in_their_initial_state() {
     // In flight, admin-locked and disabled accounts are never freed.
     assert_eq!(table.compact(&policy, s(365 * 86_400)), 0);
     assert_eq!(table.len(), 3);
-    assert_eq!(
-        table
-            .get(&4)
-            .unwrap()
-            .attempt_tokens()
-            .map(|t| t.started())
-            .collect::<Vec<_>>(),
-        [s(0)]
-    );
+    assert_eq!(attempt_starts(table.get(&4).unwrap()), [s(0)]);
     assert_eq!(table.view(&5, s(365 * 86_400)).status, Status::Locked);
     assert!(!table.view(&6, s(365 * 86_400)).enabled);
 }
