@@ -28,16 +28,6 @@ fn admin_unlock_ends_automatic_and_admin_locks_and_clears_history() {
     assert_eq!(account.failure_count(&policy, s(5)), 0);
     assert_eq!(account.consecutive_failures(), 0);
 
-    // Administrator lock, with and without a deadline.
-    for until in [Some(s(100)), None] {
-        let mut admin: Account = Account::new();
-        admin.lock(&policy, s(0), until).unwrap();
-        assert_eq!(admin.view(s(1)).status, Status::Locked);
-        admin.unlock(&policy, s(1));
-        assert_eq!(admin.view(s(1)), AccountView::OPEN);
-        assert_eq!(admin.check(&policy, s(1)).decision, Some(Decision::Allowed));
-    }
-
     // Idempotent on an OK account, and it still clears the history.
     let mut ok = with_failures(&policy, &[0, 1]);
     assert_eq!(ok.failures_remaining(&policy, s(2)), Some(1));
@@ -55,13 +45,21 @@ fn admin_unlock_ends_automatic_and_admin_locks_and_clears_history() {
         status_and_remaining(&ok, &policy, s(4)),
         (Status::Ok, Some(1))
     );
+
+    // Administrator lock, with and without a deadline.
+    for until in [Some(s(100)), None] {
+        let mut admin = admin_locked(&policy, s(0), until);
+        assert_eq!(admin.view(s(1)).status, Status::Locked);
+        admin.unlock(&policy, s(1));
+        assert_eq!(admin.view(s(1)), AccountView::OPEN);
+        assert_eq!(admin.check(&policy, s(1)).decision, Some(Decision::Allowed));
+    }
 }
 
 #[test]
 fn admin_unlock_does_not_enable_a_disabled_user() {
     let policy = pingone(1, Some(900));
-    let mut account = with_failures(&policy, &[0]);
-    account = disabled(&policy, account, s(1));
+    let mut account = disabled(&policy, with_failures(&policy, &[0]), s(1));
     assert_eq!(account.view(s(1)).status, Status::Locked);
     account.unlock(&policy, s(2));
     let view = account.view(s(2));

@@ -28,8 +28,7 @@ fn attempts_success_never_ends_a_lock() {
     assert_eq!(account.last_seen(), s(100));
 
     // An administrator-only lock: a success never ends it either.
-    let mut admin: Account = Account::new();
-    admin.lock(&policy, s(0), None).unwrap();
+    let mut admin = admin_locked(&policy, s(0), None);
     let outcome = admin.success(&policy, s(1_000_000));
     assert_eq!(rejected_until(&outcome), None);
     assert_eq!(admin.view(s(1_000_000)).status, Status::Locked);
@@ -65,8 +64,7 @@ fn attempts_rejected_while_locked_change_nothing() {
 #[test]
 fn attempts_rejected_while_disabled_change_nothing() {
     let policy = pingone(3, Some(900));
-    let mut account = with_failures(&policy, &[0]);
-    account = disabled(&policy, account, s(1));
+    let mut account = disabled(&policy, with_failures(&policy, &[0]), s(1));
     assert_eq!(account.failure_count(&policy, s(1)), 1);
     let copy = account;
 

@@ -243,8 +243,7 @@ fn extreme_operations_at_instant_min() {
     assert_eq!(account.last_seen(), Instant::MIN);
 
     // Everything else at MIN.
-    let mut admin: Account = Account::new();
-    admin.lock(&policy, Instant::MIN, None).unwrap();
+    let mut admin = admin_locked(&policy, Instant::MIN, None);
     assert_eq!(admin.view(Instant::MIN).locked_at, Some(Instant::MIN));
     assert_eq!(
         admin.lock(&policy, Instant::MIN, Some(Instant::MIN)),
@@ -329,8 +328,7 @@ fn extreme_operations_at_instant_max_and_regressions_across_the_range() {
         assert_view_consistent(&account.view(now), now);
     }
     // A view far before last_seen saturates rather than wrapping.
-    let mut late: Account = Account::new();
-    late.lock(&policy, Instant::MAX, None).unwrap();
+    let late = admin_locked(&policy, Instant::MAX, None);
     assert_view_consistent(&late.view(Instant::MIN), Instant::MIN);
     assert_eq!(late.view(Instant::MIN).status, Status::Locked);
 }

@@ -23,8 +23,7 @@ fn next_deadline_is_the_end_of_a_lock() {
     assert_eq!(account.next_deadline(&policy, s(5_000)), None);
 
     // Administrator locks: with a deadline, it is the deadline; without, nothing.
-    let mut admin: Account = Account::new();
-    admin.lock(&policy, s(0), Some(s(50))).unwrap();
+    let mut admin = admin_locked(&policy, s(0), Some(s(50)));
     assert_eq!(admin.next_deadline(&policy, s(0)), Some(s(50)));
     admin.lock(&policy, s(1), None).unwrap();
     assert_eq!(admin.next_deadline(&policy, s(1)), None);

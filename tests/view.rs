@@ -170,8 +170,7 @@ fn view_seconds_until_unlock_is_the_ceiling_of_the_remaining_time() {
         (3_600_001, 3_601),
     ];
     for (left, expected) in cases {
-        let mut account: Account = Account::new();
-        account.lock(&policy, ms(0), Some(ms(left))).unwrap();
+        let account = admin_locked(&policy, ms(0), Some(ms(left)));
         let view = account.view(ms(0));
         assert_eq!(view.seconds_until_unlock, Some(expected), "{left} ms left");
         assert_eq!(view.unlock_at, Some(ms(left)));
