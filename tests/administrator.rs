@@ -4,8 +4,14 @@
 
 mod fixtures;
 
-use account_lockout::*;
-use fixtures::*;
+use account_lockout::{
+    Account, AccountView, Decision, ErrorCode, Instant, LockCause, LockError, Policy, Rejection,
+    Status, Transition,
+};
+use fixtures::{
+    admin_locked, assert_view_consistent, date, disabled, lock_fields, ms, patch_of, pingone,
+    policy_lock, s, status_and_remaining, transitions, with_failures,
+};
 
 #[test]
 fn admin_unlock_ends_automatic_and_admin_locks_and_clears_history() {

@@ -4,8 +4,11 @@
 
 mod fixtures;
 
-use account_lockout::*;
-use fixtures::*;
+use account_lockout::{Account, Decision, Rejection, Status};
+use fixtures::{
+    admin_locked, allowed, counted, counted_and_locked, disabled, pingone, rejected_until, s,
+    transitions, with_failures,
+};
 
 #[test]
 fn attempts_success_never_ends_a_lock() {

@@ -4,8 +4,16 @@
 
 mod fixtures;
 
-use account_lockout::*;
-use fixtures::*;
+use account_lockout::{
+    Account, AttemptError, AttemptToken, Decision, Fingerprint, LockoutTable, Operation, Patch,
+    Policy, Rejection, Rules, Status, TableError, Transition, UnlockCause, Verdict,
+};
+use fixtures::{
+    BUSY, T0_MS, active_directory, allowed, attempt_starts, begin, begin_in, count_of, counted,
+    counted_and_locked, from_json, gatekeeper, in_flight, pam, pingone, policy_lock, reason,
+    rejected_until, s, snapshot, status_and_remaining, tpm, transitions, view_locked_until,
+    with_attempts, with_failures,
+};
 
 const FAILURE: Verdict = Verdict::Failure { credential: None };
 

@@ -6,8 +6,14 @@
 mod fixtures;
 
 use account_lockout::dialect::Keycloak;
-use account_lockout::*;
-use fixtures::*;
+use account_lockout::{
+    Account, AccountView, Decision, Duration, Instant, LockoutTable, Operation, Patch, Policy,
+    Rules, Status, TableError,
+};
+use fixtures::{
+    active_directory, attempt_starts, count_of, counted, counted_and_locked, drain, expired,
+    gatekeeper, ms, pam, pingone, s, snapshot, tpm, transitions, view_locked_until, with_failures,
+};
 
 #[test]
 fn an_absent_key_is_an_account_in_its_initial_state() {

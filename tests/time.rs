@@ -5,8 +5,13 @@
 
 mod fixtures;
 
-use account_lockout::*;
-use fixtures::*;
+use account_lockout::{
+    Account, AccountView, Decision, Duration, ErrorCode, Instant, LockError, ManualClock, Status,
+};
+use fixtures::{
+    T0_MS, active_directory, admin_locked, allowed, assert_view_consistent, date, failures_at,
+    json, lock_fields, ms, patch_of, pingone, rejected_until, s, tpm, with_failures,
+};
 
 #[test]
 fn time_arithmetic_saturates_at_the_limits() {

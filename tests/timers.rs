@@ -4,8 +4,11 @@
 
 mod fixtures;
 
-use account_lockout::*;
-use fixtures::*;
+use account_lockout::{Account, Decision, LockoutTable, Status};
+use fixtures::{
+    active_directory, admin_locked, counted, drain, expired, ms, pam, pingone, s, tpm, transitions,
+    view_locked_until, with_failures,
+};
 
 #[test]
 fn next_deadline_is_the_end_of_a_lock() {

@@ -6,8 +6,13 @@ mod fixtures;
 
 use core::hash::Hash;
 
-use account_lockout::*;
-use fixtures::*;
+use account_lockout::{
+    Account, AccountView, Decision, Instant, LockCause, LockoutTable, Policy, Status,
+};
+use fixtures::{
+    admin_locked, allowed, assert_view_consistent, count_of, disabled, json, lock_fields, ms,
+    patch_of, pingone, rejected_until, s, view_locked_until, with_failures,
+};
 
 #[test]
 fn view_status_is_locked_strictly_before_unlock_at() {
