@@ -477,8 +477,11 @@ fn compaction_makes_room_for_keys_that_were_refused() {
     assert_eq!(table.len(), 1);
 }
 
+/// Something that may free a slot.
+type Freeing = fn(&mut LockoutTable<u32, 2>, &Policy);
+
 /// What may free a slot after key 1's lock ended at s(900) and before anyone polled.
-const SLOT_FREEING: [(&str, fn(&mut LockoutTable<u32, 2>, &Policy)); 2] = [
+const SLOT_FREEING: [(&str, Freeing); 2] = [
     ("compaction", |table, policy| {
         table.compact(policy, s(1_000));
     }),
