@@ -499,7 +499,7 @@ fn a_recovered_attempt_is_a_failure_that_can_lock() {
     let mut idle = with_failures(&policy, &[0]);
     let before = idle;
     let outcome = idle.recover(&policy, s(20)).unwrap();
-    assert!(outcome.transitions.is_empty());
+    assert!(transitions(&outcome).is_empty());
     assert_eq!(idle.failures_remaining(&policy, s(20)), Some(2));
     assert_eq!(idle.failure_count(&policy, s(20)), 1);
     assert_eq!(idle.view(s(20)), before.view(s(20)));
