@@ -7,11 +7,10 @@
 
 use std::fmt::Debug;
 
-use account_lockout::harness::table_comparable;
+use account_lockout::harness::{Call, TimeStep, check_view, table_comparable};
 use account_lockout::{
-    Account, AccountView, AttemptToken, ErrorCode, Field, Fingerprint, Instant, LockoutTable,
-    Operation, Outcome, Patch, PatchDocument, PatchError, Policy, Status, TableError, Transition,
-    UnlockAtPatch, Verdict,
+    Account, AttemptToken, ErrorCode, Field, Fingerprint, Instant, LockoutTable, Operation,
+    Outcome, Patch, PatchDocument, PatchError, Policy, TableError, Transition,
 };
 use arbitrary::{Arbitrary, Unstructured};
 
@@ -40,96 +39,35 @@ const T0_MS: i64 = 1_767_225_600_000;
 type Table = LockoutTable<u8, 8, 16, 8>;
 type Standalone = Account<16, 8>;
 
-/// How the clock moves before a step: mostly small steps, sometimes back, rarely wild.
+/// What a step does: a call on the account of its key (`recover` and `poll` on every
+/// account: the table's are table-wide), several failures at once, or compaction. The
+/// clock steps, calls and their deadlines are the crate's harness
+/// (`account_lockout::harness`), shared with the property tests.
 #[derive(Clone, Copy, Debug)]
-pub enum TimeStep {
-    /// Forward by milliseconds (0..2000: quick failures, the same second).
-    Millis(u16),
-    /// Forward by seconds (0..4096: lock lengths and windows).
-    Seconds(u16),
-    /// No time passes.
-    Same,
-    /// Back by milliseconds (0..600000: a clock regression of up to ten minutes).
-    Back(u32),
-    /// By any amount, saturating (the extremes of the range).
-    Jump(i64),
-    /// To any instant.
-    To(Instant),
-}
-
-impl TimeStep {
-    fn apply(self, now: Instant) -> Instant {
-        let millis = now.as_millis();
-        Instant::from_millis(match self {
-            TimeStep::Millis(ms) => millis.saturating_add(i64::from(ms % 2_000)),
-            TimeStep::Seconds(s) => millis.saturating_add(i64::from(s % 4_096) * 1_000),
-            TimeStep::Same => millis,
-            TimeStep::Back(ms) => millis.saturating_sub(i64::from(ms % 600_000)),
-            TimeStep::Jump(ms) => millis.saturating_add(ms),
-            TimeStep::To(at) => return at,
-        })
-    }
-}
-
-impl<'a> Arbitrary<'a> for TimeStep {
-    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<TimeStep> {
-        Ok(match u8::arbitrary(u)? % 16 {
-            0..=5 => TimeStep::Millis(u16::arbitrary(u)?),
-            6..=9 => TimeStep::Seconds(u16::arbitrary(u)?),
-            10..=11 => TimeStep::Same,
-            12..=13 => TimeStep::Back(u32::arbitrary(u)?),
-            14 => TimeStep::Jump(i64::arbitrary(u)?),
-            _ => TimeStep::To(Instant::arbitrary(u)?),
-        })
-    }
-}
-
-/// What a step does to the account of its key (or, for the last three, to all of them).
-#[derive(Clone, Copy, Debug)]
-pub enum Action {
-    /// Any operation ([`Account::apply`]), from the crate's `Arbitrary`.
-    Operation(Operation),
-    /// An administrator lock with a deadline `seconds` from now (none when 0), by
-    /// `lock` or by a patch `{"status":"LOCKED","unlockAt":…}`: the crate's `Arbitrary`
-    /// deadlines are almost never near `now`.
-    LockFor { seconds: u16, by_patch: bool },
+pub enum TableAction {
+    /// A call ([`Call`]): an operation ([`Account::apply`], a patch with conflicting
+    /// fields made valid), the attempt protocol (the tokens are remembered and finished
+    /// by index), [`LockoutTable::recover`] or [`LockoutTable::poll`] until it yields
+    /// nothing.
+    Call(Call),
     /// Several failures at the same instant, to reach thresholds quickly.
     Failures {
         count: u8,
         credential: Option<Fingerprint>,
     },
-    /// [`Account::begin_attempt`]; the tokens are remembered.
-    BeginAttempt,
-    /// [`Account::finish_attempt`] with one of the two latest tokens of the key.
-    FinishAttempt { which: u8, verdict: Verdict },
-    /// [`LockoutTable::recover`] (every account).
-    Recover,
-    /// [`LockoutTable::poll`] until it yields nothing (every account).
-    Poll,
     /// [`LockoutTable::compact`].
     Compact,
 }
 
-impl<'a> Arbitrary<'a> for Action {
-    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Action> {
+impl<'a> Arbitrary<'a> for TableAction {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<TableAction> {
         Ok(match u8::arbitrary(u)? % 16 {
-            0..=5 => Action::Operation(Operation::arbitrary(u)?),
-            6 => Action::LockFor {
-                seconds: u16::arbitrary(u)?,
-                by_patch: bool::arbitrary(u)?,
-            },
-            7 => Action::Failures {
+            0..=13 => TableAction::Call(Call::arbitrary(u)?),
+            14 => TableAction::Failures {
                 count: u8::arbitrary(u)? % 8 + 1,
                 credential: Option::<Fingerprint>::arbitrary(u)?,
             },
-            8..=9 => Action::BeginAttempt,
-            10..=11 => Action::FinishAttempt {
-                which: u8::arbitrary(u)?,
-                verdict: Verdict::arbitrary(u)?,
-            },
-            12 => Action::Recover,
-            13 => Action::Poll,
-            _ => Action::Compact,
+            _ => TableAction::Compact,
         })
     }
 }
@@ -139,7 +77,7 @@ impl<'a> Arbitrary<'a> for Action {
 pub struct TableStep {
     pub key: u8,
     pub time: TimeStep,
-    pub action: Action,
+    pub action: TableAction,
 }
 
 impl<'a> Arbitrary<'a> for TableStep {
@@ -147,7 +85,7 @@ impl<'a> Arbitrary<'a> for TableStep {
         Ok(TableStep {
             key: u8::arbitrary(u)? % KEYS as u8,
             time: TimeStep::arbitrary(u)?,
-            action: Action::arbitrary(u)?,
+            action: TableAction::arbitrary(u)?,
         })
     }
 }
@@ -320,30 +258,34 @@ impl Model {
         }
     }
 
-    fn step(&mut self, now: Instant, key: u8, action: Action) {
+    fn step(&mut self, now: Instant, key: u8, action: TableAction) {
         let policy = self.policy;
         let index = usize::from(key);
-        match action {
-            Action::Operation(operation) => self.operation(now, key, operation),
-            Action::LockFor { seconds, by_patch } => {
-                let until = (seconds != 0).then(|| {
-                    Instant::from_millis(now.as_millis().saturating_add(i64::from(seconds) * 1_000))
-                });
-                let operation = match (by_patch, until) {
-                    (true, Some(at)) => Operation::Patch(
-                        Patch::new(None, Some(Status::Locked), Some(UnlockAtPatch::At(at)))
-                            .expect("a valid patch"),
-                    ),
-                    _ => Operation::Lock { until },
-                };
-                self.operation(now, key, operation);
-            }
-            Action::Failures { count, credential } => {
+        let call = match action {
+            TableAction::Call(call) => call,
+            TableAction::Failures { count, credential } => {
                 for _ in 0..count {
                     self.operation(now, key, Operation::Failure { credential });
                 }
+                return;
             }
-            Action::BeginAttempt => {
+            TableAction::Compact => {
+                let before = self.table.len();
+                let freed = self.table.compact(&policy, now);
+                self.observe_all(now);
+                assert_eq!(before - self.table.len(), freed);
+                for (key, account) in self.table.iter() {
+                    assert!(
+                        !account.is_dormant(&policy, judged_at(account, now)),
+                        "compaction kept the dormant account of key {key}"
+                    );
+                }
+                return;
+            }
+        };
+        match call {
+            Call::Operation(action) => self.operation(now, key, action.valid_operation(now)),
+            Call::BeginAttempt => {
                 if let Some((in_table, alone)) = self.run(
                     now,
                     key,
@@ -366,7 +308,7 @@ impl Model {
                     }
                 }
             }
-            Action::FinishAttempt { which, verdict } => {
+            Call::FinishAttempt { which, verdict } => {
                 let tokens = &self.tokens[index];
                 let which = usize::from(which) % tokens.len().max(1);
                 let Some(&(in_table, alone)) = tokens.get(which) else {
@@ -383,7 +325,7 @@ impl Model {
                 // Single use: finished (or refused), the token is done.
                 self.tokens[index].remove(which);
             }
-            Action::Recover => {
+            Call::Recover => {
                 let in_flight: usize = self.accounts.iter().map(|a| a.attempts_in_flight()).sum();
                 let recovered = self.table.recover(&policy, now);
                 // The table recovers the accounts with attempts in flight, each at the later
@@ -394,7 +336,7 @@ impl Model {
                 for account in &mut self.accounts {
                     if account.attempts_in_flight() > 0 {
                         let at = judged_at(account, now);
-                        account
+                        let _ = account
                             .recover(&policy, at)
                             .expect("Account<16, 8> holds every policy");
                     }
@@ -405,7 +347,7 @@ impl Model {
                     tokens.clear();
                 }
             }
-            Action::Poll => {
+            Call::Poll => {
                 let mut polled: Vec<(u8, Transition)> = Vec::new();
                 while let Some(found) = self.table.poll(&policy, now) {
                     // Each account has at most a lock and its attempts to report.
@@ -437,18 +379,6 @@ impl Model {
                     );
                 }
             }
-            Action::Compact => {
-                let before = self.table.len();
-                let freed = self.table.compact(&policy, now);
-                self.observe_all(now);
-                assert_eq!(before - self.table.len(), freed);
-                for (key, account) in self.table.iter() {
-                    assert!(
-                        !account.is_dormant(&policy, judged_at(account, now)),
-                        "compaction kept the dormant account of key {key}"
-                    );
-                }
-            }
         }
     }
 
@@ -458,7 +388,9 @@ impl Model {
         assert!(self.table.len() <= self.table.capacity());
         for (key, account) in (0u8..).zip(&self.accounts) {
             let view = account.view(now);
-            check_view(&view, now);
+            if let Err(problem) = check_view(&view, now) {
+                panic!("{problem}: {view:?} at {now:?}");
+            }
             assert_eq!(self.table.view(&key, now), view, "the view of key {key}");
             assert_eq!(
                 self.table.check(policy, &key, now),
@@ -487,43 +419,6 @@ impl Model {
 /// account's own `last_seen`.
 fn judged_at(account: &Standalone, now: Instant) -> Instant {
     now.max(account.last_seen())
-}
-
-/// The view's own rules (behaviour §2).
-fn check_view(view: &AccountView, now: Instant) {
-    assert_eq!(
-        view.can_authenticate,
-        view.enabled && view.status == Status::Ok,
-        "canAuthenticate is enabled and OK: {view:?}"
-    );
-    assert_eq!(
-        view.locked_at.is_some(),
-        view.status == Status::Locked,
-        "lockedAt is present iff LOCKED: {view:?}"
-    );
-    if let Some(locked_at) = view.locked_at {
-        assert!(locked_at <= now, "lockedAt after now: {view:?} at {now:?}");
-    }
-    assert_eq!(
-        view.seconds_until_unlock.is_some(),
-        view.unlock_at.is_some(),
-        "secondsUntilUnlock is present iff unlockAt is: {view:?}"
-    );
-    if let (Some(unlock_at), Some(seconds)) = (view.unlock_at, view.seconds_until_unlock) {
-        assert_eq!(
-            view.status,
-            Status::Locked,
-            "unlockAt without a lock: {view:?}"
-        );
-        let left = i128::from(unlock_at.as_millis()) - i128::from(now.as_millis());
-        assert!(left > 0, "LOCKED at or after unlockAt: {view:?} at {now:?}");
-        assert!(seconds >= 1);
-        assert_eq!(
-            i128::from(seconds),
-            (left + 999) / 1000,
-            "secondsUntilUnlock is ceil((unlockAt - now) / 1000): {view:?} at {now:?}"
-        );
-    }
 }
 
 /// `encode` then `decode` gives the account back, and re-encodes to the same bytes.
@@ -570,7 +465,8 @@ pub fn table_operations(data: &[u8]) {
         if trace {
             eprintln!("{:?}", (step.time, step.key, &step.action));
         }
-        now = step.time.apply(now);
+        let unlock_at = model.accounts[usize::from(step.key)].view(now).unlock_at;
+        now = step.time.apply(now, unlock_at);
         // A step whose clock-regression shift would take a stored instant below
         // `Instant::MIN` saturates it (behaviour §1), which shortens the time since it: a failure
         // a table forgot as decayed could count again in the account it stands for. The

@@ -6,8 +6,8 @@ use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
 };
 use account_lockout::{
-    Account, CapacityError, Decision, Duration, Instant, LockCause, Outcome, Patch, Policy,
-    Rejection, Status, Transition, UnlockCause,
+    Account, CapacityError, Decision, Instant, LockCause, Outcome, Patch, Policy, Rejection,
+    Status, Transition, UnlockCause,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -48,24 +48,24 @@ fn fail<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant)
 
 /// The `Counted { failures }` transition of an outcome, if any.
 fn counted(outcome: &Outcome) -> Option<u32> {
-    outcome.transitions.iter().find_map(|t| match t {
-        Transition::Counted { failures } => Some(*failures),
+    outcome.transitions().iter().find_map(|t| match t {
+        Transition::Counted { failures } => Some(failures),
         _ => None,
     })
 }
 
 /// The `Locked { at, until }` transition of an outcome, if any.
 fn locked_transition(outcome: &Outcome) -> Option<(Instant, Option<Instant>, LockCause)> {
-    outcome.transitions.iter().find_map(|t| match t {
-        Transition::Locked { at, until, cause } => Some((*at, *until, *cause)),
+    outcome.transitions().iter().find_map(|t| match t {
+        Transition::Locked { at, until, cause } => Some((at, until, cause)),
         _ => None,
     })
 }
 
 /// The `Unlocked { at, cause }` transition of an outcome, if any.
 fn unlocked_transition(outcome: &Outcome) -> Option<(Instant, UnlockCause)> {
-    outcome.transitions.iter().find_map(|t| match t {
-        Transition::Unlocked { at, cause } => Some((*at, *cause)),
+    outcome.transitions().iter().find_map(|t| match t {
+        Transition::Unlocked { at, cause } => Some((at, cause)),
         _ => None,
     })
 }
@@ -109,7 +109,7 @@ fn assert_open<const R: usize>(account: &Account<R>, now: Instant) {
 fn fail_open<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant, count: u32) {
     let outcome = fail(account, policy, now);
     assert_eq!(
-        outcome.decision,
+        outcome.decision(),
         Some(Decision::Allowed),
         "failure at {now}"
     );
@@ -180,14 +180,13 @@ fn fail_rejected_locked<const R: usize>(
     until: Option<Instant>,
 ) {
     let outcome = fail(account, policy, now);
-    assert_eq!(
-        outcome.decision,
-        Some(Decision::Rejected(Rejection::Locked {
-            unlock_at: until,
-            unlock_in: until
-                .map(|u| Duration::from_millis((u.as_millis() - now.as_millis()) as u64)),
-        })),
-        "failure at {now} while locked"
+    assert!(
+        matches!(
+            outcome.decision(),
+            Some(Decision::Rejected(Rejection::Locked { unlock_at, .. })) if unlock_at == until
+        ),
+        "failure at {now} while locked: {:?}",
+        outcome.decision()
     );
     assert_eq!(counted(&outcome), None, "a rejected failure is not counted");
     assert_eq!(locked_transition(&outcome), None);
@@ -198,7 +197,7 @@ fn fail_rejected_locked<const R: usize>(
 fn fail_rejected_disabled<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant) {
     let outcome = fail(account, policy, now);
     assert_eq!(
-        outcome.decision,
+        outcome.decision(),
         Some(Decision::Rejected(Rejection::Disabled)),
         "failure at {now} while disabled"
     );
@@ -208,14 +207,13 @@ fn fail_rejected_disabled<const R: usize>(account: &mut Account<R>, policy: &Pol
 
 #[track_caller]
 fn remaining<const R: usize>(account: &Account<R>, policy: &Policy, now: Instant) -> Option<u32> {
-    let outcome = account.check(policy, now);
-    outcome.failures_remaining
+    account.failures_remaining(policy, now)
 }
 
 #[track_caller]
 fn check_allowed<const R: usize>(account: &Account<R>, policy: &Policy, now: Instant) {
     assert_eq!(
-        account.check(policy, now).decision,
+        account.check(policy, now).decision(),
         Some(Decision::Allowed),
         "check at {now}"
     );
@@ -406,7 +404,7 @@ fn keycloak_quick_login() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &linear, at(3_000), 1);
-    fail_quick_lock(&mut account, &linear, at(3_000), Some(at(63_000)));
+    let _ = fail_quick_lock(&mut account, &linear, at(3_000), Some(at(63_000)));
 
     // The first failure ever is never quick, however close to anything.
     let mut account: Account = Account::new();
@@ -424,7 +422,7 @@ fn keycloak_quick_login_wait_capped_except_in_pure_permanent_mode() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &temporary, at(500), 1);
-    fail_quick_lock(&mut account, &temporary, at(700), Some(at(20_000)));
+    let _ = fail_quick_lock(&mut account, &temporary, at(700), Some(at(20_000)));
 
     // permanentLockout with maxTemporaryLockouts > 0: still capped.
     let mixed = keycloak(|k| {
@@ -437,7 +435,7 @@ fn keycloak_quick_login_wait_capped_except_in_pure_permanent_mode() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &mixed, at(500), 1);
-    fail_quick_lock(&mut account, &mixed, at(700), Some(at(20_000)));
+    let _ = fail_quick_lock(&mut account, &mixed, at(700), Some(at(20_000)));
 
     // Pure permanent mode: the quick wait is not capped (60 s).
     let permanent = keycloak(|k| {
@@ -449,7 +447,7 @@ fn keycloak_quick_login_wait_capped_except_in_pure_permanent_mode() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &permanent, at(500), 1);
-    fail_quick_lock(&mut account, &permanent, at(700), Some(at(60_000)));
+    let _ = fail_quick_lock(&mut account, &permanent, at(700), Some(at(60_000)));
 }
 
 #[test]
@@ -469,7 +467,7 @@ fn keycloak_max_delta_time_resets_num_failures() {
     assert_eq!(remaining(&account, &policy, at(200_001)), Some(2));
     fail_open(&mut account, &policy, at(200_001), 1);
     fail_open(&mut account, &policy, at(300_001), 2);
-    fail_lock(&mut account, &policy, at(301_001), Some(at(331_000)));
+    let _ = fail_lock(&mut account, &policy, at(301_001), Some(at(331_000)));
 }
 
 #[test]
@@ -489,19 +487,19 @@ fn keycloak_max_delta_time_resets_temporary_lockouts() {
     // would be #2 > 1: permanent.
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(0), 1);
-    fail_lock(&mut account, &policy, at(2_000), Some(at(32_000)));
-    fail_lock(&mut account, &policy, at(50_000), None);
+    let _ = fail_lock(&mut account, &policy, at(2_000), Some(at(32_000)));
+    let _ = fail_lock(&mut account, &policy, at(50_000), None);
     assert_locked(&account, at(50_000 + 100 * YEAR), at(50_000), None);
 
     // With a reset (gap 100.001 s > 100 s) before failure 3: numFailures and
     // numTemporaryLockouts restart, so failure 4 is temporary lock #1 again.
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(0), 1);
-    fail_lock(&mut account, &policy, at(2_000), Some(at(32_000)));
+    let _ = fail_lock(&mut account, &policy, at(2_000), Some(at(32_000)));
     fail_open(&mut account, &policy, at(102_001), 1);
-    fail_lock(&mut account, &policy, at(104_001), Some(at(134_000)));
+    let _ = fail_lock(&mut account, &policy, at(104_001), Some(at(134_000)));
     // ... and the next one is #2: permanent.
-    fail_lock(&mut account, &policy, at(134_000), None);
+    let _ = fail_lock(&mut account, &policy, at(134_000), None);
 }
 
 #[test]
@@ -523,7 +521,7 @@ fn keycloak_permanent_lockout() {
     assert_locked(&account, at(100 * YEAR), t3, None);
     fail_rejected_locked(&mut account, &policy, at(100 * YEAR), None);
     // An administrator unlock ends it and clears the history.
-    account.unlock(&policy, at(100 * YEAR + 1));
+    let _ = account.unlock(&policy, at(100 * YEAR + 1));
     assert_open(&account, at(100 * YEAR + 1));
     // Fresh: two failures at one instant would lock by the quick rule (behaviour §7.6).
     assert_eq!(remaining(&account, &policy, at(100 * YEAR + 2)), Some(2));
@@ -542,8 +540,8 @@ fn keycloak_permanent_after_temporary() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(1_250), 1);
     fail_open(&mut account, &policy, at(101_250), 2);
-    fail_lock(&mut account, &policy, at(201_250), Some(at(231_000)));
-    fail_lock(&mut account, &policy, at(301_250), Some(at(331_000)));
+    let _ = fail_lock(&mut account, &policy, at(201_250), Some(at(231_000)));
+    let _ = fail_lock(&mut account, &policy, at(301_250), Some(at(331_000)));
     let outcome = fail_lock(&mut account, &policy, at(401_250), None);
     assert_eq!(counted(&outcome), Some(5));
     assert_locked(&account, at(401_250 + 10 * YEAR), at(401_250), None);
@@ -558,9 +556,9 @@ fn keycloak_permanent_after_temporary() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(0), 1);
-    fail_quick_lock(&mut account, &policy, at(500), Some(at(60_000))); // quick
-    fail_lock(&mut account, &policy, at(100_000), Some(at(130_000))); // temporary #1
-    fail_lock(&mut account, &policy, at(200_000), None); // #2 > 1: permanent
+    let _ = fail_quick_lock(&mut account, &policy, at(500), Some(at(60_000))); // quick
+    let _ = fail_lock(&mut account, &policy, at(100_000), Some(at(130_000))); // temporary #1
+    let _ = fail_lock(&mut account, &policy, at(200_000), None); // #2 > 1: permanent
 }
 
 #[test]
@@ -572,7 +570,7 @@ fn keycloak_num_failures_survive_temporary_lock() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(0), 1);
     fail_open(&mut account, &policy, at(10_000), 2);
-    fail_lock(&mut account, &policy, at(20_000), Some(at(50_000)));
+    let _ = fail_lock(&mut account, &policy, at(20_000), Some(at(50_000)));
     // The lock ended by itself; numFailures is still 3, so the next failure locks again.
     assert_open(&account, at(50_000));
     assert_eq!(remaining(&account, &policy, at(50_000)), Some(1));
@@ -594,13 +592,13 @@ fn keycloak_success_clears() {
     fail_open(&mut account, &policy, at(0), 1);
     fail_open(&mut account, &policy, at(10_000), 2);
     let outcome = account.success(&policy, at(10_100));
-    assert_eq!(outcome.decision, Some(Decision::Allowed));
+    assert_eq!(outcome.decision(), Some(Decision::Allowed));
     // The count is cleared: 3 by the count, 2 by the quick rule (behaviour §7.6).
-    assert_eq!(outcome.failures_remaining, Some(2));
+    assert_eq!(account.failures_remaining(&policy, at(10_100)), Some(2));
     // lastFailure is cleared too: a failure 0.1 s after the success is not a quick one.
     fail_open(&mut account, &policy, at(10_200), 1);
     fail_open(&mut account, &policy, at(20_000), 2);
-    fail_lock(&mut account, &policy, at(30_000), Some(at(60_000)));
+    let _ = fail_lock(&mut account, &policy, at(30_000), Some(at(60_000)));
 
     // numTemporaryLockouts is cleared: with maxTemporaryLockouts 1, a success between two
     // temporary locks keeps the second one temporary.
@@ -611,11 +609,11 @@ fn keycloak_success_clears() {
         k.max_temporary_lockouts = 1;
     });
     let mut account: Account = Account::new();
-    fail_lock(&mut account, &policy, at(0), Some(at(30_000)));
-    account.success(&policy, at(30_000));
-    fail_lock(&mut account, &policy, at(40_000), Some(at(70_000)));
+    let _ = fail_lock(&mut account, &policy, at(0), Some(at(30_000)));
+    let _ = account.success(&policy, at(30_000));
+    let _ = fail_lock(&mut account, &policy, at(40_000), Some(at(70_000)));
     // Without a success in between, the next one is permanent.
-    fail_lock(&mut account, &policy, at(70_000), None);
+    let _ = fail_lock(&mut account, &policy, at(70_000), None);
 }
 
 #[test]
@@ -634,7 +632,7 @@ fn keycloak_zero_wait_increment_never_counts_a_temporary_lockout() {
         fail_open(&mut account, &policy, at(k * 2_000), k as u32 + 1);
     }
     // 500 ms after the previous failure: quick lock, min(60, 900) s from the whole second.
-    fail_quick_lock(&mut account, &policy, at(18_500), Some(at(78_000)));
+    let _ = fail_quick_lock(&mut account, &policy, at(18_500), Some(at(78_000)));
 }
 
 #[test]
@@ -650,7 +648,7 @@ fn keycloak_zero_max_wait_still_counts_temporary_lockouts() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(500), 1);
-    fail_lock(&mut account, &policy, at(2_500), None);
+    let _ = fail_lock(&mut account, &policy, at(2_500), None);
 }
 
 #[test]
@@ -661,15 +659,15 @@ fn keycloak_failures_while_locked_are_rejected() {
     });
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, at(0), 1);
-    fail_lock(&mut account, &policy, at(5_000), Some(at(35_000)));
+    let _ = fail_lock(&mut account, &policy, at(5_000), Some(at(35_000)));
     let before = account;
     let mut probe = account;
     fail_rejected_locked(&mut probe, &policy, at(6_000), Some(at(35_000)));
     fail_rejected_locked(&mut probe, &policy, at(34_999), Some(at(35_000)));
     // Only last_seen moved: after the same event at the same instant, the states are equal.
     let mut reference = before;
-    probe.success(&policy, at(34_999));
-    reference.success(&policy, at(34_999));
+    let _ = probe.success(&policy, at(34_999));
+    let _ = reference.success(&policy, at(34_999));
     assert_eq!(probe, reference);
     // numFailures is 2, not 4: the next failure waits 30 * floor(3/2) = 30 s, not 60 s.
     let outcome = fail_lock(&mut probe, &policy, at(40_000), Some(at(70_000)));
@@ -757,23 +755,23 @@ fn android_gatekeeper_success_clears() {
         fail_open(&mut account, &policy, secs(k), k as u32);
     }
     assert_eq!(
-        account.success(&policy, secs(5)).decision,
+        account.success(&policy, secs(5)).decision(),
         Some(Decision::Allowed)
     );
     assert_eq!(remaining(&account, &policy, secs(6)), Some(5));
     for k in 1..=4 {
         fail_open(&mut account, &policy, secs(5 + k), k as u32);
     }
-    fail_lock(&mut account, &policy, secs(10), Some(secs(40)));
+    let _ = fail_lock(&mut account, &policy, secs(10), Some(secs(40)));
 
     // After 20 failures, a success: the next failure is failure 1 again (T = 0).
     let mut account: Account = Account::new();
     let mut t = secs(0);
     for n in 1..=20 {
-        fail(&mut account, &policy, t);
+        let _ = fail(&mut account, &policy, t);
         t = Instant::from_millis(t.as_millis() + gatekeeper_timeout(n) * SECOND + 1);
     }
-    account.success(&policy, t);
+    let _ = account.success(&policy, t);
     fail_open(&mut account, &policy, t, 1);
 }
 
@@ -784,7 +782,7 @@ fn android_gatekeeper_failures_while_locked_are_rejected() {
     for k in 1..=4 {
         fail_open(&mut account, &policy, secs(k), k as u32);
     }
-    fail_lock(&mut account, &policy, secs(5), Some(secs(35)));
+    let _ = fail_lock(&mut account, &policy, secs(5), Some(secs(35)));
     for s in [6, 20, 34] {
         fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(35)));
     }
@@ -792,7 +790,7 @@ fn android_gatekeeper_failures_while_locked_are_rejected() {
     for k in 6..=9 {
         fail_open(&mut account, &policy, secs(30 + k), k as u32);
     }
-    fail_lock(&mut account, &policy, secs(40), Some(secs(70)));
+    let _ = fail_lock(&mut account, &policy, secs(40), Some(secs(70)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -847,7 +845,7 @@ fn active_directory_threshold_zero_never_locks() {
     let mut account: Account = Account::new();
     for k in 0..10_000_i64 {
         let outcome = fail(&mut account, &policy, at(k));
-        assert_eq!(outcome.decision, Some(Decision::Allowed));
+        assert_eq!(outcome.decision(), Some(Decision::Allowed));
         assert_eq!(locked_transition(&outcome), None);
     }
     assert_open(&account, at(10_000));
@@ -859,11 +857,11 @@ fn active_directory_duration_zero_is_admin_only() {
     let policy = active_directory(2, 0, 900);
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(1), 1);
-    fail_lock(&mut account, &policy, secs(2), None);
+    let _ = fail_lock(&mut account, &policy, secs(2), None);
     assert_locked(&account, secs(2), secs(2), None);
     assert_locked(&account, at(2_000 + 100 * YEAR), secs(2), None);
     fail_rejected_locked(&mut account, &policy, at(2_000 + 100 * YEAR), None);
-    account.unlock(&policy, at(3_000 + 100 * YEAR));
+    let _ = account.unlock(&policy, at(3_000 + 100 * YEAR));
     assert_open(&account, at(3_000 + 100 * YEAR));
     fail_open(&mut account, &policy, at(4_000 + 100 * YEAR), 1);
 }
@@ -876,7 +874,7 @@ fn active_directory_count_restarts_after_lock_ends() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
-    fail_lock(&mut account, &policy, secs(2), Some(secs(902)));
+    let _ = fail_lock(&mut account, &policy, secs(2), Some(secs(902)));
     assert_locked(&account, at(901_999), secs(2), Some(secs(902)));
     assert_open(&account, secs(902));
     assert_eq!(remaining(&account, &policy, secs(902)), Some(3));
@@ -888,7 +886,7 @@ fn active_directory_count_restarts_after_lock_ends() {
     );
     assert_open(&account, secs(902));
     fail_open(&mut account, &policy, secs(903), 2);
-    fail_lock(&mut account, &policy, secs(904), Some(secs(1_804)));
+    let _ = fail_lock(&mut account, &policy, secs(904), Some(secs(1_804)));
 }
 
 #[test]
@@ -897,11 +895,11 @@ fn active_directory_success_clears_and_rejects_while_locked() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
-    account.success(&policy, secs(2));
+    let _ = account.success(&policy, secs(2));
     assert_eq!(remaining(&account, &policy, secs(2)), Some(3));
     fail_open(&mut account, &policy, secs(3), 1);
     fail_open(&mut account, &policy, secs(4), 2);
-    fail_lock(&mut account, &policy, secs(5), Some(secs(605)));
+    let _ = fail_lock(&mut account, &policy, secs(5), Some(secs(605)));
     for s in [6, 300, 604] {
         fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(605)));
     }
@@ -965,7 +963,7 @@ fn pam_faillock_defaults() {
     let mut account: Account<3> = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(400), 2);
-    fail_lock(&mut account, &policy, at(899_999), Some(at(1_499_999)));
+    let _ = fail_lock(&mut account, &policy, at(899_999), Some(at(1_499_999)));
 }
 
 #[test]
@@ -992,7 +990,7 @@ fn pam_faillock_sliding_window() {
     let mut account: Account<3> = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(300), 2);
-    fail_lock(&mut account, &policy, at(899_999), Some(at(1_499_999)));
+    let _ = fail_lock(&mut account, &policy, at(899_999), Some(at(1_499_999)));
 
     // Two old failures fall out at once.
     let mut account: Account<16> = Account::new();
@@ -1000,7 +998,7 @@ fn pam_faillock_sliding_window() {
     fail_open(&mut account, &policy, secs(1), 2);
     fail_open(&mut account, &policy, secs(901), 1);
     fail_open(&mut account, &policy, secs(1_000), 2);
-    fail_lock(&mut account, &policy, secs(1_800), Some(secs(2_400)));
+    let _ = fail_lock(&mut account, &policy, secs(1_800), Some(secs(2_400)));
 }
 
 #[test]
@@ -1009,7 +1007,7 @@ fn pam_faillock_flush_after_lock_ends() {
     let mut account: Account<3> = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(10), 2);
-    fail_lock(&mut account, &policy, secs(20), Some(secs(620)));
+    let _ = fail_lock(&mut account, &policy, secs(20), Some(secs(620)));
     assert_locked(&account, at(619_999), secs(20), Some(secs(620)));
     assert_open(&account, secs(620));
     // All three are still within failInterval of 620 s, but the lock ended by itself:
@@ -1020,7 +1018,7 @@ fn pam_faillock_flush_after_lock_ends() {
     assert_eq!(locked_transition(&outcome), None);
     assert_open(&account, secs(620));
     fail_open(&mut account, &policy, secs(621), 2);
-    fail_lock(&mut account, &policy, secs(622), Some(secs(1_222)));
+    let _ = fail_lock(&mut account, &policy, secs(622), Some(secs(1_222)));
 }
 
 #[test]
@@ -1029,7 +1027,7 @@ fn pam_faillock_rejects_while_locked() {
     let mut account: Account<3> = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(10), 2);
-    fail_lock(&mut account, &policy, secs(20), Some(secs(620)));
+    let _ = fail_lock(&mut account, &policy, secs(20), Some(secs(620)));
     // Were these counted, the newest failure would move and the lock would last longer.
     for s in [21, 300, 619] {
         fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(620)));
@@ -1045,10 +1043,10 @@ fn pam_faillock_unlock_time_zero_is_admin_only() {
     let mut account: Account<3> = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
-    fail_lock(&mut account, &policy, secs(2), None);
+    let _ = fail_lock(&mut account, &policy, secs(2), None);
     assert_locked(&account, at(2_000 + 100 * YEAR), secs(2), None);
     fail_rejected_locked(&mut account, &policy, at(2_000 + YEAR), None);
-    account.unlock(&policy, at(3_000 + YEAR));
+    let _ = account.unlock(&policy, at(3_000 + YEAR));
     assert_open(&account, at(3_000 + YEAR));
     fail_open(&mut account, &policy, at(4_000 + YEAR), 1);
 }
@@ -1059,7 +1057,7 @@ fn pam_faillock_deny_zero_never_locks() {
     let mut account: Account<3> = Account::new();
     for k in 0..100 {
         let outcome = fail(&mut account, &policy, secs(k));
-        assert_eq!(outcome.decision, Some(Decision::Allowed));
+        assert_eq!(outcome.decision(), Some(Decision::Allowed));
         assert_eq!(locked_transition(&outcome), None);
     }
     assert_open(&account, secs(100));
@@ -1083,7 +1081,7 @@ fn pam_faillock_deny_limits() {
     for k in 1..=15 {
         fail_open(&mut account, &policy, secs(k), k as u32);
     }
-    fail_lock(&mut account, &policy, secs(16), Some(secs(616)));
+    let _ = fail_lock(&mut account, &policy, secs(16), Some(secs(616)));
 }
 
 #[test]
@@ -1132,7 +1130,7 @@ fn tpm_lock_ends_at_self_heal_timer_plus_recovery() {
     fail_open(&mut account, &policy, secs(10), 2);
     assert_eq!(remaining(&account, &policy, at(20_500)), Some(1));
     // failedTries 3 >= maxTries; selfHealTimer = 20.5 s: the lock ends at 120.5 s.
-    fail_lock(&mut account, &policy, at(20_500), Some(at(120_500)));
+    let _ = fail_lock(&mut account, &policy, at(20_500), Some(at(120_500)));
     assert_locked(&account, at(120_499), at(20_500), Some(at(120_500)));
     assert_eq!(account.view(at(120_499)).seconds_until_unlock, Some(1));
     assert_open(&account, at(120_500));
@@ -1166,7 +1164,7 @@ fn tpm_self_healing() {
     assert_eq!(account.failure_count(&policy, at(249_999)), 2);
     assert_eq!(account.failure_count(&policy, secs(250)), 1);
     // One more, 10 s later (nothing healed): 3 >= maxTries, locked until 160 s + 100 s.
-    fail_lock(&mut account, &policy, secs(160), Some(secs(260)));
+    let _ = fail_lock(&mut account, &policy, secs(160), Some(secs(260)));
 }
 
 #[test]
@@ -1176,13 +1174,13 @@ fn tpm_success_does_not_reset() {
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
     let outcome = account.success(&policy, secs(2));
-    assert_eq!(outcome.decision, Some(Decision::Allowed));
-    assert_eq!(outcome.failures_remaining, Some(1));
+    assert_eq!(outcome.decision(), Some(Decision::Allowed));
+    assert_eq!(account.failures_remaining(&policy, secs(2)), Some(1));
     assert_eq!(account.failure_count(&policy, secs(2)), 2);
     assert_eq!(remaining(&account, &policy, secs(3)), Some(1));
     // The success did not move selfHealTimer either: healing still counts from 1 s.
     assert_eq!(account.failure_count(&policy, secs(101)), 1);
-    fail_lock(&mut account, &policy, secs(3), Some(secs(103)));
+    let _ = fail_lock(&mut account, &policy, secs(3), Some(secs(103)));
 }
 
 #[test]
@@ -1191,7 +1189,7 @@ fn tpm_admin_unlock_sets_count_to_zero() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
-    fail_lock(&mut account, &policy, secs(2), Some(secs(102)));
+    let _ = fail_lock(&mut account, &policy, secs(2), Some(secs(102)));
     let outcome = account.unlock(&policy, secs(30));
     assert_eq!(
         unlocked_transition(&outcome),
@@ -1202,13 +1200,13 @@ fn tpm_admin_unlock_sets_count_to_zero() {
     assert_eq!(remaining(&account, &policy, secs(30)), Some(3));
     fail_open(&mut account, &policy, secs(31), 1);
     fail_open(&mut account, &policy, secs(32), 2);
-    fail_lock(&mut account, &policy, secs(33), Some(secs(133)));
+    let _ = fail_lock(&mut account, &policy, secs(33), Some(secs(133)));
 
     // Unlock on an OK account also sets the count to 0.
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
-    account.unlock(&policy, secs(2));
+    let _ = account.unlock(&policy, secs(2));
     assert_eq!(account.failure_count(&policy, secs(2)), 0);
 }
 
@@ -1218,7 +1216,7 @@ fn tpm_recovery_time_zero_never_locks() {
     let mut account: Account = Account::new();
     for k in 0..1_000 {
         let outcome = fail(&mut account, &policy, at(k));
-        assert_eq!(outcome.decision, Some(Decision::Allowed));
+        assert_eq!(outcome.decision(), Some(Decision::Allowed));
         assert_eq!(locked_transition(&outcome), None);
     }
     assert_open(&account, at(1_000));
@@ -1249,7 +1247,7 @@ fn tpm_failures_while_locked_or_disabled_are_rejected() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(10), 2);
-    fail_lock(&mut account, &policy, secs(20), Some(secs(120)));
+    let _ = fail_lock(&mut account, &policy, secs(20), Some(secs(120)));
     // Were these counted, selfHealTimer would move and the lock would last longer.
     for s in [21, 100, 119] {
         fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(120)));
@@ -1262,7 +1260,7 @@ fn tpm_failures_while_locked_or_disabled_are_rejected() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(10), 2);
-    account
+    let _ = account
         .patch(&policy, secs(20), &patch(r#"{"canAuthenticate":false}"#))
         .unwrap();
     for s in [30, 50, 109] {
@@ -1321,7 +1319,7 @@ fn pingone_fresh_start_after_lock_ends() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
-    fail_lock(&mut account, &policy, secs(2), Some(secs(902)));
+    let _ = fail_lock(&mut account, &policy, secs(2), Some(secs(902)));
     assert_open(&account, secs(902));
     check_allowed(&account, &policy, secs(902));
     assert_eq!(remaining(&account, &policy, secs(902)), Some(3));
@@ -1329,7 +1327,7 @@ fn pingone_fresh_start_after_lock_ends() {
     assert_eq!(counted(&outcome), Some(1));
     assert_eq!(locked_transition(&outcome), None);
     fail_open(&mut account, &policy, secs(903), 2);
-    fail_lock(&mut account, &policy, secs(904), Some(secs(1_804)));
+    let _ = fail_lock(&mut account, &policy, secs(904), Some(secs(1_804)));
 }
 
 #[test]
@@ -1339,15 +1337,15 @@ fn pingone_success_clears() {
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
     let outcome = account.success(&policy, secs(2));
-    assert_eq!(outcome.decision, Some(Decision::Allowed));
-    assert_eq!(outcome.failures_remaining, Some(3));
+    assert_eq!(outcome.decision(), Some(Decision::Allowed));
+    assert_eq!(account.failures_remaining(&policy, secs(2)), Some(3));
     fail_open(&mut account, &policy, secs(3), 1);
     fail_open(&mut account, &policy, secs(4), 2);
-    fail_lock(&mut account, &policy, secs(5), Some(secs(905)));
+    let _ = fail_lock(&mut account, &policy, secs(5), Some(secs(905)));
     // A success never ends a lock.
     let outcome = account.success(&policy, secs(6));
     assert!(matches!(
-        outcome.decision,
+        outcome.decision(),
         Some(Decision::Rejected(Rejection::Locked { .. }))
     ));
     assert_locked(&account, secs(6), secs(5), Some(secs(905)));
@@ -1367,13 +1365,13 @@ fn pingone_admin_only_lock_without_duration() {
     let century = at(SECOND + 100 * YEAR);
     assert_locked(&account, century, secs(1), None);
     fail_rejected_locked(&mut account, &policy, century, None);
-    assert_eq!(
-        account.success(&policy, century).decision,
+    assert!(matches!(
+        account.success(&policy, century).decision(),
         Some(Decision::Rejected(Rejection::Locked {
             unlock_at: None,
-            unlock_in: None
+            ..
         }))
-    );
+    ));
     let outcome = account.unlock(&policy, century);
     assert_eq!(
         unlocked_transition(&outcome),
@@ -1407,22 +1405,22 @@ fn pingone_failures_while_locked_or_disabled_are_rejected() {
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
     fail_open(&mut account, &policy, secs(1), 2);
-    fail_lock(&mut account, &policy, secs(2), Some(secs(62)));
+    let _ = fail_lock(&mut account, &policy, secs(2), Some(secs(62)));
     let reference = account;
     for s in [3, 30, 61] {
         fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(62)));
     }
     // Nothing but last_seen moved.
     let mut reference = reference;
-    reference.success(&policy, secs(61));
-    account.success(&policy, secs(61));
+    let _ = reference.success(&policy, secs(61));
+    let _ = account.success(&policy, secs(61));
     assert_eq!(account, reference);
     fail_open(&mut account, &policy, secs(62), 1);
 
     // Disabled.
     let mut account: Account = Account::new();
     fail_open(&mut account, &policy, secs(0), 1);
-    account
+    let _ = account
         .patch(&policy, secs(1), &patch(r#"{"canAuthenticate":false}"#))
         .unwrap();
     let view = account.view(secs(1));

@@ -1,8 +1,8 @@
-//! Issue 5, item 2: the invariants of docs/behaviour.md as properties, over random policies
+//! The invariants of docs/behaviour.md as properties, over random policies
 //! (`harness::strategy::policy()`: every dialect and general policies, with random
-//! modifiers) and random sequences of operations at instants that mostly move forward,
-//! sometimes go back, sometimes land exactly on a lock's deadline and sometimes jump to the
-//! `i64` limits.
+//! modifiers) and random sequences of operations (`harness::strategy::action()`) at instants
+//! that mostly move forward, sometimes go back, sometimes land exactly on a lock's deadline
+//! and sometimes jump to the `i64` limits (`harness::strategy::time_step()`).
 //!
 //! - `canAuthenticate == enabled && status == OK` (behaviour §2), and the view's shape;
 //! - `secondsUntilUnlock` is at least 1 while locked, and exact (behaviour §2);
@@ -20,15 +20,16 @@
 
 use std::collections::HashMap;
 
-use account_lockout::harness::{strategy, table_comparable};
+use account_lockout::harness::{Action, TimeStep, check_view, strategy, table_comparable};
 use account_lockout::{
-    Account, AccountView, Decision, Duration, Fingerprint, Instant, LockoutTable, Operation,
-    Outcome, Patch, Policy, Rejection, Status, TableError, Transition, UnlockAtPatch, UnlockCause,
+    Account, Decision, Duration, Fingerprint, Instant, LockoutTable, Operation, Outcome, Policy,
+    Rejection, Status, TableError, Transition, UnlockAtPatch, UnlockCause,
 };
 use proptest::prelude::*;
 
 mod cases;
 use cases::config;
+mod fixtures;
 
 type Big = Account<16, 8>;
 
@@ -36,171 +37,13 @@ type Big = Account<16, 8>;
 // Sequences
 // ---------------------------------------------------------------------------------------
 
-// Each step is drawn as a few plain numbers and decoded below: proptest builds and
-// shrinks integer tuples far faster than nested unions (which matters for 10,000 cases per
-// property in the dev profile), and shrinking every number towards 0 shrinks the step
-// towards `Step(0)` and `Check`.
-
-/// How the clock moves before an operation.
-#[derive(Clone, Copy, Debug)]
-enum Tick {
-    /// Like `harness::strategy::step()`: mostly forward, sometimes back.
-    Step(i64),
-    /// To the deadline of the lock in effect at `now` (if any), plus -1, 0 or +1 ms.
-    ToDeadline(i64),
-    /// To `Instant::MAX - k`.
-    NearMax(i64),
-    /// To `Instant::MIN + k`.
-    NearMin(i64),
-    /// Back to 2026.
-    Around(i64),
+/// One step: how the clock moves, then an operation (deadlines relative to `now`; a patch
+/// whose fields conflict is made valid, the model-based tests cover the refusals).
+fn step() -> impl Strategy<Value = (TimeStep, Action)> {
+    (strategy::time_step(), strategy::action())
 }
 
-const AROUND_2026: i64 = 1_767_225_600_000;
-
-/// A number in `0..bound`, from a drawn `u64`.
-fn below(value: u64, bound: u64) -> i64 {
-    i64::try_from(value % bound).unwrap()
-}
-
-impl Tick {
-    /// `kind` in `0..100` picks the kind (weights by range), `value` its number.
-    fn decode(kind: u8, value: u64) -> Tick {
-        match kind {
-            0..48 => Tick::Step(below(value, 5_000)),
-            48..72 => Tick::Step(below(value, 7_200_000)),
-            72..80 => Tick::Step(-1 - below(value, 7_200_000)),
-            80..92 => Tick::ToDeadline(below(value, 3) - 1),
-            92..95 => Tick::NearMax(below(value, 2_000)),
-            95..98 => Tick::NearMin(below(value, 2_000)),
-            _ => Tick::Around(below(value, 7_200_000) - 3_600_000),
-        }
-    }
-
-    fn apply(self, now: Instant, account: &AccountView) -> Instant {
-        let now = now.as_millis();
-        Instant::from_millis(match self {
-            Tick::Step(step) => now.saturating_add(step),
-            Tick::ToDeadline(delta) => account
-                .unlock_at
-                .map_or(now, |until| until.as_millis().saturating_add(delta)),
-            Tick::NearMax(k) => i64::MAX - k,
-            Tick::NearMin(k) => i64::MIN + k,
-            Tick::Around(offset) => AROUND_2026 + offset,
-        })
-    }
-}
-
-/// An instant like `harness::strategy::instant()`: mostly within a year of 2026,
-/// sometimes anywhere, sometimes at the limits.
-fn decode_instant(value: u64) -> Instant {
-    let rest = value / 11;
-    Instant::from_millis(match value % 11 {
-        0..8 => AROUND_2026 + below(rest, 63_072_000_000) - 31_536_000_000,
-        8 => i64::from_le_bytes(rest.to_le_bytes()),
-        9 => i64::MAX - below(rest, 1_000),
-        _ => i64::MIN + below(rest, 1_000),
-    })
-}
-
-/// A deadline relative to `now`, or anywhere.
-#[derive(Clone, Copy, Debug)]
-enum Deadline {
-    In(i64),
-    At(Instant),
-}
-
-impl Deadline {
-    fn decode(value: u64) -> Deadline {
-        let rest = value / 10;
-        match value % 10 {
-            0..6 => Deadline::In(1 + below(rest, 4_000_000)),
-            6..8 => Deadline::In(-below(rest, 100_001)),
-            _ => Deadline::At(decode_instant(rest)),
-        }
-    }
-
-    fn resolve(self, now: Instant) -> Instant {
-        match self {
-            Deadline::In(ms) => Instant::from_millis(now.as_millis().saturating_add(ms)),
-            Deadline::At(at) => at,
-        }
-    }
-}
-
-/// An operation, its deadlines relative to `now`.
-#[derive(Clone, Copy, Debug)]
-enum Act {
-    Check,
-    Failure(Option<Fingerprint>),
-    Success,
-    Unlock,
-    Lock(Option<Deadline>),
-    Patch(Option<bool>, Option<Status>, Option<Option<Deadline>>),
-}
-
-impl Act {
-    /// `kind` in `0..100` picks the operation (failures the most frequent), `a` and `b`
-    /// its parameters.
-    fn decode(kind: u8, a: u64, b: u64) -> Act {
-        let option = |value: u64| value % 3;
-        match kind {
-            0..10 => Act::Check,
-            // one of three fingerprints (repeats), or none
-            10..35 => Act::Failure((!a.is_multiple_of(4)).then(|| Fingerprint::new(a % 3))),
-            // one of sixteen, or none
-            35..45 => Act::Failure((!a.is_multiple_of(4)).then(|| Fingerprint::new(a % 16))),
-            45..60 => Act::Success,
-            60..68 => Act::Unlock,
-            68..80 => Act::Lock((!a.is_multiple_of(5)).then(|| Deadline::decode(b))),
-            _ => Act::Patch(
-                [None, Some(false), Some(true)][option(a) as usize],
-                [None, Some(Status::Ok), Some(Status::Locked)][option(a / 3) as usize],
-                [None, Some(None), Some(Some(Deadline::decode(b)))][option(a / 9) as usize],
-            ),
-        }
-    }
-
-    /// The operation at `now`; a patch whose fields conflict is dropped to a valid one
-    /// (the model-based tests cover the conflicts).
-    fn resolve(self, now: Instant) -> Operation {
-        match self {
-            Act::Check => Operation::Check,
-            Act::Failure(credential) => Operation::Failure { credential },
-            Act::Success => Operation::Success,
-            Act::Unlock => Operation::Unlock,
-            Act::Lock(until) => Operation::Lock {
-                until: until.map(|d| d.resolve(now)),
-            },
-            Act::Patch(can_authenticate, status, unlock_at) => {
-                let unlock_at = unlock_at.map(|d| match d {
-                    None => UnlockAtPatch::Clear,
-                    Some(d) => UnlockAtPatch::At(d.resolve(now)),
-                });
-                Operation::Patch(
-                    Patch::new(can_authenticate, status, unlock_at)
-                        .or_else(|_| Patch::new(can_authenticate, status, None))
-                        .or_else(|_| Patch::new(None, status, unlock_at))
-                        .unwrap_or_default(),
-                )
-            }
-        }
-    }
-}
-
-/// One step: a tick and an operation.
-fn step() -> impl Strategy<Value = (Tick, Act)> {
-    (
-        0_u8..100,
-        any::<u64>(),
-        0_u8..100,
-        any::<u64>(),
-        any::<u64>(),
-    )
-        .prop_map(|(tick, value, act, a, b)| (Tick::decode(tick, value), Act::decode(act, a, b)))
-}
-
-fn steps() -> impl Strategy<Value = Vec<(Tick, Act)>> {
+fn steps() -> impl Strategy<Value = Vec<(TimeStep, Action)>> {
     proptest::collection::vec(step(), 1..30)
 }
 
@@ -218,14 +61,14 @@ struct Applied<'a> {
 fn drive(
     policy: &Policy,
     start: Instant,
-    steps: &[(Tick, Act)],
+    steps: &[(TimeStep, Action)],
     mut check: impl FnMut(&Applied) -> Result<(), TestCaseError>,
 ) -> Result<(), TestCaseError> {
     let mut account: Big = Account::new();
     let mut now = start;
-    for &(tick, act) in steps {
-        now = tick.apply(now, &account.view(now));
-        let operation = act.resolve(now);
+    for &(time, action) in steps {
+        now = time.apply(now, account.view(now).unlock_at);
+        let operation = action.valid_operation(now);
         let before = account;
         let result = account.apply(policy, now, operation);
         check(&Applied {
@@ -299,22 +142,19 @@ proptest! {
         drive(&policy, start, &steps, |applied| {
             for x in probes(&applied.after, applied.now) {
                 let view = applied.after.view(x);
-                prop_assert_eq!(view.can_authenticate, view.enabled && view.status == Status::Ok, "{:?} at {:?}", view, x);
-                prop_assert_eq!(view.locked_at.is_some(), view.status == Status::Locked, "{:?}", view);
-                prop_assert!(view.unlock_at.is_none() || view.status == Status::Locked, "{:?}", view);
-                prop_assert_eq!(view.seconds_until_unlock.is_some(), view.unlock_at.is_some(), "{:?}", view);
+                prop_assert_eq!(check_view(&view, x), Ok(()), "{:?} at {:?}", view, x);
                 prop_assert_eq!(view.enabled, applied.after.is_enabled());
-                let expected = if !view.enabled {
-                    Decision::Rejected(Rejection::Disabled)
+                let decision = applied.after.check(applied.policy, x).decision();
+                if !view.enabled {
+                    prop_assert_eq!(decision, Some(Decision::Rejected(Rejection::Disabled)), "check at {:?}", x);
                 } else if view.status == Status::Locked {
-                    Decision::Rejected(Rejection::Locked {
-                        unlock_at: view.unlock_at,
-                        unlock_in: view.unlock_at.map(|until| until.saturating_duration_since(x)),
-                    })
+                    prop_assert!(
+                        matches!(decision, Some(Decision::Rejected(Rejection::Locked { unlock_at, .. })) if unlock_at == view.unlock_at),
+                        "check at {:?}: {:?}, view {:?}", x, decision, view
+                    );
                 } else {
-                    Decision::Allowed
-                };
-                prop_assert_eq!(applied.after.check(applied.policy, x).decision, Some(expected), "check at {:?}", x);
+                    prop_assert_eq!(decision, Some(Decision::Allowed), "check at {:?}", x);
+                }
                 prop_assert_eq!(applied.after.can_authenticate(x), view.can_authenticate, "can_authenticate at {:?}", x);
             }
             Ok(())
@@ -358,9 +198,9 @@ proptest! {
                 prop_assert_eq!(at.can_authenticate, account.is_enabled());
                 prop_assert_eq!(at.locked_at, None);
                 prop_assert_eq!(at.unlock_at, None);
-                let allowed = account.check(applied.policy, until).decision == Some(Decision::Allowed);
+                let allowed = account.check(applied.policy, until).decision() == Some(Decision::Allowed);
                 prop_assert_eq!(allowed, account.is_enabled());
-                prop_assert!(!account.check(applied.policy, later(until, -1)).decision.unwrap().is_allowed());
+                prop_assert!(!account.check(applied.policy, later(until, -1)).decision().unwrap().is_allowed());
             }
             Ok(())
         })?;
@@ -377,7 +217,7 @@ proptest! {
                 // try a success right now, whatever the operation was
                 let mut account = applied.before;
                 let outcome = account.success(applied.policy, now);
-                prop_assert!(!outcome.decision.unwrap().is_allowed());
+                prop_assert!(!outcome.decision().unwrap().is_allowed());
                 prop_assert_eq!(account.view(now), before);
                 for x in unaffected(&applied.before, now) {
                     prop_assert_eq!(account.view(x), applied.before.view(x), "view at {:?}", x);
@@ -404,8 +244,8 @@ proptest! {
                     prop_assert_eq!(after, before, "refused with {}", error);
                 }
                 Ok(outcome) => {
-                    let rejected = outcome.decision.is_some_and(|d| !d.is_allowed());
-                    let ignored = outcome.transitions.iter().any(|t| *t == Transition::IgnoredRepeated);
+                    let rejected = outcome.decision().is_some_and(|d| !d.is_allowed());
+                    let ignored = outcome.transitions().iter().any(|t| t == Transition::IgnoredRepeated);
                     if applied.operation == Operation::Check {
                         // a read
                         prop_assert_eq!(after, before);
@@ -414,7 +254,7 @@ proptest! {
                         prop_assert_eq!(after.is_enabled(), before.is_enabled());
                         prop_assert_eq!(after.consecutive_failures(), before.consecutive_failures());
                         // nothing but noticing that a lock's deadline passed
-                        for transition in &outcome.transitions {
+                        for transition in &outcome.transitions() {
                             prop_assert!(
                                 matches!(
                                     transition,
@@ -509,7 +349,7 @@ proptest! {
             // the event at `now`
             let mut after = account;
             let outcome = after.apply(applied.policy, now, attempt).unwrap();
-            prop_assert!(!outcome.decision.unwrap().is_allowed(), "{:?} at {:?} allowed", attempt, now);
+            prop_assert!(!outcome.decision().unwrap().is_allowed(), "{:?} at {:?} allowed", attempt, now);
             if attempt != Operation::Check {
                 prop_assert_eq!(after.last_seen(), now);
                 let view = after.view(now);
@@ -557,29 +397,22 @@ const KEYS: u16 = 12;
 
 #[derive(Clone, Copy, Debug)]
 enum TableAct {
-    Apply(u16, Act),
+    Apply(u16, Action),
     Poll,
     Compact,
 }
 
-fn table_step() -> impl Strategy<Value = (Tick, TableAct)> {
-    (
-        0_u8..100,
-        any::<u64>(),
-        0_u8..14,
-        0..KEYS,
-        0_u8..100,
-        any::<u64>(),
-        any::<u64>(),
-    )
-        .prop_map(|(tick, value, which, key, act, a, b)| {
+fn table_step() -> impl Strategy<Value = (TimeStep, TableAct)> {
+    (strategy::time_step(), 0_u8..14, 0..KEYS, strategy::action()).prop_map(
+        |(time, which, key, action)| {
             let act = match which {
                 12 => TableAct::Poll,
                 13 => TableAct::Compact,
-                _ => TableAct::Apply(key, Act::decode(act, a, b)),
+                _ => TableAct::Apply(key, action),
             };
-            (Tick::decode(tick, value), act)
-        })
+            (time, act)
+        },
+    )
 }
 
 proptest! {
@@ -599,16 +432,16 @@ proptest! {
         let mut table: LockoutTable<u16, 8, 16, 8> = LockoutTable::new();
         let mut accounts: HashMap<u16, Big> = (0..KEYS).map(|key| (key, Account::new())).collect();
         let mut now = start;
-        for (tick, act) in steps {
-            let deadline_view = match act {
-                TableAct::Apply(key, _) => accounts[&key].view(now),
-                _ => AccountView::OPEN,
+        for (time, act) in steps {
+            let deadline = match act {
+                TableAct::Apply(key, _) => accounts[&key].view(now).unlock_at,
+                _ => None,
             };
-            now = tick.apply(now, &deadline_view);
+            now = time.apply(now, deadline);
             let stored_before: Vec<u16> = table.iter().map(|(&key, _)| key).collect();
             match act {
-                TableAct::Apply(key, act) => {
-                    let operation = act.resolve(now);
+                TableAct::Apply(key, action) => {
+                    let operation = action.valid_operation(now);
                     let in_table = table.get(&key).is_some();
                     let full_before = table.len() == 8;
                     let result = table.apply(&policy, key, now, operation);
@@ -812,16 +645,16 @@ fn compaction_observes_now_as_poll_does() {
     }
     .build()
     .unwrap();
-    let t = Instant::from_millis(AROUND_2026);
+    let t = Instant::from_millis(fixtures::T0_MS);
     let mut table: LockoutTable<u16, 8> = LockoutTable::new();
     let mut alone: Account = Account::new();
-    table.failure(&policy, 2, t, None).unwrap();
-    alone.failure(&policy, t, None).unwrap();
+    let _ = table.failure(&policy, 2, t, None).unwrap();
+    let _ = alone.failure(&policy, t, None).unwrap();
     assert_eq!(table.compact(&policy, later(t, 1_001)), 1);
     assert_eq!(alone.poll(&policy, later(t, 1_001)), None);
     assert!(alone.is_dormant(&policy, later(t, 1_001)));
-    table.failure(&policy, 2, later(t, 500), None).unwrap();
-    alone.failure(&policy, later(t, 500), None).unwrap();
+    let _ = table.failure(&policy, 2, later(t, 500), None).unwrap();
+    let _ = alone.failure(&policy, later(t, 500), None).unwrap();
     assert_eq!(alone.view(later(t, 500)).status, Status::Ok);
     assert_eq!(table.view(&2, later(t, 500)), alone.view(later(t, 500)));
     assert_eq!(

@@ -226,12 +226,12 @@ fn serde_json_core_writes_the_view_byte_for_byte_as_serde_json() {
     let t = Instant::from_millis(1_767_225_600_250);
     let mut views = vec![account.view(t)];
     for _ in 0..3 {
-        account.failure(&policy, t, None).unwrap();
+        let _ = account.failure(&policy, t, None).unwrap();
     }
     views.push(account.view(t));
-    account.lock(&policy, t, None).unwrap();
+    let _ = account.lock(&policy, t, None).unwrap();
     views.push(account.view(t));
-    account
+    let _ = account
         .patch(
             &policy,
             t,

@@ -121,20 +121,20 @@ fn no_library_api_allocates() {
                     clock.rewind(Duration::from_secs(30));
                 }
                 let credential = Some(Fingerprint::keyed(&KEY, &round.to_le_bytes()[..1]));
-                black_box(account.failure(policy, clock.now(), credential).unwrap());
-                black_box(account.check(policy, clock.now()));
+                let _ = black_box(account.failure(policy, clock.now(), credential).unwrap());
+                let _ = black_box(account.check(policy, clock.now()));
                 black_box(account.view(clock.now()));
                 black_box(account.next_deadline(policy, clock.now()));
                 black_box(account.poll(policy, clock.now()));
                 black_box(account.is_dormant(policy, clock.now()));
                 black_box(account.failure_count(policy, clock.now()));
                 if round % 5 == 0 {
-                    black_box(account.success(policy, clock.now()));
+                    let _ = black_box(account.success(policy, clock.now()));
                 }
                 if round % 11 == 0 {
                     let until = clock.now().saturating_add(Duration::from_secs(60));
-                    black_box(account.lock(policy, clock.now(), Some(until)).unwrap());
-                    black_box(account.unlock(policy, clock.now()));
+                    let _ = black_box(account.lock(policy, clock.now(), Some(until)).unwrap());
+                    let _ = black_box(account.unlock(policy, clock.now()));
                 }
                 let start = account.begin_attempt(policy, clock.now()).unwrap();
                 if let Some(token) = start.token {
@@ -143,22 +143,22 @@ fn no_library_api_allocates() {
                     } else {
                         Verdict::Failure { credential }
                     };
-                    black_box(
+                    let _ = black_box(
                         account
                             .finish_attempt(policy, clock.now(), token, verdict)
                             .unwrap(),
                     );
                 }
-                black_box(account.recover(policy, clock.now()).unwrap());
+                let _ = black_box(account.recover(policy, clock.now()).unwrap());
                 let patch =
                     Patch::from_json(br#"{"status":"LOCKED","unlockAt":"2027-01-01T00:00:00Z"}"#);
                 black_box(account.patch(policy, clock.now(), &patch.unwrap()).ok());
-                black_box(
+                let _ = black_box(
                     account
                         .apply(policy, clock.now(), Operation::Unlock)
                         .unwrap(),
                 );
-                black_box(
+                let _ = black_box(
                     account
                         .apply(policy, clock.now(), Operation::Check)
                         .unwrap(),
@@ -201,7 +201,7 @@ fn tables_and_policy_parsing_do_not_allocate() {
             clock.advance(Duration::from_millis(1_337));
             let key = round % 97;
             black_box(table.failure(&policy, key, clock.now(), None).ok());
-            black_box(table.check(&policy, &key, clock.now()));
+            let _ = black_box(table.check(&policy, &key, clock.now()));
             black_box(table.view(&key, clock.now()));
             black_box(table.next_deadline(&policy, clock.now()));
             while let Some(expired) = table.poll(&policy, clock.now()) {

@@ -2,7 +2,7 @@
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 
-use super::PolicySeed;
+use super::{Action, Call, PolicySeed, TimeStep};
 use crate::account::Verdict;
 use crate::fingerprint::Fingerprint;
 use crate::operation::Operation;
@@ -103,5 +103,37 @@ impl<'a> Arbitrary<'a> for Operation {
             },
             _ => Operation::Patch(Patch::arbitrary(input)?),
         })
+    }
+}
+
+impl<'a> Arbitrary<'a> for TimeStep {
+    /// The mapping of [`crate::harness::strategy::time_step`], from a byte and a `u64`.
+    fn arbitrary(input: &mut Unstructured<'a>) -> Result<TimeStep> {
+        Ok(TimeStep::from_numbers(
+            u8::arbitrary(input)?,
+            u64::arbitrary(input)?,
+        ))
+    }
+}
+
+impl<'a> Arbitrary<'a> for Action {
+    /// The mapping of [`crate::harness::strategy::action`], from a byte and two `u64`s.
+    fn arbitrary(input: &mut Unstructured<'a>) -> Result<Action> {
+        Ok(Action::from_numbers(
+            u8::arbitrary(input)?,
+            u64::arbitrary(input)?,
+            u64::arbitrary(input)?,
+        ))
+    }
+}
+
+impl<'a> Arbitrary<'a> for Call {
+    /// The mapping of [`crate::harness::strategy::call`], from a byte and two `u64`s.
+    fn arbitrary(input: &mut Unstructured<'a>) -> Result<Call> {
+        Ok(Call::from_numbers(
+            u8::arbitrary(input)?,
+            u64::arbitrary(input)?,
+            u64::arbitrary(input)?,
+        ))
     }
 }

@@ -87,6 +87,20 @@ pub enum Dialect {
     Custom(Rules),
 }
 
+impl From<account_lockout::harness::Dialect> for Dialect {
+    fn from(dialect: account_lockout::harness::Dialect) -> Dialect {
+        use account_lockout::harness::Dialect as Drawn;
+        match dialect {
+            Drawn::PingOne(p) => Dialect::PingOne(p),
+            Drawn::ActiveDirectory(p) => Dialect::ActiveDirectory(p),
+            Drawn::Keycloak(p) => Dialect::Keycloak(p),
+            Drawn::PamFaillock(p) => Dialect::PamFaillock(p),
+            Drawn::Tpm(p) => Dialect::Tpm(p),
+            Drawn::AndroidGatekeeper => Dialect::AndroidGatekeeper,
+        }
+    }
+}
+
 /// A dialect and the two modifiers of behaviour §5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ModelPolicy {
@@ -412,9 +426,6 @@ impl State {
             None => Decision::Allowed,
             Some(lock) => Decision::Rejected(Rejection::Locked {
                 unlock_at: lock.until.map(Instant::from_millis),
-                unlock_in: lock.until.map(|until| {
-                    Duration::from_millis((i128::from(until) - i128::from(now)) as u64)
-                }),
             }),
         }
     }
