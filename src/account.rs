@@ -8,7 +8,7 @@ use crate::fingerprint::Fingerprint;
 use crate::operation::{CapacityError, LockError, Operation, OperationError};
 use crate::outcome::{LockCause, Outcome, Rejection, Transition, Transitions, UnlockCause};
 use crate::patch::{Patch, PatchError, UnlockAtPatch};
-use crate::policy::{Decay, FailureContext, LockDecision, OnLockEnd, OnSuccess, Policy, Standing};
+use crate::policy::{FailureContext, LockDecision, OnLockEnd, OnSuccess, Policy, Standing};
 use crate::time::Instant;
 use crate::view::{AccountView, Status};
 
@@ -18,7 +18,8 @@ mod history;
 mod timers;
 
 use attempt::InFlight;
-use history::{History, Memory, Records};
+pub(crate) use history::Records;
+use history::{History, Memory};
 
 pub use attempt::{AttemptError, AttemptStart, AttemptToken, Verdict};
 
@@ -556,20 +557,13 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         self.set_last_failure(Some(now));
 
         let history = &mut self.history;
-        match rules.decay {
-            Decay::QuietWindow(window) if since_previous.is_some_and(|gap| gap > window) => {
-                history.temporary_locks = 0;
-            }
-            Decay::SlidingWindow(window) => history.records.retain_within(now, window),
-            _ => {}
+        if rules.decay.forgets_temporary_locks(since_previous) {
+            history.temporary_locks = 0;
         }
-        history.count = base.saturating_add(1);
-        if let Decay::SlidingWindow(_) = rules.decay {
-            // The latest `threshold` times decide (pam_faillock's "the latest deny suffice");
-            // keeping only those makes the count independent of the account's size.
-            history.records.push(now, policy.records_needed());
-            history.count = history.records.count();
-        }
+        history.count =
+            rules
+                .decay
+                .count_failure(base, &mut history.records, now, policy.records_needed());
         history.consecutive = history.consecutive.saturating_add(1);
         if let Some(fingerprint) = credential {
             history

@@ -10,9 +10,12 @@ use crate::schedule::{MAX_SCHEDULE_STEPS, Schedule};
 use crate::time::{Duration, Instant};
 
 mod binary;
+mod decay;
 mod json;
 mod lock;
 
+pub use decay::Decay;
+pub(crate) use decay::Tally;
 pub(crate) use lock::{FailureContext, LockDecision, Standing};
 
 /// The most failure times a [`Decay::SlidingWindow`] policy needs to keep.
@@ -62,26 +65,6 @@ pub enum LockLength {
     },
     /// An explicit table by failure count (Android Gatekeeper).
     Table(Schedule),
-}
-
-/// How counted failures fade with time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Decay {
-    /// They never fade; only a success (if the policy says so), the end of a lock (if the
-    /// policy says so) or an administrator clears them.
-    None,
-    /// A counted failure that comes more than this long after the previous counted
-    /// failure starts the count again (it becomes 1), and forgets the temporary locks.
-    /// Active Directory's observation window, Keycloak's `maxDeltaTimeSeconds`.
-    QuietWindow(Duration),
-    /// The account keeps the times of its latest counted failures, at most `threshold` of
-    /// them; a failure this long ago or longer is dropped. The count is the number kept
-    /// (pam_faillock), so it never passes the threshold.
-    SlidingWindow(Duration),
-    /// The count drops by one for each full period since the latest counted failure
-    /// (TPM 2.0 self-healing).
-    SelfHealing(Duration),
 }
 
 /// What an allowed success does to the failure counters.
@@ -261,7 +244,7 @@ impl Rules {
         if self.escalates() {
             // A count that restarts at every lock end, or a window that keeps at most
             // `threshold` failures, never reaches the longer steps.
-            if let Decay::SlidingWindow(_) = self.decay {
+            if self.decay.keeps_times() {
                 return Err(PolicyError::new(
                     "lock",
                     Problem::NeverEscalates {
@@ -380,10 +363,7 @@ impl Policy {
 
     /// How many failure times an account must keep for this policy.
     pub const fn records_needed(&self) -> usize {
-        match self.rules.decay {
-            Decay::SlidingWindow(_) => self.rules.threshold as usize,
-            _ => 0,
-        }
+        self.rules.decay.records_needed(self.rules.threshold)
     }
 
     /// How many credential fingerprints an account must remember for this policy.
@@ -482,12 +462,7 @@ impl Policy {
             }
             _ => Some(from),
         };
-        // A sliding window keeps the latest `threshold` failure times: the count never
-        // passes the threshold.
-        match self.rules.decay {
-            Decay::SlidingWindow(_) => next.filter(|count| *count <= threshold),
-            _ => next,
-        }
+        next.filter(|count| *count <= self.rules.decay.highest_count(threshold))
     }
 }
 

@@ -51,7 +51,7 @@ use crate::binary::{
 };
 use crate::fingerprint::Fingerprint;
 use crate::outcome::LockCause;
-use crate::policy::{Decay, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, Policy};
+use crate::policy::{MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, Policy};
 use crate::time::Instant;
 
 const MAGIC: [u8; 2] = *b"AL";
@@ -231,7 +231,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             records: Records::EMPTY,
             memory: Memory::EMPTY,
         };
-        if let Decay::SlidingWindow(_) = rules.decay {
+        if rules.decay.keeps_times() {
             let keep = policy.records_needed();
             if old.records.len() == 0 {
                 if let Some(latest) = self.last_failure() {
@@ -440,13 +440,10 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let history = &self.history;
         let records = &history.records;
         let rules = policy.rules();
-        let unreachable = match rules.decay {
-            // A sliding window's count is the number of times it keeps.
-            Decay::SlidingWindow(_) => history.count != history.records.count(),
-            _ => records.len() != 0,
-        } || rules
-            .max_consecutive_failures
-            .is_some_and(|cap| history.consecutive > cap)
+        let unreachable = !rules.decay.consistent(history.count, records)
+            || rules
+                .max_consecutive_failures
+                .is_some_and(|cap| history.consecutive > cap)
             || match rules.permanent_after_temporary_locks {
                 Some(allowed) => history.temporary_locks > allowed.saturating_add(1),
                 None => history.temporary_locks != 0,

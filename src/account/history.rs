@@ -7,7 +7,7 @@
 //! plus exactly 8 per record and per fingerprint.
 
 use crate::fingerprint::Fingerprint;
-use crate::policy::{Decay, Policy};
+use crate::policy::{Policy, Tally};
 use crate::time::{Duration, Instant};
 
 /// Eight bytes with alignment 1: an instant's or a fingerprint's `u64`/`i64`.
@@ -39,7 +39,7 @@ fn drop_oldest(items: &mut [Packed], len: &mut u8) {
 /// Slots past `len` hold stale values: equality and hashing look at the kept times only.
 #[derive(Clone, Copy, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub(super) struct Records<const N: usize> {
+pub(crate) struct Records<const N: usize> {
     times: [Packed; N],
     len: u8,
 }
@@ -51,23 +51,23 @@ impl<const N: usize> Records<N> {
     };
 
     /// The kept times, oldest first.
-    pub(super) fn iter(&self) -> impl Iterator<Item = Instant> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Instant> + '_ {
         self.times
             .iter()
             .take(usize::from(self.len))
             .map(|time| time.instant())
     }
 
-    pub(super) fn count(&self) -> u32 {
+    pub(crate) fn count(&self) -> u32 {
         u32::from(self.len)
     }
 
-    pub(super) fn len(&self) -> u8 {
+    pub(crate) fn len(&self) -> u8 {
         self.len
     }
 
     /// Drops every time `window` or more before `now`.
-    pub(super) fn retain_within(&mut self, now: Instant, window: Duration) {
+    pub(crate) fn retain_within(&mut self, now: Instant, window: Duration) {
         let mut kept: u8 = 0;
         for index in 0..usize::from(self.len) {
             let Some(time) = self.times.get(index).copied() else {
@@ -84,7 +84,7 @@ impl<const N: usize> Records<N> {
     }
 
     /// Keeps `time` as the newest of at most `limit` times, dropping the oldest.
-    pub(super) fn push(&mut self, time: Instant, limit: usize) {
+    pub(crate) fn push(&mut self, time: Instant, limit: usize) {
         let limit = limit.min(N);
         if limit == 0 {
             return;
@@ -211,40 +211,27 @@ impl<const RECORDS: usize, const MEMORY: usize> History<RECORDS, MEMORY> {
         memory: Memory::EMPTY,
     };
 
-    /// The count a failure at `now` builds on, after decay; `last_failure` is the latest
-    /// counted failure, the anchor of windows and self-healing.
+    /// The count as decay sees it ([`Decay`](crate::Decay)), with the latest counted
+    /// failure, which the account keeps beside its other instants.
+    pub(super) fn tally(&self, last_failure: Option<Instant>) -> Tally<'_, RECORDS> {
+        Tally {
+            count: self.count,
+            records: &self.records,
+            last_failure,
+        }
+    }
+
+    /// The count a failure at `now` builds on, after decay.
     pub(super) fn decayed_count(
         &self,
         policy: &Policy,
         now: Instant,
         last_failure: Option<Instant>,
     ) -> u32 {
-        let since_last = last_failure.map(|last| now.saturating_duration_since(last));
-        match policy.rules().decay {
-            Decay::None => self.count,
-            Decay::QuietWindow(window) => {
-                if since_last.is_some_and(|gap| gap > window) {
-                    0
-                } else {
-                    self.count
-                }
-            }
-            Decay::SlidingWindow(window) => {
-                let recent = self
-                    .records
-                    .iter()
-                    .filter(|time| now.saturating_duration_since(*time) < window)
-                    .count();
-                u32::try_from(recent).unwrap_or(u32::MAX)
-            }
-            Decay::SelfHealing(period) => {
-                let periods = since_last
-                    .and_then(|gap| gap.as_millis().checked_div(period.as_millis()))
-                    .unwrap_or(0);
-                self.count
-                    .saturating_sub(u32::try_from(periods).unwrap_or(u32::MAX))
-            }
-        }
+        policy
+            .rules()
+            .decay
+            .decayed_count(&self.tally(last_failure), now)
     }
 
     pub(super) fn shift(&mut self, from: Instant, to: Instant) {

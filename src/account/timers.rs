@@ -4,7 +4,7 @@
 
 use super::Account;
 use crate::outcome::{Transition, Transitions};
-use crate::policy::{Decay, Policy};
+use crate::policy::Policy;
 use crate::time::{Duration, Instant};
 
 impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
@@ -46,31 +46,12 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         };
         let lock_end = account.lock_state().and_then(|lock| lock.until).map(wide);
         let last = account.last_failure();
-        let decay_step = match rules.decay {
-            _ if !count_matters => None,
-            Decay::None => None,
-            // The count restarts once the gap exceeds the window: 1 ms after it.
-            Decay::QuietWindow(window) if history.count > 0 || history.temporary_locks > 0 => {
-                last.map(|last| plus(last, window).saturating_add(1))
-            }
-            Decay::QuietWindow(_) => None,
-            Decay::SlidingWindow(window) => history
-                .records
-                .iter()
-                .map(|time| plus(time, window))
-                .filter(|leaves| *leaves > wide(now))
-                .min(),
-            Decay::SelfHealing(period) if account.decayed_count(policy, now) > 0 => {
-                last.map(|last| {
-                    let elapsed = now.saturating_duration_since(last).as_millis();
-                    let steps = elapsed
-                        .checked_div(period.as_millis())
-                        .unwrap_or(0)
-                        .saturating_add(1);
-                    plus(last, period.saturating_mul(steps))
-                })
-            }
-            Decay::SelfHealing(_) => None,
+        let decay_step = if count_matters {
+            rules
+                .decay
+                .next_change(&history.tally(last), history.temporary_locks, now)
+        } else {
+            None
         };
         let quick_end = rules
             .quick_failure
@@ -181,7 +162,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let history = &account.history;
         let temporary_locks_forgotten = rules.permanent_after_temporary_locks.is_none()
             || history.temporary_locks == 0
-            || matches!(rules.decay, Decay::QuietWindow(_));
+            || rules.decay.temporary_locks_fade();
         let consecutive_forgotten =
             rules.max_consecutive_failures.is_none() || history.consecutive == 0;
         // A count that can never lock is never seen again, nor its decay: only its number

@@ -3,7 +3,7 @@
 //! ([`crate::Account::failure`]) and the budget of attempts in flight ask this one
 //! function, so the two can never disagree.
 
-use super::{Decay, LockLength, Policy, Wanted};
+use super::{LockLength, Policy, Wanted};
 use crate::outcome::LockCause;
 use crate::time::{Duration, Instant};
 
@@ -218,14 +218,9 @@ impl Policy {
     pub(crate) fn budget(&self, standing: Standing) -> Option<u32> {
         let rules = &self.rules;
         let now = standing.now;
-        let sliding = matches!(rules.decay, Decay::SlidingWindow(_));
         // A sliding window's count stops at the threshold: every failure past it asks
         // what the threshold asks.
-        let last = if sliding {
-            rules.threshold.max(1)
-        } else {
-            u32::MAX
-        };
+        let last = rules.decay.highest_count(rules.threshold.max(1));
         let count_after = |k: u32| standing.count.saturating_add(k).min(last);
         // The failure that brings the count to `count` (past the threshold of a sliding
         // window, every failure brings it there).
@@ -243,13 +238,10 @@ impl Policy {
                 .map(|count| failure_of(count, 1));
             return [by_length, by_cap(1)].into_iter().flatten().min();
         }
-        let mut temporary_locks = match rules.decay {
-            Decay::QuietWindow(window)
-                if standing.since_previous.is_some_and(|gap| gap > window) =>
-            {
-                0
-            }
-            _ => standing.temporary_locks,
+        let mut temporary_locks = if rules.decay.forgets_temporary_locks(standing.since_previous) {
+            0
+        } else {
+            standing.temporary_locks
         };
         let mut locks = |k: u32| {
             let failure = FailureContext {
@@ -294,7 +286,7 @@ impl Policy {
                 .saturating_add(1)
                 .saturating_sub(u32::from(temporary_locks))
                 .max(1);
-            if sliding {
+            if rules.decay.keeps_times() {
                 // Every failure from the one that reaches the threshold asks the same.
                 self.nth_timed_count(from, last, 1)
                     .map(|count| failure_of(count, 3).saturating_add(nth.saturating_sub(1)))
