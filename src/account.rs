@@ -267,7 +267,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let timeout = self
             .attempts
             .get(0)
-            .map(|attempt| attempt.start.saturating_add(policy.rules().attempt_timeout))
+            .map(|attempt| attempt.timeout(policy))
             .filter(|timeout| *timeout <= now);
         match (expiry, timeout) {
             // At `unlockAt` the account is open again: an expiry goes first.

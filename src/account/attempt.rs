@@ -190,6 +190,14 @@ pub(super) struct Attempt {
     pub(super) start: Instant,
 }
 
+impl Attempt {
+    /// When it times out under `policy` ([behaviour §7.1](crate::behaviour#s7-1)): its
+    /// (moved) start plus `attemptTimeoutSeconds`, saturating at [`Instant::MAX`].
+    pub(super) fn timeout(self, policy: &Policy) -> Instant {
+        self.start.saturating_add(policy.rules().attempt_timeout)
+    }
+}
+
 /// The attempts in flight, oldest first, in `ATTEMPTS` inline slots. Unused slots hold
 /// zeros, so that equality and hashing see only the attempts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -416,7 +424,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         } else {
             attempt.start
         };
-        start.saturating_add(policy.rules().attempt_timeout)
+        Attempt { start, ..attempt }.timeout(policy)
     }
 
     /// After restoring a stored state: the attempts in flight lost their verdicts. Those

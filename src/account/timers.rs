@@ -60,6 +60,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let timeout = account
             .attempts
             .get(0)
+            // Exact, as the other deadlines here (`Attempt::timeout` saturates).
             .map(|attempt| plus(attempt.start, rules.attempt_timeout));
         [lock_end, decay_step, quick_end, timeout]
             .into_iter()
