@@ -446,6 +446,38 @@ impl Transitions {
         self.order == 0
     }
 
+    /// The kinds listed, one bit each in the order [`Transition`] declares them:
+    /// `Counted` is bit 0, `IgnoredRepeated` 1, `Locked` 2, `LockChanged` 3, `Unlocked` 4,
+    /// `Disabled` 5, `Enabled` 6 (the C ABI's `AL_TRANSITION_*` bits).
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Account, Instant};
+    /// let policy = PingOne { failure_count: 1, duration_seconds: None }.policy().unwrap();
+    /// let mut account: Account = Account::new();
+    /// let outcome = account.failure(&policy, Instant::from_secs(0), None).unwrap();
+    /// assert_eq!(outcome.transitions().kind_bits(), 0b101); // counted, locked
+    /// ```
+    #[must_use]
+    pub fn kind_bits(&self) -> u8 {
+        let mut bits: u8 = 0;
+        let mut rest = self.order;
+        while rest != 0 {
+            let code = u32::from(rest & KIND_MASK);
+            bits |= 1_u8.checked_shl(code.saturating_sub(1)).unwrap_or(0);
+            rest >>= KIND_BITS;
+        }
+        bits
+    }
+
+    /// The count after the `Counted` listed, if one is.
+    #[must_use]
+    pub fn counted(&self) -> Option<u32> {
+        self.iter().find_map(|transition| match transition {
+            Transition::Counted { failures } => Some(failures),
+            _ => None,
+        })
+    }
+
     /// Whether a transition of the same kind as `transition` is listed.
     pub fn contains_kind(&self, transition: &Transition) -> bool {
         let kind = Kind::of(transition);

@@ -12,7 +12,7 @@ use core::fmt;
 use account_lockout::{
     Account, AccountView, AttemptError, AttemptToken, BufferTooSmall, CapacityError, Decision,
     DecodeError, ErrorCode, Field, Fingerprint, Instant, Operation, OperationError, Outcome, Patch,
-    PatchError, Policy, Rejection, Status, Transition, Verdict,
+    PatchError, Policy, Rejection, Status, Verdict,
 };
 
 use crate::{
@@ -430,19 +430,11 @@ pub(crate) fn outcome_to_c(outcome: &Outcome, failures_remaining: Option<u32>) -
         c.has_failures_remaining = true;
         c.failures_remaining = remaining;
     }
-    for transition in outcome.transitions() {
-        c.transitions |= match transition {
-            Transition::Counted { failures } => {
-                c.failures = failures;
-                crate::AL_TRANSITION_COUNTED
-            }
-            Transition::IgnoredRepeated => crate::AL_TRANSITION_IGNORED_REPEATED,
-            Transition::Locked { .. } => crate::AL_TRANSITION_LOCKED,
-            Transition::LockChanged { .. } => crate::AL_TRANSITION_LOCK_CHANGED,
-            Transition::Unlocked { .. } => crate::AL_TRANSITION_UNLOCKED,
-            Transition::Disabled => crate::AL_TRANSITION_DISABLED,
-            Transition::Enabled => crate::AL_TRANSITION_ENABLED,
-        };
+    // The AL_TRANSITION_* bits are the library's kind bits (asserted in lib.rs).
+    let transitions = outcome.transitions();
+    c.transitions = u32::from(transitions.kind_bits());
+    if let Some(failures) = transitions.counted() {
+        c.failures = failures;
     }
     c
 }
@@ -531,6 +523,31 @@ mod tests {
         let open = view_to_c(&view(&policy, &state, T0 + 2 + 900_000).unwrap());
         assert_eq!(open.status, crate::AL_STATUS_OK);
         assert!(open.can_authenticate && !open.has_unlock_at && !open.has_locked_at);
+    }
+
+    #[test]
+    fn every_transition_has_its_c_bit() {
+        let policy = policy_from_json(PINGONE).unwrap();
+        let until = Some(Instant::from_millis(T0 + 60_000));
+        let steps = [
+            (Operation::Lock { until: None }, crate::AL_TRANSITION_LOCKED),
+            (Operation::Lock { until }, crate::AL_TRANSITION_LOCK_CHANGED),
+            (Operation::Unlock, crate::AL_TRANSITION_UNLOCKED),
+            (
+                Operation::Patch(patch_from_json(br#"{"canAuthenticate":false}"#).unwrap()),
+                crate::AL_TRANSITION_DISABLED,
+            ),
+            (
+                Operation::Patch(patch_from_json(br#"{"canAuthenticate":true}"#).unwrap()),
+                crate::AL_TRANSITION_ENABLED,
+            ),
+        ];
+        let mut state = new_state().unwrap();
+        for (at, (operation, bit)) in (0_i64..).zip(steps) {
+            let (c, next) = apply(&policy, &state, T0 + at, operation).unwrap();
+            assert_eq!(c.transitions, bit, "step {at}");
+            state = next;
+        }
     }
 
     #[test]

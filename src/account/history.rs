@@ -35,6 +35,22 @@ fn drop_oldest(items: &mut [Packed], len: &mut u8) {
     *len = len.saturating_sub(1);
 }
 
+/// Keeps `item` as the newest of the first `len` items, at most `limit` of them: what no
+/// longer fits goes first, oldest first.
+fn push_newest(items: &mut [Packed], len: &mut u8, item: Packed, limit: usize) {
+    let limit = limit.min(items.len());
+    if limit == 0 {
+        return;
+    }
+    while usize::from(*len) >= limit {
+        drop_oldest(items, len);
+    }
+    if let Some(slot) = items.get_mut(usize::from(*len)) {
+        *slot = item;
+        *len = len.saturating_add(1);
+    }
+}
+
 /// The times of the latest counted failures, oldest first (sliding-window policies).
 /// Slots past `len` hold stale values: equality and hashing look at the kept times only.
 #[derive(Clone, Copy, Debug)]
@@ -85,17 +101,12 @@ impl<const N: usize> Records<N> {
 
     /// Keeps `time` as the newest of at most `limit` times, dropping the oldest.
     pub(crate) fn push(&mut self, time: Instant, limit: usize) {
-        let limit = limit.min(N);
-        if limit == 0 {
-            return;
-        }
-        while usize::from(self.len) >= limit {
-            drop_oldest(&mut self.times, &mut self.len);
-        }
-        if let Some(slot) = self.times.get_mut(usize::from(self.len)) {
-            *slot = Packed::of_instant(time);
-            self.len = self.len.saturating_add(1);
-        }
+        push_newest(
+            &mut self.times,
+            &mut self.len,
+            Packed::of_instant(time),
+            limit,
+        );
     }
 
     fn shift(&mut self, from: Instant, to: Instant) {
@@ -141,18 +152,8 @@ impl<const N: usize> Memory<N> {
 
     /// Remembers `fingerprint` as the newest, keeping at most `limit`.
     pub(super) fn remember(&mut self, fingerprint: Fingerprint, limit: usize) {
-        let limit = limit.min(N);
-        if limit == 0 {
-            return;
-        }
-        // Forget what no longer fits, oldest first, to make room for one more.
-        while usize::from(self.len) >= limit {
-            drop_oldest(&mut self.fingerprints, &mut self.len);
-        }
-        if let Some(slot) = self.fingerprints.get_mut(usize::from(self.len)) {
-            *slot = Packed(fingerprint.get().to_le_bytes());
-            self.len = self.len.saturating_add(1);
-        }
+        let packed = Packed(fingerprint.get().to_le_bytes());
+        push_newest(&mut self.fingerprints, &mut self.len, packed, limit);
     }
 }
 
