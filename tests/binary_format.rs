@@ -25,7 +25,7 @@ use account_lockout::{
 use proptest::prelude::*;
 
 mod fixtures;
-use fixtures::{T0_MS, pingone, s as secs};
+use fixtures::{T0_MS, pam, pingone, s as secs};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -152,16 +152,6 @@ fn encode_policy(policy: &Policy) -> Vec<u8> {
         .encode(&mut buffer)
         .expect("a MAX_ENCODED_LEN buffer suffices");
     buffer[..len].to_vec()
-}
-
-fn pam(deny: u32, fail_interval: u64, unlock_time: u64) -> Policy {
-    PamFaillock {
-        deny,
-        fail_interval,
-        unlock_time,
-    }
-    .policy()
-    .unwrap()
 }
 
 /// A policy of every dialect (and every form a dialect maps to), plus one with both
