@@ -249,20 +249,33 @@ fn keycloak_deadline(t: Instant, wait_seconds: i64) -> Instant {
 
 #[test]
 fn keycloak_defaults() {
-    assert_eq!(
-        Keycloak::DEFAULT,
-        Keycloak {
-            failure_factor: 30,
-            wait_increment_seconds: 60,
-            max_failure_wait_seconds: 900,
-            max_delta_time_seconds: 43_200,
-            brute_force_strategy: BruteForceStrategy::Multiple,
-            permanent_lockout: false,
-            max_temporary_lockouts: 0,
-            quick_login_check_milli_seconds: 1_000,
-            minimum_quick_login_wait_seconds: 60,
-        }
-    );
+    // Every one of the nine settings, by its JSON name.
+    let d = Keycloak::DEFAULT;
+    for (field, actual, expected) in [
+        ("failureFactor", u64::from(d.failure_factor), 30),
+        ("waitIncrementSeconds", d.wait_increment_seconds, 60),
+        ("maxFailureWaitSeconds", d.max_failure_wait_seconds, 900),
+        ("maxDeltaTimeSeconds", d.max_delta_time_seconds, 43_200),
+        (
+            "maxTemporaryLockouts",
+            u64::from(d.max_temporary_lockouts),
+            0,
+        ),
+        (
+            "quickLoginCheckMilliSeconds",
+            d.quick_login_check_milli_seconds,
+            1_000,
+        ),
+        (
+            "minimumQuickLoginWaitSeconds",
+            d.minimum_quick_login_wait_seconds,
+            60,
+        ),
+    ] {
+        assert_eq!(actual, expected, "default {field}");
+    }
+    assert_eq!(d.brute_force_strategy, BruteForceStrategy::Multiple);
+    assert!(!d.permanent_lockout, "default permanentLockout");
     let from_json: Keycloak = serde_json::from_str("{}").unwrap();
     assert_eq!(from_json, Keycloak::DEFAULT);
     let error = keycloak_invalid(|k| k.failure_factor = 0);
