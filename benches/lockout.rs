@@ -11,9 +11,8 @@
 use std::hint::black_box;
 use std::num::NonZeroU32;
 
-use account_lockout::dialect::{
-    ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm,
-};
+use account_lockout::dialect::{ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, Tpm};
+use account_lockout::harness::pingone;
 use account_lockout::{Account, AccountView, Instant, LockoutTable, Patch, Policy};
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
@@ -31,15 +30,7 @@ fn at(offset_ms: i64) -> Instant {
 /// within a benchmark (so that "counted failure" measures counting, not locking).
 fn dialects() -> Vec<(&'static str, Policy)> {
     vec![
-        (
-            "pingone",
-            PingOne {
-                failure_count: u32::MAX,
-                duration_seconds: Some(900),
-            }
-            .policy()
-            .unwrap(),
-        ),
+        ("pingone", pingone(u32::MAX, Some(900))),
         (
             "activeDirectory",
             ActiveDirectory {
@@ -149,12 +140,7 @@ fn success(c: &mut Criterion) {
 }
 
 fn view(c: &mut Criterion) {
-    let policy = PingOne {
-        failure_count: 3,
-        duration_seconds: Some(900),
-    }
-    .policy()
-    .unwrap();
+    let policy = pingone(3, Some(900));
     let mut locked = Account::<0, 0>::new();
     for step in 0..3 {
         let _ = locked.failure(&policy, at(step), None).unwrap();
@@ -189,12 +175,7 @@ fn view(c: &mut Criterion) {
 }
 
 fn patch(c: &mut Criterion) {
-    let policy = PingOne {
-        failure_count: 3,
-        duration_seconds: Some(900),
-    }
-    .policy()
-    .unwrap();
+    let policy = pingone(3, Some(900));
     let lock =
         Patch::from_json(br#"{"status":"LOCKED","unlockAt":"2026-01-02T00:00:00Z"}"#).unwrap();
     let account = warmed(&policy);
@@ -274,12 +255,7 @@ fn table_attempts<const N: usize>(
 
 fn table(c: &mut Criterion) {
     // Attempts spread over the keys never lock.
-    let policy = PingOne {
-        failure_count: u32::MAX,
-        duration_seconds: Some(900),
-    }
-    .policy()
-    .unwrap();
+    let policy = pingone(u32::MAX, Some(900));
     let mut group = c.benchmark_group("table_attempt");
     table_attempts::<16>(&mut group, "16_accounts", &policy, 16);
     table_attempts::<4096>(&mut group, "4096_accounts", &policy, 4_096);
@@ -318,12 +294,7 @@ fn governor(c: &mut Criterion) {
     group.finish();
 
     // Ours on the same work: one account, and a 4096-slot table.
-    let policy = PingOne {
-        failure_count: u32::MAX,
-        duration_seconds: Some(900),
-    }
-    .policy()
-    .unwrap();
+    let policy = pingone(u32::MAX, Some(900));
     let mut group = c.benchmark_group("ours_beside_governor");
     let mut account = Account::<0, 0>::new();
     group.bench_function("single_key_failure", |b| {

@@ -25,7 +25,7 @@ use account_lockout::{
 use proptest::prelude::*;
 
 mod fixtures;
-use fixtures::{T0_MS, pingone, s as secs};
+use fixtures::{T0_MS, pam, pingone, s as secs};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -152,16 +152,6 @@ fn encode_policy(policy: &Policy) -> Vec<u8> {
         .encode(&mut buffer)
         .expect("a MAX_ENCODED_LEN buffer suffices");
     buffer[..len].to_vec()
-}
-
-fn pam(deny: u32, fail_interval: u64, unlock_time: u64) -> Policy {
-    PamFaillock {
-        deny,
-        fail_interval,
-        unlock_time,
-    }
-    .policy()
-    .unwrap()
 }
 
 /// A policy of every dialect (and every form a dialect maps to), plus one with both
@@ -962,106 +952,6 @@ fn forged_bytes_with_the_original_crc_fail_the_checksum_and_re_signed_decode() {
     }
 }
 
-#[test]
-fn a_lock_that_ends_at_or_before_it_starts_is_inconsistent() {
-    for name in ["locked by policy", "admin-locked with a deadline"] {
-        let (_, bytes, policy) = state(name);
-        assert_ne!(bytes[A_FLAGS] & F_DEADLINE, 0, "{name} has a deadline");
-        let since = get_i64(&bytes, A_LOCK_SINCE);
-        for until in [since, since - 1, i64::MIN] {
-            let mut forged = bytes.clone();
-            put_i64(&mut forged, A_LOCK_UNTIL, until);
-            let unsigned = forged.clone();
-            assert_eq!(Big::decode(&unsigned, &policy), Err(DecodeError::Checksum));
-            resign(&mut forged);
-            assert_eq!(
-                Big::decode(&forged, &policy),
-                inconsistent(Inconsistency::LockEndsBeforeItStarts),
-                "{name}: until {until} since {since}"
-            );
-        }
-        // One millisecond after the start is a valid lock.
-        let mut forged = bytes.clone();
-        put_i64(&mut forged, A_LOCK_UNTIL, since + 1);
-        resign(&mut forged);
-        assert!(Big::decode(&forged, &policy).is_ok(), "{name}");
-    }
-}
-
-#[test]
-fn a_lock_that_starts_after_last_seen_is_inconsistent() {
-    for name in ["locked by policy", "admin-locked with a deadline"] {
-        let (_, bytes, policy) = state(name);
-        let last_seen = get_i64(&bytes, A_LAST_SEEN);
-        let mut forged = bytes.clone();
-        put_i64(&mut forged, A_LOCK_SINCE, last_seen + 1);
-        put_i64(&mut forged, A_LOCK_UNTIL, last_seen + 1_000_000);
-        resign(&mut forged);
-        assert_eq!(
-            Big::decode(&forged, &policy),
-            inconsistent(Inconsistency::AfterLastSeen),
-            "{name}"
-        );
-        // A latest failure after last_seen, too.
-        let mut forged = bytes.clone();
-        put_i64(&mut forged, A_LAST_FAILURE, last_seen + 1);
-        resign(&mut forged);
-        assert_eq!(
-            Big::decode(&forged, &policy),
-            inconsistent(Inconsistency::AfterLastSeen),
-            "{name}: latest failure"
-        );
-    }
-    // A recorded failure after last_seen.
-    let (_, bytes, policy) = state("pam_faillock with 3 records");
-    let last_seen = get_i64(&bytes, A_LAST_SEEN);
-    let mut forged = bytes.clone();
-    put_i64(&mut forged, A_RECORDS_LEN + 1 + 16, last_seen + 1);
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::AfterLastSeen)
-    );
-}
-
-#[test]
-fn records_out_of_order_are_inconsistent() {
-    let (_, bytes, policy) = state("pam_faillock with 3 records");
-    assert_eq!(bytes[A_RECORDS_LEN], 3);
-    let first = A_RECORDS_LEN + 1;
-    let (a, b) = (get_i64(&bytes, first), get_i64(&bytes, first + 8));
-    assert!(a < b);
-    let mut forged = bytes.clone();
-    put_i64(&mut forged, first, b);
-    put_i64(&mut forged, first + 8, a);
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::RecordsOutOfOrder)
-    );
-}
-
-#[test]
-fn an_attempt_in_flight_without_a_serial_is_inconsistent() {
-    let (account, bytes, policy) = state("8 fingerprints and an attempt in flight");
-    assert_eq!(account.attempts_in_flight(), 1);
-    let attempt_at = bytes.len() - 4 - A_ATTEMPT_LEN;
-    // The account's latest serial, then the attempt's own.
-    for at in [A_SERIAL, attempt_at] {
-        let mut forged = bytes.clone();
-        put_u16(&mut forged, at, 0);
-        resign(&mut forged);
-        assert_eq!(
-            Big::decode(&forged, &policy),
-            inconsistent(Inconsistency::AttemptWithoutSerial),
-            "serial at {at}"
-        );
-    }
-    // Without attempts, serial 0 is the serial of an account that never began one.
-    let (_, bytes, policy) = state("pam_faillock with 3 records");
-    assert!(Big::decode(&bytes, &policy).is_ok());
-}
-
 /// Two attempts in flight, begun at 20 s and 21 s, on a policy that lets them be.
 fn two_attempts() -> (Big, Vec<u8>, Policy) {
     let policy = pingone(5, Some(900));
@@ -1071,45 +961,6 @@ fn two_attempts() -> (Big, Vec<u8>, Policy) {
     let bytes = encode_account(&account);
     assert_eq!(bytes[bytes.len() - 4 - 2 * A_ATTEMPT_LEN - 1], 2);
     (account, bytes, policy)
-}
-
-#[test]
-fn attempts_in_flight_out_of_order_or_twice_are_inconsistent() {
-    let (account, bytes, policy) = two_attempts();
-    assert_eq!(Big::decode(&bytes, &policy), Ok(account));
-    let first = bytes.len() - 4 - 2 * A_ATTEMPT_LEN;
-    let second = first + A_ATTEMPT_LEN;
-
-    // The second starts before the first (its moved start, at +10).
-    let mut forged = bytes.clone();
-    put_i64(&mut forged, second + 10, T0_MS + 19_000);
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::AttemptsOutOfOrder)
-    );
-
-    // The same token twice.
-    let mut forged = bytes.clone();
-    forged.copy_within(first..second, second);
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::DuplicateAttempt)
-    );
-
-    // A moved start after `last_seen` (21 s); the token's own start may be later.
-    let mut forged = bytes.clone();
-    put_i64(&mut forged, second + 10, T0_MS + 22_000);
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::AfterLastSeen)
-    );
-    let mut forged = bytes.clone();
-    put_i64(&mut forged, second + 2, T0_MS + 99_000);
-    resign(&mut forged);
-    assert!(Big::decode(&forged, &policy).is_ok());
 }
 
 #[test]
@@ -1157,123 +1008,396 @@ fn version_1_states_are_still_read() {
     );
 }
 
+/// The state [`two_attempts`] makes, for a row of [`FORGERIES`].
+const TWO_ATTEMPTS: &str = "two attempts in flight";
+
+/// A forged account state: a description, the state it starts from, how its bytes are
+/// changed, and what decoding the re-signed bytes answers (`Ok`: it decodes).
+type Forgery = (
+    &'static str,
+    &'static str,
+    fn(&mut [u8]),
+    Result<(), DecodeError>,
+);
+
+/// `Inconsistent(what)`, as a row of [`FORGERIES`] expects it.
+const fn refused(what: Inconsistency) -> Result<(), DecodeError> {
+    Err(DecodeError::Inconsistent(what))
+}
+
+const LOCKED: &str = "locked by policy";
+const ADMIN_LOCKED: &str = "admin-locked with a deadline";
+const RECORDS: &str = "pam_faillock with 3 records";
+const IN_FLIGHT: &str = "8 fingerprints and an attempt in flight";
+
+/// Where the last (the only, or the second) attempt in flight starts in a state's bytes.
+fn last_attempt(bytes: &[u8]) -> usize {
+    bytes.len() - 4 - A_ATTEMPT_LEN
+}
+
+/// Sets the lock's deadline to `since + delta` (`None`: to `i64::MIN`).
+fn lock_until_since(bytes: &mut [u8], delta: Option<i64>) {
+    let since = get_i64(bytes, A_LOCK_SINCE);
+    put_i64(
+        bytes,
+        A_LOCK_UNTIL,
+        delta.map_or(i64::MIN, |delta| since + delta),
+    );
+}
+
+/// Writes `last_seen + delta` at `at`.
+fn after_last_seen(bytes: &mut [u8], at: usize, delta: i64) {
+    let last_seen = get_i64(bytes, A_LAST_SEEN);
+    put_i64(bytes, at, last_seen + delta);
+}
+
+/// Every forged state with a valid checksum, and what decoding it answers.
+const FORGERIES: &[Forgery] = &[
+    // A lock that ends at or before it starts; one millisecond after the start is valid.
+    (
+        "until = since",
+        LOCKED,
+        |b| lock_until_since(b, Some(0)),
+        refused(Inconsistency::LockEndsBeforeItStarts),
+    ),
+    (
+        "until = since - 1",
+        LOCKED,
+        |b| lock_until_since(b, Some(-1)),
+        refused(Inconsistency::LockEndsBeforeItStarts),
+    ),
+    (
+        "until = i64::MIN",
+        LOCKED,
+        |b| lock_until_since(b, None),
+        refused(Inconsistency::LockEndsBeforeItStarts),
+    ),
+    (
+        "until = since + 1",
+        LOCKED,
+        |b| lock_until_since(b, Some(1)),
+        Ok(()),
+    ),
+    (
+        "until = since",
+        ADMIN_LOCKED,
+        |b| lock_until_since(b, Some(0)),
+        refused(Inconsistency::LockEndsBeforeItStarts),
+    ),
+    (
+        "until = since - 1",
+        ADMIN_LOCKED,
+        |b| lock_until_since(b, Some(-1)),
+        refused(Inconsistency::LockEndsBeforeItStarts),
+    ),
+    (
+        "until = i64::MIN",
+        ADMIN_LOCKED,
+        |b| lock_until_since(b, None),
+        refused(Inconsistency::LockEndsBeforeItStarts),
+    ),
+    (
+        "until = since + 1",
+        ADMIN_LOCKED,
+        |b| lock_until_since(b, Some(1)),
+        Ok(()),
+    ),
+    // A lock, a latest failure or a recorded failure after last_seen.
+    (
+        "lock after last_seen",
+        LOCKED,
+        |b| {
+            after_last_seen(b, A_LOCK_SINCE, 1);
+            after_last_seen(b, A_LOCK_UNTIL, 1_000_000);
+        },
+        refused(Inconsistency::AfterLastSeen),
+    ),
+    (
+        "lock after last_seen",
+        ADMIN_LOCKED,
+        |b| {
+            after_last_seen(b, A_LOCK_SINCE, 1);
+            after_last_seen(b, A_LOCK_UNTIL, 1_000_000);
+        },
+        refused(Inconsistency::AfterLastSeen),
+    ),
+    (
+        "latest failure after last_seen",
+        LOCKED,
+        |b| after_last_seen(b, A_LAST_FAILURE, 1),
+        refused(Inconsistency::AfterLastSeen),
+    ),
+    (
+        "latest failure after last_seen",
+        ADMIN_LOCKED,
+        |b| after_last_seen(b, A_LAST_FAILURE, 1),
+        refused(Inconsistency::AfterLastSeen),
+    ),
+    (
+        "record after last_seen",
+        RECORDS,
+        |b| after_last_seen(b, A_RECORDS_LEN + 1 + 16, 1),
+        refused(Inconsistency::AfterLastSeen),
+    ),
+    // The first two of three records swapped.
+    (
+        "records out of order",
+        RECORDS,
+        |b| {
+            assert_eq!(b[A_RECORDS_LEN], 3);
+            let first = A_RECORDS_LEN + 1;
+            let (x, y) = (get_i64(b, first), get_i64(b, first + 8));
+            assert!(x < y);
+            put_i64(b, first, y);
+            put_i64(b, first + 8, x);
+        },
+        refused(Inconsistency::RecordsOutOfOrder),
+    ),
+    // An attempt in flight without a serial: the account's latest, then the attempt's own;
+    // without attempts, serial 0 is the serial of an account that never began one.
+    (
+        "latest serial 0",
+        IN_FLIGHT,
+        |b| put_u16(b, A_SERIAL, 0),
+        refused(Inconsistency::AttemptWithoutSerial),
+    ),
+    (
+        "attempt's serial 0",
+        IN_FLIGHT,
+        |b| put_u16(b, last_attempt(b), 0),
+        refused(Inconsistency::AttemptWithoutSerial),
+    ),
+    ("serial 0 without attempts", RECORDS, |_| {}, Ok(())),
+    // Two attempts in flight (moved starts at +10 of each, at 20 s and 21 s).
+    (
+        "the second starts before the first",
+        TWO_ATTEMPTS,
+        |b| put_i64(b, last_attempt(b) + 10, T0_MS + 19_000),
+        refused(Inconsistency::AttemptsOutOfOrder),
+    ),
+    (
+        "the same token twice",
+        TWO_ATTEMPTS,
+        |b| {
+            let second = last_attempt(b);
+            b.copy_within(second - A_ATTEMPT_LEN..second, second);
+        },
+        refused(Inconsistency::DuplicateAttempt),
+    ),
+    (
+        "a moved start after last_seen",
+        TWO_ATTEMPTS,
+        |b| put_i64(b, last_attempt(b) + 10, T0_MS + 22_000),
+        refused(Inconsistency::AfterLastSeen),
+    ),
+    (
+        "the token's own start after last_seen",
+        TWO_ATTEMPTS,
+        |b| put_i64(b, last_attempt(b) + 2, T0_MS + 99_000),
+        Ok(()),
+    ),
+    // A sliding window's count other than its 3 records.
+    (
+        "count 0",
+        RECORDS,
+        |b| put_u32(b, A_COUNT, 0),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    (
+        "count 1",
+        RECORDS,
+        |b| put_u32(b, A_COUNT, 1),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    (
+        "count 2",
+        RECORDS,
+        |b| put_u32(b, A_COUNT, 2),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    (
+        "count 4",
+        RECORDS,
+        |b| put_u32(b, A_COUNT, 4),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    (
+        "count u32::MAX",
+        RECORDS,
+        |b| put_u32(b, A_COUNT, u32::MAX),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    // Consecutive failures: the cap (100) itself is reachable, above it is not.
+    (
+        "consecutive 100",
+        IN_FLIGHT,
+        |b| put_u32(b, A_CONSECUTIVE, 100),
+        Ok(()),
+    ),
+    (
+        "consecutive 101",
+        IN_FLIGHT,
+        |b| put_u32(b, A_CONSECUTIVE, 101),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    (
+        "consecutive 1000",
+        IN_FLIGHT,
+        |b| put_u32(b, A_CONSECUTIVE, 1_000),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    (
+        "consecutive u32::MAX",
+        IN_FLIGHT,
+        |b| put_u32(b, A_CONSECUTIVE, u32::MAX),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    // A temporary lock the policy does not count.
+    (
+        "1 temporary lock",
+        LOCKED,
+        |b| put_u16(b, A_TEMPORARY_LOCKS, 1),
+        refused(Inconsistency::UnreachableCounter),
+    ),
+    // A count without a latest failure.
+    (
+        "no latest failure",
+        LOCKED,
+        |b| {
+            b[A_FLAGS] &= !F_LAST_FAILURE;
+            put_i64(b, A_LAST_FAILURE, 0);
+        },
+        refused(Inconsistency::CountWithoutFailure),
+    ),
+    // Lock start, deadline and latest failure, each absent and non-zero.
+    (
+        "lock start 1",
+        FRESH,
+        |b| put_i64(b, A_LOCK_SINCE, 1),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "lock start -1",
+        FRESH,
+        |b| put_i64(b, A_LOCK_SINCE, -1),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "lock start i64::MIN",
+        FRESH,
+        |b| put_i64(b, A_LOCK_SINCE, i64::MIN),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "deadline 1",
+        FRESH,
+        |b| put_i64(b, A_LOCK_UNTIL, 1),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "deadline -1",
+        FRESH,
+        |b| put_i64(b, A_LOCK_UNTIL, -1),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "deadline i64::MIN",
+        FRESH,
+        |b| put_i64(b, A_LOCK_UNTIL, i64::MIN),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "latest failure 1",
+        FRESH,
+        |b| put_i64(b, A_LAST_FAILURE, 1),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "latest failure -1",
+        FRESH,
+        |b| put_i64(b, A_LAST_FAILURE, -1),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "latest failure i64::MIN",
+        FRESH,
+        |b| put_i64(b, A_LAST_FAILURE, i64::MIN),
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    // A deadline flag or a lock cause without a lock; a deadline field without the flag.
+    (
+        "deadline flag without a lock",
+        FRESH,
+        |b| b[A_FLAGS] |= F_DEADLINE,
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "lock cause without a lock",
+        FRESH,
+        |b| b[A_FLAGS] |= 2 << 3,
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+    (
+        "deadline field without the flag",
+        LOCKED,
+        |b| b[A_FLAGS] &= !F_DEADLINE,
+        refused(Inconsistency::AbsentFieldNotZero),
+    ),
+];
+
+const FRESH: &str = "fresh";
+
 #[test]
-fn a_sliding_window_count_other_than_its_records_is_unreachable() {
-    let (_, bytes, policy) = state("pam_faillock with 3 records");
-    assert_eq!(bytes[A_RECORDS_LEN], 3);
-    for count in [0u32, 1, 2, 4, u32::MAX] {
+fn forged_states_with_a_valid_checksum_decode_as_the_table_says() {
+    // The states the rows start from, as the rows expect them.
+    let (fresh, bytes, policy) = state(FRESH);
+    assert_eq!(Big::decode(&bytes, &policy), Ok(fresh));
+    assert_eq!(get_i64(&bytes, A_LAST_SEEN), i64::MIN);
+    for name in [LOCKED, ADMIN_LOCKED] {
+        assert_ne!(
+            state(name).1[A_FLAGS] & F_DEADLINE,
+            0,
+            "{name} has a deadline"
+        );
+    }
+    let (account, _, policy) = state(IN_FLIGHT);
+    assert_eq!(account.attempts_in_flight(), 1);
+    assert_eq!(policy.rules().max_consecutive_failures, Some(100));
+    assert_eq!(account.consecutive_failures(), 9);
+    assert_eq!(
+        state(LOCKED).2.rules().permanent_after_temporary_locks,
+        None
+    );
+    let (account, bytes, policy) = two_attempts();
+    assert_eq!(Big::decode(&bytes, &policy), Ok(account));
+
+    for &(what, name, forge, expected) in FORGERIES {
+        let (_, bytes, policy) = if name == TWO_ATTEMPTS {
+            two_attempts()
+        } else {
+            state(name)
+        };
         let mut forged = bytes.clone();
-        put_u32(&mut forged, A_COUNT, count);
+        forge(&mut forged);
+        if forged != bytes {
+            assert_eq!(
+                Big::decode(&forged, &policy),
+                Err(DecodeError::Checksum),
+                "{name}, {what}: with the original checksum"
+            );
+        }
         resign(&mut forged);
         assert_eq!(
-            Big::decode(&forged, &policy),
-            inconsistent(Inconsistency::UnreachableCounter),
-            "count {count} with 3 records"
+            Big::decode(&forged, &policy).map(|_| ()),
+            expected,
+            "{name}, {what}"
         );
     }
     // Records kept for a policy without a sliding window.
-    let other = pingone(5, Some(60));
+    let (_, bytes, _) = state(RECORDS);
     assert_eq!(
-        Big::decode(&bytes, &other),
+        Big::decode(&bytes, &pingone(5, Some(60))),
         inconsistent(Inconsistency::UnreachableCounter)
-    );
-}
-
-#[test]
-fn a_consecutive_count_above_the_cap_is_unreachable() {
-    let (account, bytes, policy) = state("8 fingerprints and an attempt in flight");
-    assert_eq!(policy.rules().max_consecutive_failures, Some(100));
-    assert_eq!(account.consecutive_failures(), 9);
-    let mut forged = bytes.clone();
-    put_u32(&mut forged, A_CONSECUTIVE, 100);
-    resign(&mut forged);
-    assert!(
-        Big::decode(&forged, &policy).is_ok(),
-        "the cap itself is reachable"
-    );
-    for consecutive in [101u32, 1_000, u32::MAX] {
-        let mut forged = bytes.clone();
-        put_u32(&mut forged, A_CONSECUTIVE, consecutive);
-        resign(&mut forged);
-        assert_eq!(
-            Big::decode(&forged, &policy),
-            inconsistent(Inconsistency::UnreachableCounter),
-            "consecutive {consecutive} above the cap 100"
-        );
-    }
-}
-
-#[test]
-fn temporary_locks_the_policy_does_not_count_are_unreachable() {
-    let (_, bytes, policy) = state("locked by policy");
-    assert_eq!(policy.rules().permanent_after_temporary_locks, None);
-    let mut forged = bytes.clone();
-    put_u16(&mut forged, A_TEMPORARY_LOCKS, 1);
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::UnreachableCounter)
-    );
-}
-
-#[test]
-fn a_count_without_a_latest_failure_is_inconsistent() {
-    let (_, bytes, policy) = state("locked by policy");
-    let mut forged = bytes.clone();
-    forged[A_FLAGS] &= !F_LAST_FAILURE;
-    put_i64(&mut forged, A_LAST_FAILURE, 0);
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::CountWithoutFailure)
-    );
-}
-
-#[test]
-fn a_non_zero_field_marked_absent_is_inconsistent() {
-    let (account, bytes, policy) = state("fresh");
-    assert_eq!(Big::decode(&bytes, &policy), Ok(account));
-    let last_seen = get_i64(&bytes, A_LAST_SEEN);
-    assert_eq!(last_seen, i64::MIN);
-    // Lock start, deadline and latest failure, each absent and non-zero.
-    for field in [A_LOCK_SINCE, A_LOCK_UNTIL, A_LAST_FAILURE] {
-        for value in [1i64, -1, i64::MIN] {
-            let mut forged = bytes.clone();
-            put_i64(&mut forged, field, value);
-            resign(&mut forged);
-            assert_eq!(
-                Big::decode(&forged, &policy),
-                inconsistent(Inconsistency::AbsentFieldNotZero),
-                "field at {field} = {value}"
-            );
-        }
-    }
-    // A deadline flag without a lock, and a lock cause without a lock.
-    let mut forged = bytes.clone();
-    forged[A_FLAGS] |= F_DEADLINE;
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::AbsentFieldNotZero),
-        "deadline flag without a lock"
-    );
-    let mut forged = bytes.clone();
-    forged[A_FLAGS] |= 2 << 3;
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::AbsentFieldNotZero),
-        "lock cause without a lock"
-    );
-    // A lock without a deadline whose deadline field is set.
-    let (_, bytes, policy) = state("locked by policy");
-    let mut forged = bytes.clone();
-    forged[A_FLAGS] &= !F_DEADLINE;
-    resign(&mut forged);
-    assert_eq!(
-        Big::decode(&forged, &policy),
-        inconsistent(Inconsistency::AbsentFieldNotZero),
-        "deadline field without the flag"
     );
 }
 

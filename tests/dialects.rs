@@ -5,6 +5,7 @@
 use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
 };
+use account_lockout::harness::Dialect;
 use account_lockout::{
     Account, CapacityError, Decision, Instant, LockCause, Outcome, Patch, Policy, Rejection,
     Status, Transition, UnlockCause,
@@ -248,30 +249,35 @@ fn keycloak_deadline(t: Instant, wait_seconds: i64) -> Instant {
 
 #[test]
 fn keycloak_defaults() {
-    assert_eq!(
-        Keycloak::DEFAULT,
-        Keycloak {
-            failure_factor: 30,
-            wait_increment_seconds: 60,
-            max_failure_wait_seconds: 900,
-            max_delta_time_seconds: 43_200,
-            brute_force_strategy: BruteForceStrategy::Multiple,
-            permanent_lockout: false,
-            max_temporary_lockouts: 0,
-            quick_login_check_milli_seconds: 1_000,
-            minimum_quick_login_wait_seconds: 60,
-        }
-    );
+    // Every one of the nine settings, by its JSON name.
+    let d = Keycloak::DEFAULT;
+    for (field, actual, expected) in [
+        ("failureFactor", u64::from(d.failure_factor), 30),
+        ("waitIncrementSeconds", d.wait_increment_seconds, 60),
+        ("maxFailureWaitSeconds", d.max_failure_wait_seconds, 900),
+        ("maxDeltaTimeSeconds", d.max_delta_time_seconds, 43_200),
+        (
+            "maxTemporaryLockouts",
+            u64::from(d.max_temporary_lockouts),
+            0,
+        ),
+        (
+            "quickLoginCheckMilliSeconds",
+            d.quick_login_check_milli_seconds,
+            1_000,
+        ),
+        (
+            "minimumQuickLoginWaitSeconds",
+            d.minimum_quick_login_wait_seconds,
+            60,
+        ),
+    ] {
+        assert_eq!(actual, expected, "default {field}");
+    }
+    assert_eq!(d.brute_force_strategy, BruteForceStrategy::Multiple);
+    assert!(!d.permanent_lockout, "default permanentLockout");
     let from_json: Keycloak = serde_json::from_str("{}").unwrap();
     assert_eq!(from_json, Keycloak::DEFAULT);
-    let error = keycloak_invalid(|k| k.failure_factor = 0);
-    assert_eq!(error, "failureFactor");
-}
-
-fn keycloak_invalid(f: impl FnOnce(&mut Keycloak)) -> &'static str {
-    let mut settings = Keycloak::DEFAULT;
-    f(&mut settings);
-    settings.policy().expect_err("invalid").parameter
 }
 
 /// Runs failures k = 1..=waits.len() at `(k-1)*spacing + k*111` ms, each past the previous
@@ -840,19 +846,6 @@ fn active_directory_observation_window() {
 }
 
 #[test]
-fn active_directory_threshold_zero_never_locks() {
-    let policy = active_directory(0, 1_800, 900);
-    let mut account: Account = Account::new();
-    for k in 0..10_000_i64 {
-        let outcome = fail(&mut account, &policy, at(k));
-        assert_eq!(outcome.decision(), Some(Decision::Allowed));
-        assert_eq!(locked_transition(&outcome), None);
-    }
-    assert_open(&account, at(10_000));
-    assert_eq!(remaining(&account, &policy, at(10_000)), None);
-}
-
-#[test]
 fn active_directory_duration_zero_is_admin_only() {
     let policy = active_directory(2, 0, 900);
     let mut account: Account = Account::new();
@@ -905,29 +898,6 @@ fn active_directory_success_clears_and_rejects_while_locked() {
     }
     assert_open(&account, secs(605));
     fail_open(&mut account, &policy, secs(605), 1);
-}
-
-#[test]
-fn active_directory_validation() {
-    let invalid = |threshold, duration, window| {
-        (ActiveDirectory {
-            lockout_threshold: threshold,
-            lockout_duration_seconds: duration,
-            lockout_observation_window_seconds: window,
-        })
-        .policy()
-        .expect_err("invalid")
-        .parameter
-    };
-    assert_eq!(invalid(1_000, 1_800, 900), "lockoutThreshold");
-    assert_eq!(invalid(5, 1_800, 0), "lockoutObservationWindowSeconds");
-    assert_eq!(invalid(5, 600, 601), "lockoutObservationWindowSeconds");
-    // The limits themselves are valid.
-    active_directory(999, 1_800, 900);
-    active_directory(5, 600, 600);
-    active_directory(5, 1_800, 1);
-    // With duration 0 (admin-only) the window is not bounded by it.
-    active_directory(5, 0, 86_400);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1052,29 +1022,7 @@ fn pam_faillock_unlock_time_zero_is_admin_only() {
 }
 
 #[test]
-fn pam_faillock_deny_zero_never_locks() {
-    let policy = pam(0, 900, 600);
-    let mut account: Account<3> = Account::new();
-    for k in 0..100 {
-        let outcome = fail(&mut account, &policy, secs(k));
-        assert_eq!(outcome.decision(), Some(Decision::Allowed));
-        assert_eq!(locked_transition(&outcome), None);
-    }
-    assert_open(&account, secs(100));
-    assert_eq!(remaining(&account, &policy, secs(100)), None);
-}
-
-#[test]
 fn pam_faillock_deny_limits() {
-    let error = (PamFaillock {
-        deny: 17,
-        fail_interval: 900,
-        unlock_time: 600,
-    })
-    .policy()
-    .expect_err("deny 17 is not supported");
-    assert_eq!(error.parameter, "deny");
-
     // deny 16 is supported with an Account<16>: the 16th failure within the window locks.
     let policy = pam(16, 900, 600);
     let mut account: Account<16> = Account::new();
@@ -1211,27 +1159,7 @@ fn tpm_admin_unlock_sets_count_to_zero() {
 }
 
 #[test]
-fn tpm_recovery_time_zero_never_locks() {
-    let policy = tpm(1, 0);
-    let mut account: Account = Account::new();
-    for k in 0..1_000 {
-        let outcome = fail(&mut account, &policy, at(k));
-        assert_eq!(outcome.decision(), Some(Decision::Allowed));
-        assert_eq!(locked_transition(&outcome), None);
-    }
-    assert_open(&account, at(1_000));
-    assert_eq!(remaining(&account, &policy, at(1_000)), None);
-}
-
-#[test]
-fn tpm_validation_and_defaults() {
-    let error = (Tpm {
-        max_tries: 0,
-        recovery_time: 100,
-    })
-    .policy()
-    .expect_err("maxTries 0");
-    assert_eq!(error.parameter, "maxTries");
+fn tpm_defaults() {
     assert_eq!(
         Tpm::DEFAULT,
         Tpm {
@@ -1382,24 +1310,6 @@ fn pingone_admin_only_lock_without_duration() {
 }
 
 #[test]
-fn pingone_validation() {
-    let error = (PingOne {
-        failure_count: 0,
-        duration_seconds: Some(900),
-    })
-    .policy()
-    .expect_err("failureCount 0");
-    assert_eq!(error.parameter, "failureCount");
-    let error = (PingOne {
-        failure_count: 3,
-        duration_seconds: Some(0),
-    })
-    .policy()
-    .expect_err("durationSeconds 0");
-    assert_eq!(error.parameter, "durationSeconds");
-}
-
-#[test]
 fn pingone_failures_while_locked_or_disabled_are_rejected() {
     let policy = pingone(3, Some(60));
     let mut account: Account = Account::new();
@@ -1435,4 +1345,111 @@ fn pingone_failures_while_locked_or_disabled_are_rejected() {
     }
     assert_eq!(account.failure_count(&policy, secs(6)), 1);
     assert_eq!(account.view(secs(6)).status, Status::Ok);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every dialect
+// ---------------------------------------------------------------------------------------------
+
+/// Refused parameters, each named by the error: (the dialect, the parameter named).
+#[test]
+fn invalid_parameters_are_named() {
+    let ad = |threshold, duration, window| {
+        Dialect::ActiveDirectory(ActiveDirectory {
+            lockout_threshold: threshold,
+            lockout_duration_seconds: duration,
+            lockout_observation_window_seconds: window,
+        })
+    };
+    let rows = [
+        (
+            Dialect::Keycloak(Keycloak {
+                failure_factor: 0,
+                ..Keycloak::DEFAULT
+            }),
+            "failureFactor",
+        ),
+        (
+            Dialect::Tpm(Tpm {
+                max_tries: 0,
+                recovery_time: 100,
+            }),
+            "maxTries",
+        ),
+        (
+            Dialect::PingOne(PingOne {
+                failure_count: 0,
+                duration_seconds: Some(900),
+            }),
+            "failureCount",
+        ),
+        (
+            Dialect::PingOne(PingOne {
+                failure_count: 3,
+                duration_seconds: Some(0),
+            }),
+            "durationSeconds",
+        ),
+        // deny 17 is more failure times than an account holds.
+        (
+            Dialect::PamFaillock(PamFaillock {
+                deny: 17,
+                fail_interval: 900,
+                unlock_time: 600,
+            }),
+            "deny",
+        ),
+        (ad(1_000, 1_800, 900), "lockoutThreshold"),
+        (ad(5, 1_800, 0), "lockoutObservationWindowSeconds"),
+        (ad(5, 600, 601), "lockoutObservationWindowSeconds"),
+    ];
+    for (dialect, parameter) in rows {
+        let error = dialect.policy().expect_err("invalid");
+        assert_eq!(error.parameter, parameter, "{dialect:?}");
+    }
+    // Active Directory's limits themselves are valid; with duration 0 (admin-only) the
+    // window is not bounded by it.
+    for (threshold, duration, window) in [
+        (999, 1_800, 900),
+        (5, 600, 600),
+        (5, 1_800, 1),
+        (5, 0, 86_400),
+    ] {
+        assert!(
+            ad(threshold, duration, window).policy().is_ok(),
+            "{threshold} {duration} {window}"
+        );
+    }
+}
+
+/// A dialect setting that turns locking off: any number of failures, each allowed, none
+/// locking, and no budget. Rows: (the setting, the policy, how many failures, the
+/// milliseconds between them).
+#[test]
+fn a_zero_setting_never_locks() {
+    let rows = [
+        ("TPM recoveryTime 0", tpm(1, 0), 1_000, 1),
+        (
+            "AD lockoutThreshold 0",
+            active_directory(0, 1_800, 900),
+            10_000,
+            1,
+        ),
+        ("pam_faillock deny 0", pam(0, 900, 600), 100, SECOND),
+    ];
+    for (setting, policy, failures, spacing) in rows {
+        let mut account: Account = Account::new();
+        for k in 0..failures {
+            let outcome = fail(&mut account, &policy, at(k * spacing));
+            assert_eq!(
+                outcome.decision(),
+                Some(Decision::Allowed),
+                "{setting}: failure {k}"
+            );
+            assert_eq!(locked_transition(&outcome), None, "{setting}: failure {k}");
+        }
+        let end = at(failures * spacing);
+        assert_open(&account, end);
+        assert_eq!(remaining(&account, &policy, end), None, "{setting}");
+    }
 }

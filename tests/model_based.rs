@@ -18,14 +18,14 @@
 mod model;
 
 use account_lockout::dialect::{
-    ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
+    ActiveDirectory, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
 };
-use account_lockout::harness::{self, Action, Deadline, TimeStep, strategy};
+use account_lockout::harness::{self, Action, TimeStep, strategy};
 use account_lockout::{
-    Account, AccountView, Decay, Duration, Fingerprint, Instant, LockLength, OnLockEnd, OnSuccess,
-    Policy, QuickFailure, Rules, Schedule, Status, Step,
+    Account, AccountView, Decay, Duration, Instant, LockLength, OnLockEnd, OnSuccess, Policy,
+    QuickFailure, Rules, Schedule, Step,
 };
-use model::{Dialect, Event, Model, ModelPolicy, sat};
+use model::{Dialect, Model, ModelPolicy, sat};
 use proptest::prelude::*;
 
 mod cases;
@@ -97,23 +97,19 @@ fn rules() -> BoxedStrategy<Rules> {
             any::<bool>(),
         ),
     )
-        .prop_map(
-            |(
-                (threshold, lock, max_lock, decay),
-                (on_success, on_lock_end, quick_failure, permanent_after, whole_second),
-            )| Rules {
-                threshold,
-                lock,
-                max_lock,
-                decay,
-                on_success,
-                on_lock_end,
-                quick_failure,
-                permanent_after_temporary_locks: permanent_after,
-                deadline_from_whole_second: whole_second,
-                ..Rules::NEVER_LOCK
-            },
-        )
+        // The count's knobs and the modifiers, written over a policy that never locks.
+        .prop_map(|(count, modifiers)| {
+            let mut rules = Rules::NEVER_LOCK;
+            (rules.threshold, rules.lock, rules.max_lock, rules.decay) = count;
+            (
+                rules.on_success,
+                rules.on_lock_end,
+                rules.quick_failure,
+                rules.permanent_after_temporary_locks,
+                rules.deadline_from_whole_second,
+            ) = modifiers;
+            rules
+        })
         // the README does not list every constraint of `Rules::build` (lengths and windows
         // of zero, a sliding window over more than 16 failures): draw again
         .prop_filter("a valid general policy", |rules| rules.build().is_ok())
@@ -125,7 +121,7 @@ fn model_policy() -> impl Strategy<Value = ModelPolicy> {
         prop_oneof![
             6 => strategy::dialect()
                 .prop_filter("within the model's look-ahead", within_foresight)
-                .prop_map(Dialect::from),
+                .prop_map(Dialect::Named),
             2 => rules().prop_map(Dialect::Custom),
         ],
         prop_oneof![3 => Just(0_u8), 1 => 1_u8..=8],
@@ -156,12 +152,7 @@ fn within_foresight(dialect: &harness::Dialect) -> bool {
 /// The crate's policy for the model's: every parameter drawn is one behaviour §5 allows.
 fn crate_policy(policy: &ModelPolicy) -> Policy {
     let base = match policy.dialect {
-        Dialect::PingOne(p) => p.policy(),
-        Dialect::ActiveDirectory(p) => p.policy(),
-        Dialect::Keycloak(p) => p.policy(),
-        Dialect::PamFaillock(p) => p.policy(),
-        Dialect::Tpm(p) => p.policy(),
-        Dialect::AndroidGatekeeper => AndroidGatekeeper {}.policy(),
+        Dialect::Named(dialect) => dialect.policy(),
         Dialect::Custom(rules) => rules.build(),
     };
     base.and_then(|base| {
@@ -211,21 +202,25 @@ fn durations(policy: &ModelPolicy) -> Vec<i64> {
     let ms = |seconds: u64| i64::try_from(seconds.saturating_mul(1_000)).unwrap_or(i64::MAX);
     let mut durations = vec![1_000];
     match policy.dialect {
-        Dialect::PingOne(p) => durations.extend(p.duration_seconds.map(ms)),
-        Dialect::ActiveDirectory(p) => durations.extend([
+        Dialect::Named(harness::Dialect::PingOne(p)) => {
+            durations.extend(p.duration_seconds.map(ms))
+        }
+        Dialect::Named(harness::Dialect::ActiveDirectory(p)) => durations.extend([
             ms(p.lockout_duration_seconds),
             ms(p.lockout_observation_window_seconds),
         ]),
-        Dialect::Keycloak(k) => durations.extend([
+        Dialect::Named(harness::Dialect::Keycloak(k)) => durations.extend([
             ms(k.max_delta_time_seconds),
             i64::try_from(k.quick_login_check_milli_seconds).unwrap_or(i64::MAX),
             ms(k.wait_increment_seconds),
             ms(k.max_failure_wait_seconds),
             ms(k.minimum_quick_login_wait_seconds),
         ]),
-        Dialect::PamFaillock(p) => durations.extend([ms(p.fail_interval), ms(p.unlock_time)]),
-        Dialect::Tpm(p) => durations.push(ms(p.recovery_time)),
-        Dialect::AndroidGatekeeper => durations.extend([30_000, 60_000]),
+        Dialect::Named(harness::Dialect::PamFaillock(p)) => {
+            durations.extend([ms(p.fail_interval), ms(p.unlock_time)])
+        }
+        Dialect::Named(harness::Dialect::Tpm(p)) => durations.push(ms(p.recovery_time)),
+        Dialect::Named(harness::Dialect::AndroidGatekeeper) => durations.extend([30_000, 60_000]),
         Dialect::Custom(rules) => {
             let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
             match rules.lock {
@@ -259,27 +254,6 @@ fn step() -> impl Strategy<Value = (Tick, Action)> {
         16 => (0_usize..8, -1_i64..=1).prop_map(|(index, delta)| Tick::Boundary(index, delta)),
     ];
     (tick, strategy::action())
-}
-
-/// The model's event for an action at `now`.
-fn event(action: Action, now: i64) -> Event {
-    let at = |deadline: Deadline| deadline.resolve(Instant::from_millis(now)).as_millis();
-    match action {
-        Action::Check => Event::Check,
-        Action::Failure(fingerprint) => Event::Failure(fingerprint.map(Fingerprint::get)),
-        Action::Success => Event::Success,
-        Action::Unlock => Event::Unlock,
-        Action::Lock(until) => Event::Lock(until.map(at)),
-        Action::Patch {
-            can_authenticate,
-            status,
-            unlock_at,
-        } => Event::Patch {
-            can_authenticate,
-            status_locked: status.map(|status| status == Status::Locked),
-            unlock_at: unlock_at.map(|date| date.map(at)),
-        },
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -323,17 +297,16 @@ fn run(spec: &ModelPolicy, start: Instant, steps: &[(Tick, Action)]) -> Result<(
     for (index, &(tick, action)) in steps.iter().enumerate() {
         let deadline = model.view(now).unlock_at.map(Instant::as_millis);
         now = tick.apply(now, &durations, deadline);
-        let event = event(action, now);
         let at = Instant::from_millis(now);
         // A patch that `Patch::new` refuses (check 5 of behaviour §4) answers that code.
         let actual = action
             .operation(at)
             .map_err(|error| error.code)
             .and_then(|op| account.apply(&policy, at, op).map_err(|error| error.code()));
-        let expected = model.apply(now, event);
+        let expected = model.apply(now, action);
         let context = || {
             format!(
-                "step {index}: {event:?} at {now}; history {:?}",
+                "step {index}: {action:?} at {now}; history {:?}",
                 model.events
             )
         };
@@ -345,7 +318,7 @@ fn run(spec: &ModelPolicy, start: Instant, steps: &[(Tick, Action)]) -> Result<(
                     "decision, {}",
                     context()
                 );
-                if event.is_attempt() {
+                if model::is_attempt(action) {
                     prop_assert_eq!(
                         account.failures_remaining(&policy, at),
                         expected.failures_remaining,
@@ -459,32 +432,32 @@ fn plain(dialect: Dialect) -> ModelPolicy {
 #[test]
 fn long_failure_runs_agree_with_the_model() {
     let dialects = [
-        Dialect::AndroidGatekeeper,
-        Dialect::Keycloak(Keycloak::DEFAULT),
-        Dialect::Keycloak(Keycloak {
+        harness::Dialect::AndroidGatekeeper,
+        harness::Dialect::Keycloak(Keycloak::DEFAULT),
+        harness::Dialect::Keycloak(Keycloak {
             brute_force_strategy: BruteForceStrategy::Linear,
             failure_factor: 5,
             ..Keycloak::DEFAULT
         }),
-        Dialect::Keycloak(Keycloak {
+        harness::Dialect::Keycloak(Keycloak {
             permanent_lockout: true,
             max_temporary_lockouts: 3,
             failure_factor: 4,
             ..Keycloak::DEFAULT
         }),
-        Dialect::PingOne(PingOne {
+        harness::Dialect::PingOne(PingOne {
             failure_count: 5,
             duration_seconds: Some(900),
         }),
-        Dialect::ActiveDirectory(ActiveDirectory {
+        harness::Dialect::ActiveDirectory(ActiveDirectory {
             lockout_threshold: 7,
             lockout_duration_seconds: 600,
             lockout_observation_window_seconds: 300,
         }),
-        Dialect::PamFaillock(PamFaillock::DEFAULT),
-        Dialect::Tpm(Tpm::DEFAULT),
+        harness::Dialect::PamFaillock(PamFaillock::DEFAULT),
+        harness::Dialect::Tpm(Tpm::DEFAULT),
     ];
-    for dialect in dialects {
+    for dialect in dialects.map(Dialect::Named) {
         // every failure as soon as the lock ends
         replay(
             plain(dialect),

@@ -61,12 +61,40 @@ fn race_config(url: &str, test: &str) -> Config {
     config
 }
 
+/// A race test's run: the server's URL, every outcome and the conflicts lost, and a
+/// fresh store on the same keys to inspect what the race left.
+struct Raced {
+    url: String,
+    outcomes: Vec<Outcome>,
+    conflicts: u64,
+    store: Store,
+}
+
+/// [`race`] on `user` with the race configuration of `test`; `None` without a server.
+fn raced(test: &str, policy: Policy, user: &str) -> Option<Raced> {
+    let url = redis_url()?;
+    let config = race_config(&url, test);
+    let (outcomes, conflicts) = race(&config, policy, user);
+    let store = Store::open(config, policy).unwrap();
+    Some(Raced {
+        url,
+        outcomes,
+        conflicts,
+        store,
+    })
+}
+
 #[test]
 fn eight_nodes_lose_no_failure() {
-    let Some(url) = redis_url() else { return };
-    let config = race_config(&url, "count");
-    let policy = pingone(1_000_000, Some(900));
-    let (outcomes, conflicts) = race(&config, policy, "alice");
+    let Some(Raced {
+        url,
+        outcomes,
+        conflicts,
+        mut store,
+    }) = raced("count", pingone(1_000_000, Some(900)), "alice")
+    else {
+        return;
+    };
     eprintln!(
         "{} failures, {conflicts} compare-and-sets lost and retried",
         outcomes.len()
@@ -89,7 +117,6 @@ fn eight_nodes_lose_no_failure() {
     counts.sort_unstable();
     assert_eq!(counts, (1..=4_000).collect::<Vec<u32>>());
 
-    let mut store: Store = Store::open(config, policy).unwrap();
     assert_eq!(store.failure_count("alice", at(1_000)).unwrap(), 4_000);
     let account: Account = store.load("alice").unwrap().unwrap();
     assert_eq!(account.consecutive_failures(), 4_000);
@@ -103,10 +130,15 @@ fn eight_nodes_lose_no_failure() {
 
 #[test]
 fn the_lock_engages_once_at_the_threshold() {
-    let Some(url) = redis_url() else { return };
-    let config = race_config(&url, "threshold");
-    let policy = pingone(50, Some(900));
-    let (outcomes, _) = race(&config, policy, "bob");
+    let Some(Raced {
+        url,
+        outcomes,
+        mut store,
+        ..
+    }) = raced("threshold", pingone(50, Some(900)), "bob")
+    else {
+        return;
+    };
 
     assert_eq!(allowed_and_locks(&outcomes), (50, 1));
     let rejected = outcomes
@@ -134,7 +166,6 @@ fn the_lock_engages_once_at_the_threshold() {
         Some(Transition::Counted { failures: 50 })
     );
 
-    let mut store: Store = Store::open(config, policy).unwrap();
     let view = store.view("bob", at(FAILURES as i64)).unwrap();
     assert_eq!(view.status, Status::Locked);
     // The key lives until the lock ends, plus the margin.

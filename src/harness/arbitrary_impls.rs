@@ -109,31 +109,23 @@ impl<'a> Arbitrary<'a> for Operation {
 impl<'a> Arbitrary<'a> for TimeStep {
     /// The mapping of [`crate::harness::strategy::time_step`], from a byte and a `u64`.
     fn arbitrary(input: &mut Unstructured<'a>) -> Result<TimeStep> {
-        Ok(TimeStep::from_numbers(
-            u8::arbitrary(input)?,
-            u64::arbitrary(input)?,
-        ))
+        let (kind, value) = <(u8, u64)>::arbitrary(input)?;
+        Ok(TimeStep::from_numbers(kind, value))
     }
 }
 
 impl<'a> Arbitrary<'a> for Action {
     /// The mapping of [`crate::harness::strategy::action`], from a byte and two `u64`s.
     fn arbitrary(input: &mut Unstructured<'a>) -> Result<Action> {
-        Ok(Action::from_numbers(
-            u8::arbitrary(input)?,
-            u64::arbitrary(input)?,
-            u64::arbitrary(input)?,
-        ))
+        let (kind, a, b) = <(u8, u64, u64)>::arbitrary(input)?;
+        Ok(Action::from_numbers(kind, a, b))
     }
 }
 
 impl<'a> Arbitrary<'a> for Call {
     /// The mapping of [`crate::harness::strategy::call`], from a byte and two `u64`s.
     fn arbitrary(input: &mut Unstructured<'a>) -> Result<Call> {
-        Ok(Call::from_numbers(
-            u8::arbitrary(input)?,
-            u64::arbitrary(input)?,
-            u64::arbitrary(input)?,
-        ))
+        let (kind, a, b) = <(u8, u64, u64)>::arbitrary(input)?;
+        Ok(Call::from_numbers(kind, a, b))
     }
 }

@@ -1,4 +1,4 @@
-//! A deliberately naive reference model of docs/behaviour.md (issue 5, item 1).
+//! A deliberately naive reference model of docs/behaviour.md.
 //!
 //! Written from docs/behaviour.md (and, for the crate's general form `custom`, from the README's
 //! table and the rustdoc of `Rules`), not from `src/`: it keeps the policy as the
@@ -41,12 +41,11 @@
 
 #![allow(dead_code)]
 
-use account_lockout::dialect::{
-    ActiveDirectory, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
-};
+use account_lockout::dialect::BruteForceStrategy;
+use account_lockout::harness::{Action, Deadline, Dialect as Named};
 use account_lockout::{
-    AccountView, Decay, Decision, Duration, ErrorCode, Instant, LockLength, OnLockEnd, OnSuccess,
-    Rejection, Rules, Status,
+    AccountView, Decay, Decision, Duration, ErrorCode, Fingerprint, Instant, LockLength, OnLockEnd,
+    OnSuccess, Rejection, Rules, Status,
 };
 
 /// The failure times the tested account type (`Account<16, 8>`) holds.
@@ -71,34 +70,16 @@ fn duration(millis: i128) -> i128 {
     millis.min(i128::from(u64::MAX))
 }
 
-/// One of the six dialects of behaviour §5, with its parameters.
+/// The policy's form: one of the six dialects of behaviour §5 with its parameters (the
+/// harness's [`Named`]), or the crate's general form.
 #[allow(clippy::large_enum_variant)] // `Rules` is big, and `Copy`: fine in a test model
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
-    PingOne(PingOne),
-    ActiveDirectory(ActiveDirectory),
-    Keycloak(Keycloak),
-    PamFaillock(PamFaillock),
-    Tpm(Tpm),
-    AndroidGatekeeper,
+    Named(Named),
     /// The crate's general form (`custom`), read from the README's table and the rustdoc
     /// of [`Rules`]; its `repeated_credential_memory` and `max_consecutive_failures` are
     /// ignored here (the modifiers are [`ModelPolicy`]'s).
     Custom(Rules),
-}
-
-impl From<account_lockout::harness::Dialect> for Dialect {
-    fn from(dialect: account_lockout::harness::Dialect) -> Dialect {
-        use account_lockout::harness::Dialect as Drawn;
-        match dialect {
-            Drawn::PingOne(p) => Dialect::PingOne(p),
-            Drawn::ActiveDirectory(p) => Dialect::ActiveDirectory(p),
-            Drawn::Keycloak(p) => Dialect::Keycloak(p),
-            Drawn::PamFaillock(p) => Dialect::PamFaillock(p),
-            Drawn::Tpm(p) => Dialect::Tpm(p),
-            Drawn::AndroidGatekeeper => Dialect::AndroidGatekeeper,
-        }
-    }
 }
 
 /// A dialect and the two modifiers of behaviour §5.
@@ -111,33 +92,10 @@ pub struct ModelPolicy {
     pub max_consecutive_failures: Option<u32>,
 }
 
-/// The events of behaviour §§3–4. Instants are milliseconds since the Unix epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// `check(now)`: a read.
-    Check,
-    /// `failure(now, fingerprint?)`.
-    Failure(Option<u64>),
-    /// `success(now)`.
-    Success,
-    /// `unlock(now)`.
-    Unlock,
-    /// `lock(now, unlockAt?)`.
-    Lock(Option<i64>),
-    /// `patch(now, fields)`: `status` is `Some(true)` for `"LOCKED"`, `Some(false)` for
-    /// `"OK"`; `unlock_at` is `Some(None)` for `null`, `Some(Some(date))` for a date.
-    Patch {
-        can_authenticate: Option<bool>,
-        status_locked: Option<bool>,
-        unlock_at: Option<Option<i64>>,
-    },
-}
-
-impl Event {
-    /// Whether the event is an attempt (it has a decision).
-    pub fn is_attempt(&self) -> bool {
-        matches!(self, Event::Check | Event::Failure(_) | Event::Success)
-    }
+/// The events of behaviour §§3–4 are the harness's [`Action`]s: the model resolves an
+/// action's deadlines at the event's `now`, and keeps a fingerprint as its number.
+pub fn is_attempt(action: Action) -> bool {
+    matches!(action, Action::Check | Action::Failure(_) | Action::Success)
 }
 
 /// What an applied event answered.
@@ -202,22 +160,22 @@ impl Counters {
     /// The counters of a fresh account (also: after an administrator unlock).
     fn initial(dialect: &Dialect) -> Counters {
         match dialect {
-            Dialect::PingOne(_) => Counters::PingOne { count: 0 },
-            Dialect::ActiveDirectory(_) => Counters::ActiveDirectory {
+            Dialect::Named(Named::PingOne(_)) => Counters::PingOne { count: 0 },
+            Dialect::Named(Named::ActiveDirectory(_)) => Counters::ActiveDirectory {
                 count: 0,
                 last_failure: None,
             },
-            Dialect::Keycloak(_) => Counters::Keycloak {
+            Dialect::Named(Named::Keycloak(_)) => Counters::Keycloak {
                 num_failures: 0,
                 last_failure: None,
                 num_temporary_lockouts: 0,
             },
-            Dialect::PamFaillock(_) => Counters::PamFaillock { kept: Vec::new() },
-            Dialect::Tpm(_) => Counters::Tpm {
+            Dialect::Named(Named::PamFaillock(_)) => Counters::PamFaillock { kept: Vec::new() },
+            Dialect::Named(Named::Tpm(_)) => Counters::Tpm {
                 failed_tries: 0,
                 self_heal_timer: 0,
             },
-            Dialect::AndroidGatekeeper => Counters::AndroidGatekeeper {
+            Dialect::Named(Named::AndroidGatekeeper) => Counters::AndroidGatekeeper {
                 failure_counter: 0,
                 last_failure: None,
             },
@@ -337,7 +295,7 @@ impl State {
     /// `check(now)`: a read (behaviour §3), with the failures remaining.
     pub fn check(&self, policy: &ModelPolicy, now: i64) -> Reply {
         let mut copy = self.clone();
-        match copy.apply(policy, now, Event::Check, true) {
+        match copy.apply(policy, now, Action::Check, true) {
             Ok(reply) => reply,
             Err(code) => unreachable!("a check is never refused: {code:?}"),
         }
@@ -479,12 +437,12 @@ impl State {
     ) -> Option<Option<i64>> {
         let t = i128::from(now);
         match (&policy.dialect, &mut self.counters) {
-            (Dialect::PingOne(p), Counters::PingOne { count }) => {
+            (Dialect::Named(Named::PingOne(p)), Counters::PingOne { count }) => {
                 *count += 1;
                 (*count >= p.failure_count).then(|| p.duration_seconds.map(|d| sat(t + ms(d))))
             }
             (
-                Dialect::ActiveDirectory(p),
+                Dialect::Named(Named::ActiveDirectory(p)),
                 Counters::ActiveDirectory {
                     count,
                     last_failure,
@@ -502,7 +460,7 @@ impl State {
                 })
             }
             (
-                Dialect::Keycloak(k),
+                Dialect::Named(Named::Keycloak(k)),
                 Counters::Keycloak {
                     num_failures,
                     last_failure,
@@ -566,7 +524,7 @@ impl State {
                 }
                 lock
             }
-            (Dialect::PamFaillock(p), Counters::PamFaillock { kept }) => {
+            (Dialect::Named(Named::PamFaillock(p)), Counters::PamFaillock { kept }) => {
                 let interval = ms(p.fail_interval);
                 let holds = |kept: &Vec<i64>| -> bool {
                     let Some(&latest) = kept.last() else {
@@ -588,7 +546,7 @@ impl State {
                 holds(kept).then(|| (p.unlock_time > 0).then(|| sat(t + ms(p.unlock_time))))
             }
             (
-                Dialect::Tpm(p),
+                Dialect::Named(Named::Tpm(p)),
                 Counters::Tpm {
                     failed_tries,
                     self_heal_timer,
@@ -607,7 +565,7 @@ impl State {
                 (*failed_tries >= p.max_tries).then(|| Some(sat(i128::from(*self_heal_timer) + r)))
             }
             (
-                Dialect::AndroidGatekeeper,
+                Dialect::Named(Named::AndroidGatekeeper),
                 Counters::AndroidGatekeeper {
                     failure_counter,
                     last_failure,
@@ -691,12 +649,16 @@ impl State {
         // How far to look: past the count at which each source first asks for a lock
         // (`None`: it never does). A bound too short shows up as a disagreement.
         let by_policy = match policy.dialect {
-            Dialect::PingOne(p) => Some(p.failure_count),
-            Dialect::ActiveDirectory(p) => (p.lockout_threshold > 0).then_some(p.lockout_threshold),
-            Dialect::Keycloak(k) => Some(k.failure_factor.saturating_add(k.max_temporary_lockouts)),
-            Dialect::PamFaillock(p) => (p.deny > 0).then_some(p.deny),
-            Dialect::Tpm(p) => (p.recovery_time > 0).then_some(p.max_tries),
-            Dialect::AndroidGatekeeper => Some(10),
+            Dialect::Named(Named::PingOne(p)) => Some(p.failure_count),
+            Dialect::Named(Named::ActiveDirectory(p)) => {
+                (p.lockout_threshold > 0).then_some(p.lockout_threshold)
+            }
+            Dialect::Named(Named::Keycloak(k)) => {
+                Some(k.failure_factor.saturating_add(k.max_temporary_lockouts))
+            }
+            Dialect::Named(Named::PamFaillock(p)) => (p.deny > 0).then_some(p.deny),
+            Dialect::Named(Named::Tpm(p)) => (p.recovery_time > 0).then_some(p.max_tries),
+            Dialect::Named(Named::AndroidGatekeeper) => Some(10),
             // Two failures at one instant are a quick pair, even with no threshold.
             Dialect::Custom(rules) if rules.threshold == 0 => rules.quick_failure.map(|_| 2),
             Dialect::Custom(rules) => Some({
@@ -741,19 +703,20 @@ impl State {
 
     /// Applies one event at `now` to a copy; the copy replaces `self` unless refused.
     /// `answer`: whether to work out `failures_remaining` (a replay does not need it).
-    fn apply(&mut self, policy: &ModelPolicy, now: i64, event: Event, answer: bool) -> Applied {
+    fn apply(&mut self, policy: &ModelPolicy, now: i64, event: Action, answer: bool) -> Applied {
         let mut next = self.clone();
         let mut reply = next.apply_to_copy(policy, now, event)?;
-        if answer && event.is_attempt() {
+        if answer && is_attempt(event) {
             reply.failures_remaining = next.failures_remaining(policy, now);
         }
-        if event != Event::Check {
+        if event != Action::Check {
             *self = next;
         }
         Ok(reply)
     }
 
-    fn apply_to_copy(&mut self, policy: &ModelPolicy, now: i64, event: Event) -> Applied {
+    fn apply_to_copy(&mut self, policy: &ModelPolicy, now: i64, event: Action) -> Applied {
+        let at = |deadline: Deadline| deadline.resolve(Instant::from_millis(now)).as_millis();
         let admin = Reply {
             decision: None,
             failures_remaining: None,
@@ -761,12 +724,16 @@ impl State {
         // Validation that does not depend on the account comes first; a refused event
         // changes nothing, `last_seen` included.
         match event {
-            Event::Lock(Some(until)) if until <= now => return Err(ErrorCode::UnlockAtNotInFuture),
-            Event::Patch {
+            Action::Lock(Some(until)) if at(until) <= now => {
+                return Err(ErrorCode::UnlockAtNotInFuture);
+            }
+            Action::Patch {
                 can_authenticate,
-                status_locked,
+                status,
                 unlock_at,
             } => {
+                let status_locked = status.map(|status| status == Status::Locked);
+                let unlock_at = unlock_at.map(|date| date.map(at));
                 let date = matches!(unlock_at, Some(Some(_)));
                 // check 5
                 if (can_authenticate == Some(true) && (status_locked == Some(true) || date))
@@ -789,14 +756,15 @@ impl State {
         }
         self.observe(policy, now);
         match event {
-            Event::Check => {
+            Action::Check => {
                 let decision = self.decision(now);
                 Ok(Reply {
                     decision: Some(decision),
                     failures_remaining: None,
                 })
             }
-            Event::Failure(fingerprint) => {
+            Action::Failure(fingerprint) => {
+                let fingerprint = fingerprint.map(Fingerprint::get);
                 let decision = self.decision(now);
                 if decision == Decision::Allowed {
                     let repeated = fingerprint.is_some_and(|f| self.memory.contains(&f));
@@ -809,7 +777,7 @@ impl State {
                     failures_remaining: None,
                 })
             }
-            Event::Success => {
+            Action::Success => {
                 let decision = self.decision(now);
                 if decision == Decision::Allowed {
                     self.memory.clear();
@@ -842,19 +810,21 @@ impl State {
                     failures_remaining: None,
                 })
             }
-            Event::Unlock => {
+            Action::Unlock => {
                 self.admin_unlock(policy);
                 Ok(admin)
             }
-            Event::Lock(until) => {
-                self.admin_lock(policy, now, until);
+            Action::Lock(until) => {
+                self.admin_lock(policy, now, until.map(at));
                 Ok(admin)
             }
-            Event::Patch {
+            Action::Patch {
                 can_authenticate,
-                status_locked,
+                status,
                 unlock_at,
             } => {
+                let status_locked = status.map(|status| status == Status::Locked);
+                let unlock_at = unlock_at.map(|date| date.map(at));
                 match can_authenticate {
                     Some(false) => self.enabled = false,
                     Some(true) => {
@@ -1018,7 +988,7 @@ fn heal(failed_tries: &mut u32, self_heal_timer: &mut i64, r: i128, x: i64) {
 #[derive(Clone, Debug)]
 pub struct Model {
     pub policy: ModelPolicy,
-    pub events: Vec<(i64, Event)>,
+    pub events: Vec<(i64, Action)>,
 }
 
 impl Model {
@@ -1039,7 +1009,7 @@ impl Model {
     }
 
     /// Applies an event: replays the history, answers the event, and stores it.
-    pub fn apply(&mut self, now: i64, event: Event) -> Result<Reply, ErrorCode> {
+    pub fn apply(&mut self, now: i64, event: Action) -> Result<Reply, ErrorCode> {
         let mut state = self.replay();
         let answer = state.apply(&self.policy, now, event, true);
         self.events.push((now, event));
