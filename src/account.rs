@@ -568,7 +568,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         if let Some(fingerprint) = credential {
             history
                 .memory
-                .remember(fingerprint, usize::from(rules.repeated_credential_memory));
+                .push(fingerprint, usize::from(rules.repeated_credential_memory));
         }
         transitions.push_counted(history.count);
 

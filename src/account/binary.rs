@@ -248,7 +248,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
         let memory = policy.memory_needed();
         for fingerprint in old.memory.newest(MAX_CREDENTIAL_MEMORY) {
-            history.memory.remember(fingerprint, memory);
+            history.memory.push(fingerprint, memory);
         }
         Account {
             last_seen: self.last_seen,
@@ -331,7 +331,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             return Err(DecodeError::TooManyEntries);
         }
         for _ in 0..memory_len {
-            memory.remember(Fingerprint::new(reader.u64()?), MEMORY);
+            memory.push(Fingerprint::new(reader.u64()?), MEMORY);
         }
         let mut attempts = InFlight::<ATTEMPTS>::EMPTY;
         let mut add = |attempt: Attempt| {

@@ -6,6 +6,8 @@
 //! history packs beside the account's instants without padding: an account costs 56 bytes
 //! plus exactly 8 per record and per fingerprint.
 
+use core::marker::PhantomData;
+
 use crate::fingerprint::Fingerprint;
 use crate::policy::{Policy, Tally};
 use crate::time::{Duration, Instant};
@@ -13,7 +15,7 @@ use crate::time::{Duration, Instant};
 /// Eight bytes with alignment 1: an instant's or a fingerprint's `u64`/`i64`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-struct Packed([u8; 8]);
+pub(crate) struct Packed([u8; 8]);
 
 impl Packed {
     const ZERO: Packed = Packed([0; 8]);
@@ -27,70 +29,108 @@ impl Packed {
     }
 }
 
-/// Moves the first `len` items one slot to the front, dropping the first.
-fn drop_oldest(items: &mut [Packed], len: &mut u8) {
-    if let Some(kept) = items.get_mut(..usize::from(*len)) {
-        kept.rotate_left(1);
-    }
-    *len = len.saturating_sub(1);
+/// What a list of the newest items keeps: a value of 8 bytes.
+pub(crate) trait Kept: Copy {
+    fn pack(self) -> Packed;
+    fn unpack(packed: Packed) -> Self;
 }
 
-/// Keeps `item` as the newest of the first `len` items, at most `limit` of them: what no
-/// longer fits goes first, oldest first.
-fn push_newest(items: &mut [Packed], len: &mut u8, item: Packed, limit: usize) {
-    let limit = limit.min(items.len());
-    if limit == 0 {
-        return;
+impl Kept for Instant {
+    fn pack(self) -> Packed {
+        Packed::of_instant(self)
     }
-    while usize::from(*len) >= limit {
-        drop_oldest(items, len);
+
+    fn unpack(packed: Packed) -> Instant {
+        packed.instant()
     }
-    if let Some(slot) = items.get_mut(usize::from(*len)) {
-        *slot = item;
-        *len = len.saturating_add(1);
+}
+
+impl Kept for Fingerprint {
+    fn pack(self) -> Packed {
+        Packed(self.get().to_le_bytes())
     }
+
+    fn unpack(packed: Packed) -> Fingerprint {
+        Fingerprint::new(u64::from_le_bytes(packed.0))
+    }
+}
+
+/// The newest items of one kind, oldest first, at most `N`, in inline slots. Slots past
+/// `len` hold stale values: equality and hashing look at the kept items only.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(crate) struct Newest<T, const N: usize> {
+    items: [Packed; N],
+    len: u8,
+    kind: PhantomData<T>,
 }
 
 /// The times of the latest counted failures, oldest first (sliding-window policies).
-/// Slots past `len` hold stale values: equality and hashing look at the kept times only.
-#[derive(Clone, Copy, Debug)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub(crate) struct Records<const N: usize> {
-    times: [Packed; N],
-    len: u8,
-}
+pub(crate) type Records<const N: usize> = Newest<Instant, N>;
 
-impl<const N: usize> Records<N> {
-    pub(super) const EMPTY: Records<N> = Records {
-        times: [Packed::ZERO; N],
+/// The most recent distinct fingerprints of counted failures, newest last.
+pub(super) type Memory<const N: usize> = Newest<Fingerprint, N>;
+
+impl<T: Kept, const N: usize> Newest<T, N> {
+    pub(crate) const EMPTY: Newest<T, N> = Newest {
+        items: [Packed::ZERO; N],
         len: 0,
+        kind: PhantomData,
     };
 
-    /// The kept times, oldest first.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Instant> + '_ {
-        self.times
-            .iter()
-            .take(usize::from(self.len))
-            .map(|time| time.instant())
+    /// The kept items, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        self.newest(N)
     }
 
-    pub(crate) fn count(&self) -> u32 {
-        u32::from(self.len)
+    /// The newest `limit` items, oldest first.
+    pub(crate) fn newest(&self, limit: usize) -> impl Iterator<Item = T> + '_ {
+        let len = usize::from(self.len);
+        self.items
+            .get(len.saturating_sub(limit)..len)
+            .unwrap_or(&[])
+            .iter()
+            .map(|packed| T::unpack(*packed))
     }
 
     pub(crate) fn len(&self) -> u8 {
         self.len
     }
 
+    pub(crate) fn count(&self) -> u32 {
+        u32::from(self.len)
+    }
+
+    /// Keeps `item` as the newest of at most `limit` items: what no longer fits goes
+    /// first, oldest first.
+    pub(crate) fn push(&mut self, item: T, limit: usize) {
+        let limit = limit.min(N);
+        if limit == 0 {
+            return;
+        }
+        while usize::from(self.len) >= limit {
+            if let Some(kept) = self.items.get_mut(..usize::from(self.len)) {
+                kept.rotate_left(1);
+            }
+            self.len = self.len.saturating_sub(1);
+        }
+        if let Some(slot) = self.items.get_mut(usize::from(self.len)) {
+            *slot = item.pack();
+            self.len = self.len.saturating_add(1);
+        }
+    }
+}
+
+impl<const N: usize> Records<N> {
     /// Drops every time `window` or more before `now`.
     pub(crate) fn retain_within(&mut self, now: Instant, window: Duration) {
         let mut kept: u8 = 0;
         for index in 0..usize::from(self.len) {
-            let Some(time) = self.times.get(index).copied() else {
+            let Some(time) = self.items.get(index).copied() else {
                 break;
             };
             if now.saturating_duration_since(time.instant()) < window {
-                if let Some(slot) = self.times.get_mut(usize::from(kept)) {
+                if let Some(slot) = self.items.get_mut(usize::from(kept)) {
                     *slot = time;
                 }
                 kept = kept.saturating_add(1);
@@ -99,92 +139,33 @@ impl<const N: usize> Records<N> {
         self.len = kept;
     }
 
-    /// Keeps `time` as the newest of at most `limit` times, dropping the oldest.
-    pub(crate) fn push(&mut self, time: Instant, limit: usize) {
-        push_newest(
-            &mut self.times,
-            &mut self.len,
-            Packed::of_instant(time),
-            limit,
-        );
-    }
-
     fn shift(&mut self, from: Instant, to: Instant) {
         let len = usize::from(self.len);
-        for time in self.times.iter_mut().take(len) {
+        for time in self.items.iter_mut().take(len) {
             *time = Packed::of_instant(time.instant().shifted(from, to));
         }
     }
 }
 
-/// The most recent distinct fingerprints of counted failures, newest last.
-/// Slots past `len` hold stale values: equality and hashing look at the kept ones only.
-#[derive(Clone, Copy, Debug)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub(super) struct Memory<const N: usize> {
-    fingerprints: [Packed; N],
-    len: u8,
-}
-
 impl<const N: usize> Memory<N> {
-    pub(super) const EMPTY: Memory<N> = Memory {
-        fingerprints: [Packed::ZERO; N],
-        len: 0,
-    };
-
-    /// The newest `limit` fingerprints, oldest first.
-    pub(super) fn newest(&self, limit: usize) -> impl Iterator<Item = Fingerprint> + '_ {
-        let len = usize::from(self.len);
-        self.fingerprints
-            .get(len.saturating_sub(limit)..len)
-            .unwrap_or(&[])
-            .iter()
-            .map(|packed| Fingerprint::new(u64::from_le_bytes(packed.0)))
-    }
-
-    pub(super) fn len(&self) -> u8 {
-        self.len
-    }
-
+    /// Whether `fingerprint` is among the newest `limit`.
     pub(super) fn remembers(&self, fingerprint: Fingerprint, limit: usize) -> bool {
         self.newest(limit).any(|kept| kept == fingerprint)
     }
-
-    /// Remembers `fingerprint` as the newest, keeping at most `limit`.
-    pub(super) fn remember(&mut self, fingerprint: Fingerprint, limit: usize) {
-        let packed = Packed(fingerprint.get().to_le_bytes());
-        push_newest(&mut self.fingerprints, &mut self.len, packed, limit);
-    }
 }
 
-impl<const N: usize> PartialEq for Records<N> {
+impl<T: Kept + PartialEq, const N: usize> PartialEq for Newest<T, N> {
     fn eq(&self, other: &Self) -> bool {
         self.iter().eq(other.iter())
     }
 }
 
-impl<const N: usize> Eq for Records<N> {}
+impl<T: Kept + Eq, const N: usize> Eq for Newest<T, N> {}
 
-impl<const N: usize> core::hash::Hash for Records<N> {
+impl<T: Kept + core::hash::Hash, const N: usize> core::hash::Hash for Newest<T, N> {
     fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
         self.len.hash(state);
-        self.iter().for_each(|time| time.hash(state));
-    }
-}
-
-impl<const N: usize> PartialEq for Memory<N> {
-    fn eq(&self, other: &Self) -> bool {
-        self.newest(N).eq(other.newest(N))
-    }
-}
-
-impl<const N: usize> Eq for Memory<N> {}
-
-impl<const N: usize> core::hash::Hash for Memory<N> {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.len.hash(state);
-        self.newest(N)
-            .for_each(|fingerprint| fingerprint.hash(state));
+        self.iter().for_each(|item| item.hash(state));
     }
 }
 
