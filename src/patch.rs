@@ -345,6 +345,16 @@ impl Interpret for UnlockAtPatch {
     }
 }
 
+/// `visit_*` methods of a visitor that answer `$answer` to each JSON type named: the
+/// patch body reads most types as "not what this field takes", and says so once.
+macro_rules! answer_every {
+    ($value:ty => $answer:expr; $($method:ident $(($arg:ty))?),* $(,)?) => {
+        $(fn $method<E: de::Error>(self $(, _: $arg)?) -> Result<$value, E> {
+            Ok($answer)
+        })*
+    };
+}
+
 /// A value of any JSON type, read as `T` where it can be.
 struct Loose<T>(Option<T>);
 
@@ -359,26 +369,11 @@ impl<'de, T: Interpret> Visitor<'de> for LooseVisitor<T> {
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<Loose<T>, E> {
         Ok(Loose(T::from_bool(value)))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Loose<T>, E> {
-        Ok(Loose(None))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Loose<T>, E> {
-        Ok(Loose(None))
-    }
-    fn visit_i128<E: de::Error>(self, _: i128) -> Result<Loose<T>, E> {
-        Ok(Loose(None))
-    }
-    fn visit_u128<E: de::Error>(self, _: u128) -> Result<Loose<T>, E> {
-        Ok(Loose(None))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Loose<T>, E> {
-        Ok(Loose(None))
-    }
+    answer_every!(Loose<T> => Loose(None);
+        visit_i64(i64), visit_u64(u64), visit_i128(i128), visit_u128(u128), visit_f64(f64),
+        visit_bytes(&[u8]));
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Loose<T>, E> {
         Ok(Loose(T::from_text(value.bytes())))
-    }
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Loose<T>, E> {
-        Ok(Loose(None))
     }
     fn visit_none<E: de::Error>(self) -> Result<Loose<T>, E> {
         Ok(Loose(T::from_null()))
@@ -465,36 +460,9 @@ impl<'de> Visitor<'de> for DocumentVisitor {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_i128<E: de::Error>(self, _: i128) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_u128<E: de::Error>(self, _: u128) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<PatchDocument, E> {
-        Ok(PatchDocument::NOT_AN_OBJECT)
-    }
+    answer_every!(PatchDocument => PatchDocument::NOT_AN_OBJECT;
+        visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_i128(i128), visit_u128(u128),
+        visit_f64(f64), visit_str(&str), visit_bytes(&[u8]), visit_none, visit_unit);
     fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<PatchDocument, D::Error> {
         inner.deserialize_any(self)
     }

@@ -268,24 +268,16 @@ impl<'de> Visitor<'de> for PolicyVisitor {
                     dialect = Some((name, policy.map_err(invalid)?));
                 }
                 Key::RepeatedCredentialMemory => {
-                    if memory.replace(map.next_value()?).is_some() {
-                        return Err(de::Error::duplicate_field("repeatedCredentialMemory"));
-                    }
+                    set_once(&mut memory, map.next_value()?, "repeatedCredentialMemory")?;
                 }
                 Key::MaxConsecutiveFailures => {
-                    if cap.replace(map.next_value()?).is_some() {
-                        return Err(de::Error::duplicate_field("maxConsecutiveFailures"));
-                    }
+                    set_once(&mut cap, map.next_value()?, "maxConsecutiveFailures")?;
                 }
                 Key::MaxAttemptsInFlight => {
-                    if in_flight.replace(map.next_value()?).is_some() {
-                        return Err(de::Error::duplicate_field("maxAttemptsInFlight"));
-                    }
+                    set_once(&mut in_flight, map.next_value()?, "maxAttemptsInFlight")?;
                 }
                 Key::AttemptTimeoutSeconds => {
-                    if timeout.replace(map.next_value()?).is_some() {
-                        return Err(de::Error::duplicate_field("attemptTimeoutSeconds"));
-                    }
+                    set_once(&mut timeout, map.next_value()?, "attemptTimeoutSeconds")?;
                 }
             }
         }
@@ -309,5 +301,13 @@ impl<'de> Deserialize<'de> for Policy {
     /// Reads the policy document of [behaviour §6](crate::behaviour#s6).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Policy, D::Error> {
         deserializer.deserialize_map(PolicyVisitor)
+    }
+}
+
+/// Sets a modifier read from the policy object, which may name it once.
+fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T, name: &'static str) -> Result<(), E> {
+    match slot.replace(value) {
+        Some(_) => Err(E::duplicate_field(name)),
+        None => Ok(()),
     }
 }
