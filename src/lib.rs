@@ -51,22 +51,22 @@
     clippy::unimplemented
 )]
 
-pub mod account;
+mod account;
 pub mod behaviour;
-pub mod binary;
-pub mod date;
+mod binary;
+mod date;
 pub mod dialect;
-pub mod fingerprint;
+mod fingerprint;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 pub mod harness;
-pub mod operation;
-pub mod outcome;
-pub mod patch;
-pub mod policy;
-pub mod schedule;
-pub mod table;
-pub mod time;
-pub mod view;
+mod operation;
+mod outcome;
+mod patch;
+mod policy;
+mod schedule;
+mod table;
+mod time;
+mod view;
 
 pub use account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
 pub use binary::{BufferTooSmall, DecodeError, Inconsistency};
@@ -74,7 +74,8 @@ pub use date::{DateError, DateString, parse_rfc3339};
 pub use fingerprint::{Fingerprint, FingerprintKey};
 pub use operation::{CapacityError, ErrorCode, LockError, Operation, OperationError};
 pub use outcome::{
-    Decision, LockCause, MAX_TRANSITIONS, Outcome, Rejection, Transition, Transitions, UnlockCause,
+    Decision, LockCause, MAX_TRANSITIONS, Outcome, Rejection, Transition, TransitionIter,
+    Transitions, UnlockCause,
 };
 pub use patch::{Field, FieldName, Patch, PatchDocument, PatchError, UnlockAtPatch};
 pub use policy::{

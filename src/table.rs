@@ -1,72 +1,4 @@
-//! Many accounts on one device: a fixed-capacity table that never forgets a counted
-//! failure.
-//!
-//! [`LockoutTable`] maps any `Hash + Eq` key (a user id, a `heapless::String`, a
-//! `(user, context)` pair) to an [`Account`], in `N` slots allocated inline. A key that is
-//! not in the table is an account in its initial state; the table stores an account only
-//! while it holds information, and may drop it only when it is *dormant*
-//! ([`Account::is_dormant`]): back in its initial state, its locks ended and its windows
-//! run out, so that dropping it changes no future answer. It never drops a locked
-//! account, a counted failure that still matters, or an attempt in flight.
-//!
-//! **Table-wide calls never move an account in time** ([behaviour §7.2](crate::behaviour#s7-2)). [`LockoutTable::poll`],
-//! [`LockoutTable::next_deadline`], [`LockoutTable::compact`], [`LockoutTable::recover`]
-//! and the room-making of a new key pass over many accounts: each is judged at the later
-//! of `now` and its own `last_seen`. Only an event addressed to one account applies the
-//! clock-regression shift of [behaviour §1](crate::behaviour#s1) to it. So one caller with an early timestamp (a log
-//! line stamped an hour early, a node whose clock is behind) cannot end another key's
-//! lock.
-//!
-//! Judging an account at an instant observes it, as [`Account::poll`] does: after
-//! `compact(now)` an event for that key stamped before `now` is a clock regression,
-//! exactly as it would be for an account that was kept and polled. (Without that, a
-//! failure "out of its window at `now`" could be back in it for an event stamped earlier.)
-//! What time did is applied up to the end of a lock that nobody reported yet, and the
-//! account is then kept, so that [`LockoutTable::poll`] still reports that unlock.
-//!
-//! One limit: a clock regression whose shift ([behaviour §1](crate::behaviour#s1)) would take a stored instant below
-//! `Instant::MIN` saturates it there, and the time since it shrinks. A decayed failure of
-//! a kept account can then count again, while the dropped account it stands for is gone.
-//! That takes instants some 292 million years apart; the fuzz target `table_operations`
-//! checks the equivalence at every step where no shift saturates.
-//!
-//! # When every slot holds information
-//!
-//! A new key that needs a slot in a full table first compacts it at `now` (see
-//! [`LockoutTable::compact`]) if that frees a slot; otherwise the operation fails with
-//! [`TableError::Full`] and changes nothing. The host
-//! chooses what that means:
-//!
-//! - **fail closed** (refuse the login): safe against guessing, but an attacker who sprays
-//!   failures over many user names can fill the table and lock out every user who is not
-//!   in it yet, until accounts go dormant (size `N` above the number of accounts that can
-//!   be active within the policy's windows);
-//! - **fail open** (let the login proceed uncounted): no denial of service, but the
-//!   attacker who filled the table can then guess without limit against users who are not
-//!   in it.
-//!
-//! Either way an attacker spraying user names never evicts a victim's counts: only dormant
-//! accounts give up their slots.
-//!
-//! # Hashing
-//!
-//! The table is a heapless `FnvIndexMap` (so `N` must be a power of two, at least 2).
-//! FNV is not keyed: an attacker who controls keys can make them collide, which costs
-//! probe time (at most `N` per operation) but never correctness.
-//!
-//! ```
-//! use account_lockout::{dialect::PingOne, Instant, LockoutTable, Status};
-//!
-//! let policy = PingOne { failure_count: 3, duration_seconds: Some(900) }.policy().unwrap();
-//! let mut table: LockoutTable<u32, 16> = LockoutTable::new();
-//! let now = Instant::from_secs(1_000);
-//! for _ in 0..3 {
-//!     table.failure(&policy, 7, now, None).unwrap();
-//! }
-//! assert_eq!(table.view(&7, now).status, Status::Locked);
-//! assert_eq!(table.view(&8, now).status, Status::Ok); // absent: initial state
-//! assert_eq!(table.len(), 1);
-//! ```
+//! The keyed table of accounts ([`LockoutTable`]).
 
 use core::fmt;
 use core::hash::Hash;
@@ -114,7 +46,75 @@ fn judged_at<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>(
     now.max(account.last_seen())
 }
 
-/// Accounts by key, in `N` inline slots (see the [module documentation](self)).
+/// Many accounts on one device: a fixed-capacity table that never forgets a counted
+/// failure.
+///
+/// [`LockoutTable`] maps any `Hash + Eq` key (a user id, a `heapless::String`, a
+/// `(user, context)` pair) to an [`Account`], in `N` slots allocated inline. A key that is
+/// not in the table is an account in its initial state; the table stores an account only
+/// while it holds information, and may drop it only when it is *dormant*
+/// ([`Account::is_dormant`]): back in its initial state, its locks ended and its windows
+/// run out, so that dropping it changes no future answer. It never drops a locked
+/// account, a counted failure that still matters, or an attempt in flight.
+///
+/// **Table-wide calls never move an account in time** ([behaviour §7.2](crate::behaviour#s7-2)). [`LockoutTable::poll`],
+/// [`LockoutTable::next_deadline`], [`LockoutTable::compact`], [`LockoutTable::recover`]
+/// and the room-making of a new key pass over many accounts: each is judged at the later
+/// of `now` and its own `last_seen`. Only an event addressed to one account applies the
+/// clock-regression shift of [behaviour §1](crate::behaviour#s1) to it. So one caller with an early timestamp (a log
+/// line stamped an hour early, a node whose clock is behind) cannot end another key's
+/// lock.
+///
+/// Judging an account at an instant observes it, as [`Account::poll`] does: after
+/// `compact(now)` an event for that key stamped before `now` is a clock regression,
+/// exactly as it would be for an account that was kept and polled. (Without that, a
+/// failure "out of its window at `now`" could be back in it for an event stamped earlier.)
+/// What time did is applied up to the end of a lock that nobody reported yet, and the
+/// account is then kept, so that [`LockoutTable::poll`] still reports that unlock.
+///
+/// One limit: a clock regression whose shift ([behaviour §1](crate::behaviour#s1)) would take a stored instant below
+/// `Instant::MIN` saturates it there, and the time since it shrinks. A decayed failure of
+/// a kept account can then count again, while the dropped account it stands for is gone.
+/// That takes instants some 292 million years apart; the fuzz target `table_operations`
+/// checks the equivalence at every step where no shift saturates.
+///
+/// # When every slot holds information
+///
+/// A new key that needs a slot in a full table first compacts it at `now` (see
+/// [`LockoutTable::compact`]) if that frees a slot; otherwise the operation fails with
+/// [`TableError::Full`] and changes nothing. The host
+/// chooses what that means:
+///
+/// - **fail closed** (refuse the login): safe against guessing, but an attacker who sprays
+///   failures over many user names can fill the table and lock out every user who is not
+///   in it yet, until accounts go dormant (size `N` above the number of accounts that can
+///   be active within the policy's windows);
+/// - **fail open** (let the login proceed uncounted): no denial of service, but the
+///   attacker who filled the table can then guess without limit against users who are not
+///   in it.
+///
+/// Either way an attacker spraying user names never evicts a victim's counts: only dormant
+/// accounts give up their slots.
+///
+/// # Hashing
+///
+/// The table is a heapless `FnvIndexMap` (so `N` must be a power of two, at least 2).
+/// FNV is not keyed: an attacker who controls keys can make them collide, which costs
+/// probe time (at most `N` per operation) but never correctness.
+///
+/// ```
+/// use account_lockout::{dialect::PingOne, Instant, LockoutTable, Status};
+///
+/// let policy = PingOne { failure_count: 3, duration_seconds: Some(900) }.policy().unwrap();
+/// let mut table: LockoutTable<u32, 16> = LockoutTable::new();
+/// let now = Instant::from_secs(1_000);
+/// for _ in 0..3 {
+///     table.failure(&policy, 7, now, None).unwrap();
+/// }
+/// assert_eq!(table.view(&7, now).status, Status::Locked);
+/// assert_eq!(table.view(&8, now).status, Status::Ok); // absent: initial state
+/// assert_eq!(table.len(), 1);
+/// ```
 ///
 /// `RECORDS`, `MEMORY` and `ATTEMPTS` size each account as in [`Account`].
 pub struct LockoutTable<
@@ -409,8 +409,8 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
             .min()
     }
 
-    /// Compaction: observes `now` for every account (as `poll` would, see the [module
-    /// documentation](self)) and drops every dormant one, freeing its slot. Returns how
+    /// Compaction: observes `now` for every account (as `poll` would, see the [type
+    /// documentation](LockoutTable)) and drops every dormant one, freeing its slot. Returns how
     /// many.
     ///
     /// An account whose lock ended is dormant only once its unlock was reported, so call
