@@ -90,6 +90,10 @@ impl Patch {
 const FIELD_NAME_CAPACITY: usize = 32;
 
 /// A field name from the input that the account model does not have, kept on the stack.
+///
+/// Its bytes are kept by hand rather than in a `heapless::String`, which is not `Copy`:
+/// the errors that carry a name ([`PatchError`], [`crate::OperationError`]) are `Copy`,
+/// as small error types are.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FieldName {

@@ -16,35 +16,28 @@ const VALUE_CAPACITY: usize = 64;
 /// A JSON syntax error: the body is not JSON.
 struct Malformed;
 
-/// A decoded string, kept if it fits.
+/// A decoded string, kept if it fits. Its pieces are bytes of valid UTF-8 (runs of the
+/// input, or encoded escapes), but a cut may fall inside a character.
 struct Text {
-    bytes: [u8; VALUE_CAPACITY],
-    len: usize,
+    bytes: heapless::Vec<u8, VALUE_CAPACITY>,
     overflow: bool,
 }
 
 impl Text {
     fn new() -> Text {
         Text {
-            bytes: [0; VALUE_CAPACITY],
-            len: 0,
+            bytes: heapless::Vec::new(),
             overflow: false,
         }
     }
 
     /// Appends `piece`, or as much of it as fits (then the text is marked cut).
     fn push(&mut self, piece: &[u8]) {
-        let room = VALUE_CAPACITY.saturating_sub(self.len);
-        let fits = piece.len().min(room);
-        if fits < piece.len() {
-            self.overflow = true;
-        }
-        let end = self.len.saturating_add(fits);
-        if let (Some(target), Some(source)) = (self.bytes.get_mut(self.len..end), piece.get(..fits))
-        {
-            target.copy_from_slice(source);
-            self.len = end;
-        }
+        let room = VALUE_CAPACITY.saturating_sub(self.bytes.len());
+        let (kept, cut) = piece.split_at(piece.len().min(room));
+        self.overflow |= !cut.is_empty();
+        // `kept` fits the room left, so this cannot fail.
+        let _ = self.bytes.extend_from_slice(kept);
     }
 
     /// The text, if it was kept whole.
@@ -52,12 +45,12 @@ impl Text {
         if self.overflow {
             return None;
         }
-        core::str::from_utf8(self.bytes.get(..self.len)?).ok()
+        core::str::from_utf8(&self.bytes).ok()
     }
 
     /// The text, cut at the capacity (for field names in errors).
     fn lossy(&self) -> &str {
-        let bytes = self.bytes.get(..self.len).unwrap_or(&[]);
+        let bytes: &[u8] = &self.bytes;
         match core::str::from_utf8(bytes) {
             Ok(text) => text,
             Err(error) => {
