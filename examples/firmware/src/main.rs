@@ -116,14 +116,14 @@ fn main() -> ! {
         let credential_ok = random & 0x700 == 0;
 
         // May the user try at all? A read: it changes nothing.
-        let gate = table.check(&policy, now, &user);
+        let gate = table.check(&policy, &user, now);
         black_box(&gate);
 
         // The attempt itself. While the user is locked the table rejects it uncounted.
         let result = if credential_ok {
-            table.success(&policy, now, user)
+            table.success(&policy, user, now)
         } else {
-            table.failure(&policy, now, user, None)
+            table.failure(&policy, user, now, None)
         };
         let mut changed = match result {
             Ok(outcome) => {
@@ -158,7 +158,7 @@ fn main() -> ! {
             if random & 0x3F == 0 {
                 changed |= json::administer(&mut table, &policy, now, user);
             }
-            json::publish(&table.view(now, &user));
+            json::publish(&table.view(&user, now));
         }
 
         #[cfg(feature = "binary")]
@@ -203,7 +203,7 @@ mod json {
     #[cfg(feature = "json-input")]
     pub fn administer(table: &mut Table, policy: &Policy, now: Instant, user: u16) -> bool {
         match Patch::from_json(black_box(ADMIN_PATCH)) {
-            Ok(patch) => table.patch(policy, now, user, patch).is_ok(),
+            Ok(patch) => table.patch(policy, user, now, patch).is_ok(),
             Err(error) => {
                 black_box(error);
                 false
@@ -300,7 +300,7 @@ mod store {
             match Account::decode(bytes, policy) {
                 Ok(account) => {
                     let key = u16::from_le_bytes([*low, *high]);
-                    if table.restore(policy, now, key, account).is_ok() {
+                    if table.restore(policy, key, now, account).is_ok() {
                         restored = restored.saturating_add(1);
                     }
                 }
