@@ -2,6 +2,10 @@
 //!
 //! Expected values are derived from docs/behaviour.md, not from the crate's implementation.
 
+mod fixtures;
+
+use fixtures::{active_directory, pam, pingone, tpm};
+
 use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
 };
@@ -638,16 +642,6 @@ fn android_gatekeeper_success_clears() {
 // Active Directory
 // ---------------------------------------------------------------------------------------------
 
-fn active_directory(threshold: u32, duration: u64, window: u64) -> Policy {
-    (ActiveDirectory {
-        lockout_threshold: threshold,
-        lockout_duration_seconds: duration,
-        lockout_observation_window_seconds: window,
-    })
-    .policy()
-    .expect("a valid AD policy")
-}
-
 #[test]
 fn active_directory_observation_window() {
     let policy = active_directory(3, 1_800, 900);
@@ -713,16 +707,6 @@ fn active_directory_observation_window() {
 // ---------------------------------------------------------------------------------------------
 // pam_faillock
 // ---------------------------------------------------------------------------------------------
-
-fn pam(deny: u32, fail_interval: u64, unlock_time: u64) -> Policy {
-    (PamFaillock {
-        deny,
-        fail_interval,
-        unlock_time,
-    })
-    .policy()
-    .expect("a valid pam_faillock policy")
-}
 
 #[test]
 fn pam_faillock_defaults() {
@@ -851,15 +835,6 @@ fn pam_faillock_account_too_small() {
 // TPM
 // ---------------------------------------------------------------------------------------------
 
-fn tpm(max_tries: u32, recovery_time: u64) -> Policy {
-    (Tpm {
-        max_tries,
-        recovery_time,
-    })
-    .policy()
-    .expect("a valid TPM policy")
-}
-
 #[test]
 fn tpm_defaults() {
     assert_eq!(
@@ -874,15 +849,6 @@ fn tpm_defaults() {
 // ---------------------------------------------------------------------------------------------
 // PingOne
 // ---------------------------------------------------------------------------------------------
-
-fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
-    (PingOne {
-        failure_count,
-        duration_seconds,
-    })
-    .policy()
-    .expect("a valid PingOne policy")
-}
 
 #[test]
 fn pingone_count_has_no_window() {
