@@ -236,6 +236,13 @@ fn dialect_policies() -> Vec<(&'static str, Policy)> {
 }
 
 /// A custom policy that uses every field, with a 16-step table.
+/// [`dialect_policies`] and the custom 16-step table.
+fn every_policy() -> Vec<(&'static str, Policy)> {
+    let mut policies = dialect_policies();
+    policies.push(("custom 16-step table", custom_table_policy()));
+    policies
+}
+
 fn custom_table_policy() -> Policy {
     let steps: Vec<Step> = (0..16u32)
         .map(|i| Step::new(1 + 3 * i, Duration::from_secs(u64::from(i) * 17)))
@@ -702,9 +709,7 @@ fn every_single_byte_corruption_of_an_account_is_rejected_or_re_encodes_identica
 
 #[test]
 fn every_single_byte_corruption_of_a_policy_is_rejected_or_re_encodes_identically() {
-    let policies = dialect_policies()
-        .into_iter()
-        .chain([("custom 16-step table", custom_table_policy())]);
+    let policies = every_policy();
     for (name, policy) in policies {
         let bytes = encode_policy(&policy);
         assert_eq!(Policy::decode(&bytes), Ok(policy), "{name}");
@@ -758,9 +763,7 @@ fn a_truncated_account_is_truncated() {
 
 #[test]
 fn a_truncated_policy_is_truncated() {
-    let policies = dialect_policies()
-        .into_iter()
-        .chain([("custom 16-step table", custom_table_policy())]);
+    let policies = every_policy();
     for (name, policy) in policies {
         let bytes = encode_policy(&policy);
         for len in 0..bytes.len() {
@@ -792,10 +795,7 @@ fn trailing_bytes_are_refused() {
             );
         }
     }
-    for (name, policy) in dialect_policies()
-        .into_iter()
-        .chain([("custom 16-step table", custom_table_policy())])
-    {
+    for (name, policy) in every_policy() {
         let bytes = encode_policy(&policy);
         for extra in [&[0u8][..], &[0xFF], &[1, 2, 3, 4, 5, 6, 7, 8, 9]] {
             let mut longer = bytes.clone();
@@ -838,10 +838,7 @@ fn assert_forged_headers(account_rows: &[HeaderRow], policy_rows: &[HeaderRow]) 
             }
         }
     }
-    for (name, policy) in dialect_policies()
-        .into_iter()
-        .chain([("custom 16-step table", custom_table_policy())])
-    {
+    for (name, policy) in every_policy() {
         let bytes = encode_policy(&policy);
         for row in policy_rows {
             for signed in [false, true] {
@@ -1479,44 +1476,42 @@ fn more_table_steps_than_a_schedule_holds_is_too_many_entries() {
 // 5. BufferTooSmall
 // ---------------------------------------------------------------------------------------------
 
+/// `encode` into buffers of each of `short` lengths is refused with the length needed and
+/// leaves the buffer untouched; into `needed` bytes it writes them all.
+fn assert_short_buffers_refused(
+    what: &str,
+    needed: usize,
+    short: &[usize],
+    fill: u8,
+    encode: impl Fn(&mut [u8]) -> Result<usize, BufferTooSmall>,
+) {
+    for &len in short {
+        let mut buffer = vec![fill; len];
+        assert_eq!(
+            encode(&mut buffer),
+            Err(BufferTooSmall { needed }),
+            "{what}: buffer of {len}"
+        );
+        assert!(
+            buffer.iter().all(|&b| b == fill),
+            "{what}: the buffer of {len} was written"
+        );
+    }
+    let mut exact = vec![0u8; needed];
+    assert_eq!(encode(&mut exact), Ok(needed), "{what}");
+}
+
 #[test]
 fn a_buffer_one_byte_short_is_refused_and_left_untouched() {
     for (state, account, _) in account_states() {
         let needed = account.encoded_len();
-        for len in [needed - 1, 0, needed / 2] {
-            let mut buffer = vec![0xA5u8; len];
-            assert_eq!(
-                account.encode(&mut buffer),
-                Err(BufferTooSmall { needed }),
-                "{state}: buffer of {len}"
-            );
-            assert!(
-                buffer.iter().all(|&b| b == 0xA5),
-                "{state}: the buffer of {len} was written"
-            );
-        }
-        let mut exact = vec![0u8; needed];
-        assert_eq!(account.encode(&mut exact), Ok(needed), "{state}");
+        assert_short_buffers_refused(state, needed, &[needed - 1, 0, needed / 2], 0xA5, |b| {
+            account.encode(b)
+        });
     }
-    for (name, policy) in dialect_policies()
-        .into_iter()
-        .chain([("custom 16-step table", custom_table_policy())])
-    {
+    for (name, policy) in every_policy() {
         let needed = encode_policy(&policy).len();
-        for len in [needed - 1, 0] {
-            let mut buffer = vec![0x5Au8; len];
-            assert_eq!(
-                policy.encode(&mut buffer),
-                Err(BufferTooSmall { needed }),
-                "{name}: buffer of {len}"
-            );
-            assert!(
-                buffer.iter().all(|&b| b == 0x5A),
-                "{name}: the buffer of {len} was written"
-            );
-        }
-        let mut exact = vec![0u8; needed];
-        assert_eq!(policy.encode(&mut exact), Ok(needed), "{name}");
+        assert_short_buffers_refused(name, needed, &[needed - 1, 0], 0x5A, |b| policy.encode(b));
     }
 }
 
@@ -1530,10 +1525,7 @@ fn a_buffer_one_byte_short_is_refused_and_left_untouched() {
 fn every_state_migrates_to_every_policy() {
     for (state, account, _) in account_states() {
         let bytes = encode_account(&account);
-        for (name, policy) in dialect_policies()
-            .into_iter()
-            .chain([("custom 16-step table", custom_table_policy())])
-        {
+        for (name, policy) in every_policy() {
             let migrated = Big::decode_migrating(&bytes, &policy)
                 .unwrap_or_else(|e| panic!("{state} under {name}: {e}"));
             let again = encode_account(&migrated);

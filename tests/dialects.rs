@@ -2,6 +2,10 @@
 //!
 //! Expected values are derived from docs/behaviour.md, not from the crate's implementation.
 
+mod fixtures;
+
+use fixtures::{active_directory, pam, pingone, tpm};
+
 use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
 };
@@ -78,53 +82,60 @@ fn assert_locked<const R: usize>(
     now: Instant,
     locked_at: Instant,
     unlock_at: Option<Instant>,
+    row: &str,
 ) {
     let view = account.view(now);
-    assert_eq!(view.status, Status::Locked, "status at {now}");
-    assert!(!view.can_authenticate, "canAuthenticate at {now}");
-    assert_eq!(view.locked_at, Some(locked_at), "lockedAt at {now}");
-    assert_eq!(view.unlock_at, unlock_at, "unlockAt at {now}");
+    assert_eq!(view.status, Status::Locked, "{row}: status at {now}");
+    assert!(!view.can_authenticate, "{row}: canAuthenticate at {now}");
+    assert_eq!(view.locked_at, Some(locked_at), "{row}: lockedAt at {now}");
+    assert_eq!(view.unlock_at, unlock_at, "{row}: unlockAt at {now}");
     let expected_seconds = unlock_at.map(|until| ceil_secs(until.as_millis() - now.as_millis()));
     assert_eq!(
         view.seconds_until_unlock, expected_seconds,
-        "secondsUntilUnlock at {now}"
+        "{row}: secondsUntilUnlock at {now}"
     );
 }
 
 /// The view at `now` is `OK` (and the user enabled).
 #[track_caller]
-fn assert_open<const R: usize>(account: &Account<R>, now: Instant) {
+fn assert_open<const R: usize>(account: &Account<R>, now: Instant, row: &str) {
     let view = account.view(now);
-    assert_eq!(view.status, Status::Ok, "status at {now}");
-    assert!(view.can_authenticate, "canAuthenticate at {now}");
-    assert_eq!(view.locked_at, None, "lockedAt at {now}");
-    assert_eq!(view.unlock_at, None, "unlockAt at {now}");
+    assert_eq!(view.status, Status::Ok, "{row}: status at {now}");
+    assert!(view.can_authenticate, "{row}: canAuthenticate at {now}");
+    assert_eq!(view.locked_at, None, "{row}: lockedAt at {now}");
+    assert_eq!(view.unlock_at, None, "{row}: unlockAt at {now}");
     assert_eq!(
         view.seconds_until_unlock, None,
-        "secondsUntilUnlock at {now}"
+        "{row}: secondsUntilUnlock at {now}"
     );
 }
 
 /// A counted failure at `now` that does not lock, and leaves the policy's count at `count`.
 #[track_caller]
-fn fail_open<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant, count: u32) {
+fn fail_open<const R: usize>(
+    account: &mut Account<R>,
+    policy: &Policy,
+    now: Instant,
+    count: u32,
+    row: &str,
+) {
     let outcome = fail(account, policy, now);
     assert_eq!(
         outcome.decision(),
         Some(Decision::Allowed),
-        "failure at {now}"
+        "{row}: failure at {now}"
     );
     assert_eq!(
         counted(&outcome),
         Some(count),
-        "count after failure at {now}"
+        "{row}: count after failure at {now}"
     );
     assert_eq!(
         locked_transition(&outcome),
         None,
-        "failure at {now} must not lock"
+        "{row}: failure at {now} must not lock"
     );
-    assert_open(account, now);
+    assert_open(account, now, row);
 }
 
 /// A counted failure at `now` that locks until `until` (`None`: admin-only).
@@ -134,8 +145,9 @@ fn fail_lock<const R: usize>(
     policy: &Policy,
     now: Instant,
     until: Option<Instant>,
+    row: &str,
 ) -> Outcome {
-    fail_lock_by(account, policy, now, until, LockCause::Policy)
+    fail_lock_by(account, policy, now, until, LockCause::Policy, row)
 }
 
 /// A failure at `now` that is counted and starts a quick-failure lock until `until`.
@@ -145,8 +157,9 @@ fn fail_quick_lock<const R: usize>(
     policy: &Policy,
     now: Instant,
     until: Option<Instant>,
+    row: &str,
 ) -> Outcome {
-    fail_lock_by(account, policy, now, until, LockCause::QuickFailure)
+    fail_lock_by(account, policy, now, until, LockCause::QuickFailure, row)
 }
 
 /// A failure at `now` that is counted and starts a lock of `cause` until `until`.
@@ -157,18 +170,19 @@ fn fail_lock_by<const R: usize>(
     now: Instant,
     until: Option<Instant>,
     cause: LockCause,
+    row: &str,
 ) -> Outcome {
     let outcome = fail(account, policy, now);
     assert!(
         counted(&outcome).is_some(),
-        "the failure at {now} must be counted"
+        "{row}: the failure at {now} must be counted"
     );
     assert_eq!(
         locked_transition(&outcome),
         Some((now, until, cause)),
-        "lock started by the failure at {now}"
+        "{row}: lock started by the failure at {now}"
     );
-    assert_locked(account, now, now, until);
+    assert_locked(account, now, now, until, row);
     outcome
 }
 
@@ -179,6 +193,7 @@ fn fail_rejected_locked<const R: usize>(
     policy: &Policy,
     now: Instant,
     until: Option<Instant>,
+    row: &str,
 ) {
     let outcome = fail(account, policy, now);
     assert!(
@@ -186,38 +201,42 @@ fn fail_rejected_locked<const R: usize>(
             outcome.decision(),
             Some(Decision::Rejected(Rejection::Locked { unlock_at, .. })) if unlock_at == until
         ),
-        "failure at {now} while locked: {:?}",
+        "{row}: failure at {now} while locked: {:?}",
         outcome.decision()
     );
-    assert_eq!(counted(&outcome), None, "a rejected failure is not counted");
-    assert_eq!(locked_transition(&outcome), None);
+    assert_eq!(
+        counted(&outcome),
+        None,
+        "{row}: a rejected failure is not counted"
+    );
+    assert_eq!(locked_transition(&outcome), None, "{row}");
 }
 
 /// A failure at `now` that is rejected because the user is disabled.
 #[track_caller]
-fn fail_rejected_disabled<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant) {
+fn fail_rejected_disabled<const R: usize>(
+    account: &mut Account<R>,
+    policy: &Policy,
+    now: Instant,
+    row: &str,
+) {
     let outcome = fail(account, policy, now);
     assert_eq!(
         outcome.decision(),
         Some(Decision::Rejected(Rejection::Disabled)),
-        "failure at {now} while disabled"
+        "{row}: failure at {now} while disabled"
     );
-    assert_eq!(counted(&outcome), None, "a rejected failure is not counted");
-    assert_eq!(locked_transition(&outcome), None);
+    assert_eq!(
+        counted(&outcome),
+        None,
+        "{row}: a rejected failure is not counted"
+    );
+    assert_eq!(locked_transition(&outcome), None, "{row}");
 }
 
 #[track_caller]
 fn remaining<const R: usize>(account: &Account<R>, policy: &Policy, now: Instant) -> Option<u32> {
     account.failures_remaining(policy, now)
-}
-
-#[track_caller]
-fn check_allowed<const R: usize>(account: &Account<R>, policy: &Policy, now: Instant) {
-    assert_eq!(
-        account.check(policy, now).decision(),
-        Some(Decision::Allowed),
-        "check at {now}"
-    );
 }
 
 fn patch(json: &str) -> Patch {
@@ -302,11 +321,17 @@ fn keycloak_wait_sequence(policy: &Policy, waits: &[i64], spacing: i64) -> Vec<(
             "failures remaining before failure {k}"
         );
         if wait == 0 {
-            fail_open(&mut account, policy, t, k as u32);
+            fail_open(&mut account, policy, t, k as u32, "keycloak_wait_sequence");
             previous_unlock = None;
         } else {
             let until = keycloak_deadline(t, wait);
-            let outcome = fail_lock(&mut account, policy, t, Some(until));
+            let outcome = fail_lock(
+                &mut account,
+                policy,
+                t,
+                Some(until),
+                "keycloak_wait_sequence",
+            );
             assert_eq!(
                 counted(&outcome),
                 Some(k as u32),
@@ -320,9 +345,15 @@ fn keycloak_wait_sequence(policy: &Policy, waits: &[i64], spacing: i64) -> Vec<(
             );
             // Still locked 1 ms before the deadline, open at it.
             let just_before = Instant::from_millis(until.as_millis() - 1);
-            assert_locked(&account, just_before, t, Some(until));
+            assert_locked(
+                &account,
+                just_before,
+                t,
+                Some(until),
+                "keycloak_wait_sequence",
+            );
             assert_eq!(account.view(just_before).seconds_until_unlock, Some(1));
-            assert_open(&account, until);
+            assert_open(&account, until, "keycloak_wait_sequence");
             locks.push((t, until));
             previous_unlock = Some(until);
         }
@@ -374,252 +405,16 @@ fn keycloak_wait_capped_by_max_failure_wait() {
     let mut t = at(500);
     for (k, wait) in [30, 60, 60, 60].into_iter().enumerate() {
         let until = keycloak_deadline(t, wait);
-        let outcome = fail_lock(&mut account, &policy, t, Some(until));
+        let outcome = fail_lock(
+            &mut account,
+            &policy,
+            t,
+            Some(until),
+            "keycloak_wait_capped_by_max_failure_wait",
+        );
         assert_eq!(counted(&outcome), Some(k as u32 + 1));
         t = Instant::from_millis(until.as_millis() + 5_250);
     }
-}
-
-#[test]
-fn keycloak_quick_login() {
-    // factor 5 MULTIPLE: no wait before the 5th failure, so only the quick rule can lock.
-    let policy = keycloak(|k| {
-        k.failure_factor = 5;
-        k.wait_increment_seconds = 30;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(10_400), 1);
-    // 999 ms later (< 1000): quick lock, 60 s from the whole second 11 s.
-    let outcome = fail_quick_lock(&mut account, &policy, at(11_399), Some(at(71_000)));
-    assert_eq!(counted(&outcome), Some(2), "the quick failure is counted");
-    assert_eq!(account.view(at(11_399)).seconds_until_unlock, Some(60));
-    assert_open(&account, at(71_000));
-    // 59.601 s after the previous failure: no quick lock.
-    fail_open(&mut account, &policy, at(71_000), 3);
-    // Exactly quickLoginCheckMilliSeconds later: not quick (delta < 1000 is required).
-    fail_open(&mut account, &policy, at(72_000), 4);
-    // The 5th failure, 0.5 s later: the MULTIPLE wait (30 s) applies, not the quick one.
-    let outcome = fail_lock(&mut account, &policy, at(72_500), Some(at(102_000)));
-    assert_eq!(counted(&outcome), Some(5));
-
-    // LINEAR: wait = 30 * (1 + 2 - 5) < 0 before the factor, so the quick rule applies.
-    let linear = keycloak(|k| {
-        k.failure_factor = 5;
-        k.wait_increment_seconds = 30;
-        k.brute_force_strategy = BruteForceStrategy::Linear;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &linear, at(3_000), 1);
-    let _ = fail_quick_lock(&mut account, &linear, at(3_000), Some(at(63_000)));
-
-    // The first failure ever is never quick, however close to anything.
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(0), 1);
-}
-
-#[test]
-fn keycloak_quick_login_wait_capped_except_in_pure_permanent_mode() {
-    // Temporary mode: min(60, maxFailureWaitSeconds 20) = 20 s.
-    let temporary = keycloak(|k| {
-        k.failure_factor = 5;
-        k.wait_increment_seconds = 30;
-        k.max_failure_wait_seconds = 20;
-        k.minimum_quick_login_wait_seconds = 60;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &temporary, at(500), 1);
-    let _ = fail_quick_lock(&mut account, &temporary, at(700), Some(at(20_000)));
-
-    // permanentLockout with maxTemporaryLockouts > 0: still capped.
-    let mixed = keycloak(|k| {
-        k.failure_factor = 5;
-        k.wait_increment_seconds = 30;
-        k.max_failure_wait_seconds = 20;
-        k.minimum_quick_login_wait_seconds = 60;
-        k.permanent_lockout = true;
-        k.max_temporary_lockouts = 2;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &mixed, at(500), 1);
-    let _ = fail_quick_lock(&mut account, &mixed, at(700), Some(at(20_000)));
-
-    // Pure permanent mode: the quick wait is not capped (60 s).
-    let permanent = keycloak(|k| {
-        k.failure_factor = 5;
-        k.max_failure_wait_seconds = 20;
-        k.minimum_quick_login_wait_seconds = 60;
-        k.permanent_lockout = true;
-        k.max_temporary_lockouts = 0;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &permanent, at(500), 1);
-    let _ = fail_quick_lock(&mut account, &permanent, at(700), Some(at(60_000)));
-}
-
-#[test]
-fn keycloak_max_delta_time_resets_num_failures() {
-    let policy = keycloak(|k| {
-        k.failure_factor = 3;
-        k.wait_increment_seconds = 30;
-        k.max_delta_time_seconds = 100;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(0), 1);
-    // gap == window: continues.
-    assert_eq!(remaining(&account, &policy, at(100_000)), Some(2));
-    fail_open(&mut account, &policy, at(100_000), 2);
-    // gap = window + 1 ms: restarts; the count becomes 1 (the 3rd failure does not lock),
-    // but a second failure at that instant would lock by the quick rule (behaviour §7.6).
-    assert_eq!(remaining(&account, &policy, at(200_001)), Some(2));
-    fail_open(&mut account, &policy, at(200_001), 1);
-    fail_open(&mut account, &policy, at(300_001), 2);
-    let _ = fail_lock(&mut account, &policy, at(301_001), Some(at(331_000)));
-}
-
-#[test]
-fn keycloak_max_delta_time_resets_temporary_lockouts() {
-    // permanentLockout with maxTemporaryLockouts 1: the 2nd temporary lock is permanent,
-    // unless the window reset numTemporaryLockouts in between.
-    let settings = |k: &mut Keycloak| {
-        k.failure_factor = 2;
-        k.wait_increment_seconds = 30;
-        k.max_delta_time_seconds = 100;
-        k.permanent_lockout = true;
-        k.max_temporary_lockouts = 1;
-    };
-    let policy = keycloak(settings);
-
-    // Without a reset: failure 2 is temporary lock #1, failure 3 (wait 30*floor(3/2) > 0)
-    // would be #2 > 1: permanent.
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(0), 1);
-    let _ = fail_lock(&mut account, &policy, at(2_000), Some(at(32_000)));
-    let _ = fail_lock(&mut account, &policy, at(50_000), None);
-    assert_locked(&account, at(50_000 + 100 * YEAR), at(50_000), None);
-
-    // With a reset (gap 100.001 s > 100 s) before failure 3: numFailures and
-    // numTemporaryLockouts restart, so failure 4 is temporary lock #1 again.
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(0), 1);
-    let _ = fail_lock(&mut account, &policy, at(2_000), Some(at(32_000)));
-    fail_open(&mut account, &policy, at(102_001), 1);
-    let _ = fail_lock(&mut account, &policy, at(104_001), Some(at(134_000)));
-    // ... and the next one is #2: permanent.
-    let _ = fail_lock(&mut account, &policy, at(134_000), None);
-}
-
-#[test]
-fn keycloak_permanent_lockout() {
-    let policy = keycloak(|k| {
-        k.failure_factor = 3;
-        k.permanent_lockout = true;
-        k.max_temporary_lockouts = 0;
-    });
-    let mut account: Account = Account::new();
-    // No waits before the factor; no reset window (failures 13.9 h apart still count).
-    fail_open(&mut account, &policy, at(0), 1);
-    assert_eq!(remaining(&account, &policy, at(50_000 * SECOND)), Some(2));
-    fail_open(&mut account, &policy, at(50_000 * SECOND), 2);
-    let t3 = at(100_000 * SECOND + 321);
-    let outcome = fail_lock(&mut account, &policy, t3, None);
-    assert_eq!(counted(&outcome), Some(3));
-    // No deadline: still locked a century later, failures rejected.
-    assert_locked(&account, at(100 * YEAR), t3, None);
-    fail_rejected_locked(&mut account, &policy, at(100 * YEAR), None);
-    // An administrator unlock ends it and clears the history.
-    let _ = account.unlock(&policy, at(100 * YEAR + 1));
-    assert_open(&account, at(100 * YEAR + 1));
-    // Fresh: two failures at one instant would lock by the quick rule (behaviour §7.6).
-    assert_eq!(remaining(&account, &policy, at(100 * YEAR + 2)), Some(2));
-    fail_open(&mut account, &policy, at(100 * YEAR + 2_000), 1);
-}
-
-#[test]
-fn keycloak_permanent_after_temporary() {
-    // maxTemporaryLockouts 2: temporary locks #1 and #2, then #3 is permanent.
-    let policy = keycloak(|k| {
-        k.failure_factor = 3;
-        k.wait_increment_seconds = 30;
-        k.permanent_lockout = true;
-        k.max_temporary_lockouts = 2;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(1_250), 1);
-    fail_open(&mut account, &policy, at(101_250), 2);
-    let _ = fail_lock(&mut account, &policy, at(201_250), Some(at(231_000)));
-    let _ = fail_lock(&mut account, &policy, at(301_250), Some(at(331_000)));
-    let outcome = fail_lock(&mut account, &policy, at(401_250), None);
-    assert_eq!(counted(&outcome), Some(5));
-    assert_locked(&account, at(401_250 + 10 * YEAR), at(401_250), None);
-
-    // Quick locks are not temporary lockouts: with maxTemporaryLockouts 1, a quick lock
-    // before the factor does not use up the one temporary lock.
-    let policy = keycloak(|k| {
-        k.failure_factor = 3;
-        k.wait_increment_seconds = 30;
-        k.permanent_lockout = true;
-        k.max_temporary_lockouts = 1;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(0), 1);
-    let _ = fail_quick_lock(&mut account, &policy, at(500), Some(at(60_000))); // quick
-    let _ = fail_lock(&mut account, &policy, at(100_000), Some(at(130_000))); // temporary #1
-    let _ = fail_lock(&mut account, &policy, at(200_000), None); // #2 > 1: permanent
-}
-
-#[test]
-fn keycloak_num_failures_survive_temporary_lock() {
-    let policy = keycloak(|k| {
-        k.failure_factor = 3;
-        k.wait_increment_seconds = 30;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(0), 1);
-    fail_open(&mut account, &policy, at(10_000), 2);
-    let _ = fail_lock(&mut account, &policy, at(20_000), Some(at(50_000)));
-    // The lock ended by itself; numFailures is still 3, so the next failure locks again.
-    assert_open(&account, at(50_000));
-    assert_eq!(remaining(&account, &policy, at(50_000)), Some(1));
-    let outcome = fail_lock(&mut account, &policy, at(50_000), Some(at(80_000)));
-    assert_eq!(counted(&outcome), Some(4));
-    assert_eq!(
-        unlocked_transition(&outcome),
-        Some((at(50_000), UnlockCause::Expired))
-    );
-}
-
-#[test]
-fn keycloak_success_clears() {
-    let policy = keycloak(|k| {
-        k.failure_factor = 3;
-        k.wait_increment_seconds = 30;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(0), 1);
-    fail_open(&mut account, &policy, at(10_000), 2);
-    let outcome = account.success(&policy, at(10_100));
-    assert_eq!(outcome.decision(), Some(Decision::Allowed));
-    // The count is cleared: 3 by the count, 2 by the quick rule (behaviour §7.6).
-    assert_eq!(account.failures_remaining(&policy, at(10_100)), Some(2));
-    // lastFailure is cleared too: a failure 0.1 s after the success is not a quick one.
-    fail_open(&mut account, &policy, at(10_200), 1);
-    fail_open(&mut account, &policy, at(20_000), 2);
-    let _ = fail_lock(&mut account, &policy, at(30_000), Some(at(60_000)));
-
-    // numTemporaryLockouts is cleared: with maxTemporaryLockouts 1, a success between two
-    // temporary locks keeps the second one temporary.
-    let policy = keycloak(|k| {
-        k.failure_factor = 1;
-        k.wait_increment_seconds = 30;
-        k.permanent_lockout = true;
-        k.max_temporary_lockouts = 1;
-    });
-    let mut account: Account = Account::new();
-    let _ = fail_lock(&mut account, &policy, at(0), Some(at(30_000)));
-    let _ = account.success(&policy, at(30_000));
-    let _ = fail_lock(&mut account, &policy, at(40_000), Some(at(70_000)));
-    // Without a success in between, the next one is permanent.
-    let _ = fail_lock(&mut account, &policy, at(70_000), None);
 }
 
 #[test]
@@ -635,26 +430,22 @@ fn keycloak_zero_wait_increment_never_counts_a_temporary_lockout() {
     });
     let mut account: Account = Account::new();
     for k in 0..10_i64 {
-        fail_open(&mut account, &policy, at(k * 2_000), k as u32 + 1);
+        fail_open(
+            &mut account,
+            &policy,
+            at(k * 2_000),
+            k as u32 + 1,
+            "keycloak_zero_wait_increment_never_counts_a_temporary_lockout",
+        );
     }
     // 500 ms after the previous failure: quick lock, min(60, 900) s from the whole second.
-    let _ = fail_quick_lock(&mut account, &policy, at(18_500), Some(at(78_000)));
-}
-
-#[test]
-fn keycloak_zero_max_wait_still_counts_temporary_lockouts() {
-    // maxFailureWaitSeconds 0: the capped wait gives a deadline floor(t) + 0 <= t, so no
-    // lock is in effect, but the temporary lockout is counted: the 2nd is permanent.
-    let policy = keycloak(|k| {
-        k.failure_factor = 1;
-        k.wait_increment_seconds = 30;
-        k.max_failure_wait_seconds = 0;
-        k.permanent_lockout = true;
-        k.max_temporary_lockouts = 1;
-    });
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(500), 1);
-    let _ = fail_lock(&mut account, &policy, at(2_500), None);
+    let _ = fail_quick_lock(
+        &mut account,
+        &policy,
+        at(18_500),
+        Some(at(78_000)),
+        "keycloak_zero_wait_increment_never_counts_a_temporary_lockout",
+    );
 }
 
 #[test]
@@ -664,19 +455,49 @@ fn keycloak_failures_while_locked_are_rejected() {
         k.wait_increment_seconds = 30;
     });
     let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(0), 1);
-    let _ = fail_lock(&mut account, &policy, at(5_000), Some(at(35_000)));
+    fail_open(
+        &mut account,
+        &policy,
+        at(0),
+        1,
+        "keycloak_failures_while_locked_are_rejected",
+    );
+    let _ = fail_lock(
+        &mut account,
+        &policy,
+        at(5_000),
+        Some(at(35_000)),
+        "keycloak_failures_while_locked_are_rejected",
+    );
     let before = account;
     let mut probe = account;
-    fail_rejected_locked(&mut probe, &policy, at(6_000), Some(at(35_000)));
-    fail_rejected_locked(&mut probe, &policy, at(34_999), Some(at(35_000)));
+    fail_rejected_locked(
+        &mut probe,
+        &policy,
+        at(6_000),
+        Some(at(35_000)),
+        "keycloak_failures_while_locked_are_rejected",
+    );
+    fail_rejected_locked(
+        &mut probe,
+        &policy,
+        at(34_999),
+        Some(at(35_000)),
+        "keycloak_failures_while_locked_are_rejected",
+    );
     // Only last_seen moved: after the same event at the same instant, the states are equal.
     let mut reference = before;
     let _ = probe.success(&policy, at(34_999));
     let _ = reference.success(&policy, at(34_999));
     assert_eq!(probe, reference);
     // numFailures is 2, not 4: the next failure waits 30 * floor(3/2) = 30 s, not 60 s.
-    let outcome = fail_lock(&mut probe, &policy, at(40_000), Some(at(70_000)));
+    let outcome = fail_lock(
+        &mut probe,
+        &policy,
+        at(40_000),
+        Some(at(70_000)),
+        "keycloak_failures_while_locked_are_rejected",
+    );
     assert_eq!(counted(&outcome), Some(3));
 }
 
@@ -716,16 +537,28 @@ fn android_gatekeeper_schedule() {
         );
         let timeout = gatekeeper_timeout(n);
         if timeout == 0 {
-            fail_open(&mut account, &policy, t, n);
+            fail_open(&mut account, &policy, t, n, "android_gatekeeper_schedule");
             t = Instant::from_millis(t.as_millis() + 1_001);
         } else {
             // No flooring: the lock ends at now + T exactly.
             let until = Instant::from_millis(t.as_millis() + timeout * SECOND);
-            let outcome = fail_lock(&mut account, &policy, t, Some(until));
+            let outcome = fail_lock(
+                &mut account,
+                &policy,
+                t,
+                Some(until),
+                "android_gatekeeper_schedule",
+            );
             assert_eq!(counted(&outcome), Some(n), "failureCounter");
             let just_before = Instant::from_millis(until.as_millis() - 1);
-            assert_locked(&account, just_before, t, Some(until));
-            assert_open(&account, until);
+            assert_locked(
+                &account,
+                just_before,
+                t,
+                Some(until),
+                "android_gatekeeper_schedule",
+            );
+            assert_open(&account, until, "android_gatekeeper_schedule");
             if n <= 145 || n == 1000 {
                 seen.push((n, off(until) - off(t)));
             }
@@ -758,7 +591,13 @@ fn android_gatekeeper_success_clears() {
     let policy = AndroidGatekeeper {}.policy().unwrap();
     let mut account: Account = Account::new();
     for k in 1..=4 {
-        fail_open(&mut account, &policy, secs(k), k as u32);
+        fail_open(
+            &mut account,
+            &policy,
+            secs(k),
+            k as u32,
+            "android_gatekeeper_success_clears",
+        );
     }
     assert_eq!(
         account.success(&policy, secs(5)).decision(),
@@ -766,9 +605,21 @@ fn android_gatekeeper_success_clears() {
     );
     assert_eq!(remaining(&account, &policy, secs(6)), Some(5));
     for k in 1..=4 {
-        fail_open(&mut account, &policy, secs(5 + k), k as u32);
+        fail_open(
+            &mut account,
+            &policy,
+            secs(5 + k),
+            k as u32,
+            "android_gatekeeper_success_clears",
+        );
     }
-    let _ = fail_lock(&mut account, &policy, secs(10), Some(secs(40)));
+    let _ = fail_lock(
+        &mut account,
+        &policy,
+        secs(10),
+        Some(secs(40)),
+        "android_gatekeeper_success_clears",
+    );
 
     // After 20 failures, a success: the next failure is failure 1 again (T = 0).
     let mut account: Account = Account::new();
@@ -778,56 +629,64 @@ fn android_gatekeeper_success_clears() {
         t = Instant::from_millis(t.as_millis() + gatekeeper_timeout(n) * SECOND + 1);
     }
     let _ = account.success(&policy, t);
-    fail_open(&mut account, &policy, t, 1);
-}
-
-#[test]
-fn android_gatekeeper_failures_while_locked_are_rejected() {
-    let policy = AndroidGatekeeper {}.policy().unwrap();
-    let mut account: Account = Account::new();
-    for k in 1..=4 {
-        fail_open(&mut account, &policy, secs(k), k as u32);
-    }
-    let _ = fail_lock(&mut account, &policy, secs(5), Some(secs(35)));
-    for s in [6, 20, 34] {
-        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(35)));
-    }
-    // The counter is 5: failures 6..=9 do not lock, failure 10 does.
-    for k in 6..=9 {
-        fail_open(&mut account, &policy, secs(30 + k), k as u32);
-    }
-    let _ = fail_lock(&mut account, &policy, secs(40), Some(secs(70)));
+    fail_open(
+        &mut account,
+        &policy,
+        t,
+        1,
+        "android_gatekeeper_success_clears",
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Active Directory
 // ---------------------------------------------------------------------------------------------
 
-fn active_directory(threshold: u32, duration: u64, window: u64) -> Policy {
-    (ActiveDirectory {
-        lockout_threshold: threshold,
-        lockout_duration_seconds: duration,
-        lockout_observation_window_seconds: window,
-    })
-    .policy()
-    .expect("a valid AD policy")
-}
-
 #[test]
 fn active_directory_observation_window() {
     let policy = active_directory(3, 1_800, 900);
     let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, at(250), 1);
+    fail_open(
+        &mut account,
+        &policy,
+        at(250),
+        1,
+        "active_directory_observation_window",
+    );
     // gap == window: the count continues.
-    fail_open(&mut account, &policy, at(900_250), 2);
+    fail_open(
+        &mut account,
+        &policy,
+        at(900_250),
+        2,
+        "active_directory_observation_window",
+    );
     // gap > window (by 1 ms): the count becomes 1.
     assert_eq!(remaining(&account, &policy, at(1_800_251)), Some(3));
-    fail_open(&mut account, &policy, at(1_800_251), 1);
+    fail_open(
+        &mut account,
+        &policy,
+        at(1_800_251),
+        1,
+        "active_directory_observation_window",
+    );
     assert_eq!(remaining(&account, &policy, at(2_700_251)), Some(2));
-    fail_open(&mut account, &policy, at(2_700_251), 2);
+    fail_open(
+        &mut account,
+        &policy,
+        at(2_700_251),
+        2,
+        "active_directory_observation_window",
+    );
     assert_eq!(remaining(&account, &policy, at(2_701_999)), Some(1));
     let t = at(2_701_999);
-    let outcome = fail_lock(&mut account, &policy, t, Some(at(2_701_999 + 1_800_000)));
+    let outcome = fail_lock(
+        &mut account,
+        &policy,
+        t,
+        Some(at(2_701_999 + 1_800_000)),
+        "active_directory_observation_window",
+    );
     assert_eq!(counted(&outcome), Some(3));
     assert_eq!(t.to_string(), "2026-01-01T00:45:01.999Z");
     assert_eq!(
@@ -845,74 +704,9 @@ fn active_directory_observation_window() {
     );
 }
 
-#[test]
-fn active_directory_duration_zero_is_admin_only() {
-    let policy = active_directory(2, 0, 900);
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(1), 1);
-    let _ = fail_lock(&mut account, &policy, secs(2), None);
-    assert_locked(&account, secs(2), secs(2), None);
-    assert_locked(&account, at(2_000 + 100 * YEAR), secs(2), None);
-    fail_rejected_locked(&mut account, &policy, at(2_000 + 100 * YEAR), None);
-    let _ = account.unlock(&policy, at(3_000 + 100 * YEAR));
-    assert_open(&account, at(3_000 + 100 * YEAR));
-    fail_open(&mut account, &policy, at(4_000 + 100 * YEAR), 1);
-}
-
-#[test]
-fn active_directory_count_restarts_after_lock_ends() {
-    // duration == window: the failure at the end of the lock is exactly `window` after the
-    // previous one, so only the lock-end rule can restart the count.
-    let policy = active_directory(3, 900, 900);
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let _ = fail_lock(&mut account, &policy, secs(2), Some(secs(902)));
-    assert_locked(&account, at(901_999), secs(2), Some(secs(902)));
-    assert_open(&account, secs(902));
-    assert_eq!(remaining(&account, &policy, secs(902)), Some(3));
-    let outcome = fail(&mut account, &policy, secs(902));
-    assert_eq!(counted(&outcome), Some(1));
-    assert_eq!(
-        unlocked_transition(&outcome),
-        Some((secs(902), UnlockCause::Expired))
-    );
-    assert_open(&account, secs(902));
-    fail_open(&mut account, &policy, secs(903), 2);
-    let _ = fail_lock(&mut account, &policy, secs(904), Some(secs(1_804)));
-}
-
-#[test]
-fn active_directory_success_clears_and_rejects_while_locked() {
-    let policy = active_directory(3, 600, 300);
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let _ = account.success(&policy, secs(2));
-    assert_eq!(remaining(&account, &policy, secs(2)), Some(3));
-    fail_open(&mut account, &policy, secs(3), 1);
-    fail_open(&mut account, &policy, secs(4), 2);
-    let _ = fail_lock(&mut account, &policy, secs(5), Some(secs(605)));
-    for s in [6, 300, 604] {
-        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(605)));
-    }
-    assert_open(&account, secs(605));
-    fail_open(&mut account, &policy, secs(605), 1);
-}
-
 // ---------------------------------------------------------------------------------------------
 // pam_faillock
 // ---------------------------------------------------------------------------------------------
-
-fn pam(deny: u32, fail_interval: u64, unlock_time: u64) -> Policy {
-    (PamFaillock {
-        deny,
-        fail_interval,
-        unlock_time,
-    })
-    .policy()
-    .expect("a valid pam_faillock policy")
-}
 
 #[test]
 fn pam_faillock_defaults() {
@@ -931,9 +725,15 @@ fn pam_faillock_defaults() {
     // Default behaviour: 3 failures within 900 s lock for 600 s.
     let policy = PamFaillock::DEFAULT.policy().unwrap();
     let mut account: Account<3> = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(400), 2);
-    let _ = fail_lock(&mut account, &policy, at(899_999), Some(at(1_499_999)));
+    fail_open(&mut account, &policy, secs(0), 1, "pam_faillock_defaults");
+    fail_open(&mut account, &policy, secs(400), 2, "pam_faillock_defaults");
+    let _ = fail_lock(
+        &mut account,
+        &policy,
+        at(899_999),
+        Some(at(1_499_999)),
+        "pam_faillock_defaults",
+    );
 }
 
 #[test]
@@ -942,83 +742,46 @@ fn pam_faillock_sliding_window() {
 
     // now - t >= failInterval drops: the failure at 0 is dropped by the one at 900 s.
     let mut account: Account<3> = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(300), 2);
+    fail_open(
+        &mut account,
+        &policy,
+        secs(0),
+        1,
+        "pam_faillock_sliding_window",
+    );
+    fail_open(
+        &mut account,
+        &policy,
+        secs(300),
+        2,
+        "pam_faillock_sliding_window",
+    );
     assert_eq!(remaining(&account, &policy, secs(900)), Some(2));
-    fail_open(&mut account, &policy, secs(900), 2);
+    fail_open(
+        &mut account,
+        &policy,
+        secs(900),
+        2,
+        "pam_faillock_sliding_window",
+    );
     // 300 and 900 are kept (1000 - 300 = 700 < 900): the 3rd within the window locks for
     // unlockTime from this failure.
     assert_eq!(remaining(&account, &policy, secs(1_000)), Some(1));
-    let outcome = fail_lock(&mut account, &policy, secs(1_000), Some(secs(1_600)));
+    let outcome = fail_lock(
+        &mut account,
+        &policy,
+        secs(1_000),
+        Some(secs(1_600)),
+        "pam_faillock_sliding_window",
+    );
     assert_eq!(counted(&outcome), Some(3));
     assert_eq!(
         account.view(secs(1_000)).unlock_at.unwrap().to_string(),
         "2026-01-01T00:26:40.000Z"
     );
 
-    // 1 ms inside the window: all three count.
-    let mut account: Account<3> = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(300), 2);
-    let _ = fail_lock(&mut account, &policy, at(899_999), Some(at(1_499_999)));
-
-    // Two old failures fall out at once.
-    let mut account: Account<16> = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    fail_open(&mut account, &policy, secs(901), 1);
-    fail_open(&mut account, &policy, secs(1_000), 2);
-    let _ = fail_lock(&mut account, &policy, secs(1_800), Some(secs(2_400)));
-}
-
-#[test]
-fn pam_faillock_flush_after_lock_ends() {
-    let policy = pam(3, 900, 600);
-    let mut account: Account<3> = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(10), 2);
-    let _ = fail_lock(&mut account, &policy, secs(20), Some(secs(620)));
-    assert_locked(&account, at(619_999), secs(20), Some(secs(620)));
-    assert_open(&account, secs(620));
-    // All three are still within failInterval of 620 s, but the lock ended by itself:
-    // every kept failure is dropped first, so this one counts as 1.
-    assert_eq!(remaining(&account, &policy, secs(620)), Some(3));
-    let outcome = fail(&mut account, &policy, secs(620));
-    assert_eq!(counted(&outcome), Some(1));
-    assert_eq!(locked_transition(&outcome), None);
-    assert_open(&account, secs(620));
-    fail_open(&mut account, &policy, secs(621), 2);
-    let _ = fail_lock(&mut account, &policy, secs(622), Some(secs(1_222)));
-}
-
-#[test]
-fn pam_faillock_rejects_while_locked() {
-    let policy = pam(3, 900, 600);
-    let mut account: Account<3> = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(10), 2);
-    let _ = fail_lock(&mut account, &policy, secs(20), Some(secs(620)));
-    // Were these counted, the newest failure would move and the lock would last longer.
-    for s in [21, 300, 619] {
-        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(620)));
-    }
-    assert_locked(&account, at(619_999), secs(20), Some(secs(620)));
-    assert_open(&account, secs(620));
-    fail_open(&mut account, &policy, secs(620), 1);
-}
-
-#[test]
-fn pam_faillock_unlock_time_zero_is_admin_only() {
-    let policy = pam(3, 900, 0);
-    let mut account: Account<3> = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let _ = fail_lock(&mut account, &policy, secs(2), None);
-    assert_locked(&account, at(2_000 + 100 * YEAR), secs(2), None);
-    fail_rejected_locked(&mut account, &policy, at(2_000 + YEAR), None);
-    let _ = account.unlock(&policy, at(3_000 + YEAR));
-    assert_open(&account, at(3_000 + YEAR));
-    fail_open(&mut account, &policy, at(4_000 + YEAR), 1);
+    // The window 1 ms wider, and two old failures falling out at once: rows of
+    // [`scenarios`].
 }
 
 #[test]
@@ -1027,9 +790,21 @@ fn pam_faillock_deny_limits() {
     let policy = pam(16, 900, 600);
     let mut account: Account<16> = Account::new();
     for k in 1..=15 {
-        fail_open(&mut account, &policy, secs(k), k as u32);
+        fail_open(
+            &mut account,
+            &policy,
+            secs(k),
+            k as u32,
+            "pam_faillock_deny_limits",
+        );
     }
-    let _ = fail_lock(&mut account, &policy, secs(16), Some(secs(616)));
+    let _ = fail_lock(
+        &mut account,
+        &policy,
+        secs(16),
+        Some(secs(616)),
+        "pam_faillock_deny_limits",
+    );
 }
 
 #[test]
@@ -1053,110 +828,12 @@ fn pam_faillock_account_too_small() {
     );
     assert_eq!(account, before, "a refused failure changes nothing");
     assert_eq!(account.last_seen(), Instant::MIN);
-    assert_open(&account, secs(0));
+    assert_open(&account, secs(0), "pam_faillock_account_too_small");
 }
 
 // ---------------------------------------------------------------------------------------------
 // TPM
 // ---------------------------------------------------------------------------------------------
-
-fn tpm(max_tries: u32, recovery_time: u64) -> Policy {
-    (Tpm {
-        max_tries,
-        recovery_time,
-    })
-    .policy()
-    .expect("a valid TPM policy")
-}
-
-#[test]
-fn tpm_lock_ends_at_self_heal_timer_plus_recovery() {
-    let policy = tpm(3, 100);
-    let mut account: Account = Account::new();
-    assert_eq!(remaining(&account, &policy, secs(0)), Some(3));
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(10), 2);
-    assert_eq!(remaining(&account, &policy, at(20_500)), Some(1));
-    // failedTries 3 >= maxTries; selfHealTimer = 20.5 s: the lock ends at 120.5 s.
-    let _ = fail_lock(&mut account, &policy, at(20_500), Some(at(120_500)));
-    assert_locked(&account, at(120_499), at(20_500), Some(at(120_500)));
-    assert_eq!(account.view(at(120_499)).seconds_until_unlock, Some(1));
-    assert_open(&account, at(120_500));
-    // One step healed: failedTries 2, one failure left.
-    assert_eq!(account.failure_count(&policy, at(120_500)), 2);
-    assert_eq!(remaining(&account, &policy, at(120_500)), Some(1));
-    let outcome = fail_lock(&mut account, &policy, at(120_500), Some(at(220_500)));
-    assert_eq!(counted(&outcome), Some(3));
-}
-
-#[test]
-fn tpm_self_healing() {
-    let policy = tpm(3, 100);
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(50), 2);
-    // selfHealTimer = 50 s: one try heals at 150 s, the next at 250 s.
-    let count = |t| account.failure_count(&policy, t);
-    assert_eq!(count(at(149_999)), 2);
-    assert_eq!(count(secs(150)), 1);
-    assert_eq!(count(at(249_999)), 1);
-    assert_eq!(count(secs(250)), 0);
-    assert_eq!(count(secs(10_000)), 0);
-    assert_eq!(remaining(&account, &policy, at(149_999)), Some(1));
-    assert_eq!(remaining(&account, &policy, secs(150)), Some(2));
-    assert_eq!(remaining(&account, &policy, secs(250)), Some(3));
-
-    // A failure at 150 s builds on the healed count: 1 + 1 = 2, timer = 150 s.
-    let outcome = fail(&mut account, &policy, secs(150));
-    assert_eq!(counted(&outcome), Some(2));
-    assert_eq!(account.failure_count(&policy, at(249_999)), 2);
-    assert_eq!(account.failure_count(&policy, secs(250)), 1);
-    // One more, 10 s later (nothing healed): 3 >= maxTries, locked until 160 s + 100 s.
-    let _ = fail_lock(&mut account, &policy, secs(160), Some(secs(260)));
-}
-
-#[test]
-fn tpm_success_does_not_reset() {
-    let policy = tpm(3, 100);
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let outcome = account.success(&policy, secs(2));
-    assert_eq!(outcome.decision(), Some(Decision::Allowed));
-    assert_eq!(account.failures_remaining(&policy, secs(2)), Some(1));
-    assert_eq!(account.failure_count(&policy, secs(2)), 2);
-    assert_eq!(remaining(&account, &policy, secs(3)), Some(1));
-    // The success did not move selfHealTimer either: healing still counts from 1 s.
-    assert_eq!(account.failure_count(&policy, secs(101)), 1);
-    let _ = fail_lock(&mut account, &policy, secs(3), Some(secs(103)));
-}
-
-#[test]
-fn tpm_admin_unlock_sets_count_to_zero() {
-    let policy = tpm(3, 100);
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let _ = fail_lock(&mut account, &policy, secs(2), Some(secs(102)));
-    let outcome = account.unlock(&policy, secs(30));
-    assert_eq!(
-        unlocked_transition(&outcome),
-        Some((secs(30), UnlockCause::Administrator))
-    );
-    assert_open(&account, secs(30));
-    assert_eq!(account.failure_count(&policy, secs(30)), 0);
-    assert_eq!(remaining(&account, &policy, secs(30)), Some(3));
-    fail_open(&mut account, &policy, secs(31), 1);
-    fail_open(&mut account, &policy, secs(32), 2);
-    let _ = fail_lock(&mut account, &policy, secs(33), Some(secs(133)));
-
-    // Unlock on an OK account also sets the count to 0.
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let _ = account.unlock(&policy, secs(2));
-    assert_eq!(account.failure_count(&policy, secs(2)), 0);
-}
 
 #[test]
 fn tpm_defaults() {
@@ -1169,57 +846,30 @@ fn tpm_defaults() {
     );
 }
 
-#[test]
-fn tpm_failures_while_locked_or_disabled_are_rejected() {
-    let policy = tpm(3, 100);
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(10), 2);
-    let _ = fail_lock(&mut account, &policy, secs(20), Some(secs(120)));
-    // Were these counted, selfHealTimer would move and the lock would last longer.
-    for s in [21, 100, 119] {
-        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(120)));
-    }
-    assert_locked(&account, at(119_999), secs(20), Some(secs(120)));
-    assert_open(&account, secs(120));
-    assert_eq!(account.failure_count(&policy, secs(120)), 2);
-
-    // Disabled: rejected, not counted; self-healing keeps running.
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(10), 2);
-    let _ = account
-        .patch(&policy, secs(20), &patch(r#"{"canAuthenticate":false}"#))
-        .unwrap();
-    for s in [30, 50, 109] {
-        fail_rejected_disabled(&mut account, &policy, secs(s));
-    }
-    assert_eq!(account.failure_count(&policy, at(109_999)), 2);
-    assert_eq!(account.failure_count(&policy, secs(110)), 1);
-    assert_eq!(account.failure_count(&policy, secs(210)), 0);
-}
-
 // ---------------------------------------------------------------------------------------------
 // PingOne
 // ---------------------------------------------------------------------------------------------
-
-fn pingone(failure_count: u32, duration_seconds: Option<u64>) -> Policy {
-    (PingOne {
-        failure_count,
-        duration_seconds,
-    })
-    .policy()
-    .expect("a valid PingOne policy")
-}
 
 #[test]
 fn pingone_count_has_no_window() {
     let policy = pingone(3, Some(900));
     let mut account: Account = Account::new();
     assert_eq!(remaining(&account, &policy, at(0)), Some(3));
-    fail_open(&mut account, &policy, at(0), 1);
+    fail_open(
+        &mut account,
+        &policy,
+        at(0),
+        1,
+        "pingone_count_has_no_window",
+    );
     assert_eq!(remaining(&account, &policy, at(10 * DAY)), Some(2));
-    fail_open(&mut account, &policy, at(10 * DAY), 2);
+    fail_open(
+        &mut account,
+        &policy,
+        at(10 * DAY),
+        2,
+        "pingone_count_has_no_window",
+    );
     assert_eq!(remaining(&account, &policy, at(400 * DAY + 777)), Some(1));
     let t = at(400 * DAY + 777);
     let outcome = fail_lock(
@@ -1227,6 +877,7 @@ fn pingone_count_has_no_window() {
         &policy,
         t,
         Some(at(400 * DAY + 777 + 900_000)),
+        "pingone_count_has_no_window",
     );
     assert_eq!(counted(&outcome), Some(3));
     assert_eq!(t.to_string(), "2027-02-05T00:00:00.777Z");
@@ -1242,57 +893,43 @@ fn pingone_count_has_no_window() {
 }
 
 #[test]
-fn pingone_fresh_start_after_lock_ends() {
-    let policy = pingone(3, Some(900));
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let _ = fail_lock(&mut account, &policy, secs(2), Some(secs(902)));
-    assert_open(&account, secs(902));
-    check_allowed(&account, &policy, secs(902));
-    assert_eq!(remaining(&account, &policy, secs(902)), Some(3));
-    let outcome = fail(&mut account, &policy, secs(902));
-    assert_eq!(counted(&outcome), Some(1));
-    assert_eq!(locked_transition(&outcome), None);
-    fail_open(&mut account, &policy, secs(903), 2);
-    let _ = fail_lock(&mut account, &policy, secs(904), Some(secs(1_804)));
-}
-
-#[test]
-fn pingone_success_clears() {
-    let policy = pingone(3, Some(900));
-    let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let outcome = account.success(&policy, secs(2));
-    assert_eq!(outcome.decision(), Some(Decision::Allowed));
-    assert_eq!(account.failures_remaining(&policy, secs(2)), Some(3));
-    fail_open(&mut account, &policy, secs(3), 1);
-    fail_open(&mut account, &policy, secs(4), 2);
-    let _ = fail_lock(&mut account, &policy, secs(5), Some(secs(905)));
-    // A success never ends a lock.
-    let outcome = account.success(&policy, secs(6));
-    assert!(matches!(
-        outcome.decision(),
-        Some(Decision::Rejected(Rejection::Locked { .. }))
-    ));
-    assert_locked(&account, secs(6), secs(5), Some(secs(905)));
-}
-
-#[test]
 fn pingone_admin_only_lock_without_duration() {
     let policy = pingone(2, None);
     let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    let outcome = fail_lock(&mut account, &policy, secs(1), None);
+    fail_open(
+        &mut account,
+        &policy,
+        secs(0),
+        1,
+        "pingone_admin_only_lock_without_duration",
+    );
+    let outcome = fail_lock(
+        &mut account,
+        &policy,
+        secs(1),
+        None,
+        "pingone_admin_only_lock_without_duration",
+    );
     assert_eq!(counted(&outcome), Some(2));
     assert_eq!(
         serde_json::to_string(&account.view(secs(1))).unwrap(),
         r#"{"canAuthenticate":false,"lockedAt":"2026-01-01T00:00:01.000Z","status":"LOCKED"}"#
     );
     let century = at(SECOND + 100 * YEAR);
-    assert_locked(&account, century, secs(1), None);
-    fail_rejected_locked(&mut account, &policy, century, None);
+    assert_locked(
+        &account,
+        century,
+        secs(1),
+        None,
+        "pingone_admin_only_lock_without_duration",
+    );
+    fail_rejected_locked(
+        &mut account,
+        &policy,
+        century,
+        None,
+        "pingone_admin_only_lock_without_duration",
+    );
     assert!(matches!(
         account.success(&policy, century).decision(),
         Some(Decision::Rejected(Rejection::Locked {
@@ -1305,31 +942,77 @@ fn pingone_admin_only_lock_without_duration() {
         unlocked_transition(&outcome),
         Some((century, UnlockCause::Administrator))
     );
-    assert_open(&account, century);
-    fail_open(&mut account, &policy, at(2 * SECOND + 100 * YEAR), 1);
+    assert_open(
+        &account,
+        century,
+        "pingone_admin_only_lock_without_duration",
+    );
+    fail_open(
+        &mut account,
+        &policy,
+        at(2 * SECOND + 100 * YEAR),
+        1,
+        "pingone_admin_only_lock_without_duration",
+    );
 }
 
 #[test]
 fn pingone_failures_while_locked_or_disabled_are_rejected() {
     let policy = pingone(3, Some(60));
     let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
-    fail_open(&mut account, &policy, secs(1), 2);
-    let _ = fail_lock(&mut account, &policy, secs(2), Some(secs(62)));
+    fail_open(
+        &mut account,
+        &policy,
+        secs(0),
+        1,
+        "pingone_failures_while_locked_or_disabled_are_rejected",
+    );
+    fail_open(
+        &mut account,
+        &policy,
+        secs(1),
+        2,
+        "pingone_failures_while_locked_or_disabled_are_rejected",
+    );
+    let _ = fail_lock(
+        &mut account,
+        &policy,
+        secs(2),
+        Some(secs(62)),
+        "pingone_failures_while_locked_or_disabled_are_rejected",
+    );
     let reference = account;
     for s in [3, 30, 61] {
-        fail_rejected_locked(&mut account, &policy, secs(s), Some(secs(62)));
+        fail_rejected_locked(
+            &mut account,
+            &policy,
+            secs(s),
+            Some(secs(62)),
+            "pingone_failures_while_locked_or_disabled_are_rejected",
+        );
     }
     // Nothing but last_seen moved.
     let mut reference = reference;
     let _ = reference.success(&policy, secs(61));
     let _ = account.success(&policy, secs(61));
     assert_eq!(account, reference);
-    fail_open(&mut account, &policy, secs(62), 1);
+    fail_open(
+        &mut account,
+        &policy,
+        secs(62),
+        1,
+        "pingone_failures_while_locked_or_disabled_are_rejected",
+    );
 
     // Disabled.
     let mut account: Account = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1);
+    fail_open(
+        &mut account,
+        &policy,
+        secs(0),
+        1,
+        "pingone_failures_while_locked_or_disabled_are_rejected",
+    );
     let _ = account
         .patch(&policy, secs(1), &patch(r#"{"canAuthenticate":false}"#))
         .unwrap();
@@ -1338,13 +1021,726 @@ fn pingone_failures_while_locked_or_disabled_are_rejected() {
     assert!(!view.can_authenticate);
     let reference = account;
     // At the instant of the patch: nothing at all changes.
-    fail_rejected_disabled(&mut account, &policy, secs(1));
+    fail_rejected_disabled(
+        &mut account,
+        &policy,
+        secs(1),
+        "pingone_failures_while_locked_or_disabled_are_rejected",
+    );
     assert_eq!(account, reference);
     for s in [2, 3, 4, 5] {
-        fail_rejected_disabled(&mut account, &policy, secs(s));
+        fail_rejected_disabled(
+            &mut account,
+            &policy,
+            secs(s),
+            "pingone_failures_while_locked_or_disabled_are_rejected",
+        );
     }
     assert_eq!(account.failure_count(&policy, secs(6)), 1);
     assert_eq!(account.view(secs(6)).status, Status::Ok);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios as rows: (name, records the account keeps, policy, steps)
+// ---------------------------------------------------------------------------------------------
+
+/// One event of a scenario and what it answers, or one check of the state it leaves.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// A failure that is allowed, counted to `.1`, and does not lock ([`fail_open`]).
+    Open(Instant, u32),
+    /// A counted failure that locks by the policy until `.1` ([`fail_lock`]).
+    Lock(Instant, Option<Instant>),
+    /// A counted failure that starts a quick-failure lock until `.1`.
+    QuickLock(Instant, Option<Instant>),
+    /// A failure rejected as locked until `.1`, not counted.
+    RejectedLocked(Instant, Option<Instant>),
+    /// A failure rejected because the user is disabled, not counted.
+    RejectedDisabled(Instant),
+    /// A failure, whatever it answers.
+    Fail(Instant),
+    Success(Instant),
+    Unlock(Instant),
+    /// `{"canAuthenticate":false}`.
+    Disable(Instant),
+    /// The previous event counted the failures to this.
+    Counted(u32),
+    /// The previous event's `Unlocked` transition.
+    Unlocked(Instant, UnlockCause),
+    /// The previous event started no lock.
+    NoLock,
+    /// The previous event was allowed.
+    Allowed,
+    /// The previous event was rejected as locked until this.
+    WasRejectedLocked(Option<Instant>),
+    /// `failures_remaining` at the instant.
+    Remaining(Instant, Option<u32>),
+    /// The policy's failure count at the instant.
+    Count(Instant, u32),
+    /// `check` at the instant is allowed.
+    CheckAllowed(Instant),
+    /// The view at `.0` is `LOCKED` since `.1` until `.2`.
+    Locked(Instant, Instant, Option<Instant>),
+    /// The view at the instant is `OK`.
+    Opened(Instant),
+    /// The view's `secondsUntilUnlock` at the instant.
+    SecondsLeft(Instant, u64),
+}
+
+/// Runs `steps` on a new `Account<R>` under `policy`; every message names `row` and the step.
+fn run<const R: usize>(row: &str, policy: &Policy, steps: &[Step]) -> Account<R> {
+    use Step::*;
+    let mut account = Account::<R>::new();
+    let mut last: Option<Outcome> = None;
+    for (index, &step) in steps.iter().enumerate() {
+        let row = format!("{row}, step {index} {step:?}");
+        let row = row.as_str();
+        let previous = || last.expect("a step that reads the previous event");
+        match step {
+            Open(now, count) => fail_open(&mut account, policy, now, count, row),
+            Lock(now, until) => last = Some(fail_lock(&mut account, policy, now, until, row)),
+            QuickLock(now, until) => {
+                last = Some(fail_quick_lock(&mut account, policy, now, until, row));
+            }
+            RejectedLocked(now, until) => {
+                fail_rejected_locked(&mut account, policy, now, until, row)
+            }
+            RejectedDisabled(now) => fail_rejected_disabled(&mut account, policy, now, row),
+            Fail(now) => last = Some(fail(&mut account, policy, now)),
+            Success(now) => last = Some(account.success(policy, now)),
+            Unlock(now) => last = Some(account.unlock(policy, now)),
+            Disable(now) => {
+                last = Some(
+                    account
+                        .patch(policy, now, &patch(r#"{"canAuthenticate":false}"#))
+                        .unwrap(),
+                );
+            }
+            Counted(count) => assert_eq!(counted(&previous()), Some(count), "{row}"),
+            Unlocked(at, cause) => {
+                assert_eq!(unlocked_transition(&previous()), Some((at, cause)), "{row}")
+            }
+            NoLock => assert_eq!(locked_transition(&previous()), None, "{row}"),
+            Allowed => assert_eq!(previous().decision(), Some(Decision::Allowed), "{row}"),
+            WasRejectedLocked(until) => assert!(
+                matches!(
+                    previous().decision(),
+                    Some(Decision::Rejected(Rejection::Locked { unlock_at, .. }))
+                        if unlock_at == until
+                ),
+                "{row}: {:?}",
+                previous().decision()
+            ),
+            Remaining(now, expected) => {
+                assert_eq!(account.failures_remaining(policy, now), expected, "{row}")
+            }
+            Count(now, expected) => {
+                assert_eq!(account.failure_count(policy, now), expected, "{row}")
+            }
+            CheckAllowed(now) => assert_eq!(
+                account.check(policy, now).decision(),
+                Some(Decision::Allowed),
+                "{row}"
+            ),
+            Locked(now, since, until) => assert_locked(&account, now, since, until, row),
+            Opened(now) => assert_open(&account, now, row),
+            SecondsLeft(now, seconds) => assert_eq!(
+                account.view(now).seconds_until_unlock,
+                Some(seconds),
+                "{row}"
+            ),
+        }
+    }
+    account
+}
+
+/// Keycloak with `failureFactor` 5 and `waitIncrementSeconds` 30, MULTIPLE or LINEAR.
+fn keycloak_5_30(strategy: BruteForceStrategy) -> Policy {
+    keycloak(|k| {
+        k.failure_factor = 5;
+        k.wait_increment_seconds = 30;
+        k.brute_force_strategy = strategy;
+    })
+}
+
+/// Keycloak with the factor, the increment, `permanentLockout` and `maxTemporaryLockouts`.
+fn keycloak_permanent(factor: u32, increment: u64, permanent: bool, temporary: u32) -> Policy {
+    keycloak(|k| {
+        k.failure_factor = factor;
+        k.wait_increment_seconds = increment;
+        k.permanent_lockout = permanent;
+        k.max_temporary_lockouts = temporary;
+    })
+}
+
+/// The scenarios: (name, records the account keeps, policy, steps). Expected values are
+/// derived from docs/behaviour.md.
+fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
+    use BruteForceStrategy::{Linear, Multiple};
+    use Step::*;
+    use UnlockCause::{Administrator, Expired};
+    // Quick-login waits: min(60, maxFailureWaitSeconds 20) unless in pure permanent mode.
+    let quick_capped = |increment, permanent, temporary| {
+        keycloak(|k| {
+            k.failure_factor = 5;
+            k.wait_increment_seconds = increment;
+            k.max_failure_wait_seconds = 20;
+            k.minimum_quick_login_wait_seconds = 60;
+            k.permanent_lockout = permanent;
+            k.max_temporary_lockouts = temporary;
+        })
+    };
+    let max_delta_100 = |k: &mut Keycloak| {
+        k.wait_increment_seconds = 30;
+        k.max_delta_time_seconds = 100;
+    };
+    // permanentLockout with maxTemporaryLockouts 1 and a reset window of 100 s.
+    let reset_temporary = keycloak(|k| {
+        max_delta_100(k);
+        k.failure_factor = 2;
+        k.permanent_lockout = true;
+        k.max_temporary_lockouts = 1;
+    });
+    vec![
+        // factor 5 MULTIPLE: no wait before the 5th failure, so only the quick rule can
+        // lock. 999 ms later (< 1000): a quick lock, 60 s from the whole second 11 s; 59.601 s
+        // later: not quick; exactly quickLoginCheckMilliSeconds later: not quick (delta <
+        // 1000 is required); the 5th failure, 0.5 s later: the MULTIPLE wait (30 s) applies.
+        (
+            "Keycloak quick login, MULTIPLE",
+            0,
+            keycloak_5_30(Multiple),
+            vec![
+                Open(at(10_400), 1),
+                QuickLock(at(11_399), Some(at(71_000))),
+                Counted(2),
+                SecondsLeft(at(11_399), 60),
+                Opened(at(71_000)),
+                Open(at(71_000), 3),
+                Open(at(72_000), 4),
+                Lock(at(72_500), Some(at(102_000))),
+                Counted(5),
+            ],
+        ),
+        // LINEAR: wait = 30 * (1 + 2 - 5) < 0 before the factor, so the quick rule applies.
+        (
+            "Keycloak quick login, LINEAR",
+            0,
+            keycloak_5_30(Linear),
+            vec![Open(at(3_000), 1), QuickLock(at(3_000), Some(at(63_000)))],
+        ),
+        (
+            "Keycloak: the first failure ever is never quick",
+            0,
+            keycloak_5_30(Multiple),
+            vec![Open(at(0), 1)],
+        ),
+        (
+            "Keycloak quick wait, temporary mode: capped to 20 s",
+            0,
+            quick_capped(30, false, 0),
+            vec![Open(at(500), 1), QuickLock(at(700), Some(at(20_000)))],
+        ),
+        (
+            "Keycloak quick wait, permanentLockout with maxTemporaryLockouts 2: capped",
+            0,
+            quick_capped(30, true, 2),
+            vec![Open(at(500), 1), QuickLock(at(700), Some(at(20_000)))],
+        ),
+        (
+            "Keycloak quick wait, pure permanent mode: not capped (60 s)",
+            0,
+            quick_capped(Keycloak::DEFAULT.wait_increment_seconds, true, 0),
+            vec![Open(at(500), 1), QuickLock(at(700), Some(at(60_000)))],
+        ),
+        // gap == window: continues; gap = window + 1 ms: restarts, the count becomes 1 (the
+        // 3rd failure does not lock), but a second failure at that instant would lock by the
+        // quick rule (behaviour §7.6).
+        (
+            "Keycloak maxDeltaTimeSeconds resets numFailures",
+            0,
+            keycloak(|k| {
+                max_delta_100(k);
+                k.failure_factor = 3;
+            }),
+            vec![
+                Open(at(0), 1),
+                Remaining(at(100_000), Some(2)),
+                Open(at(100_000), 2),
+                Remaining(at(200_001), Some(2)),
+                Open(at(200_001), 1),
+                Open(at(300_001), 2),
+                Lock(at(301_001), Some(at(331_000))),
+            ],
+        ),
+        // Without a reset: failure 2 is temporary lock #1, failure 3 (wait 30*floor(3/2) > 0)
+        // would be #2 > 1: permanent.
+        (
+            "Keycloak maxTemporaryLockouts 1 without a reset",
+            0,
+            reset_temporary,
+            vec![
+                Open(at(0), 1),
+                Lock(at(2_000), Some(at(32_000))),
+                Lock(at(50_000), None),
+                Locked(at(50_000 + 100 * YEAR), at(50_000), None),
+            ],
+        ),
+        // With a reset (gap 100.001 s > 100 s) before failure 3: numFailures and
+        // numTemporaryLockouts restart, so failure 4 is temporary lock #1 again, and the next
+        // one is #2: permanent.
+        (
+            "Keycloak maxDeltaTimeSeconds resets numTemporaryLockouts",
+            0,
+            reset_temporary,
+            vec![
+                Open(at(0), 1),
+                Lock(at(2_000), Some(at(32_000))),
+                Open(at(102_001), 1),
+                Lock(at(104_001), Some(at(134_000))),
+                Lock(at(134_000), None),
+            ],
+        ),
+        // No waits before the factor; no reset window (failures 13.9 h apart still count).
+        // No deadline: still locked a century later, failures rejected. An administrator
+        // unlock ends it and clears the history; fresh, two failures at one instant would
+        // lock by the quick rule (behaviour §7.6).
+        (
+            "Keycloak permanentLockout",
+            0,
+            keycloak_permanent(3, Keycloak::DEFAULT.wait_increment_seconds, true, 0),
+            vec![
+                Open(at(0), 1),
+                Remaining(at(50_000 * SECOND), Some(2)),
+                Open(at(50_000 * SECOND), 2),
+                Lock(at(100_000 * SECOND + 321), None),
+                Counted(3),
+                Locked(at(100 * YEAR), at(100_000 * SECOND + 321), None),
+                RejectedLocked(at(100 * YEAR), None),
+                Unlock(at(100 * YEAR + 1)),
+                Opened(at(100 * YEAR + 1)),
+                Remaining(at(100 * YEAR + 2), Some(2)),
+                Open(at(100 * YEAR + 2_000), 1),
+            ],
+        ),
+        // maxTemporaryLockouts 2: temporary locks #1 and #2, then #3 is permanent.
+        (
+            "Keycloak permanent after 2 temporary locks",
+            0,
+            keycloak_permanent(3, 30, true, 2),
+            vec![
+                Open(at(1_250), 1),
+                Open(at(101_250), 2),
+                Lock(at(201_250), Some(at(231_000))),
+                Lock(at(301_250), Some(at(331_000))),
+                Lock(at(401_250), None),
+                Counted(5),
+                Locked(at(401_250 + 10 * YEAR), at(401_250), None),
+            ],
+        ),
+        // Quick locks are not temporary lockouts: with maxTemporaryLockouts 1, a quick lock
+        // before the factor does not use up the one temporary lock.
+        (
+            "Keycloak: a quick lock is not a temporary lockout",
+            0,
+            keycloak_permanent(3, 30, true, 1),
+            vec![
+                Open(at(0), 1),
+                QuickLock(at(500), Some(at(60_000))),
+                Lock(at(100_000), Some(at(130_000))),
+                Lock(at(200_000), None),
+            ],
+        ),
+        // The lock ended by itself; numFailures is still 3, so the next failure locks again.
+        (
+            "Keycloak numFailures survive a temporary lock",
+            0,
+            keycloak_permanent(3, 30, false, 0),
+            vec![
+                Open(at(0), 1),
+                Open(at(10_000), 2),
+                Lock(at(20_000), Some(at(50_000))),
+                Opened(at(50_000)),
+                Remaining(at(50_000), Some(1)),
+                Lock(at(50_000), Some(at(80_000))),
+                Counted(4),
+                Unlocked(at(50_000), Expired),
+            ],
+        ),
+        // The count is cleared: 3 by the count, 2 by the quick rule (behaviour §7.6);
+        // lastFailure is cleared too: a failure 0.1 s after the success is not a quick one.
+        (
+            "Keycloak success clears numFailures and lastFailure",
+            0,
+            keycloak_permanent(3, 30, false, 0),
+            vec![
+                Open(at(0), 1),
+                Open(at(10_000), 2),
+                Success(at(10_100)),
+                Allowed,
+                Remaining(at(10_100), Some(2)),
+                Open(at(10_200), 1),
+                Open(at(20_000), 2),
+                Lock(at(30_000), Some(at(60_000))),
+            ],
+        ),
+        // numTemporaryLockouts is cleared: with maxTemporaryLockouts 1, a success between two
+        // temporary locks keeps the second one temporary; without one, the next is permanent.
+        (
+            "Keycloak success clears numTemporaryLockouts",
+            0,
+            keycloak_permanent(1, 30, true, 1),
+            vec![
+                Lock(at(0), Some(at(30_000))),
+                Success(at(30_000)),
+                Lock(at(40_000), Some(at(70_000))),
+                Lock(at(70_000), None),
+            ],
+        ),
+        // maxFailureWaitSeconds 0: the capped wait gives a deadline floor(t) + 0 <= t, so no
+        // lock is in effect, but the temporary lockout is counted: the 2nd is permanent.
+        (
+            "Keycloak maxFailureWaitSeconds 0 still counts temporary lockouts",
+            0,
+            keycloak(|k| {
+                k.failure_factor = 1;
+                k.wait_increment_seconds = 30;
+                k.max_failure_wait_seconds = 0;
+                k.permanent_lockout = true;
+                k.max_temporary_lockouts = 1;
+            }),
+            vec![Open(at(500), 1), Lock(at(2_500), None)],
+        ),
+        // The counter is 5 after the lock: failures 6..=9 do not lock, failure 10 does.
+        (
+            "Android Gatekeeper rejects failures while locked",
+            0,
+            AndroidGatekeeper {}.policy().unwrap(),
+            vec![
+                Open(secs(1), 1),
+                Open(secs(2), 2),
+                Open(secs(3), 3),
+                Open(secs(4), 4),
+                Lock(secs(5), Some(secs(35))),
+                RejectedLocked(secs(6), Some(secs(35))),
+                RejectedLocked(secs(20), Some(secs(35))),
+                RejectedLocked(secs(34), Some(secs(35))),
+                Open(secs(36), 6),
+                Open(secs(37), 7),
+                Open(secs(38), 8),
+                Open(secs(39), 9),
+                Lock(secs(40), Some(secs(70))),
+            ],
+        ),
+        (
+            "Active Directory lockoutDuration 0 is admin-only",
+            0,
+            active_directory(2, 0, 900),
+            vec![
+                Open(secs(1), 1),
+                Lock(secs(2), None),
+                Locked(secs(2), secs(2), None),
+                Locked(at(2_000 + 100 * YEAR), secs(2), None),
+                RejectedLocked(at(2_000 + 100 * YEAR), None),
+                Unlock(at(3_000 + 100 * YEAR)),
+                Opened(at(3_000 + 100 * YEAR)),
+                Open(at(4_000 + 100 * YEAR), 1),
+            ],
+        ),
+        // duration == window: the failure at the end of the lock is exactly `window` after the
+        // previous one, so only the lock-end rule can restart the count.
+        (
+            "Active Directory count restarts after the lock ends",
+            0,
+            active_directory(3, 900, 900),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Lock(secs(2), Some(secs(902))),
+                Locked(at(901_999), secs(2), Some(secs(902))),
+                Opened(secs(902)),
+                Remaining(secs(902), Some(3)),
+                Fail(secs(902)),
+                Counted(1),
+                Unlocked(secs(902), Expired),
+                Opened(secs(902)),
+                Open(secs(903), 2),
+                Lock(secs(904), Some(secs(1_804))),
+            ],
+        ),
+        (
+            "Active Directory success clears; failures while locked are rejected",
+            0,
+            active_directory(3, 600, 300),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Success(secs(2)),
+                Remaining(secs(2), Some(3)),
+                Open(secs(3), 1),
+                Open(secs(4), 2),
+                Lock(secs(5), Some(secs(605))),
+                RejectedLocked(secs(6), Some(secs(605))),
+                RejectedLocked(secs(300), Some(secs(605))),
+                RejectedLocked(secs(604), Some(secs(605))),
+                Opened(secs(605)),
+                Open(secs(605), 1),
+            ],
+        ),
+        // 1 ms inside the window: all three count.
+        (
+            "pam_faillock: three failures 1 ms inside the window lock",
+            3,
+            pam(3, 900, 600),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(300), 2),
+                Lock(at(899_999), Some(at(1_499_999))),
+            ],
+        ),
+        (
+            "pam_faillock: two old failures fall out at once",
+            16,
+            pam(3, 900, 600),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Open(secs(901), 1),
+                Open(secs(1_000), 2),
+                Lock(secs(1_800), Some(secs(2_400))),
+            ],
+        ),
+        // All three are still within failInterval of 620 s, but the lock ended by itself:
+        // every kept failure is dropped first, so the failure at 620 s counts as 1.
+        (
+            "pam_faillock flushes after the lock ends",
+            3,
+            pam(3, 900, 600),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(10), 2),
+                Lock(secs(20), Some(secs(620))),
+                Locked(at(619_999), secs(20), Some(secs(620))),
+                Opened(secs(620)),
+                Remaining(secs(620), Some(3)),
+                Fail(secs(620)),
+                Counted(1),
+                NoLock,
+                Opened(secs(620)),
+                Open(secs(621), 2),
+                Lock(secs(622), Some(secs(1_222))),
+            ],
+        ),
+        // Were the rejected failures counted, the newest failure would move and the lock
+        // would last longer.
+        (
+            "pam_faillock rejects failures while locked",
+            3,
+            pam(3, 900, 600),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(10), 2),
+                Lock(secs(20), Some(secs(620))),
+                RejectedLocked(secs(21), Some(secs(620))),
+                RejectedLocked(secs(300), Some(secs(620))),
+                RejectedLocked(secs(619), Some(secs(620))),
+                Locked(at(619_999), secs(20), Some(secs(620))),
+                Opened(secs(620)),
+                Open(secs(620), 1),
+            ],
+        ),
+        (
+            "pam_faillock unlockTime 0 is admin-only",
+            3,
+            pam(3, 900, 0),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Lock(secs(2), None),
+                Locked(at(2_000 + 100 * YEAR), secs(2), None),
+                RejectedLocked(at(2_000 + YEAR), None),
+                Unlock(at(3_000 + YEAR)),
+                Opened(at(3_000 + YEAR)),
+                Open(at(4_000 + YEAR), 1),
+            ],
+        ),
+        // failedTries 3 >= maxTries; selfHealTimer = 20.5 s: the lock ends at 120.5 s. Then one
+        // step healed: failedTries 2, one failure left.
+        (
+            "TPM lock ends at selfHealTimer + recoveryTime",
+            0,
+            tpm(3, 100),
+            vec![
+                Remaining(secs(0), Some(3)),
+                Open(secs(0), 1),
+                Open(secs(10), 2),
+                Remaining(at(20_500), Some(1)),
+                Lock(at(20_500), Some(at(120_500))),
+                Locked(at(120_499), at(20_500), Some(at(120_500))),
+                SecondsLeft(at(120_499), 1),
+                Opened(at(120_500)),
+                Count(at(120_500), 2),
+                Remaining(at(120_500), Some(1)),
+                Lock(at(120_500), Some(at(220_500))),
+                Counted(3),
+            ],
+        ),
+        // selfHealTimer = 50 s: one try heals at 150 s, the next at 250 s. A failure at 150 s
+        // builds on the healed count: 1 + 1 = 2, timer = 150 s. One more, 10 s later (nothing
+        // healed): 3 >= maxTries, locked until 160 s + 100 s.
+        (
+            "TPM self-healing",
+            0,
+            tpm(3, 100),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(50), 2),
+                Count(at(149_999), 2),
+                Count(secs(150), 1),
+                Count(at(249_999), 1),
+                Count(secs(250), 0),
+                Count(secs(10_000), 0),
+                Remaining(at(149_999), Some(1)),
+                Remaining(secs(150), Some(2)),
+                Remaining(secs(250), Some(3)),
+                Fail(secs(150)),
+                Counted(2),
+                Count(at(249_999), 2),
+                Count(secs(250), 1),
+                Lock(secs(160), Some(secs(260))),
+            ],
+        ),
+        // The success did not move selfHealTimer either: healing still counts from 1 s.
+        (
+            "TPM success does not reset",
+            0,
+            tpm(3, 100),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Success(secs(2)),
+                Allowed,
+                Remaining(secs(2), Some(1)),
+                Count(secs(2), 2),
+                Remaining(secs(3), Some(1)),
+                Count(secs(101), 1),
+                Lock(secs(3), Some(secs(103))),
+            ],
+        ),
+        (
+            "TPM administrator unlock sets the count to 0",
+            0,
+            tpm(3, 100),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Lock(secs(2), Some(secs(102))),
+                Unlock(secs(30)),
+                Unlocked(secs(30), Administrator),
+                Opened(secs(30)),
+                Count(secs(30), 0),
+                Remaining(secs(30), Some(3)),
+                Open(secs(31), 1),
+                Open(secs(32), 2),
+                Lock(secs(33), Some(secs(133))),
+            ],
+        ),
+        (
+            "TPM unlock on an OK account sets the count to 0",
+            0,
+            tpm(3, 100),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Unlock(secs(2)),
+                Count(secs(2), 0),
+            ],
+        ),
+        // Were the rejected failures counted, selfHealTimer would move and the lock would
+        // last longer.
+        (
+            "TPM rejects failures while locked",
+            0,
+            tpm(3, 100),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(10), 2),
+                Lock(secs(20), Some(secs(120))),
+                RejectedLocked(secs(21), Some(secs(120))),
+                RejectedLocked(secs(100), Some(secs(120))),
+                RejectedLocked(secs(119), Some(secs(120))),
+                Locked(at(119_999), secs(20), Some(secs(120))),
+                Opened(secs(120)),
+                Count(secs(120), 2),
+            ],
+        ),
+        // Disabled: rejected, not counted; self-healing keeps running.
+        (
+            "TPM rejects failures while disabled",
+            0,
+            tpm(3, 100),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(10), 2),
+                Disable(secs(20)),
+                RejectedDisabled(secs(30)),
+                RejectedDisabled(secs(50)),
+                RejectedDisabled(secs(109)),
+                Count(at(109_999), 2),
+                Count(secs(110), 1),
+                Count(secs(210), 0),
+            ],
+        ),
+        (
+            "PingOne starts afresh after the lock ends",
+            0,
+            pingone(3, Some(900)),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Lock(secs(2), Some(secs(902))),
+                Opened(secs(902)),
+                CheckAllowed(secs(902)),
+                Remaining(secs(902), Some(3)),
+                Fail(secs(902)),
+                Counted(1),
+                NoLock,
+                Open(secs(903), 2),
+                Lock(secs(904), Some(secs(1_804))),
+            ],
+        ),
+        // A success clears the count but never ends a lock.
+        (
+            "PingOne success clears",
+            0,
+            pingone(3, Some(900)),
+            vec![
+                Open(secs(0), 1),
+                Open(secs(1), 2),
+                Success(secs(2)),
+                Allowed,
+                Remaining(secs(2), Some(3)),
+                Open(secs(3), 1),
+                Open(secs(4), 2),
+                Lock(secs(5), Some(secs(905))),
+                Success(secs(6)),
+                WasRejectedLocked(Some(secs(905))),
+                Locked(secs(6), secs(5), Some(secs(905))),
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn scenarios_answer_as_the_table_says() {
+    for (name, records, policy, steps) in scenarios() {
+        match records {
+            0 => _ = run::<0>(name, &policy, &steps),
+            3 => _ = run::<3>(name, &policy, &steps),
+            16 => _ = run::<16>(name, &policy, &steps),
+            _ => unreachable!("{name}: no account type with {records} records"),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1449,7 +1845,7 @@ fn a_zero_setting_never_locks() {
             assert_eq!(locked_transition(&outcome), None, "{setting}: failure {k}");
         }
         let end = at(failures * spacing);
-        assert_open(&account, end);
+        assert_open(&account, end, "a_zero_setting_never_locks");
         assert_eq!(remaining(&account, &policy, end), None, "{setting}");
     }
 }

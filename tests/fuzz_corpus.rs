@@ -1,4 +1,4 @@
-//! The fuzz corpus, replayed on stable (issue 5): every file of `fuzz/corpus/<target>/`
+//! The fuzz corpus, replayed on stable: every file of `fuzz/corpus/<target>/`
 //! goes through the same check as the cargo-fuzz target of that name (`fuzz/checks.rs`),
 //! so `cargo test` keeps the seeds and every fixed crash passing without nightly.
 
