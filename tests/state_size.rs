@@ -14,7 +14,7 @@ use std::mem::size_of;
 use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm,
 };
-use account_lockout::{Account, AttemptError, CapacityError, OperationError, Outcome};
+use account_lockout::{Account, AttemptError, CapacityError, Outcome};
 
 /// The account type each dialect needs with its defaults (pam_faillock keeps `deny`
 /// failure times).
