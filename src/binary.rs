@@ -66,6 +66,7 @@ impl core::error::Error for BufferTooSmall {}
 /// What is inconsistent in a decoded account state or policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Inconsistency {
     /// Flag bits this version does not define are set.
     UnknownFlags,
@@ -97,6 +98,7 @@ pub enum Inconsistency {
 /// Why bytes are not an account state or a policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum DecodeError {
     /// The input ends early.
     Truncated,

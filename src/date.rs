@@ -17,6 +17,7 @@ use crate::time::Instant;
 /// Why a text is not an RFC 3339 date-time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum DateError {
     /// The text does not have the `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` shape.
     Malformed,

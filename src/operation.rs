@@ -10,6 +10,7 @@ use crate::time::Instant;
 /// The error codes of [behaviour §4](crate::behaviour#s4), as the simulator and JSON clients see them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// `invalid_value`: not an object, a value of the wrong type, a bad date or status.
     InvalidValue,
@@ -54,6 +55,7 @@ impl fmt::Display for ErrorCode {
 /// An administrator lock that was refused; nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum LockError {
     /// The deadline is at or before `now`.
     UnlockAtNotInFuture,
@@ -128,6 +130,7 @@ impl core::error::Error for CapacityError {}
 /// An operation that was refused; the account is unchanged, `last_seen` included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum OperationError {
     /// The account type is too small for the policy.
     Capacity(CapacityError),

@@ -494,6 +494,7 @@ impl Policy {
 /// What is wrong with a policy parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Problem {
     /// It must not be zero.
     Zero,

@@ -85,6 +85,7 @@ use crate::view::AccountView;
 /// A table operation that was refused; the table is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum TableError<E> {
     /// Every slot holds an account with information, and the key needs a new one.
     Full,

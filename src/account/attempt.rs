@@ -143,6 +143,7 @@ pub struct AttemptStart {
 /// A refused [`Account::finish_attempt`]; nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum AttemptError {
     /// The account type is too small for the policy.
     Capacity(CapacityError),
