@@ -116,14 +116,14 @@ fn main() -> ! {
         let credential_ok = random & 0x700 == 0;
 
         // May the user try at all? A read: it changes nothing.
-        let gate = table.check(&policy, now, &user);
+        let gate = table.check(&policy, &user, now);
         black_box(&gate);
 
         // The attempt itself. While the user is locked the table rejects it uncounted.
         let result = if credential_ok {
-            table.success(&policy, now, user)
+            table.success(&policy, user, now)
         } else {
-            table.failure(&policy, now, user, None)
+            table.failure(&policy, user, now, None)
         };
         let mut changed = match result {
             Ok(outcome) => {
