@@ -160,7 +160,7 @@ fn main() -> ! {
             if random & 0x3F == 0 {
                 changed |= json::administer(&mut table, &policy, now, user);
             }
-            json::publish(&table.view(now, &user));
+            json::publish(&table.view(&user, now));
         }
 
         #[cfg(feature = "binary")]
@@ -205,7 +205,7 @@ mod json {
     #[cfg(feature = "json-input")]
     pub fn administer(table: &mut Table, policy: &Policy, now: Instant, user: u16) -> bool {
         match Patch::from_json(black_box(ADMIN_PATCH)) {
-            Ok(patch) => table.patch(policy, now, user, patch).is_ok(),
+            Ok(patch) => table.patch(policy, user, now, patch).is_ok(),
             Err(error) => {
                 black_box(error);
                 false
@@ -302,7 +302,7 @@ mod store {
             match Account::decode(bytes, policy) {
                 Ok(account) => {
                     let key = u16::from_le_bytes([*low, *high]);
-                    if table.restore(policy, now, key, account).is_ok() {
+                    if table.restore(policy, key, now, account).is_ok() {
                         restored = restored.saturating_add(1);
                     }
                 }
