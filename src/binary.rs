@@ -95,6 +95,36 @@ pub enum Inconsistency {
     UnknownTag,
 }
 
+impl fmt::Display for Inconsistency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Inconsistency::UnknownFlags => "flag bits this version does not define are set",
+            Inconsistency::AbsentFieldNotZero => "a field marked absent is not zero",
+            Inconsistency::UnknownLockCause => "the lock cause is not one this version defines",
+            Inconsistency::LockEndsBeforeItStarts => "a lock ends at or before it starts",
+            Inconsistency::AfterLastSeen => {
+                "a past instant (lock start, last failure or a recorded failure) is after the \
+                 account's last_seen"
+            }
+            Inconsistency::RecordsOutOfOrder => "the recorded failure times are not in order",
+            Inconsistency::UnreachableCounter => "a counter holds a value the policy cannot reach",
+            Inconsistency::CountWithoutFailure => {
+                "failures are counted but no last failure is known"
+            }
+            Inconsistency::AttemptWithoutSerial => {
+                "an attempt is in flight although no attempt was ever begun"
+            }
+            Inconsistency::AttemptsOutOfOrder => "the attempts in flight are not oldest first",
+            Inconsistency::DuplicateAttempt => "two attempts in flight have the same token",
+            Inconsistency::UnknownTag => {
+                "a tag, flag byte or boolean holds a value this version does not define"
+            }
+        })
+    }
+}
+
+impl core::error::Error for Inconsistency {}
+
 /// Why bytes are not an account state or a policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -132,7 +162,7 @@ impl fmt::Display for DecodeError {
             DecodeError::TooManyEntries => {
                 f.write_str("the input has more entries than the type holds")
             }
-            DecodeError::Inconsistent(what) => write!(f, "inconsistent state: {what:?}"),
+            DecodeError::Inconsistent(what) => write!(f, "inconsistent state: {what}"),
             DecodeError::InvalidPolicy(error) => error.fmt(f),
         }
     }
