@@ -10,37 +10,13 @@ use crate::time::Instant;
 /// The length of the CRC-32 that ends every encoding.
 pub(crate) const CHECKSUM_LEN: usize = 4;
 
-/// CRC-32 (IEEE 802.3, reflected), table-driven; the table is built at compile time.
-// Evaluated by the compiler: an out-of-range index or an overflow would fail the build,
-// never a run.
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut index = 0;
-    while index < 256 {
-        let mut value = index as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            value = if value & 1 == 1 {
-                (value >> 1) ^ 0xEDB8_8320
-            } else {
-                value >> 1
-            };
-            bit += 1;
-        }
-        table[index] = value;
-        index += 1;
-    }
-    table
-};
+/// CRC-32 (IEEE 802.3, reflected: the catalogue's CRC-32/ISO-HDLC), one 256-entry table
+/// built at compile time, from the `crc` crate.
+const CRC: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = u32::MAX;
-    for byte in bytes {
-        let index = usize::from((crc as u8) ^ byte);
-        crc = (crc >> 8) ^ CRC_TABLE.get(index).copied().unwrap_or(0);
-    }
-    !crc
+    CRC.checksum(bytes)
 }
 
 /// The caller's buffer is shorter than the encoding.
