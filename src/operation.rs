@@ -32,6 +32,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The snake-case code.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidValue => "invalid_value",
@@ -63,6 +64,7 @@ pub enum LockError {
 
 impl LockError {
     /// The [behaviour §4](crate::behaviour#s4) code.
+    #[must_use]
     pub const fn code(self) -> ErrorCode {
         match self {
             LockError::UnlockAtNotInFuture => ErrorCode::UnlockAtNotInFuture,
@@ -104,6 +106,7 @@ pub struct CapacityError {
 
 impl CapacityError {
     /// The error code.
+    #[must_use]
     pub const fn code(self) -> ErrorCode {
         ErrorCode::AccountTooSmall
     }
@@ -142,6 +145,7 @@ pub enum OperationError {
 
 impl OperationError {
     /// The [behaviour §4](crate::behaviour#s4) code.
+    #[must_use]
     pub fn code(&self) -> ErrorCode {
         match self {
             OperationError::Capacity(error) => error.code(),
@@ -207,6 +211,7 @@ pub enum Operation {
 
 impl Operation {
     /// The simulator's name of the operation.
+    #[must_use]
     pub const fn name(&self) -> &'static str {
         match self {
             Operation::Check => "check",

@@ -117,6 +117,7 @@ impl FieldName {
     }
 
     /// The name (cut at 32 bytes).
+    #[must_use]
     pub fn as_str(&self) -> &str {
         let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
         core::str::from_utf8(bytes).unwrap_or("")

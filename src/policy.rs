@@ -331,6 +331,7 @@ impl Policy {
     };
 
     /// The rules this policy was built from.
+    #[must_use]
     pub const fn rules(&self) -> &Rules {
         &self.rules
     }
@@ -379,6 +380,7 @@ impl Policy {
     }
 
     /// How many failure times an account must keep for this policy.
+    #[must_use]
     pub const fn records_needed(&self) -> usize {
         match self.rules.decay {
             Decay::SlidingWindow(_) => self.rules.threshold as usize,
@@ -387,6 +389,7 @@ impl Policy {
     }
 
     /// How many credential fingerprints an account must remember for this policy.
+    #[must_use]
     pub const fn memory_needed(&self) -> usize {
         self.rules.repeated_credential_memory as usize
     }
@@ -459,6 +462,7 @@ impl Policy {
     /// let no_wait = Keycloak { max_failure_wait_seconds: 0, ..Keycloak::DEFAULT };
     /// assert!(!no_wait.policy().unwrap().can_lock_by_count());
     /// ```
+    #[must_use]
     pub fn can_lock_by_count(&self) -> bool {
         let capped_to_nothing = self.rules.max_lock.is_some_and(|max| max.is_zero())
             && self.rules.permanent_after_temporary_locks.is_none()

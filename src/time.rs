@@ -65,11 +65,13 @@ impl Instant {
     }
 
     /// Milliseconds since the Unix epoch.
+    #[must_use]
     pub const fn as_millis(self) -> i64 {
         self.millis
     }
 
     /// `self + duration`, saturating at [`Instant::MAX`].
+    #[must_use]
     pub const fn saturating_add(self, duration: Duration) -> Instant {
         Instant {
             millis: clamp_to_i64((self.millis as i128).saturating_add(duration.millis as i128)),
@@ -77,6 +79,7 @@ impl Instant {
     }
 
     /// `self - duration`, saturating at [`Instant::MIN`].
+    #[must_use]
     pub const fn saturating_sub(self, duration: Duration) -> Instant {
         Instant {
             millis: clamp_to_i64((self.millis as i128).saturating_sub(duration.millis as i128)),
@@ -93,6 +96,7 @@ impl Instant {
     /// assert_eq!(a.saturating_duration_since(b), Duration::ZERO);
     /// assert_eq!(Instant::MAX.saturating_duration_since(Instant::MIN).as_millis(), u64::MAX);
     /// ```
+    #[must_use]
     pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
         let difference = (self.millis as i128).saturating_sub(earlier.millis as i128);
         if difference <= 0 {
@@ -113,6 +117,7 @@ impl Instant {
     /// assert_eq!(Instant::from_millis(1_999).floor_to_second(), Instant::from_millis(1_000));
     /// assert_eq!(Instant::from_millis(-1).floor_to_second(), Instant::from_millis(-1_000));
     /// ```
+    #[must_use]
     pub const fn floor_to_second(self) -> Instant {
         // rem_euclid by a positive constant cannot overflow, and the result is in 0..1000,
         // so the subtraction stays at or above i64::MIN.
@@ -167,21 +172,25 @@ impl Duration {
     }
 
     /// The duration in milliseconds.
+    #[must_use]
     pub const fn as_millis(self) -> u64 {
         self.millis
     }
 
     /// The duration in whole seconds, rounded up: never 0 for a non-zero duration.
+    #[must_use]
     pub const fn as_secs_ceil(self) -> u64 {
         self.millis.div_ceil(MILLIS_PER_SECOND as u64)
     }
 
     /// Whether this is [`Duration::ZERO`].
+    #[must_use]
     pub const fn is_zero(self) -> bool {
         self.millis == 0
     }
 
     /// `self + other`, saturating at [`Duration::MAX`].
+    #[must_use]
     pub const fn saturating_add(self, other: Duration) -> Duration {
         Duration {
             millis: self.millis.saturating_add(other.millis),
@@ -189,6 +198,7 @@ impl Duration {
     }
 
     /// `self * factor`, saturating at [`Duration::MAX`].
+    #[must_use]
     pub const fn saturating_mul(self, factor: u64) -> Duration {
         Duration {
             millis: self.millis.saturating_mul(factor),
@@ -196,6 +206,7 @@ impl Duration {
     }
 
     /// The shorter of `self` and `other`.
+    #[must_use]
     pub const fn min(self, other: Duration) -> Duration {
         if self.millis <= other.millis {
             self
@@ -262,6 +273,7 @@ impl ManualClock {
     }
 
     /// The instant the clock shows (also [`Clock::now`], without importing the trait).
+    #[must_use]
     pub fn now(&self) -> Instant {
         self.now.get()
     }
