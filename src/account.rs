@@ -205,6 +205,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Whether the user is enabled.
+    #[must_use]
     pub const fn is_enabled(&self) -> bool {
         self.has(ENABLED)
     }
@@ -212,11 +213,13 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// The `now` of the latest event applied (attempts, rejected ones included, and
     /// administrator operations that were not refused); [`Instant::MIN`] before the first
     /// (which behaves the same: no instant is earlier).
+    #[must_use]
     pub const fn last_seen(&self) -> Instant {
         self.last_seen
     }
 
     /// Counted failures since the last success or administrator unlock.
+    #[must_use]
     pub const fn consecutive_failures(&self) -> u32 {
         self.history.consecutive
     }
@@ -323,6 +326,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// It needs no policy, so it cannot count an attempt in flight that has timed out by
     /// `now` ([behaviour §7.1](crate::behaviour#s7-1)): while one has, use [`Account::view_with`], which can. With no
     /// attempt in flight, or none timed out, the two agree.
+    #[must_use]
     pub fn view(&self, now: Instant) -> AccountView {
         let locked = self.lock_state().map(|lock| {
             if now < self.last_seen {
@@ -352,6 +356,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert_eq!(view.status, Status::Locked);
     /// assert_eq!(view.locked_at, Some(Instant::from_secs(30)));
     /// ```
+    #[must_use]
     pub fn view_with(&self, policy: &Policy, now: Instant) -> AccountView {
         if !self.attempt_due(policy, now) {
             return self.view(now);
@@ -425,6 +430,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// The policy's failure count as a failure at `now` would find it (after decay).
+    #[must_use]
     pub fn failure_count(&self, policy: &Policy, now: Instant) -> u32 {
         if self.observing_changes_nothing_read(policy, now) {
             return self.decayed_count(policy, now);
@@ -456,6 +462,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert!(!account.can_authenticate(Instant::from_secs(59)));
     /// assert!(account.can_authenticate(Instant::from_secs(60)));
     /// ```
+    #[must_use]
     pub fn can_authenticate(&self, now: Instant) -> bool {
         self.is_enabled()
             && self.lock_state().is_none_or(|lock| {
@@ -787,6 +794,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Why the account is locked at `now`, if it is.
+    #[must_use]
     pub fn lock_cause(&self, now: Instant) -> Option<LockCause> {
         match self.view(now).status {
             Status::Locked => self.lock_state().map(|lock| lock.cause),

@@ -10,37 +10,13 @@ use crate::time::Instant;
 /// The length of the CRC-32 that ends every encoding.
 pub(crate) const CHECKSUM_LEN: usize = 4;
 
-/// CRC-32 (IEEE 802.3, reflected), table-driven; the table is built at compile time.
-// Evaluated by the compiler: an out-of-range index or an overflow would fail the build,
-// never a run.
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut index = 0;
-    while index < 256 {
-        let mut value = index as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            value = if value & 1 == 1 {
-                (value >> 1) ^ 0xEDB8_8320
-            } else {
-                value >> 1
-            };
-            bit += 1;
-        }
-        table[index] = value;
-        index += 1;
-    }
-    table
-};
+/// CRC-32 (IEEE 802.3, reflected: the catalogue's CRC-32/ISO-HDLC), one 256-entry table
+/// built at compile time, from the `crc` crate.
+const CRC: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = u32::MAX;
-    for byte in bytes {
-        let index = usize::from((crc as u8) ^ byte);
-        crc = (crc >> 8) ^ CRC_TABLE.get(index).copied().unwrap_or(0);
-    }
-    !crc
+    CRC.checksum(bytes)
 }
 
 /// The caller's buffer is shorter than the encoding.
@@ -66,6 +42,7 @@ impl core::error::Error for BufferTooSmall {}
 /// What is inconsistent in a decoded account state or policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Inconsistency {
     /// Flag bits this version does not define are set.
     UnknownFlags,
@@ -94,9 +71,40 @@ pub enum Inconsistency {
     UnknownTag,
 }
 
+impl fmt::Display for Inconsistency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Inconsistency::UnknownFlags => "flag bits this version does not define are set",
+            Inconsistency::AbsentFieldNotZero => "a field marked absent is not zero",
+            Inconsistency::UnknownLockCause => "the lock cause is not one this version defines",
+            Inconsistency::LockEndsBeforeItStarts => "a lock ends at or before it starts",
+            Inconsistency::AfterLastSeen => {
+                "a past instant (lock start, last failure or a recorded failure) is after the \
+                 account's last_seen"
+            }
+            Inconsistency::RecordsOutOfOrder => "the recorded failure times are not in order",
+            Inconsistency::UnreachableCounter => "a counter holds a value the policy cannot reach",
+            Inconsistency::CountWithoutFailure => {
+                "failures are counted but no last failure is known"
+            }
+            Inconsistency::AttemptWithoutSerial => {
+                "an attempt is in flight although no attempt was ever begun"
+            }
+            Inconsistency::AttemptsOutOfOrder => "the attempts in flight are not oldest first",
+            Inconsistency::DuplicateAttempt => "two attempts in flight have the same token",
+            Inconsistency::UnknownTag => {
+                "a tag, flag byte or boolean holds a value this version does not define"
+            }
+        })
+    }
+}
+
+impl core::error::Error for Inconsistency {}
+
 /// Why bytes are not an account state or a policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum DecodeError {
     /// The input ends early.
     Truncated,
@@ -130,7 +138,7 @@ impl fmt::Display for DecodeError {
             DecodeError::TooManyEntries => {
                 f.write_str("the input has more entries than the type holds")
             }
-            DecodeError::Inconsistent(what) => write!(f, "inconsistent state: {what:?}"),
+            DecodeError::Inconsistent(what) => write!(f, "inconsistent state: {what}"),
             DecodeError::InvalidPolicy(error) => error.fmt(f),
         }
     }

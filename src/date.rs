@@ -17,6 +17,7 @@ use crate::time::Instant;
 /// Why a text is not an RFC 3339 date-time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum DateError {
     /// The text does not have the `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` shape.
     Malformed,
@@ -202,6 +203,7 @@ pub struct DateString {
 
 impl DateString {
     /// The date as text.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         self.text.as_str()
     }
@@ -283,6 +285,7 @@ impl Instant {
     /// assert_eq!(Instant::MAX.to_rfc3339().as_str(), "+292278994-08-17T07:12:55.807Z");
     /// assert_eq!(Instant::MIN.to_rfc3339().as_str(), "-292275055-05-16T16:47:04.192Z");
     /// ```
+    #[must_use]
     pub fn to_rfc3339(self) -> DateString {
         let mut bytes = [0_u8; MAX_DATE_LEN];
         let len = self.write_rfc3339(&mut bytes);

@@ -80,6 +80,7 @@ impl Fingerprint {
     }
 
     /// The digest.
+    #[must_use]
     pub const fn get(self) -> u64 {
         self.0
     }

@@ -10,6 +10,7 @@ use crate::time::Instant;
 /// The error codes of [behaviour §4](crate::behaviour#s4), as the simulator and JSON clients see them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// `invalid_value`: not an object, a value of the wrong type, a bad date or status.
     InvalidValue,
@@ -31,6 +32,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The snake-case code.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidValue => "invalid_value",
@@ -54,6 +56,7 @@ impl fmt::Display for ErrorCode {
 /// An administrator lock that was refused; nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum LockError {
     /// The deadline is at or before `now`.
     UnlockAtNotInFuture,
@@ -61,6 +64,7 @@ pub enum LockError {
 
 impl LockError {
     /// The [behaviour §4](crate::behaviour#s4) code.
+    #[must_use]
     pub const fn code(self) -> ErrorCode {
         match self {
             LockError::UnlockAtNotInFuture => ErrorCode::UnlockAtNotInFuture,
@@ -102,6 +106,7 @@ pub struct CapacityError {
 
 impl CapacityError {
     /// The error code.
+    #[must_use]
     pub const fn code(self) -> ErrorCode {
         ErrorCode::AccountTooSmall
     }
@@ -128,6 +133,7 @@ impl core::error::Error for CapacityError {}
 /// An operation that was refused; the account is unchanged, `last_seen` included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum OperationError {
     /// The account type is too small for the policy.
     Capacity(CapacityError),
@@ -139,6 +145,7 @@ pub enum OperationError {
 
 impl OperationError {
     /// The [behaviour §4](crate::behaviour#s4) code.
+    #[must_use]
     pub fn code(&self) -> ErrorCode {
         match self {
             OperationError::Capacity(error) => error.code(),
@@ -204,6 +211,7 @@ pub enum Operation {
 
 impl Operation {
     /// The simulator's name of the operation.
+    #[must_use]
     pub const fn name(&self) -> &'static str {
         match self {
             Operation::Check => "check",

@@ -20,6 +20,7 @@ pub enum LockCause {
 
 impl LockCause {
     /// The JSON name of the cause.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             LockCause::Policy => "policy",
@@ -50,6 +51,7 @@ impl LockCause {
     }
 
     /// Whether an attempt, not an administrator, started the lock.
+    #[must_use]
     pub const fn is_automatic(self) -> bool {
         !matches!(self, LockCause::Administrator)
     }
@@ -67,6 +69,7 @@ pub enum UnlockCause {
 
 impl UnlockCause {
     /// The JSON name of the cause.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             UnlockCause::Expired => "expired",
@@ -96,6 +99,7 @@ pub enum Rejection {
 
 impl Rejection {
     /// The reason's JSON name: `locked`, `disabled` or `busy`.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Rejection::Locked { .. } => "locked",
@@ -140,6 +144,7 @@ pub enum Decision {
 
 impl Decision {
     /// Whether the attempt was allowed.
+    #[must_use]
     pub const fn is_allowed(self) -> bool {
         matches!(self, Decision::Allowed)
     }
@@ -427,6 +432,7 @@ impl Transitions {
     }
 
     /// The transitions, in order.
+    #[must_use]
     pub fn iter(&self) -> TransitionIter {
         TransitionIter {
             transitions: *self,
@@ -435,6 +441,7 @@ impl Transitions {
     }
 
     /// How many transitions there are.
+    #[must_use]
     pub fn len(&self) -> usize {
         // Every listed kind is a non-zero code, so the highest set bit says how many.
         let used_bits = u16::BITS.saturating_sub(self.order.leading_zeros());
@@ -442,6 +449,7 @@ impl Transitions {
     }
 
     /// Whether there are none.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.order == 0
     }
@@ -479,6 +487,7 @@ impl Transitions {
     }
 
     /// Whether a transition of the same kind as `transition` is listed.
+    #[must_use]
     pub fn contains_kind(&self, transition: &Transition) -> bool {
         let kind = Kind::of(transition);
         self.iter().any(|listed| Kind::of(&listed) == kind)

@@ -121,6 +121,7 @@ impl FieldName {
     }
 
     /// The name (cut at 32 bytes).
+    #[must_use]
     pub fn as_str(&self) -> &str {
         let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
         core::str::from_utf8(bytes).unwrap_or("")
@@ -235,7 +236,11 @@ impl fmt::Display for PatchError {
                 "unlockAt needs a LOCKED account: the account is OK; add \"status\":\"LOCKED\"",
             ),
             (ErrorCode::UnlockAtNotInFuture, _) => f.write_str("unlockAt must be later than now"),
-            (code, field) => write!(f, "{code}: {field}"),
+            (ErrorCode::InvalidValue, field) => write!(f, "{field} has an invalid value"),
+            (ErrorCode::AccountTooSmall, _) => {
+                f.write_str("the account type is too small for the policy")
+            }
+            (ErrorCode::UnknownAttempt, _) => f.write_str("the token names no attempt in flight"),
         }
     }
 }

@@ -314,6 +314,7 @@ impl Policy {
     };
 
     /// The rules this policy was built from.
+    #[must_use]
     pub const fn rules(&self) -> &Rules {
         &self.rules
     }
@@ -362,11 +363,13 @@ impl Policy {
     }
 
     /// How many failure times an account must keep for this policy.
+    #[must_use]
     pub const fn records_needed(&self) -> usize {
         self.rules.decay.records_needed(self.rules.threshold)
     }
 
     /// How many credential fingerprints an account must remember for this policy.
+    #[must_use]
     pub const fn memory_needed(&self) -> usize {
         self.rules.repeated_credential_memory as usize
     }
@@ -439,6 +442,7 @@ impl Policy {
     /// let no_wait = Keycloak { max_failure_wait_seconds: 0, ..Keycloak::DEFAULT };
     /// assert!(!no_wait.policy().unwrap().can_lock_by_count());
     /// ```
+    #[must_use]
     pub fn can_lock_by_count(&self) -> bool {
         let capped_to_nothing = self.rules.max_lock.is_some_and(|max| max.is_zero())
             && self.rules.permanent_after_temporary_locks.is_none()
@@ -469,6 +473,7 @@ impl Policy {
 /// What is wrong with a policy parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Problem {
     /// It must not be zero.
     Zero,

@@ -82,11 +82,13 @@ impl Schedule {
     }
 
     /// The steps, in order.
+    #[must_use]
     pub fn steps(&self) -> &[Step] {
         self.steps.get(..usize::from(self.len)).unwrap_or(&[])
     }
 
     /// The lock length for the `count`-th counted failure.
+    #[must_use]
     pub fn length(&self, count: u32) -> Duration {
         self.steps()
             .iter()
@@ -117,6 +119,7 @@ impl Schedule {
     }
 
     /// The smallest count at or above `count` whose length is not zero.
+    #[must_use]
     pub fn next_locking_count(&self, count: u32) -> Option<u32> {
         if !self.length(count).is_zero() {
             return Some(count);

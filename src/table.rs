@@ -17,6 +17,7 @@ use crate::view::AccountView;
 /// A table operation that was refused; the table is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum TableError<E> {
     /// Every slot holds an account with information, and the key needs a new one.
     Full,
@@ -152,21 +153,25 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
     }
 
     /// How many accounts the table holds.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.accounts.len()
     }
 
     /// Whether the table holds no account.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.accounts.is_empty()
     }
 
     /// The number of slots, `N`.
+    #[must_use]
     pub fn capacity(&self) -> usize {
         self.accounts.capacity()
     }
 
     /// The stored account of `key`, if the table holds one.
+    #[must_use]
     pub fn get(&self, key: &K) -> Option<&Account<RECORDS, MEMORY, ATTEMPTS>> {
         self.accounts.get(key)
     }
@@ -204,6 +209,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
 
     /// The view of `key` at `now` ([behaviour §2](crate::behaviour#s2)). A read. Like [`Account::view`] it cannot
     /// count attempts in flight that timed out by `now`; [`LockoutTable::view_with`] can.
+    #[must_use]
     pub fn view(&self, key: &K, now: Instant) -> AccountView {
         match self.accounts.get(key) {
             Some(account) => account.view(now),
@@ -213,6 +219,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
 
     /// The view of `key` at `now` with attempts in flight that timed out counted
     /// ([`Account::view_with`]). A read.
+    #[must_use]
     pub fn view_with(&self, policy: &Policy, key: &K, now: Instant) -> AccountView {
         match self.accounts.get(key) {
             Some(account) => account.view_with(policy, now),
@@ -402,6 +409,7 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
 
     /// The earliest instant after `now` at which some account changes by itself
     /// ([`Account::next_deadline`]); `None` when nothing is pending.
+    #[must_use]
     pub fn next_deadline(&self, policy: &Policy, now: Instant) -> Option<Instant> {
         self.accounts
             .values()

@@ -65,11 +65,13 @@ impl Instant {
     }
 
     /// Milliseconds since the Unix epoch.
+    #[must_use]
     pub const fn as_millis(self) -> i64 {
         self.millis
     }
 
     /// `self + duration`, saturating at [`Instant::MAX`].
+    #[must_use]
     pub const fn saturating_add(self, duration: Duration) -> Instant {
         Instant {
             millis: clamp_to_i64((self.millis as i128).saturating_add(duration.millis as i128)),
@@ -77,6 +79,7 @@ impl Instant {
     }
 
     /// `self - duration`, saturating at [`Instant::MIN`].
+    #[must_use]
     pub const fn saturating_sub(self, duration: Duration) -> Instant {
         Instant {
             millis: clamp_to_i64((self.millis as i128).saturating_sub(duration.millis as i128)),
@@ -93,6 +96,7 @@ impl Instant {
     /// assert_eq!(a.saturating_duration_since(b), Duration::ZERO);
     /// assert_eq!(Instant::MAX.saturating_duration_since(Instant::MIN).as_millis(), u64::MAX);
     /// ```
+    #[must_use]
     pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
         let difference = (self.millis as i128).saturating_sub(earlier.millis as i128);
         if difference <= 0 {
@@ -113,6 +117,7 @@ impl Instant {
     /// assert_eq!(Instant::from_millis(1_999).floor_to_second(), Instant::from_millis(1_000));
     /// assert_eq!(Instant::from_millis(-1).floor_to_second(), Instant::from_millis(-1_000));
     /// ```
+    #[must_use]
     pub const fn floor_to_second(self) -> Instant {
         // rem_euclid by a positive constant cannot overflow, and the result is in 0..1000,
         // so the subtraction stays at or above i64::MIN.
@@ -167,21 +172,25 @@ impl Duration {
     }
 
     /// The duration in milliseconds.
+    #[must_use]
     pub const fn as_millis(self) -> u64 {
         self.millis
     }
 
     /// The duration in whole seconds, rounded up: never 0 for a non-zero duration.
+    #[must_use]
     pub const fn as_secs_ceil(self) -> u64 {
         self.millis.div_ceil(MILLIS_PER_SECOND as u64)
     }
 
     /// Whether this is [`Duration::ZERO`].
+    #[must_use]
     pub const fn is_zero(self) -> bool {
         self.millis == 0
     }
 
     /// `self + other`, saturating at [`Duration::MAX`].
+    #[must_use]
     pub const fn saturating_add(self, other: Duration) -> Duration {
         Duration {
             millis: self.millis.saturating_add(other.millis),
@@ -189,6 +198,7 @@ impl Duration {
     }
 
     /// `self * factor`, saturating at [`Duration::MAX`].
+    #[must_use]
     pub const fn saturating_mul(self, factor: u64) -> Duration {
         Duration {
             millis: self.millis.saturating_mul(factor),
@@ -196,6 +206,7 @@ impl Duration {
     }
 
     /// The shorter of `self` and `other`.
+    #[must_use]
     pub const fn min(self, other: Duration) -> Duration {
         if self.millis <= other.millis {
             self
@@ -262,6 +273,7 @@ impl ManualClock {
     }
 
     /// The instant the clock shows (also [`Clock::now`], without importing the trait).
+    #[must_use]
     pub fn now(&self) -> Instant {
         self.now.get()
     }
@@ -301,27 +313,86 @@ impl fmt::Display for OutOfTimeRange {
 
 impl core::error::Error for OutOfTimeRange {}
 
+/// A negative `time::Duration`, which a [`Duration`] cannot represent.
+///
+/// ```
+/// use account_lockout::time::NegativeDuration;
+/// use account_lockout::Duration;
+///
+/// assert_eq!(Duration::try_from(time::Duration::milliseconds(-1)), Err(NegativeDuration));
+/// assert_eq!(NegativeDuration.to_string(), "the duration is negative");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct NegativeDuration;
+
+impl fmt::Display for NegativeDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the duration is negative")
+    }
+}
+
+impl core::error::Error for NegativeDuration {}
+
+/// Nanoseconds in one millisecond.
+const NANOS_PER_MILLI: i128 = 1_000_000;
+
+impl Instant {
+    /// The instant `nanos` nanoseconds after the Unix epoch, dropping any fraction below a
+    /// millisecond (rounding towards the past, also before the epoch).
+    const fn from_unix_nanos(nanos: i128) -> Instant {
+        Instant::from_millis(clamp_to_i64(nanos.div_euclid(NANOS_PER_MILLI)))
+    }
+
+    /// Nanoseconds since the Unix epoch; `i64` milliseconds times 10^6 always fit in `i128`.
+    const fn unix_nanos(self) -> i128 {
+        (self.millis as i128).saturating_mul(NANOS_PER_MILLI)
+    }
+}
+
 impl From<time::UtcDateTime> for Instant {
     /// Converts, dropping any fraction below a millisecond (rounding towards the past).
+    ///
+    /// Every `UtcDateTime` (years -9999 to 9999) has an instant.
+    ///
+    /// ```
+    /// use account_lockout::Instant;
+    /// use time::UtcDateTime;
+    ///
+    /// let date = UtcDateTime::from_unix_timestamp_nanos(1_999_999).unwrap();
+    /// assert_eq!(Instant::from(date), Instant::from_millis(1));
+    /// let before = UtcDateTime::from_unix_timestamp_nanos(-1).unwrap();
+    /// assert_eq!(Instant::from(before), Instant::from_millis(-1));
+    /// ```
     fn from(value: time::UtcDateTime) -> Instant {
-        Instant::from_millis(clamp_to_i64(
-            value.unix_timestamp_nanos().div_euclid(1_000_000),
-        ))
+        Instant::from_unix_nanos(value.unix_timestamp_nanos())
     }
 }
 
 impl From<time::OffsetDateTime> for Instant {
-    /// Converts to UTC, dropping any fraction below a millisecond (rounding towards the past).
+    /// Converts to UTC (the offset does not change the instant), dropping any fraction
+    /// below a millisecond (rounding towards the past).
+    ///
+    /// ```
+    /// use account_lockout::Instant;
+    /// use time::{OffsetDateTime, UtcOffset};
+    ///
+    /// // 2026-01-01T01:00:00.000999+01:00 is 2026-01-01T00:00:00Z and 999 ns.
+    /// let date = OffsetDateTime::from_unix_timestamp_nanos(1_767_225_600_000_000_999)
+    ///     .unwrap()
+    ///     .to_offset(UtcOffset::from_hms(1, 0, 0).unwrap());
+    /// assert_eq!(Instant::from(date).to_string(), "2026-01-01T00:00:00.000Z");
+    /// ```
     fn from(value: time::OffsetDateTime) -> Instant {
-        Instant::from_millis(clamp_to_i64(
-            value.unix_timestamp_nanos().div_euclid(1_000_000),
-        ))
+        Instant::from_unix_nanos(value.unix_timestamp_nanos())
     }
 }
 
 impl TryFrom<Instant> for time::UtcDateTime {
     type Error = OutOfTimeRange;
 
+    /// Converts exactly, or fails with [`OutOfTimeRange`] outside the years -9999 to 9999.
+    ///
     /// ```
     /// use account_lockout::Instant;
     /// let date = time::UtcDateTime::try_from(Instant::from_millis(1_500)).unwrap();
@@ -330,16 +401,77 @@ impl TryFrom<Instant> for time::UtcDateTime {
     /// assert!(time::UtcDateTime::try_from(Instant::MAX).is_err());
     /// ```
     fn try_from(value: Instant) -> Result<time::UtcDateTime, OutOfTimeRange> {
-        let nanos = (value.millis as i128).saturating_mul(1_000_000);
-        time::UtcDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| OutOfTimeRange)
+        time::UtcDateTime::from_unix_timestamp_nanos(value.unix_nanos()).map_err(|_| OutOfTimeRange)
     }
 }
 
 impl TryFrom<Instant> for time::OffsetDateTime {
     type Error = OutOfTimeRange;
 
+    /// Converts exactly, at offset UTC, or fails with [`OutOfTimeRange`] outside the years
+    /// -9999 to 9999.
+    ///
+    /// ```
+    /// use account_lockout::{Instant, OutOfTimeRange};
+    /// use time::OffsetDateTime;
+    ///
+    /// let date = OffsetDateTime::try_from(Instant::from_millis(-1)).unwrap();
+    /// assert_eq!(date.unix_timestamp_nanos(), -1_000_000);
+    /// assert!(date.offset().is_utc());
+    /// assert_eq!(OffsetDateTime::try_from(Instant::MIN), Err(OutOfTimeRange));
+    /// ```
     fn try_from(value: Instant) -> Result<time::OffsetDateTime, OutOfTimeRange> {
-        let nanos = (value.millis as i128).saturating_mul(1_000_000);
-        time::OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| OutOfTimeRange)
+        time::OffsetDateTime::from_unix_timestamp_nanos(value.unix_nanos())
+            .map_err(|_| OutOfTimeRange)
+    }
+}
+
+impl TryFrom<time::Duration> for Duration {
+    type Error = NegativeDuration;
+
+    /// Converts a duration that is not negative, dropping any fraction below a millisecond
+    /// (rounding towards zero); fails with [`NegativeDuration`] for any negative one, even
+    /// a nanosecond.
+    ///
+    /// A `time::Duration` can be longer than [`Duration::MAX`] (about 584 million years):
+    /// such a duration saturates to [`Duration::MAX`] rather than fail, as all of this
+    /// crate's arithmetic saturates (to a lockout, both mean "for ever").
+    ///
+    /// ```
+    /// use account_lockout::Duration;
+    ///
+    /// assert_eq!(Duration::try_from(time::Duration::seconds(90)), Ok(Duration::from_secs(90)));
+    /// assert_eq!(Duration::try_from(time::Duration::nanoseconds(1_999_999)), Ok(Duration::from_millis(1)));
+    /// assert_eq!(Duration::try_from(time::Duration::MAX), Ok(Duration::MAX));
+    /// assert!(Duration::try_from(time::Duration::nanoseconds(-1)).is_err());
+    /// ```
+    fn try_from(value: time::Duration) -> Result<Duration, NegativeDuration> {
+        if value.is_negative() {
+            return Err(NegativeDuration);
+        }
+        let millis = u64::try_from(value.whole_milliseconds()).unwrap_or(u64::MAX);
+        Ok(Duration::from_millis(millis))
+    }
+}
+
+impl From<Duration> for time::Duration {
+    /// Converts exactly: [`Duration::MAX`] is about 1.8 × 10^16 seconds, well within the
+    /// `i64` seconds of a `time::Duration`, so this never saturates or loses precision.
+    ///
+    /// ```
+    /// use account_lockout::Duration;
+    ///
+    /// assert_eq!(time::Duration::from(Duration::from_millis(1_500)), time::Duration::milliseconds(1_500));
+    /// assert_eq!(time::Duration::from(Duration::MAX).whole_milliseconds(), i128::from(u64::MAX));
+    /// ```
+    fn from(value: Duration) -> time::Duration {
+        let millis_per_second = MILLIS_PER_SECOND as u64;
+        // The divisor is not zero: both never fail. At most 1.8e16 seconds fits in an i64,
+        // and the remainder, below 1000, too.
+        let seconds = value.millis.checked_div(millis_per_second).unwrap_or(0);
+        let millis = value.millis.checked_rem(millis_per_second).unwrap_or(0);
+        let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+        let millis = i64::try_from(millis).unwrap_or(0);
+        time::Duration::seconds(seconds).saturating_add(time::Duration::milliseconds(millis))
     }
 }

@@ -20,6 +20,7 @@ pub enum Status {
 
 impl Status {
     /// `"OK"` or `"LOCKED"`.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "OK",
@@ -135,6 +136,7 @@ impl AccountView {
     /// assert_eq!(both.unlock_at, Some(Instant::from_secs(200)));
     /// assert_eq!(AccountView::OPEN.fold(AccountView::OPEN), AccountView::OPEN);
     /// ```
+    #[must_use]
     pub fn fold(self, other: AccountView) -> AccountView {
         let enabled = self.enabled && other.enabled;
         let locked: [&AccountView; 2] = [&self, &other];

@@ -90,7 +90,7 @@ fn same_outcomes_as_an_account(policy: &Policy) {
             .apply(policy, "victim", now, operation)
             .map_err(|error| match error {
                 TableError::Operation(error) => error,
-                TableError::Full => panic!("step {index}: the table is not full"),
+                other => panic!("step {index}: the table refused with {other:?}"),
             });
         let alone = account.apply(policy, now, operation);
         assert_eq!(by_table, alone, "step {index}: {operation:?} at {now:?}");

@@ -97,6 +97,11 @@
 // at all (`unknown_attempt`). Nothing changed.
 #define AL_ERR_UNKNOWN_ATTEMPT 14
 
+// The library refused the operation for a reason this build of the C ABI has no code
+// for (an error variant added to the library after these codes were written). Nothing
+// changed.
+#define AL_ERR_REFUSED 15
+
 // [`AlView::status`]: no lock is in effect.
 #define AL_STATUS_OK 0
 

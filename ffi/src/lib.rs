@@ -140,6 +140,10 @@ pub const AL_ERR_UNLOCK_AT_NOT_IN_FUTURE: i32 = 13;
 /// recovered after a restore, zeroed by a rejected [`al_begin_attempt`], or not a token
 /// at all (`unknown_attempt`). Nothing changed.
 pub const AL_ERR_UNKNOWN_ATTEMPT: i32 = 14;
+/// The library refused the operation for a reason this build of the C ABI has no code
+/// for (an error variant added to the library after these codes were written). Nothing
+/// changed.
+pub const AL_ERR_REFUSED: i32 = 15;
 
 /// [`AlView::status`]: no lock is in effect.
 pub const AL_STATUS_OK: u8 = 0;

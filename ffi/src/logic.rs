@@ -19,10 +19,10 @@ use crate::{
     AL_ATTEMPT_TOKEN_LEN, AL_ATTEMPTS, AL_DECISION_REJECTED_DISABLED, AL_DECISION_REJECTED_LOCKED,
     AL_ERR_BUFFER_TOO_SMALL, AL_ERR_CAPACITY, AL_ERR_CONFLICTING_FIELDS, AL_ERR_CORRUPT_POLICY,
     AL_ERR_CORRUPT_STATE, AL_ERR_INVALID_JSON, AL_ERR_INVALID_POLICY, AL_ERR_INVALID_VALUE,
-    AL_ERR_NULL_POINTER, AL_ERR_READ_ONLY_FIELD, AL_ERR_UNKNOWN_ATTEMPT, AL_ERR_UNKNOWN_FIELD,
-    AL_ERR_UNLOCK_AT_NOT_IN_FUTURE, AL_ERR_UNLOCK_AT_REQUIRES_LOCKED, AL_FINGERPRINT_KEY_LEN,
-    AL_MEMORY, AL_POLICY_LEN, AL_RECORDS, AL_STATE_LEN, AL_VERDICT_FAILURE, AL_VERDICT_SUCCESS,
-    AL_VIEW_JSON_LEN, AlOutcome, AlView,
+    AL_ERR_NULL_POINTER, AL_ERR_READ_ONLY_FIELD, AL_ERR_REFUSED, AL_ERR_UNKNOWN_ATTEMPT,
+    AL_ERR_UNKNOWN_FIELD, AL_ERR_UNLOCK_AT_NOT_IN_FUTURE, AL_ERR_UNLOCK_AT_REQUIRES_LOCKED,
+    AL_FINGERPRINT_KEY_LEN, AL_MEMORY, AL_POLICY_LEN, AL_RECORDS, AL_STATE_LEN, AL_VERDICT_FAILURE,
+    AL_VERDICT_SUCCESS, AL_VIEW_JSON_LEN, AlOutcome, AlView,
 };
 
 /// The account type behind the ABI's state buffer.
@@ -83,6 +83,8 @@ impl Error {
             ErrorCode::UnlockAtNotInFuture => AL_ERR_UNLOCK_AT_NOT_IN_FUTURE,
             ErrorCode::AccountTooSmall => AL_ERR_CAPACITY,
             ErrorCode::UnknownAttempt => AL_ERR_UNKNOWN_ATTEMPT,
+            // `ErrorCode` is non-exhaustive: a code added to the library later.
+            _ => AL_ERR_REFUSED,
         };
         Error {
             code,
@@ -98,6 +100,8 @@ impl Error {
         match error {
             AttemptError::Capacity(error) => Error::capacity(error),
             AttemptError::UnknownAttempt => Error::code(AL_ERR_UNKNOWN_ATTEMPT),
+            // `AttemptError` is non-exhaustive: a variant added to the library later.
+            _ => Error::code(AL_ERR_REFUSED),
         }
     }
 
@@ -138,6 +142,7 @@ pub(crate) const fn name(code: i32) -> &'static core::ffi::CStr {
         AL_ERR_UNLOCK_AT_REQUIRES_LOCKED => c"unlock_at_requires_locked",
         AL_ERR_UNLOCK_AT_NOT_IN_FUTURE => c"unlock_at_not_in_future",
         AL_ERR_UNKNOWN_ATTEMPT => c"unknown_attempt",
+        AL_ERR_REFUSED => c"refused",
         _ => c"unknown_error",
     }
 }
@@ -152,6 +157,7 @@ const fn describe(code: i32) -> &'static str {
         AL_ERR_CORRUPT_STATE => "the state buffer is corrupt",
         AL_ERR_UNKNOWN_ATTEMPT => "the token is not the attempt in flight",
         AL_ERR_INVALID_VALUE => "the verdict is neither AL_VERDICT_SUCCESS nor AL_VERDICT_FAILURE",
+        AL_ERR_REFUSED => "the library refused the operation; nothing changed",
         _ => "the call failed",
     }
 }

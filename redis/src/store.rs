@@ -511,6 +511,9 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
                 .map_err(|error| match error {
                     AttemptError::Capacity(error) => refused(error),
                     AttemptError::UnknownAttempt => Error::UnknownAttempt,
+                    // `AttemptError` is non-exhaustive: a variant added to the library
+                    // that this crate does not handle yet is a bug of this crate.
+                    _ => Error::Internal("an attempt error this store does not handle"),
                 })
         })
     }

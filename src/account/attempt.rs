@@ -70,11 +70,13 @@ impl AttemptToken {
 
     /// When the attempt began, as the clock said then (a later clock regression moves
     /// the attempt's timeout, not its token).
+    #[must_use]
     pub const fn started(&self) -> Instant {
         self.started
     }
 
     /// The attempt's serial number within its account (never 0).
+    #[must_use]
     pub const fn serial(&self) -> u16 {
         self.serial
     }
@@ -96,6 +98,7 @@ impl AttemptToken {
     /// let received = AttemptToken::from_bytes(sent);
     /// assert!(account.finish_attempt(&policy, Instant::from_secs(2), received, Verdict::Success).is_ok());
     /// ```
+    #[must_use]
     pub const fn to_bytes(&self) -> [u8; Self::ENCODED_LEN] {
         let serial = self.serial.to_le_bytes();
         let started = self.started.as_millis().to_le_bytes();
@@ -143,6 +146,7 @@ pub struct AttemptStart {
 /// A refused [`Account::finish_attempt`]; nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum AttemptError {
     /// The account type is too small for the policy.
     Capacity(CapacityError),
@@ -166,6 +170,7 @@ impl core::error::Error for AttemptError {}
 
 impl AttemptError {
     /// The error code: `account_too_small` or `unknown_attempt`.
+    #[must_use]
     pub const fn code(self) -> crate::operation::ErrorCode {
         match self {
             AttemptError::Capacity(error) => error.code(),
@@ -458,6 +463,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// How many attempts are in flight.
+    #[must_use]
     pub const fn attempts_in_flight(&self) -> usize {
         self.attempts.len()
     }

@@ -103,6 +103,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         FIXED_LEN + 8 * RECORDS + 8 * MEMORY + ATTEMPT_LEN * ATTEMPTS + CHECKSUM_LEN;
 
     /// The length of this account's encoding.
+    #[must_use]
     pub fn encoded_len(&self) -> usize {
         let lists = usize::from(self.history.records.len())
             .saturating_add(usize::from(self.history.memory.len()))

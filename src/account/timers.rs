@@ -26,6 +26,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// assert_eq!(account.next_deadline(&policy, Instant::from_secs(10)), Some(Instant::from_secs(60)));
     /// assert_eq!(account.next_deadline(&policy, Instant::from_secs(60)), None);
     /// ```
+    #[must_use]
     pub fn next_deadline(&self, policy: &Policy, now: Instant) -> Option<Instant> {
         // A count that can never lock changes no answer as it decays.
         self.next_change(policy, now, policy.can_lock_by_count())
@@ -139,6 +140,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// by [`Account::poll`] or an event), no attempt in flight, no remembered fingerprint,
     /// a zero count the policy will not see again, and nothing pending
     /// ([`Account::next_deadline`] is `None`). A table may forget such an account.
+    #[must_use]
     pub fn is_dormant(&self, policy: &Policy, now: Instant) -> bool {
         // What observing `now` does not change, checked first and cheaply: a table asks
         // after every event, and most accounts it asks about are not dormant. A lock that
