@@ -85,7 +85,7 @@ pub use policy::{
 };
 pub use schedule::{MAX_SCHEDULE_STEPS, Schedule, Step};
 pub use table::{LockoutTable, TableError};
-pub use time::{Clock, Duration, Instant, ManualClock, OutOfTimeRange};
+pub use time::{Clock, Duration, Instant, ManualClock, NegativeDuration, OutOfTimeRange};
 pub use view::{AccountView, Status};
 
 /// The README's examples, compiled and run as doc tests.

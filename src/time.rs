@@ -316,7 +316,7 @@ impl core::error::Error for OutOfTimeRange {}
 /// A negative `time::Duration`, which a [`Duration`] cannot represent.
 ///
 /// ```
-/// use account_lockout::time::NegativeDuration;
+/// use account_lockout::NegativeDuration;
 /// use account_lockout::Duration;
 ///
 /// assert_eq!(Duration::try_from(time::Duration::milliseconds(-1)), Err(NegativeDuration));

@@ -4,7 +4,7 @@
 //! The only inner-capital words allowed are the JSON names the messages quote on purpose:
 //! the PingOne account fields a patch or a lock is about, and the policy parameters.
 
-use account_lockout::time::NegativeDuration;
+use account_lockout::NegativeDuration;
 use account_lockout::{
     AttemptError, BufferTooSmall, CapacityError, DateError, DecodeError, ErrorCode, Field,
     Inconsistency, LockError, OperationError, OutOfTimeRange, PatchError, PolicyError, Problem,

@@ -3,7 +3,7 @@
 
 mod fixtures;
 
-use account_lockout::time::NegativeDuration;
+use account_lockout::NegativeDuration;
 use account_lockout::{Duration, Instant, OutOfTimeRange};
 use fixtures::{T0_MS, ms};
 use time::{OffsetDateTime, UtcDateTime, UtcOffset};
