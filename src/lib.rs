@@ -59,6 +59,7 @@ pub mod dialect;
 mod fingerprint;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 pub mod harness;
+mod json_key;
 mod operation;
 mod outcome;
 mod patch;

@@ -21,6 +21,7 @@ use core::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::date::parse_rfc3339_bytes;
+use crate::json_key::{KeyName, deserialize_key};
 use crate::operation::ErrorCode;
 use crate::time::Instant;
 use crate::view::Status;
@@ -431,22 +432,17 @@ impl Key {
     }
 }
 
-struct KeyVisitor;
+impl KeyName for Key {
+    const EXPECTING: &'static str = "a field name";
 
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
+    fn of_name<E: de::Error>(name: &str) -> Result<Key, E> {
         Ok(Key::of(name))
     }
 }
 
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
-        deserializer.deserialize_identifier(KeyVisitor)
+        deserialize_key(deserializer)
     }
 }
 

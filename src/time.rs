@@ -300,39 +300,43 @@ impl Clock for ManualClock {
     }
 }
 
-/// An instant outside the range of the `time` crate's date types (years ±9999).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct OutOfTimeRange;
+/// Defines a unit error type: a conversion that has one way to fail, with its message.
+macro_rules! unit_error {
+    ($(#[$doc:meta])* $name:ident, $message:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        pub struct $name;
 
-impl fmt::Display for OutOfTimeRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the instant is outside the years -9999..=9999 that the time crate represents")
-    }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($message)
+            }
+        }
+
+        impl core::error::Error for $name {}
+    };
 }
 
-impl core::error::Error for OutOfTimeRange {}
+unit_error!(
+    /// An instant outside the range of the `time` crate's date types (years ±9999).
+    OutOfTimeRange,
+    "the instant is outside the years -9999..=9999 that the time crate represents"
+);
 
-/// A negative `time::Duration`, which a [`Duration`] cannot represent.
-///
-/// ```
-/// use account_lockout::NegativeDuration;
-/// use account_lockout::Duration;
-///
-/// assert_eq!(Duration::try_from(time::Duration::milliseconds(-1)), Err(NegativeDuration));
-/// assert_eq!(NegativeDuration.to_string(), "the duration is negative");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct NegativeDuration;
-
-impl fmt::Display for NegativeDuration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the duration is negative")
-    }
-}
-
-impl core::error::Error for NegativeDuration {}
+unit_error!(
+    /// A negative `time::Duration`, which a [`Duration`] cannot represent.
+    ///
+    /// ```
+    /// use account_lockout::NegativeDuration;
+    /// use account_lockout::Duration;
+    ///
+    /// assert_eq!(Duration::try_from(time::Duration::milliseconds(-1)), Err(NegativeDuration));
+    /// assert_eq!(NegativeDuration.to_string(), "the duration is negative");
+    /// ```
+    NegativeDuration,
+    "the duration is negative"
+);
 
 /// Nanoseconds in one millisecond.
 const NANOS_PER_MILLI: i128 = 1_000_000;

@@ -13,22 +13,26 @@ const fn seconds(secs: u64) -> Duration {
 /// The classic AOSP schedule as steps:
 /// `T(n) = 30 s if n <= 10 and n % 5 == 0; 0 if n <= 10; 30 s if n < 30;
 /// 30 s << ((n − 30) / 10) if n < 140; 1 day otherwise`.
-const STEPS: [Step; 14] = [
-    Step::new(5, seconds(30)),
-    Step::new(6, Duration::ZERO),
-    Step::new(10, seconds(30)),
-    Step::new(40, seconds(60)),
-    Step::new(50, seconds(120)),
-    Step::new(60, seconds(240)),
-    Step::new(70, seconds(480)),
-    Step::new(80, seconds(960)),
-    Step::new(90, seconds(1_920)),
-    Step::new(100, seconds(3_840)),
-    Step::new(110, seconds(7_680)),
-    Step::new(120, seconds(15_360)),
-    Step::new(130, seconds(30_720)),
-    Step::new(140, seconds(86_400)),
-];
+const STEPS: [Step; 14] = schedule();
+
+/// [`STEPS`], written as its formula: the doubling part is computed.
+// Evaluated at compile time only (`STEPS` is a `const`): an index out of range or an
+// overflow would fail the build, never a device.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn schedule() -> [Step; 14] {
+    let mut steps = [Step::new(140, seconds(86_400)); 14];
+    steps[0] = Step::new(5, seconds(30));
+    steps[1] = Step::new(6, Duration::ZERO);
+    steps[2] = Step::new(10, seconds(30));
+    // From 40 failures: 30 s << ((n − 30) / 10), one step every 10 failures up to 130.
+    let mut index = 3;
+    while index < 13 {
+        let n = 40 + 10 * (index as u32 - 3);
+        steps[index] = Step::new(n, seconds(30 << ((n - 30) / 10)));
+        index += 1;
+    }
+    steps
+}
 
 /// Android Gatekeeper: no parameters (`{}` in JSON). Each counted failure may lock for
 /// the schedule's timeout `T(failureCounter)`; the counter never decays, and a success

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use crate::dialect::{ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm};
+use crate::json_key::{KeyName, deserialize_key};
 use crate::policy::{
     Decay, LockLength, OnLockEnd, OnSuccess, Policy, PolicyError, QuickFailure, Rules,
 };
@@ -188,16 +189,10 @@ enum Key {
     AttemptTimeoutSeconds,
 }
 
-struct KeyVisitor;
+impl KeyName for Key {
+    const EXPECTING: &'static str = "a dialect key or a modifier";
 
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a dialect key or a modifier")
-    }
-
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
+    fn of_name<E: de::Error>(name: &str) -> Result<Key, E> {
         match name {
             "repeatedCredentialMemory" => Ok(Key::RepeatedCredentialMemory),
             "maxConsecutiveFailures" => Ok(Key::MaxConsecutiveFailures),
@@ -222,7 +217,7 @@ impl Visitor<'_> for KeyVisitor {
 
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
-        deserializer.deserialize_identifier(KeyVisitor)
+        deserialize_key(deserializer)
     }
 }
 
