@@ -32,9 +32,11 @@
 #[path = "common/cli.rs"]
 mod cli;
 
+use cli::{Input, Output};
+
 use std::fs;
 use std::hash::Hash;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -625,12 +627,7 @@ struct Args {
 
 /// The command line: `gateway [--state FILE] [--cut-power-at LINE] INPUT` (`-` for
 /// standard input). Returns the exit status.
-pub fn cli(
-    args: &[String],
-    stdin: &mut dyn Read,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> u8 {
+pub fn cli(args: &[String], stdin: Input, stdout: Output, stderr: Output) -> u8 {
     let args = match cli::parse::<Args>(args, stdout, stderr) {
         Ok(args) => args,
         Err(status) => return status,

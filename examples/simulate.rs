@@ -14,8 +14,9 @@
 #[path = "common/cli.rs"]
 mod cli;
 
+use cli::{Input, Output};
+
 use std::collections::HashMap;
-use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use account_lockout::{
@@ -341,12 +342,7 @@ struct Args {
 }
 
 /// The command line: `simulate FILE` (`-` for standard input). Returns the exit status.
-pub fn cli(
-    args: &[String],
-    stdin: &mut dyn Read,
-    stdout: &mut dyn Write,
-    stderr: &mut dyn Write,
-) -> u8 {
+pub fn cli(args: &[String], stdin: Input, stdout: Output, stderr: Output) -> u8 {
     let path = match cli::parse::<Args>(args, stdout, stderr) {
         Ok(args) => args.file,
         Err(status) => return status,

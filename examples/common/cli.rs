@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Standard input, as a command line receives it.
+pub type Input<'a> = &'a mut dyn Read;
+/// Standard output or standard error, as a command line receives it.
+pub type Output<'a> = &'a mut dyn Write;
+
 /// A command line: its arguments (without the program's name), standard input, standard
 /// output and standard error; it returns the exit status.
 pub type Cli = fn(&[String], &mut dyn Read, &mut dyn Write, &mut dyn Write) -> u8;
