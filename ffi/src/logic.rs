@@ -49,6 +49,9 @@ pub(crate) struct Error {
     detail: Detail,
 }
 
+// The policy's message is a 256-byte buffer, the other details are small. An error is
+// made once per failed call and returned by value; boxing it would need an allocator.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Detail {
     /// Nothing more than the code's own description.
