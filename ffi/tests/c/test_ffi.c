@@ -668,7 +668,8 @@ static void error_names(void) {
     CHECK(strcmp(al_error_name(AL_ERR_UNLOCK_AT_NOT_IN_FUTURE), "unlock_at_not_in_future") == 0);
     CHECK(strcmp(al_error_name(-1), "unknown_error") == 0);
     CHECK(strcmp(al_error_name(AL_ERR_UNKNOWN_ATTEMPT), "unknown_attempt") == 0);
-    CHECK(strcmp(al_error_name(15), "unknown_error") == 0);
+    CHECK(strcmp(al_error_name(AL_ERR_REFUSED), "refused") == 0);
+    CHECK(strcmp(al_error_name(16), "unknown_error") == 0);
 }
 
 int main(void) {
