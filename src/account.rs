@@ -238,7 +238,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     fn observe(&mut self, policy: &Policy, now: Instant, transitions: &mut Transitions) {
         self.regress_to(now);
         // Most events find nothing due: one test of the deadline and of the oldest attempt.
-        if (self.has(DEADLINE) && self.lock_until <= now) || self.attempt_due(policy, now) {
+        if self.anything_due(policy, now) {
             // Each step ends a lock or removes an attempt, so this ends.
             while self.step(policy, now, transitions) {}
         }
@@ -483,9 +483,14 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     /// looks at it).
     fn observing_changes_nothing_read(&self, policy: &Policy, now: Instant) -> bool {
         // A deadline is only ever set on a lock.
-        now >= self.last_seen
-            && (!self.has(DEADLINE) || now < self.lock_until)
-            && !self.attempt_due(policy, now)
+        now >= self.last_seen && !self.anything_due(policy, now)
+    }
+
+    /// Whether time alone changes something by `now`: the lock's deadline passed, or the
+    /// oldest attempt in flight timed out ([`Account::next_due`] says which comes first).
+    fn anything_due(&self, policy: &Policy, now: Instant) -> bool {
+        // A deadline is only ever set on a lock.
+        (self.has(DEADLINE) && self.lock_until <= now) || self.attempt_due(policy, now)
     }
 
     fn ensure_capacity(policy: &Policy) -> Result<(), CapacityError> {
@@ -497,15 +502,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
 
     /// What the policy needs of the account type, beside what the type holds.
     fn capacity_error(policy: &Policy) -> CapacityError {
-        let small = |count: usize| u16::try_from(count).unwrap_or(u16::MAX);
-        CapacityError {
-            records_needed: small(policy.records_needed()),
-            records: small(RECORDS),
-            memory_needed: small(policy.memory_needed()),
-            memory: small(MEMORY),
-            attempts_needed: u16::from(policy.rules().max_attempts_in_flight),
-            attempts: small(ATTEMPTS),
-        }
+        CapacityError::of(policy, RECORDS, MEMORY, ATTEMPTS)
     }
 
     /// A failed attempt at `now`, with the fingerprint of the attempted credential if the

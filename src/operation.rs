@@ -105,6 +105,22 @@ pub struct CapacityError {
 }
 
 impl CapacityError {
+    /// What `policy` needs beside what an account type of `records` failure times,
+    /// `memory` fingerprints and `attempts` slots holds (counts above `u16::MAX` are shown
+    /// as `u16::MAX`).
+    #[must_use]
+    pub fn of(policy: &crate::Policy, records: usize, memory: usize, attempts: usize) -> Self {
+        let small = |count: usize| u16::try_from(count).unwrap_or(u16::MAX);
+        CapacityError {
+            records_needed: small(policy.records_needed()),
+            records: small(records),
+            memory_needed: small(policy.memory_needed()),
+            memory: small(memory),
+            attempts_needed: u16::from(policy.rules().max_attempts_in_flight),
+            attempts: small(attempts),
+        }
+    }
+
     /// The error code.
     #[must_use]
     pub const fn code(self) -> ErrorCode {

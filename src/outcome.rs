@@ -288,7 +288,7 @@ enum DecisionCode {
 ///     ]
 /// );
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct Transitions {
     locked_at: Instant,
     until: Instant,
@@ -356,14 +356,14 @@ impl Transitions {
             self.order = kind as u16;
             return;
         }
-        if self.len() >= MAX_TRANSITIONS {
+        let mut listed = self.len();
+        if listed >= MAX_TRANSITIONS {
             // Never reached (no operation causes more kinds); dropping the oldest keeps
             // the latest changes if it ever were.
             self.order >>= KIND_BITS;
+            listed = listed.saturating_sub(1);
         }
-        let at = u32::try_from(self.len())
-            .unwrap_or(0)
-            .saturating_mul(KIND_BITS);
+        let at = u32::try_from(listed).unwrap_or(0).saturating_mul(KIND_BITS);
         self.order |= (kind as u16).checked_shl(at).unwrap_or(0);
     }
 
@@ -494,6 +494,22 @@ impl Transitions {
     }
 }
 
+// Equal when they list the same transitions: the slots of kinds not listed, and a
+// rejection's deadline kept in `until`, are not part of the value.
+impl PartialEq for Transitions {
+    fn eq(&self, other: &Transitions) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Transitions {}
+
+impl core::hash::Hash for Transitions {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.iter().for_each(|transition| transition.hash(state));
+    }
+}
+
 impl core::fmt::Debug for Transitions {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
@@ -570,7 +586,7 @@ impl IntoIterator for &Transitions {
 /// assert!(rejected.transitions().is_empty()); // rejected: nothing changed
 /// ```
 #[must_use]
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 pub struct Outcome {
     pub(crate) record: Transitions,
 }
@@ -629,6 +645,22 @@ impl Outcome {
             decision: DecisionCode::None,
             ..self.record
         }
+    }
+}
+
+// Equal when the decision and the transitions are.
+impl PartialEq for Outcome {
+    fn eq(&self, other: &Outcome) -> bool {
+        self.decision() == other.decision() && self.transitions() == other.transitions()
+    }
+}
+
+impl Eq for Outcome {}
+
+impl core::hash::Hash for Outcome {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.decision().hash(state);
+        self.transitions().hash(state);
     }
 }
 

@@ -4,7 +4,7 @@
 
 mod fixtures;
 
-use account_lockout::{Account, Decision, Rejection, Status};
+use account_lockout::{Account, Decision, Rejection, Status, Transitions};
 use fixtures::{
     admin_locked, allowed, counted, counted_and_locked, disabled, pingone, rejected_until, s,
     transitions, with_failures,
@@ -158,4 +158,21 @@ fn attempts_locking_failure_is_counted_not_rejected() {
     // behaviour §3: the failure was allowed when it arrived, so it is counted; the lock it
     // starts shows in the transitions and the view, not in the decision.
     assert!(allowed(&outcome));
+}
+
+/// Outcomes compare by what they say: a rejection's deadline rides in the outcome's
+/// storage, yet its transitions are no more than "none", and two rejections with the
+/// same decision are equal whatever stale slots they carry.
+#[test]
+fn outcomes_compare_by_decision_and_listed_transitions() {
+    let policy = pingone(1, Some(900));
+    let account = with_failures(&policy, &[0]);
+    let rejected = account.check(&policy, s(1));
+    assert_eq!(rejected_until(&rejected), Some(s(900)));
+    assert_eq!(rejected.transitions(), Transitions::NONE);
+    assert_eq!(rejected, account.check(&policy, s(2)));
+    let mut locking: Account = Account::new();
+    let locked = locking.failure(&policy, s(0), None).unwrap();
+    assert_ne!(locked.transitions(), Transitions::NONE);
+    assert_ne!(locked, rejected);
 }

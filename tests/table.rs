@@ -11,9 +11,11 @@ use account_lockout::{
     Account, AccountView, Duration, Instant, LockoutTable, Operation, Patch, Policy, Rules, Status,
     TableError,
 };
+use account_lockout::{AttemptError, Verdict};
 use fixtures::{
-    active_directory, attempt_starts, count_of, counted, counted_and_locked, drain, expired,
-    gatekeeper, ms, pam, pingone, s, snapshot, tpm, transitions, view_locked_until, with_failures,
+    active_directory, attempt_starts, begin_in, count_of, counted, counted_and_locked, drain,
+    expired, gatekeeper, ms, pam, patch_of, pingone, s, snapshot, tpm, transitions,
+    view_locked_until, with_attempts, with_failures,
 };
 
 #[test]
@@ -230,6 +232,32 @@ fn a_flood_of_sprayed_user_names_never_evicts_the_victims_counts() {
     assert_eq!(
         view_locked_until(&table.view(&victim, s(200))),
         Some(s(1_000))
+    );
+}
+
+/// The table runs an operation in the stored account's slot, so a refused one on a stored
+/// key must leave that account exactly as it was, timed-out attempts and all.
+#[test]
+fn a_refused_operation_on_a_stored_key_changes_nothing() {
+    let policy = with_attempts(pingone(3, Some(900)), 8, 30);
+    let mut table: LockoutTable<u32, 8> = LockoutTable::new();
+    let _ = table.failure(&policy, 1, s(0), None).unwrap();
+    let token = begin_in(&mut table, &policy, 1, 1);
+    let before = snapshot(&table);
+
+    // An unknown token (this one timed out at 31), a lock already over, a patch refused
+    // by the account: each observes a later instant and a due timeout, then refuses.
+    assert!(matches!(
+        table.finish_attempt(&policy, 1, s(40), token, Verdict::Success),
+        Err(TableError::Operation(AttemptError::UnknownAttempt))
+    ));
+    assert!(table.lock(&policy, 1, s(40), Some(s(39))).is_err());
+    let deadline_on_open = patch_of(r#"{"unlockAt":"2030-01-01T00:00:00Z"}"#).unwrap();
+    assert!(table.patch(&policy, 1, s(40), deadline_on_open).is_err());
+    assert_eq!(
+        snapshot(&table),
+        before,
+        "a refused operation changes nothing"
     );
 }
 

@@ -217,15 +217,9 @@ fn fits(policy: &Policy) -> Result<(), Error> {
         || policy.memory_needed() > AL_MEMORY
         || attempts_needed > AL_ATTEMPTS
     {
-        let small = |count: usize| u16::try_from(count).unwrap_or(u16::MAX);
-        return Err(Error::operation(OperationError::Capacity(CapacityError {
-            records_needed: small(policy.records_needed()),
-            records: small(AL_RECORDS),
-            memory_needed: small(policy.memory_needed()),
-            memory: small(AL_MEMORY),
-            attempts_needed: small(attempts_needed),
-            attempts: small(AL_ATTEMPTS),
-        })));
+        return Err(Error::operation(OperationError::Capacity(
+            CapacityError::of(policy, AL_RECORDS, AL_MEMORY, AL_ATTEMPTS),
+        )));
     }
     Ok(())
 }
