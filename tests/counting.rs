@@ -5,14 +5,14 @@
 
 mod fixtures;
 
-use crate::fixtures::allowed;
 use account_lockout::{
     Account, AccountView, Decay, Duration, Fingerprint, FingerprintKey, LockCause, LockLength,
     OnLockEnd, Policy, Problem, Rules, Status, Transition,
 };
 use fixtures::{
-    BUSY, T0_MS, active_directory, assert_view_consistent, begin, counted, from_json, gatekeeper,
-    keycloak, lock_fields, ms, pingone, rejected_until, s, tpm, transitions, with_failures,
+    BUSY, T0_MS, active_directory, allowed, assert_view_consistent, begin, counted, from_json,
+    gatekeeper, keycloak, lock_fields, ms, pingone, rejected_until, s, tpm, transitions,
+    with_failures,
 };
 
 #[test]

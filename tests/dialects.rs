@@ -4,8 +4,7 @@
 
 mod fixtures;
 
-use crate::fixtures::allowed;
-use fixtures::{active_directory, pam, pingone, tpm};
+use fixtures::{active_directory, allowed, pam, pingone, tpm};
 
 use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,

@@ -152,6 +152,12 @@ proptest! {
                         matches!(decision, Some(Decision::Rejected(Rejection::Locked { unlock_at, .. })) if unlock_at == view.unlock_at),
                         "check at {:?}: {:?}, view {:?}", x, decision, view
                     );
+                    // The wait a host answers with: exactly until unlockAt.
+                    let wait = decision.and_then(|decision| match decision {
+                        Decision::Rejected(rejection) => rejection.unlock_in(x),
+                        Decision::Allowed => None,
+                    });
+                    prop_assert_eq!(wait, view.unlock_at.map(|until| until.saturating_duration_since(x)));
                 } else {
                     prop_assert_eq!(decision, Some(Decision::Allowed), "check at {:?}", x);
                 }

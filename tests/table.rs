@@ -5,7 +5,6 @@
 
 mod fixtures;
 
-use crate::fixtures::allowed;
 use account_lockout::dialect::Keycloak;
 use account_lockout::{
     Account, AccountView, Duration, Instant, LockoutTable, Operation, Patch, Policy, Rules, Status,
@@ -13,8 +12,8 @@ use account_lockout::{
 };
 use account_lockout::{AttemptError, Verdict};
 use fixtures::{
-    active_directory, attempt_starts, begin_in, count_of, counted, counted_and_locked, drain,
-    expired, gatekeeper, ms, pam, patch_of, pingone, s, snapshot, tpm, transitions,
+    active_directory, allowed, attempt_starts, begin_in, count_of, counted, counted_and_locked,
+    drain, expired, gatekeeper, ms, pam, patch_of, pingone, s, snapshot, tpm, transitions,
     view_locked_until, with_attempts, with_failures,
 };
 

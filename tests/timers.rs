@@ -6,8 +6,8 @@ mod fixtures;
 
 use account_lockout::{Account, LockoutTable, Status};
 use fixtures::{
-    active_directory, admin_locked, allowed, counted, drain, expired, ms, pam, pingone, s, tpm,
-    transitions, view_locked_until, with_failures,
+    active_directory, admin_locked, allowed, counted, counted_and_locked, drain, expired, ms, pam,
+    pingone, s, tpm, transitions, view_locked_until, with_failures,
 };
 
 #[test]
@@ -201,7 +201,14 @@ fn table_poll_reports_each_key_once() {
 
     // Key 5's expiry is noticed by its next failure, which locks it again until s(121).
     let outcome = table.failure(&policy, 5, s(61), None).unwrap();
-    assert_eq!(transitions(&outcome)[0], expired(s(60)));
+    assert_eq!(
+        transitions(&outcome),
+        [
+            vec![expired(s(60))],
+            counted_and_locked(1, s(61), Some(s(121)))
+        ]
+        .concat()
+    );
 
     assert_eq!(drain(&mut table, &policy, s(61)), vec![(1, expired(s(60)))]);
     assert_eq!(table.poll(&policy, s(62)), None);

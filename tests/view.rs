@@ -6,6 +6,7 @@ mod fixtures;
 
 use core::hash::Hash;
 
+use account_lockout::harness::{ViewProblem, check_view};
 use account_lockout::{Account, AccountView, Instant, LockCause, LockoutTable, Policy, Status};
 use fixtures::{
     admin_locked, allowed, assert_view_consistent, count_of, disabled, json, lock_fields, ms,
@@ -511,4 +512,78 @@ fn folding_a_context_locked_without_deadline_keeps_the_user_locked_until_an_admi
         host.login_view(ALICE, Unfamiliar, s(10_000)).status,
         Status::Locked
     );
+}
+
+/// The harness's view checker, which the property tests and the fuzz checks rely on,
+/// names each broken rule: one hand-broken view per rule, at `now` = s(10).
+#[test]
+fn check_view_names_each_broken_rule() {
+    let now = s(10);
+    // Locked at s(0) until s(60): 50 seconds left at s(10).
+    let locked = with_failures(&pingone(1, Some(60)), &[0]).view(now);
+    assert_eq!(check_view(&locked, now), Ok(()));
+    assert_eq!(check_view(&AccountView::OPEN, now), Ok(()));
+    let rows: [(&str, AccountView, ViewProblem); 7] = [
+        (
+            "open but cannot authenticate",
+            AccountView {
+                can_authenticate: false,
+                ..AccountView::OPEN
+            },
+            ViewProblem::CanAuthenticate,
+        ),
+        (
+            "locked without lockedAt",
+            AccountView {
+                locked_at: None,
+                ..locked
+            },
+            ViewProblem::LockedAtPresence,
+        ),
+        (
+            "lockedAt after now",
+            AccountView {
+                locked_at: Some(s(11)),
+                ..locked
+            },
+            ViewProblem::LockedAtAfterNow,
+        ),
+        (
+            "unlockAt on an open view",
+            AccountView {
+                unlock_at: Some(s(60)),
+                seconds_until_unlock: Some(50),
+                ..AccountView::OPEN
+            },
+            ViewProblem::UnlockAtWithoutLock,
+        ),
+        (
+            "unlockAt without secondsUntilUnlock",
+            AccountView {
+                seconds_until_unlock: None,
+                ..locked
+            },
+            ViewProblem::SecondsUntilUnlockPresence,
+        ),
+        (
+            "unlockAt already passed",
+            AccountView {
+                unlock_at: Some(s(10)),
+                seconds_until_unlock: Some(0),
+                ..locked
+            },
+            ViewProblem::UnlockAtNotAfterNow,
+        ),
+        (
+            "seconds off by one",
+            AccountView {
+                seconds_until_unlock: Some(51),
+                ..locked
+            },
+            ViewProblem::SecondsUntilUnlock,
+        ),
+    ];
+    for (name, view, problem) in rows {
+        assert_eq!(check_view(&view, now), Err(problem), "{name}");
+    }
 }

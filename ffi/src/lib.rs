@@ -639,16 +639,11 @@ pub unsafe extern "C" fn al_success(
     now_ms: i64,
     outcome: *mut AlOutcome,
 ) -> i32 {
+    let operation = Operation::Success;
     // SAFETY: forwarded from this function's contract.
     unsafe {
         update(
-            policy,
-            policy_len,
-            state,
-            state_len,
-            now_ms,
-            Operation::Success,
-            outcome,
+            policy, policy_len, state, state_len, now_ms, operation, outcome,
         )
     }
 }
@@ -816,16 +811,11 @@ pub unsafe extern "C" fn al_unlock(
     now_ms: i64,
     outcome: *mut AlOutcome,
 ) -> i32 {
+    let operation = Operation::Unlock;
     // SAFETY: forwarded from this function's contract.
     unsafe {
         update(
-            policy,
-            policy_len,
-            state,
-            state_len,
-            now_ms,
-            Operation::Unlock,
-            outcome,
+            policy, policy_len, state, state_len, now_ms, operation, outcome,
         )
     }
 }
