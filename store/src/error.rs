@@ -4,10 +4,13 @@ use std::fmt;
 
 use account_lockout::{DecodeError, OperationError};
 
+/// The database client's own error, boxed: each backend has its own type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// What a login does when the shared state cannot be read or written.
 ///
 /// - [`FailMode::Closed`] refuses the login: safe against guessing (an outage never
-///   lets a password guess through uncounted), but an outage of Redis locks everybody
+///   lets a password guess through uncounted), but an outage of the store locks everybody
 ///   out.
 /// - [`FailMode::Open`] lets the login go on uncounted: no denial of service, but
 ///   guesses made during the outage are not counted (and are not counted later either:
@@ -38,31 +41,31 @@ pub enum Error {
     /// account type cannot hold, or a server whose `maxmemory-policy` may evict keys
     /// (checked whenever the store connects).
     Config(String),
-    /// Redis could not be reached, or the connection broke (refused, reset, closed).
+    /// The database could not be reached, or the connection broke (refused, reset, closed).
     Connection {
         /// The client's error.
-        source: redis::RedisError,
-        /// Whether the write may have reached Redis (the connection broke while the
+        source: BoxError,
+        /// Whether the write may have reached the database (the connection broke while the
         /// compare-and-set was sent or awaited): the operation may or may not be applied.
         maybe_written: bool,
     },
-    /// Redis did not answer within the response timeout (or the connection timeout), or
+    /// The database did not answer within the response timeout (or the connection timeout), or
     /// the event's retries of lost compare-and-sets outlasted [`crate::Config::event_deadline`]
     /// (then nothing was written).
     Timeout {
         /// The client's error.
-        source: redis::RedisError,
-        /// Whether the write may have reached Redis, as for [`Error::Connection`].
+        source: BoxError,
+        /// Whether the write may have reached the database, as for [`Error::Connection`].
         maybe_written: bool,
     },
-    /// Redis answered with an error (out of memory, read-only replica, still loading,
-    /// wrong type, authentication).
+    /// The database answered with an error (out of memory, read-only replica, still
+    /// loading, wrong type, authentication, a failed serializable transaction).
     Server {
         /// The client's error.
-        source: redis::RedisError,
-        /// Whether the write may have reached Redis (an error reply to the
-        /// compare-and-set script means its write did not happen, so this is `false`
-        /// unless the reply itself was unreadable).
+        source: BoxError,
+        /// Whether the write may have reached the database (an error reply to a
+        /// compare-and-set means its write did not happen, so this is `false` unless
+        /// the reply itself was unreadable).
         maybe_written: bool,
     },
     /// The stored value is not a valid account state, nor one the store can migrate to
@@ -71,7 +74,7 @@ pub enum Error {
     /// it. It never allows the attempt, in either [`FailMode`]
     /// ([`Error::allows_attempt`]).
     Corrupt {
-        /// The Redis key.
+        /// The key.
         key: String,
         /// Why the value does not decode.
         error: DecodeError,
@@ -79,7 +82,7 @@ pub enum Error {
     /// Other nodes kept changing the account: every one of `attempts` compare-and-sets
     /// lost. Nothing was written.
     Conflict {
-        /// The Redis key.
+        /// The key.
         key: String,
         /// The compare-and-sets tried.
         attempts: u32,
@@ -136,36 +139,6 @@ impl Error {
     pub fn allows_attempt(&self, mode: FailMode) -> bool {
         self.is_store_failure() && mode == FailMode::Open && !matches!(self, Error::Corrupt { .. })
     }
-
-    /// Classifies a client error; `maybe_written` as in [`Error::Connection`].
-    pub(crate) fn from_redis(source: redis::RedisError, maybe_written: bool) -> Error {
-        if source.is_timeout() {
-            Error::Timeout {
-                source,
-                maybe_written,
-            }
-        } else if source.is_io_error()
-            || source.is_connection_refusal()
-            || source.is_connection_dropped()
-        {
-            Error::Connection {
-                source,
-                maybe_written,
-            }
-        } else {
-            // An error reply. The compare-and-set script's only write is its last command,
-            // so an error reply to it means that write did not happen.
-            Error::Server {
-                source,
-                maybe_written: false,
-            }
-        }
-    }
-
-    /// Whether the connection that produced this error must be replaced.
-    pub(crate) fn breaks_connection(&self) -> bool {
-        matches!(self, Error::Connection { .. } | Error::Timeout { .. })
-    }
 }
 
 impl fmt::Display for Error {
@@ -184,19 +157,19 @@ impl fmt::Display for Error {
                 maybe_written,
             } => write!(
                 f,
-                "Redis connection failed: {source}{}",
+                "the store's connection failed: {source}{}",
                 written(*maybe_written)
             ),
             Error::Timeout {
                 source,
                 maybe_written,
-            } => write!(f, "Redis timed out: {source}{}", written(*maybe_written)),
+            } => write!(f, "the store timed out: {source}{}", written(*maybe_written)),
             Error::Server {
                 source,
                 maybe_written,
             } => write!(
                 f,
-                "Redis answered with an error: {source}{}",
+                "the store answered with an error: {source}{}",
                 written(*maybe_written)
             ),
             Error::Corrupt { key, error } => {
@@ -215,7 +188,7 @@ impl fmt::Display for Error {
             ),
             Error::Internal(what) => write!(
                 f,
-                "internal error in account-lockout-redis: {what} (nothing was written)"
+                "internal error in account-lockout-store: {what} (nothing was written)"
             ),
         }
     }
@@ -226,7 +199,7 @@ impl std::error::Error for Error {
         match self {
             Error::Connection { source, .. }
             | Error::Timeout { source, .. }
-            | Error::Server { source, .. } => Some(source),
+            | Error::Server { source, .. } => Some(source.as_ref()),
             Error::Corrupt { error, .. } => Some(error),
             Error::Refused(error) => Some(error),
             Error::Config(_)

@@ -4,16 +4,14 @@ use std::time::Duration;
 
 use crate::error::Error;
 
-/// How a [`crate::Store`] reaches Redis and how hard it tries.
+/// How a [`crate::Store`] names its keys, how long it keeps them, and how hard it tries.
+/// Where the database is, is the backend's business ([`crate::Backend`]).
 ///
 /// Every node of a fleet that shares accounts must use the same `key_prefix` and the same
 /// policy for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// The server, as a `redis://host:port/db` URL (`rediss://` needs the client's TLS
-    /// features, which this crate does not enable).
-    pub url: String,
-    /// Prepended to every account key: `prefix + user` is the Redis key.
+    /// Prepended to every account key: `prefix + user` is the key.
     pub key_prefix: String,
     /// Prepended to the keys of the names the host marks unknown
     /// ([`crate::Store::unknown_failure`]): `unknown_prefix + bucket`. It must not start
@@ -29,9 +27,8 @@ pub struct Config {
     /// every key expires ([`crate::retention::bounded_retention`]). `None`: keys live as
     /// long as the policy needs, forever for a count that never decays.
     pub max_retention: Option<Duration>,
-    /// How long connecting may take.
-    pub connect_timeout: Duration,
-    /// How long one reply may take (read and write timeouts of the connection).
+    /// How long one call to the backend may take (a read, a compare-and-set, a
+    /// delete); past it the call is dropped and the event fails with [`Error::Timeout`].
     pub response_timeout: Duration,
     /// How many compare-and-sets an event tries before it gives up with
     /// [`Error::Conflict`] (at least 1).
@@ -43,30 +40,38 @@ pub struct Config {
     /// and a pause of at most 1 ms.
     pub event_deadline: Duration,
     /// Added to every TTL ([`crate::retention`]): covers the time between computing a
-    /// TTL and Redis applying it, and Redis's clock running at another rate.
+    /// TTL and the database applying it, and the database's clock running at another rate.
     pub ttl_margin: Duration,
+    /// How many accounts' latest known bytes each store (and its clones) remembers, so
+    /// that an event can try its compare-and-set at once, without a read first: one
+    /// round trip when nothing else wrote the key meanwhile, two when something did
+    /// (the failed compare-and-set returns the current bytes). `0`: no cache, every
+    /// event reads first. The cache is only a guess: every decision is confirmed by a
+    /// compare-and-set or a read of the same event (see [`crate::Store`]).
+    pub cache_entries: usize,
 }
 
-impl Config {
-    /// The defaults for `url`: key prefix `"lockout:"` (unknown names under
-    /// `"unknown:lockout:"`, in 4,096 buckets), 500 ms to connect and per reply, 100
-    /// compare-and-sets within 2 s per event, a 5-minute TTL margin, a retention of at
-    /// most 7 days for a count.
-    pub fn new(url: impl Into<String>) -> Config {
+impl Default for Config {
+    /// Key prefix `"lockout:"` (unknown names under `"unknown:lockout:"`, in 4,096
+    /// buckets), 500 ms per call, 100 compare-and-sets within 2 s per event, a 5-minute
+    /// TTL margin, a retention of at most 7 days for a count, and a cache of 65,536
+    /// accounts.
+    fn default() -> Config {
         Config {
-            url: url.into(),
             key_prefix: "lockout:".into(),
             unknown_prefix: "unknown:lockout:".into(),
             unknown_buckets: 4_096,
             max_retention: Some(Duration::from_secs(7 * 24 * 3_600)),
-            connect_timeout: Duration::from_millis(500),
             response_timeout: Duration::from_millis(500),
             max_attempts: 100,
             event_deadline: Duration::from_secs(2),
             ttl_margin: Duration::from_secs(300),
+            cache_entries: 65_536,
         }
     }
+}
 
+impl Config {
     /// The same settings with another key prefix (and `"unknown:" + prefix` for the
     /// unknown names).
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Config {
@@ -77,8 +82,8 @@ impl Config {
 
     /// Checks what the types cannot.
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        if self.connect_timeout.is_zero() || self.response_timeout.is_zero() {
-            return Err(Error::Config("timeouts must not be zero".into()));
+        if self.response_timeout.is_zero() {
+            return Err(Error::Config("response_timeout must not be zero".into()));
         }
         if self.max_attempts == 0 {
             return Err(Error::Config("max_attempts must be at least 1".into()));
