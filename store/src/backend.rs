@@ -72,4 +72,12 @@ pub trait Backend: Clone + Send + Sync + 'static {
 
     /// Removes `key` whatever it holds; whether a live (unexpired) value was there.
     fn delete(&self, key: &str) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// Removes the expired keys that the database does not remove by itself, and returns
+    /// how many went. Redis expires keys itself (nothing to do: the default); PostgreSQL
+    /// deletes its expired rows. Never removes a key that has not expired, so it may run
+    /// at any time, from any node.
+    fn purge_expired(&self) -> impl Future<Output = Result<u64, Error>> + Send {
+        async { Ok(0) }
+    }
 }
