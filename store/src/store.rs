@@ -285,10 +285,12 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         let mut buffer = vec![0_u8; Account::<RECORDS, MEMORY>::MAX_ENCODED_LEN];
         // The latest rejection computed from bytes the database returned.
         let mut rejection: Option<T> = None;
-        for attempt in 1..=config.max_attempts {
-            if attempt > 1 && started.elapsed() >= config.event_deadline {
+        // Compare-and-sets lost so far. A guess the database corrects costs no attempt.
+        let mut lost: u32 = 0;
+        while lost < config.max_attempts {
+            if lost > 0 && started.elapsed() >= config.event_deadline {
                 // Every compare-and-set so far lost, so nothing was written.
-                return rejection.ok_or_else(|| deadline_passed(config, attempt.saturating_sub(1)));
+                return rejection.ok_or_else(|| deadline_passed(config, lost));
             }
             let before = match self.decode(&key, current.as_deref()) {
                 Ok(account) => account,
@@ -297,12 +299,22 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                 Err(_) => {
                     current = self.read(&key).await?;
                     source = Source::Database;
-                    self.decode(&key, current.as_deref())?
+                    continue;
                 }
             };
             let mut account = before;
             let at = Self::effective_now(&account, now);
-            let result = event(&mut account, at)?;
+            let result = match event(&mut account, at) {
+                Ok(result) => result,
+                Err(error) if source == Source::Database => return Err(error),
+                // Refused on the guess (an attempt it does not know, say): ask the
+                // database, and decide on what it holds.
+                Err(_) => {
+                    current = self.read(&key).await?;
+                    source = Source::Database;
+                    continue;
+                }
+            };
             let rejected = matches!(decision(&result), Some(Decision::Rejected(_)));
             let unchanged = rejected && only_last_seen_changed(&before, &account, policy, at);
             if unchanged && source == Source::Database {
@@ -368,12 +380,13 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                     rejection = if rejected && trusted { Some(result) } else { None };
                     if trusted {
                         self.shared.conflicts.fetch_add(1, Ordering::Relaxed);
+                        lost = lost.saturating_add(1);
                     }
                     self.shared.cache.put(&key, value.as_deref());
                     source = Source::Database;
                     // Retry at once from the value returned; after a pause, that value is
                     // stale (others wrote meanwhile), so read afresh.
-                    current = if self.back_off(attempt).await {
+                    current = if self.back_off(lost).await {
                         match self.read(&key).await {
                             Ok(value) => value,
                             Err(error) => return rejection.ok_or(error),
