@@ -137,7 +137,8 @@ impl<const RECORDS: usize, const MEMORY: usize> Store<RECORDS, MEMORY> {
 
     /// [`crate::Store::apply`].
     pub fn apply(&self, user: &str, now: Instant, operation: Operation) -> Result<Outcome, Error> {
-        self.runtime.block_on(self.inner.apply(user, now, operation))
+        self.runtime
+            .block_on(self.inner.apply(user, now, operation))
     }
 
     /// [`crate::Store::begin_attempt`].

@@ -62,7 +62,11 @@ pub struct Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "conformance check {} failed: {}", self.check, self.message)
+        write!(
+            f,
+            "conformance check {} failed: {}",
+            self.check, self.message
+        )
     }
 }
 
@@ -154,7 +158,12 @@ impl<B: Backend> Suite<B> {
     }
 
     /// A node: a store of its own (its own cache) on the shared backend.
-    fn node(&self, check: &'static str, config: &Config, policy: Policy) -> Result<Store<B>, Failure> {
+    fn node(
+        &self,
+        check: &'static str,
+        config: &Config,
+        policy: Policy,
+    ) -> Result<Store<B>, Failure> {
         Store::new(self.backend.clone(), config.clone(), policy).map_err(|error| Failure {
             check,
             message: format!("the store does not open: {error}"),
@@ -198,7 +207,10 @@ impl<B: Backend> Suite<B> {
     /// reached: every failure is acknowledged, and the stored count is exactly 320.
     pub async fn exact_count(&self) -> Result<(), Failure> {
         const CHECK: &str = "exact_count";
-        let fail = |message: String| Failure { check: CHECK, message };
+        let fail = |message: String| Failure {
+            check: CHECK,
+            message,
+        };
         let config = self.config(CHECK);
         let policy = pingone(1_000_000, Some(900))?;
         let results = self
@@ -214,8 +226,9 @@ impl<B: Backend> Suite<B> {
             .await?;
         let mut acknowledged = 0_u32;
         for result in results {
-            acknowledged = acknowledged
-                .saturating_add(result.map_err(|error| fail(format!("a failure failed: {error}")))?);
+            acknowledged = acknowledged.saturating_add(
+                result.map_err(|error| fail(format!("a failure failed: {error}")))?,
+            );
         }
         let reader = self.node(CHECK, &config, policy)?;
         let count = reader
@@ -235,7 +248,10 @@ impl<B: Backend> Suite<B> {
     /// rejected, and the account is locked.
     pub async fn lock_once_at_threshold(&self) -> Result<(), Failure> {
         const CHECK: &str = "lock_once_at_threshold";
-        let fail = |message: String| Failure { check: CHECK, message };
+        let fail = |message: String| Failure {
+            check: CHECK,
+            message,
+        };
         let config = self.config(CHECK);
         let policy = pingone(5, Some(900))?;
         let results = self
@@ -285,7 +301,10 @@ impl<B: Backend> Suite<B> {
     /// nothing.
     pub async fn attempts_across_nodes(&self) -> Result<(), Failure> {
         const CHECK: &str = "attempts_across_nodes";
-        let fail = |message: String| Failure { check: CHECK, message };
+        let fail = |message: String| Failure {
+            check: CHECK,
+            message,
+        };
         let config = self.config(CHECK);
         let policy = pingone(5, Some(900))?;
         let (a, b) = (
@@ -300,11 +319,18 @@ impl<B: Backend> Suite<B> {
             .token
             .ok_or_else(|| fail(format!("A's attempt was rejected: {:?}", begun.outcome)))?;
         let finished = b
-            .finish_attempt("victim", at(1), token, Verdict::Failure { credential: None })
+            .finish_attempt(
+                "victim",
+                at(1),
+                token,
+                Verdict::Failure { credential: None },
+            )
             .await
             .map_err(|error| fail(format!("finish on B of A's attempt: {error}")))?;
         if finished.transitions().counted() != Some(1) {
-            return Err(fail(format!("B's finish did not count 1 failure: {finished:?}")));
+            return Err(fail(format!(
+                "B's finish did not count 1 failure: {finished:?}"
+            )));
         }
         let crashed = a
             .begin_attempt("victim", at(2))
@@ -347,7 +373,10 @@ impl<B: Backend> Suite<B> {
     /// the lock ends when A's clock reaches it, not before.
     pub async fn clock_behind(&self) -> Result<(), Failure> {
         const CHECK: &str = "clock_behind";
-        let fail = |message: String| Failure { check: CHECK, message };
+        let fail = |message: String| Failure {
+            check: CHECK,
+            message,
+        };
         let config = self.config(CHECK);
         let policy = pingone(3, Some(900))?;
         let (a, b) = (
@@ -366,7 +395,9 @@ impl<B: Backend> Suite<B> {
             .map_err(|error| fail(format!("view on A: {error}")))?
             .unlock_at;
         if unlock_at != Some(at(2 + 900_000)) {
-            return Err(fail(format!("the lock ends at {unlock_at:?}, not 900 s after it began")));
+            return Err(fail(format!(
+                "the lock ends at {unlock_at:?}, not 900 s after it began"
+            )));
         }
         let hour = 3_600_000_i64;
         for i in 0..20_i64 {
@@ -397,7 +428,9 @@ impl<B: Backend> Suite<B> {
             .await
             .map_err(|error| fail(format!("view on A: {error}")))?;
         if view.unlock_at != unlock_at || view.can_authenticate {
-            return Err(fail(format!("after B's attempts the lock changed: {view:?}")));
+            return Err(fail(format!(
+                "after B's attempts the lock changed: {view:?}"
+            )));
         }
         let after = a
             .success("victim", at(900_003))
@@ -416,7 +449,10 @@ impl<B: Backend> Suite<B> {
     /// only by the retention bound is forgotten after it.
     pub async fn expiry_keeps_live_locks(&self) -> Result<(), Failure> {
         const CHECK: &str = "expiry_keeps_live_locks";
-        let fail = |message: String| Failure { check: CHECK, message };
+        let fail = |message: String| Failure {
+            check: CHECK,
+            message,
+        };
         let mut config = self.config(CHECK);
         config.ttl_margin = Duration::from_millis(300);
         config.max_retention = Some(Duration::from_secs(1));
@@ -428,13 +464,25 @@ impl<B: Backend> Suite<B> {
         let store_failure = |what: &str, error: Error| fail(format!("{what}: {error}"));
 
         let start = wall_clock();
-        let _first = writer.failure("timed", start, None).await.map_err(|e| store_failure("failure", e))?;
-        let second = writer.failure("timed", start, None).await.map_err(|e| store_failure("failure", e))?;
+        let _first = writer
+            .failure("timed", start, None)
+            .await
+            .map_err(|e| store_failure("failure", e))?;
+        let second = writer
+            .failure("timed", start, None)
+            .await
+            .map_err(|e| store_failure("failure", e))?;
         if !locks(&second) {
             return Err(fail(format!("the second failure did not lock: {second:?}")));
         }
-        let _locked = writer.lock("forever", start, None).await.map_err(|e| store_failure("lock", e))?;
-        let _counted = writer.failure("counted", start, None).await.map_err(|e| store_failure("failure", e))?;
+        let _locked = writer
+            .lock("forever", start, None)
+            .await
+            .map_err(|e| store_failure("lock", e))?;
+        let _counted = writer
+            .failure("counted", start, None)
+            .await
+            .map_err(|e| store_failure("failure", e))?;
         let unlock_at = Instant::from_millis(start.as_millis().saturating_add(2_000));
         loop {
             let now = wall_clock();
@@ -446,7 +494,10 @@ impl<B: Backend> Suite<B> {
                 .purge_expired()
                 .await
                 .map_err(|e| store_failure("purge", e))?;
-            let outcome = reader.check("timed", now).await.map_err(|e| store_failure("check", e))?;
+            let outcome = reader
+                .check("timed", now)
+                .await
+                .map_err(|e| store_failure("check", e))?;
             if outcome.is_allowed() {
                 return Err(fail(format!(
                     "the lock ending at {unlock_at} ended at {now}, before its deadline"
@@ -462,21 +513,42 @@ impl<B: Backend> Suite<B> {
             .map_err(|e| store_failure("purge", e))?;
         let now = wall_clock();
         let key = reader.key("timed");
-        if let Some(bytes) = self.backend.read(&key).await.map_err(|e| store_failure("read", e))? {
+        if let Some(bytes) = self
+            .backend
+            .read(&key)
+            .await
+            .map_err(|e| store_failure("read", e))?
+        {
             return Err(fail(format!(
                 "the key of a lock that ended 2 s ago is still there ({} bytes)",
                 bytes.len()
             )));
         }
         let counted = reader.key("counted");
-        if self.backend.read(&counted).await.map_err(|e| store_failure("read", e))?.is_some() {
-            return Err(fail("a count past its retention of 1 s is still stored".into()));
+        if self
+            .backend
+            .read(&counted)
+            .await
+            .map_err(|e| store_failure("read", e))?
+            .is_some()
+        {
+            return Err(fail(
+                "a count past its retention of 1 s is still stored".into(),
+            ));
         }
-        let forever = reader.check("forever", now).await.map_err(|e| store_failure("check", e))?;
+        let forever = reader
+            .check("forever", now)
+            .await
+            .map_err(|e| store_failure("check", e))?;
         if forever.is_allowed() {
-            return Err(fail("an administrator's lock without deadline expired".into()));
+            return Err(fail(
+                "an administrator's lock without deadline expired".into(),
+            ));
         }
-        let timed = reader.check("timed", now).await.map_err(|e| store_failure("check", e))?;
+        let timed = reader
+            .check("timed", now)
+            .await
+            .map_err(|e| store_failure("check", e))?;
         if !timed.is_allowed() {
             return Err(fail(format!("the ended lock still rejects: {timed:?}")));
         }
@@ -489,7 +561,10 @@ impl<B: Backend> Suite<B> {
     /// locked until the same instant.
     pub async fn spray(&self) -> Result<(), Failure> {
         const CHECK: &str = "spray";
-        let fail = |message: String| Failure { check: CHECK, message };
+        let fail = |message: String| Failure {
+            check: CHECK,
+            message,
+        };
         let mut config = self.config(CHECK);
         config.unknown_buckets = 16;
         config.cache_entries = 64;
@@ -521,9 +596,12 @@ impl<B: Backend> Suite<B> {
             })
             .await?;
         for result in results {
-            let cached = result.map_err(|error| fail(format!("a sprayed failure failed: {error}")))?;
+            let cached =
+                result.map_err(|error| fail(format!("a sprayed failure failed: {error}")))?;
             if cached > 64 {
-                return Err(fail(format!("the node's cache holds {cached} keys, above its 64")));
+                return Err(fail(format!(
+                    "the node's cache holds {cached} keys, above its 64"
+                )));
             }
         }
         for task in 0..16 {
@@ -545,7 +623,9 @@ impl<B: Backend> Suite<B> {
                 .await
                 .map_err(|error| fail(format!("view of {victim}: {error}")))?;
             if view.can_authenticate || view.unlock_at != until {
-                return Err(fail(format!("{victim} is no longer locked as before: {view:?}")));
+                return Err(fail(format!(
+                    "{victim} is no longer locked as before: {view:?}"
+                )));
             }
         }
         Ok(())
@@ -563,7 +643,10 @@ impl<B: Backend> Suite<B> {
     /// [`Proxy`], say).
     pub async fn outage<F: Fault>(&self, fault: &F) -> Result<(), Failure> {
         const CHECK: &str = "outage";
-        let fail = |message: String| Failure { check: CHECK, message };
+        let fail = |message: String| Failure {
+            check: CHECK,
+            message,
+        };
         let mut config = self.config(CHECK);
         config.response_timeout = Duration::from_millis(300);
         config.event_deadline = Duration::from_secs(1);
@@ -599,9 +682,9 @@ impl<B: Backend> Suite<B> {
         fault.restart().await;
         let (mut acknowledged, mut maybe, mut errors) = (0_u32, 0_u32, 0_u32);
         for handle in handles {
-            let (ok, maybe_written, seen) = handle.await.map_err(|error| {
-                fail(format!("a task did not finish: {error}"))
-            })?;
+            let (ok, maybe_written, seen) = handle
+                .await
+                .map_err(|error| fail(format!("a task did not finish: {error}")))?;
             acknowledged = acknowledged.saturating_add(ok);
             maybe = maybe.saturating_add(maybe_written);
             for error in seen {
@@ -610,12 +693,16 @@ impl<B: Backend> Suite<B> {
                     error,
                     Error::Connection { .. } | Error::Timeout { .. } | Error::Server { .. }
                 ) {
-                    return Err(fail(format!("an error an outage does not explain: {error}")));
+                    return Err(fail(format!(
+                        "an error an outage does not explain: {error}"
+                    )));
                 }
             }
         }
         if errors == 0 {
-            return Err(fail("the outage gave no error: the fault did not cut the store".into()));
+            return Err(fail(
+                "the outage gave no error: the fault did not cut the store".into(),
+            ));
         }
         let reader = self.node(CHECK, &config, policy)?;
         let mut count = None;

@@ -163,7 +163,11 @@ impl fmt::Display for Error {
             Error::Timeout {
                 source,
                 maybe_written,
-            } => write!(f, "the store timed out: {source}{}", written(*maybe_written)),
+            } => write!(
+                f,
+                "the store timed out: {source}{}",
+                written(*maybe_written)
+            ),
             Error::Server {
                 source,
                 maybe_written,

@@ -374,10 +374,18 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                 Err(error) => {
                     // What the key holds now is unknown.
                     self.shared.cache.put(&key, None);
-                    return if rejected && trusted { Ok(result) } else { Err(error) };
+                    return if rejected && trusted {
+                        Ok(result)
+                    } else {
+                        Err(error)
+                    };
                 }
                 Ok(Swap::Changed(value)) => {
-                    rejection = if rejected && trusted { Some(result) } else { None };
+                    rejection = if rejected && trusted {
+                        Some(result)
+                    } else {
+                        None
+                    };
                     if trusted {
                         self.shared.conflicts.fetch_add(1, Ordering::Relaxed);
                         lost = lost.saturating_add(1);
@@ -428,7 +436,8 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
 
     /// The PingOne view of `user`'s account at `now`. A read.
     pub async fn view(&self, user: &str, now: Instant) -> Result<AccountView, Error> {
-        self.inspect(user, now, |account, _, at| account.view(at)).await
+        self.inspect(user, now, |account, _, at| account.view(at))
+            .await
     }
 
     /// The policy's failure count of `user` at `now`. A read.
@@ -455,7 +464,8 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         now: Instant,
         credential: Option<Fingerprint>,
     ) -> Result<Outcome, Error> {
-        self.apply(user, now, Operation::Failure { credential }).await
+        self.apply(user, now, Operation::Failure { credential })
+            .await
     }
 
     /// A successful attempt ([`Account::success`]).
