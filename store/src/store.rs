@@ -265,8 +265,10 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     /// such as out of memory, a broken connection, contention beyond the bound), so that
     /// no fail mode can turn a locked account's attempt into an allowed one. And a
     /// rejection that changes nothing but `last_seen` **writes nothing**
-    /// ([`only_last_seen_changed`]): from the database's bytes it returns at once; from
-    /// the guess, the compare-and-set writes the same bytes back, which confirms them.
+    /// ([`only_last_seen_changed`]), nor does an event whose bytes do not change: from
+    /// the database's bytes it returns at once; from the guess, it reads the database's
+    /// (a read, which a full database still answers) and decides on them. A rejection
+    /// on the guess whose write fails is decided again on the database's bytes.
     async fn update<T>(
         &self,
         key: String,
@@ -317,9 +319,6 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
             };
             let rejected = matches!(decision(&result), Some(Decision::Rejected(_)));
             let unchanged = rejected && only_last_seen_changed(&before, &account, policy, at);
-            if unchanged && source == Source::Database {
-                return Ok(result);
-            }
             let retention = bounded_retention(
                 &account,
                 policy,
@@ -327,23 +326,26 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                 config.ttl_margin,
                 config.max_retention,
             );
-            let new = if unchanged {
-                // From the guess: write the same bytes back, to confirm them.
-                current.clone()
-            } else {
-                match retention {
-                    Retention::Delete => None,
-                    Retention::Expire(_) | Retention::Forever => {
-                        let length = account
-                            .encode(&mut buffer)
-                            .map_err(|_| Error::Internal("the encoding buffer is too small"))?;
-                        buffer.get(..length).map(<[u8]>::to_vec)
-                    }
+            let new = match retention {
+                Retention::Delete => None,
+                Retention::Expire(_) | Retention::Forever => {
+                    let length = account
+                        .encode(&mut buffer)
+                        .map_err(|_| Error::Internal("the encoding buffer is too small"))?;
+                    buffer.get(..length).map(<[u8]>::to_vec)
                 }
             };
-            if new == current && source == Source::Database {
-                // Same bytes, same state, and so the same TTL as the one already set.
-                return Ok(result);
+            // Nothing to write: a rejection that changes only `last_seen`, or the same
+            // bytes (the same state, so the same TTL as the one already set).
+            if unchanged || new == current {
+                if source == Source::Database {
+                    return Ok(result);
+                }
+                // On the guess: confirm by a read, which writes nothing (a full
+                // database still answers it), and decide on what it returns.
+                current = self.read(&key).await?;
+                source = Source::Database;
+                continue;
             }
             let write = match (&new, retention) {
                 (None, _) | (_, Retention::Delete) => Write::Delete,
@@ -374,11 +376,14 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                 Err(error) => {
                     // What the key holds now is unknown.
                     self.shared.cache.put(&key, None);
-                    return if rejected && trusted {
-                        Ok(result)
-                    } else {
-                        Err(error)
-                    };
+                    if rejected && !trusted {
+                        // A rejection on the guess whose write failed: it stands if
+                        // the database's own bytes reject too (decided on them next).
+                        current = self.read(&key).await.map_err(|_| error)?;
+                        source = Source::Database;
+                        continue;
+                    }
+                    return if rejected { Ok(result) } else { Err(error) };
                 }
                 Ok(Swap::Changed(value)) => {
                     rejection = if rejected && trusted {
