@@ -92,13 +92,22 @@ impl RedisBackend<ConnectionManager> {
 
 impl RedisBackend<ClusterConnection> {
     /// A backend on the Redis Cluster that `nodes` (`redis://host:port/` URLs, one or
-    /// more of its nodes) belong to. The connection follows the cluster's slots:
-    /// `MOVED` and `ASK` redirections, a failover and a slot that moves are handled by
-    /// the client, and each script call runs on its key's node.
+    /// more of its nodes) belong to. Each script call runs on its key's node, and the
+    /// connection follows the cluster's slots: a `MOVED` reply (after a failover or a
+    /// slot that moved) makes the client refresh its map of the slots.
+    ///
+    /// The client sends no command twice: a compare-and-set it sent again after a
+    /// broken connection may have run already, and would then report its own write as
+    /// another node's (the store would count the event twice). So a broken connection
+    /// is an [`Error::Connection`] (the write may have happened), and a `MOVED` or
+    /// `ASK` reply an [`Error::Server`] (nothing written) for that call; the next call
+    /// goes to the key's new node (a slot being migrated answers `ASK` for its keys
+    /// already moved until the migration ends).
     pub async fn connect_cluster(nodes: &[&str]) -> Result<Self, Error> {
         let client = ClusterClientBuilder::new(nodes.to_vec())
             .connection_timeout(Duration::from_millis(500))
             .response_timeout(Duration::from_millis(500))
+            .retries(0)
             .build()
             .map_err(|error| Error::Config(error.to_string()))?;
         let connection = client
