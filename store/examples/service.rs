@@ -7,7 +7,7 @@
 //!
 //! Twelve concurrent logins with a wrong password: five are checked and counted, the
 //! fifth locks, and the other seven are refused without checking the password.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::restriction)]
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -46,7 +46,7 @@ use account_lockout::{Decision, Instant, Policy, Transition, Verdict};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Swap, Write};
 use crate::config::Config;
 use crate::error::Error;
 use crate::store::Store;
@@ -806,5 +806,133 @@ impl Drop for Proxy {
         for task in state.carried.drain(..) {
             task.abort();
         }
+    }
+}
+
+/// The reference backend: a map in this process's memory, with TTLs on the host's
+/// monotonic clock. It passes every check (`store/tests/memory.rs`), shows in a few
+/// lines what the suite expects of a backend, and lets a test see and steer the store's
+/// traffic: [`MemoryBackend::calls`] counts the calls, [`MemoryBackend::refuse_writes`]
+/// answers every write as a full database does.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryBackend {
+    inner: Arc<Mutex<Memory>>,
+}
+
+#[derive(Debug, Default)]
+struct Memory {
+    entries: std::collections::HashMap<String, (Vec<u8>, Option<std::time::Instant>)>,
+    calls: Calls,
+    refuse_writes: bool,
+}
+
+/// How many calls of each kind a [`MemoryBackend`] answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Calls {
+    /// [`Backend::read`]s.
+    pub reads: u64,
+    /// [`Backend::compare_and_set`]s, won or lost.
+    pub compare_and_sets: u64,
+    /// [`Backend::delete`]s.
+    pub deletes: u64,
+}
+
+impl MemoryBackend {
+    /// An empty map.
+    pub fn new() -> MemoryBackend {
+        MemoryBackend::default()
+    }
+
+    /// The calls answered so far.
+    pub fn calls(&self) -> Calls {
+        self.lock().calls
+    }
+
+    /// From now on, answer every write that stores bytes with an error reply that wrote
+    /// nothing, as Redis out of memory does (`refuse`), or store them again. Deletes go
+    /// through, as Redis lets them.
+    pub fn refuse_writes(&self, refuse: bool) {
+        self.lock().refuse_writes = refuse;
+    }
+
+    /// Writes `bytes` at `key` (no expiry), as another program would: for tests that
+    /// need a state the store did not write.
+    pub fn insert(&self, key: &str, bytes: &[u8]) {
+        let _previous = self
+            .lock()
+            .entries
+            .insert(key.to_owned(), (bytes.to_vec(), None));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Memory {
+    /// The live bytes at `key`; an expired entry is removed.
+    fn live(&mut self, key: &str) -> Option<Vec<u8>> {
+        let now = std::time::Instant::now();
+        match self.entries.get(key) {
+            Some((_, Some(expiry))) if *expiry <= now => {
+                self.entries.remove(key);
+                None
+            }
+            Some((bytes, _)) => Some(bytes.clone()),
+            None => None,
+        }
+    }
+
+    fn refusal(&self) -> Result<(), Error> {
+        if self.refuse_writes {
+            return Err(Error::Server {
+                source: "OOM command not allowed when used memory > 'maxmemory'".into(),
+                maybe_written: false,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Backend for MemoryBackend {
+    async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        let mut memory = self.lock();
+        memory.calls.reads = memory.calls.reads.saturating_add(1);
+        Ok(memory.live(key))
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        write: Write<'_>,
+    ) -> Result<Swap, Error> {
+        let mut memory = self.lock();
+        memory.calls.compare_and_sets = memory.calls.compare_and_sets.saturating_add(1);
+        let current = memory.live(key);
+        if current.as_deref() != expected {
+            return Ok(Swap::Changed(current));
+        }
+        match write {
+            Write::Delete => {
+                memory.entries.remove(key);
+            }
+            Write::Set { bytes, ttl } => {
+                memory.refusal()?;
+                let expiry = ttl.and_then(|ttl| std::time::Instant::now().checked_add(ttl));
+                memory
+                    .entries
+                    .insert(key.to_owned(), (bytes.to_vec(), expiry));
+            }
+        }
+        Ok(Swap::Done)
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, Error> {
+        let mut memory = self.lock();
+        memory.calls.deletes = memory.calls.deletes.saturating_add(1);
+        let live = memory.live(key).is_some();
+        memory.entries.remove(key);
+        Ok(live)
     }
 }

@@ -1,6 +1,6 @@
 //! The conformance suite on one Redis node (`REDIS_URL`, started by `.ci/redis`): every
 //! check, and the outage through a proxy that cuts the server off.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::restriction)]
 
 mod common;
 

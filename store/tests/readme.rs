@@ -1,6 +1,6 @@
 //! The root README's fleet example is `examples/service.rs`, word for word: the example
 //! is compiled (and run by `.ci/redis`), so the README's copy cannot rot.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::restriction)]
 
 /// The lines between the example's `// README: begin` and `// README: end` markers.
 fn example_block() -> String {
@@ -14,7 +14,10 @@ fn example_block() -> String {
 fn the_readme_fleet_example_is_the_service_example() {
     let readme = include_str!("../../README.md");
     let block = example_block();
-    assert!(block.lines().count() > 10, "the marked block is too short:\n{block}");
+    assert!(
+        block.lines().count() > 10,
+        "the marked block is too short:\n{block}"
+    );
     let fenced = format!("```rust,ignore\n{block}```");
     assert!(
         readme.contains(&fenced),

@@ -1,0 +1,221 @@
+//! The store's own logic on the reference backend (`conformance::MemoryBackend`), with no
+//! server: the conformance suite, the round trips of each kind of event, and decisions
+//! that never rest on a guess alone.
+#![allow(clippy::restriction)]
+
+mod common;
+
+use account_lockout::harness::pingone;
+use account_lockout::{Decision, Verdict};
+use account_lockout_store::conformance::{Calls, MemoryBackend, Suite};
+use account_lockout_store::{Config, Error, FailMode, Store};
+use common::at;
+
+fn node(backend: &MemoryBackend, config: &Config) -> Store<MemoryBackend> {
+    Store::new(backend.clone(), config.clone(), pingone(3, Some(900))).unwrap()
+}
+
+/// The calls `backend` answered while `work` ran.
+async fn calls_of<F: Future>(backend: &MemoryBackend, work: F) -> (F::Output, Calls) {
+    let before = backend.calls();
+    let output = work.await;
+    let after = backend.calls();
+    let calls = Calls {
+        reads: after.reads - before.reads,
+        compare_and_sets: after.compare_and_sets - before.compare_and_sets,
+        deletes: after.deletes - before.deletes,
+    };
+    (output, calls)
+}
+
+const ONE_WRITE: Calls = Calls {
+    reads: 0,
+    compare_and_sets: 1,
+    deletes: 0,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_reference_backend_passes_every_check() {
+    Suite::new(MemoryBackend::new(), "conformance:")
+        .run_all()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_failure_costs_one_compare_and_set_and_no_read() {
+    let backend = MemoryBackend::new();
+    let store = node(&backend, &Config::default());
+    for (i, expected) in [(0, 1), (1, 2)] {
+        let (outcome, calls) = calls_of(&backend, store.failure("alice", at(i), None)).await;
+        assert_eq!(outcome.unwrap().transitions().counted(), Some(expected));
+        assert_eq!(calls, ONE_WRITE, "failure {expected}");
+    }
+}
+
+#[tokio::test]
+async fn without_a_cache_every_event_reads_first() {
+    let backend = MemoryBackend::new();
+    let config = Config {
+        cache_entries: 0,
+        ..Config::default()
+    };
+    let store = node(&backend, &config);
+    let (outcome, calls) = calls_of(&backend, store.failure("alice", at(0), None)).await;
+    assert_eq!(outcome.unwrap().transitions().counted(), Some(1));
+    let read_and_write = Calls {
+        reads: 1,
+        ..ONE_WRITE
+    };
+    assert_eq!(calls, read_and_write);
+}
+
+#[tokio::test]
+async fn two_nodes_taking_turns_cost_two_round_trips_and_count_every_failure() {
+    let backend = MemoryBackend::new();
+    let (a, b) = (
+        node(&backend, &Config::default()),
+        node(&backend, &Config::default()),
+    );
+    let two_tries = Calls {
+        compare_and_sets: 2,
+        ..ONE_WRITE
+    };
+    let (first, calls) = calls_of(&backend, a.failure("alice", at(0), None)).await;
+    assert_eq!(first.unwrap().transitions().counted(), Some(1));
+    assert_eq!(calls, ONE_WRITE);
+    // B guesses "absent"; its lost compare-and-set returns A's bytes.
+    let (second, calls) = calls_of(&backend, b.failure("alice", at(1), None)).await;
+    assert_eq!(second.unwrap().transitions().counted(), Some(2));
+    assert_eq!(calls, two_tries);
+    // A's guess is stale now: the same.
+    let (third, calls) = calls_of(&backend, a.failure("alice", at(2), None)).await;
+    let third = third.unwrap();
+    assert_eq!(third.transitions().counted(), Some(3));
+    assert_eq!(third.decision(), Some(Decision::Allowed));
+    assert_eq!(calls, two_tries);
+    // A guessed-out conflict is not another node's contention.
+    assert_eq!((a.conflicts(), b.conflicts()), (0, 0));
+}
+
+#[tokio::test]
+async fn a_stale_guess_of_an_open_account_does_not_let_an_attempt_through() {
+    let backend = MemoryBackend::new();
+    let (a, b) = (
+        node(&backend, &Config::default()),
+        node(&backend, &Config::default()),
+    );
+    let _ = a.failure("alice", at(0), None).await.unwrap();
+    let _ = b.lock("alice", at(1), None).await.unwrap();
+    // A still remembers one failure and an open account.
+    let (outcome, calls) = calls_of(&backend, a.failure("alice", at(2), None)).await;
+    assert!(matches!(
+        outcome.unwrap().decision(),
+        Some(Decision::Rejected(_))
+    ));
+    // The lost compare-and-set returned B's lock; the rejection writes nothing.
+    assert_eq!(calls, ONE_WRITE);
+    let started = a.begin_attempt("alice", at(3)).await.unwrap();
+    assert_eq!(started.token, None);
+}
+
+#[tokio::test]
+async fn a_guessed_rejection_is_confirmed_by_a_read_and_written_nowhere() {
+    let backend = MemoryBackend::new();
+    let store = node(&backend, &Config::default());
+    let _ = store.lock("alice", at(0), None).await.unwrap();
+    let (outcome, calls) = calls_of(&backend, store.failure("alice", at(1), None)).await;
+    assert!(matches!(
+        outcome.unwrap().decision(),
+        Some(Decision::Rejected(_))
+    ));
+    let one_read = Calls {
+        reads: 1,
+        compare_and_sets: 0,
+        deletes: 0,
+    };
+    assert_eq!(calls, one_read);
+}
+
+#[tokio::test]
+async fn a_locked_account_stays_locked_on_a_full_database_in_both_fail_modes() {
+    let backend = MemoryBackend::new();
+    let store = node(&backend, &Config::default());
+    let _ = store.lock("alice", at(0), None).await.unwrap();
+    backend.refuse_writes(true);
+    // A node that never saw alice, and the node that locked her.
+    let stranger = node(&backend, &Config::default());
+    for node in [&stranger, &store] {
+        let outcome = node.failure("alice", at(1), None).await.unwrap();
+        assert!(matches!(outcome.decision(), Some(Decision::Rejected(_))));
+        let started = node.begin_attempt("alice", at(2)).await.unwrap();
+        assert_eq!(started.token, None);
+    }
+    // An open account's failure cannot be counted: the fail mode decides.
+    let error = store.failure("bob", at(3), None).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Server {
+                maybe_written: false,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.allows_attempt(FailMode::Open));
+    assert!(!error.allows_attempt(FailMode::Closed));
+}
+
+#[tokio::test]
+async fn an_attempt_begun_on_one_node_is_finished_on_another_that_never_saw_it() {
+    let backend = MemoryBackend::new();
+    let (a, b) = (
+        node(&backend, &Config::default()),
+        node(&backend, &Config::default()),
+    );
+    let token = a
+        .begin_attempt("alice", at(0))
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    // B's guess ("absent") knows no attempt: the refusal is checked against the database.
+    let outcome = b
+        .finish_attempt("alice", at(1), token, Verdict::Failure { credential: None })
+        .await
+        .unwrap();
+    assert_eq!(outcome.transitions().counted(), Some(1));
+}
+
+#[tokio::test]
+async fn a_corrected_guess_costs_no_attempt_of_the_bound() {
+    let backend = MemoryBackend::new();
+    let config = Config {
+        max_attempts: 1,
+        ..Config::default()
+    };
+    let (a, b) = (node(&backend, &config), node(&backend, &config));
+    let _ = a.failure("alice", at(0), None).await.unwrap();
+    let outcome = b.failure("alice", at(1), None).await.unwrap();
+    assert_eq!(outcome.transitions().counted(), Some(2));
+}
+
+#[tokio::test]
+async fn a_value_that_does_not_decode_is_corrupt_whoever_guessed_what() {
+    let backend = MemoryBackend::new();
+    let store = node(&backend, &Config::default());
+    let key = store.key("alice");
+    backend.insert(&key, b"not an account");
+    let error = store.failure("alice", at(0), None).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Corrupt { key: k, .. } if *k == key),
+        "{error}"
+    );
+    assert!(!error.allows_attempt(FailMode::Open));
+    // Still corrupt on the next event, whose guess is now the corrupt bytes.
+    let again = store.failure("alice", at(1), None).await.unwrap_err();
+    assert!(matches!(again, Error::Corrupt { .. }), "{again}");
+    assert!(store.forget("alice").await.unwrap());
+    assert!(store.failure("alice", at(2), None).await.is_ok());
+}
