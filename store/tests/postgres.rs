@@ -651,3 +651,73 @@ async fn compare_and_sets_racing_on_one_row_lose_no_update_through_inserts_updat
     let _removed = backend.delete(&key).await.unwrap();
     let _removed = backend.delete(&format!("{prefix}:counter")).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_connection_left_with_an_unanswered_call_is_replaced() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let name = unique("abandoned");
+    let (backend, table) =
+        own_table(&format!("{url} application_name={name}"), "abandoned", 1).await;
+    let other = raw(&url).await;
+    let pids = async || -> Vec<i32> {
+        other
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = $1",
+                &[&name],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    };
+    assert_eq!(
+        backend
+            .compare_and_set("k", None, set(b"before", None))
+            .await
+            .unwrap(),
+        Swap::Done
+    );
+    let before = pids().await;
+    assert_eq!(before.len(), 1);
+    // The row locked elsewhere: the write waits, and is abandoned (as the store's
+    // response timeout does) while the server still runs it.
+    let locker = raw(&url).await;
+    locker.batch_execute("BEGIN").await.unwrap();
+    locker
+        .query(
+            &format!("SELECT 1 FROM {table} WHERE key = 'k' FOR UPDATE"),
+            &[],
+        )
+        .await
+        .unwrap();
+    let abandoned = tokio::time::timeout(
+        Duration::from_millis(200),
+        backend.compare_and_set("k", Some(b"before"), set(b"after", None)),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the write did not wait: {abandoned:?}");
+    // The next call does not queue behind it: it opens another connection.
+    let read = tokio::time::timeout(Duration::from_secs(5), backend.read("k"))
+        .await
+        .expect("the next call waited behind the abandoned one")
+        .unwrap();
+    assert_eq!(read, Some(b"before".to_vec()));
+    let after = pids().await;
+    assert_eq!(
+        after.len(),
+        2,
+        "the abandoned connection and its replacement: {after:?}"
+    );
+    locker.batch_execute("ROLLBACK").await.unwrap();
+    // The abandoned write then ran (the store reports such a call as maybe written).
+    let waited = std::time::Instant::now();
+    while backend.read("k").await.unwrap() != Some(b"after".to_vec()) {
+        assert!(waited.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(backend);
+    drop_table(&url, &table).await;
+}
