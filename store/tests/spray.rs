@@ -9,9 +9,12 @@ mod common;
 use std::time::Instant as Clock;
 
 use account_lockout::{Decision, Policy, Rejection};
-use account_lockout_redis::{Config, Error, Store};
+use account_lockout_store::Config;
+use account_lockout_store::blocking::Store;
 
-use common::{at, config, count_keys, memory_info, on_nodes, pingone, raw, small_redis_url};
+use common::{
+    at, config, count_keys, is_out_of_memory, memory_info, on_nodes, pingone, raw, small_redis_url,
+};
 
 const NAMES: usize = 200_000;
 const THREADS: usize = 4;
@@ -27,8 +30,8 @@ struct Sprayed {
 /// `NAMES` distinct made-up names, one failure each, from `THREADS` nodes at once;
 /// `unknown` says whether the host marks them unknown ([`Store::unknown_failure`]) or
 /// records them as users ([`Store::failure`]). Any error but out of memory fails the test.
-fn spray(config: &Config, policy: Policy, tag: &str, unknown: bool) -> Sprayed {
-    let results = on_nodes(THREADS, config, policy, |store, node| {
+fn spray(url: &str, config: &Config, policy: Policy, tag: &str, unknown: bool) -> Sprayed {
+    let results = on_nodes(THREADS, url, config, policy, |store, node| {
         let mut sprayed = Sprayed::default();
         for i in 0..NAMES / THREADS {
             let name = format!("{tag}{node}-{i}");
@@ -43,9 +46,7 @@ fn spray(config: &Config, policy: Policy, tag: &str, unknown: bool) -> Sprayed {
                     sprayed.allowed += 1
                 }
                 Ok(_) => sprayed.rejected += 1,
-                Err(Error::Server { source, .. }) if source.code() == Some("OOM") => {
-                    sprayed.out_of_memory += 1
-                }
+                Err(error) if is_out_of_memory(&error) => sprayed.out_of_memory += 1,
                 Err(error) => panic!("{name}: {error}"),
             }
         }
@@ -66,11 +67,11 @@ fn a_spray_of_made_up_names_neither_unlocks_a_victim_nor_locks_out_a_user() {
     let mut redis = raw(&url);
     let _: () = redis::cmd("FLUSHALL").query(&mut redis).unwrap();
     assert_eq!(memory_info(&mut redis, "maxmemory"), 16 * 1024 * 1024);
-    let config = config(&url, "spray");
+    let config = config("spray");
     // A count that never decays: before the retention cap, every failure on a made-up
     // name left a key for ever.
     let policy = pingone(5, Some(900));
-    let mut store: Store = Store::open(config.clone(), policy).unwrap();
+    let store: Store = Store::open(&url, config.clone(), policy).unwrap();
     for i in 0..5 {
         let _ = store.failure("victim", at(i), None).unwrap();
     }
@@ -82,7 +83,7 @@ fn a_spray_of_made_up_names_neither_unlocks_a_victim_nor_locks_out_a_user() {
 
     // Names the host marks unknown share 4,096 buckets: memory stays small.
     let started = Clock::now();
-    let marked = spray(&config, policy, "marked", true);
+    let marked = spray(&url, &config, policy, "marked", true);
     let buckets = count_keys(&mut redis, &config.unknown_prefix);
     let used = memory_info(&mut redis, "used_memory");
     eprintln!(
@@ -101,7 +102,7 @@ fn a_spray_of_made_up_names_neither_unlocks_a_victim_nor_locks_out_a_user() {
 
     // Names the host does not mark: a key each, until memory is full.
     let started = Clock::now();
-    let unmarked = spray(&config, policy, "unmarked", false);
+    let unmarked = spray(&url, &config, policy, "unmarked", false);
     let keys = count_keys(&mut redis, &config.key_prefix);
     let full = memory_info(&mut redis, "used_memory");
     eprintln!(
@@ -125,7 +126,7 @@ fn a_spray_of_made_up_names_neither_unlocks_a_victim_nor_locks_out_a_user() {
         (0..10_000).find(
             |i| match store.failure(&format!("filler{i}"), at(500_000), None) {
                 Ok(_) => false,
-                Err(Error::Server { source, .. }) if source.code() == Some("OOM") => true,
+                Err(error) if is_out_of_memory(&error) => true,
                 Err(error) => panic!("{error}"),
             },
         );

@@ -1,5 +1,11 @@
 //! Shared by the tests against a real redis-server.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -9,7 +15,8 @@ use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
 
 use account_lockout::dialect::PamFaillock;
 use account_lockout::{Account, Instant, Policy};
-use account_lockout_redis::{Config, Retention, Store, retention};
+use account_lockout_store::blocking::Store;
+use account_lockout_store::{Config, Error, Retention, retention};
 
 /// Set by `.ci/redis`: a missing server is then a failure, not a skip.
 const REQUIRED: &str = "ACCOUNT_LOCKOUT_REDIS_REQUIRED";
@@ -43,21 +50,23 @@ pub fn small_redis_url() -> Option<String> {
     url_from("REDIS_SMALL_URL")
 }
 
-/// Runs `work` on `nodes` threads at once, each with a store of its own on `config`
-/// (`work` gets the store and the node's number); returns the results in node order.
+/// Runs `work` on `nodes` threads at once, each with a blocking store of its own on the
+/// server at `url` with `config` (`work` gets the store and the node's number); returns
+/// the results in node order.
 pub fn on_nodes<T: Send>(
     nodes: usize,
+    url: &str,
     config: &Config,
     policy: Policy,
-    work: impl Fn(&mut Store, usize) -> T + Sync,
+    work: impl Fn(&Store, usize) -> T + Sync,
 ) -> Vec<T> {
     thread::scope(|scope| {
         let workers: Vec<_> = (0..nodes)
             .map(|node| {
                 let work = &work;
                 scope.spawn(move || {
-                    let mut store: Store = Store::open(config.clone(), policy).unwrap();
-                    work(&mut store, node)
+                    let store: Store = Store::open(url, config.clone(), policy).unwrap();
+                    work(&store, node)
                 })
             })
             .collect();
@@ -88,9 +97,32 @@ pub fn prefix(test: &str) -> String {
     format!("test:{test}:{}:{nanos}:", std::process::id())
 }
 
-/// The default configuration for `url`, under the test's own prefix.
-pub fn config(url: &str, test: &str) -> Config {
-    Config::new(url).with_prefix(prefix(test))
+/// The default configuration, under the test's own prefix.
+pub fn config(test: &str) -> Config {
+    Config::default().with_prefix(prefix(test))
+}
+
+/// Whether `error` is Redis refusing a write for want of memory (`OOM command not
+/// allowed when used memory > 'maxmemory'`).
+pub fn is_out_of_memory(error: &Error) -> bool {
+    match error {
+        Error::Server { source, .. } => source
+            .downcast_ref::<redis::RedisError>()
+            .is_some_and(|error| error.code() == Some("OOM")),
+        _ => false,
+    }
+}
+
+/// The kind of the Redis client's error inside a store error, if any.
+pub fn redis_kind(error: &Error) -> Option<redis::ErrorKind> {
+    match error {
+        Error::Connection { source, .. }
+        | Error::Timeout { source, .. }
+        | Error::Server { source, .. } => source
+            .downcast_ref::<redis::RedisError>()
+            .map(redis::RedisError::kind),
+        _ => None,
+    }
 }
 
 pub use account_lockout::harness::pingone;
@@ -168,7 +200,7 @@ pub fn exists(connection: &mut redis::Connection, key: &str) -> bool {
 /// time until it is dormant plus the margin, at most the retention cap (a lock with a
 /// deadline is kept at least until it ends), as set by the latest write (at the
 /// account's `last_seen`) less what has elapsed since.
-pub fn assert_ttl_fits(store: &mut Store, url: &str, user: &str) {
+pub fn assert_ttl_fits(store: &Store, url: &str, user: &str) {
     let account: Account = store.load(user).unwrap().expect("the key exists");
     let written_at = account.last_seen();
     let policy = *store.policy();
