@@ -34,7 +34,7 @@ pub struct Config {
     /// [`Error::Conflict`] (at least 1).
     pub max_attempts: u32,
     /// How long an event may keep retrying lost compare-and-sets: once it has passed, the
-    /// next retry gives up with [`Error::Timeout`] (nothing written) instead. Checked
+    /// next retry gives up with [`Error::Conflict`] (nothing written) instead. Checked
     /// before each retry, never before the first try: contention holds an event at most
     /// this long plus one compare-and-set and one read (each within `response_timeout`)
     /// and a pause of at most 1 ms.

@@ -80,7 +80,9 @@ pub enum Error {
         error: DecodeError,
     },
     /// Other nodes kept changing the account: every one of `attempts` compare-and-sets
-    /// lost. Nothing was written.
+    /// lost, or the event's retries outlasted [`crate::Config::event_deadline`].
+    /// Nothing was written. It refuses the attempt in both fail modes
+    /// ([`Error::allows_attempt`]).
     Conflict {
         /// The key.
         key: String,
@@ -136,8 +138,15 @@ impl Error {
     /// is not an outage but a state that cannot be read (it may be a lock), and the
     /// caller cannot wait it out: it stays until [`crate::Store::forget`] removes it.
     /// Failing open there would let every attempt on that user through, uncounted.
+    ///
+    /// [`Error::Conflict`] never allows it either: it is not an outage but contention
+    /// on that one account (other nodes' events kept winning), and a burst of
+    /// concurrent attempts on one account is what a guesser sends. Failing open there
+    /// would let the burst's extra guesses through, uncounted, exactly when they come.
     pub fn allows_attempt(&self, mode: FailMode) -> bool {
-        self.is_store_failure() && mode == FailMode::Open && !matches!(self, Error::Corrupt { .. })
+        self.is_store_failure()
+            && mode == FailMode::Open
+            && !matches!(self, Error::Corrupt { .. } | Error::Conflict { .. })
     }
 }
 

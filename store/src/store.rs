@@ -18,6 +18,10 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::retention::{Retention, bounded_retention};
 
+/// How many lanes a store's events on different keys spread over: two keys share one
+/// with a chance of 1 in 1,024, and then take turns too (a wait of one event).
+const LANES: usize = 1_024;
+
 /// FNV-1a (64 bits): the hash that spreads unknown names over their buckets.
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -63,14 +67,19 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// **Sharing.** A store is a cheap handle: clone it into every handler. Clones share the
 /// backend, the guesses and the conflict count, and every method takes `&self`.
 ///
+/// **Turns.** The events of one store (and its clones) on one key take turns: a burst
+/// of concurrent logins on one account queues on the node instead of racing itself,
+/// so its compare-and-sets lose only to other nodes' writes, each starts from the bytes
+/// the previous one wrote (one round trip), and a burst cannot exhaust
+/// [`Config::max_attempts`] by itself. Reads do not wait.
+///
 /// ```no_run
 /// # #[cfg(feature = "redis")]
-/// # async fn demo() -> Result<(), account_lockout_store::Error> {
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use account_lockout::{dialect::PingOne, Instant};
 /// use account_lockout_store::{Config, RedisBackend, Store};
 ///
-/// let policy = PingOne { failure_count: 5, duration_seconds: Some(900) }.policy()
-///     .map_err(account_lockout::OperationError::from)?;
+/// let policy = PingOne { failure_count: 5, duration_seconds: Some(900) }.policy()?;
 /// let backend = RedisBackend::connect("redis://127.0.0.1:6379/").await?;
 /// let store: Store<_> = Store::new(backend, Config::default(), policy)?;
 /// let outcome = store.failure("alice", Instant::from_millis(1_767_225_600_000), None).await?;
@@ -84,6 +93,9 @@ pub struct Store<B, const RECORDS: usize = 0, const MEMORY: usize = 0> {
 
 struct Shared<B> {
     backend: B,
+    /// The turns of this node's events: an event holds its key's lane while it runs.
+    lanes: Vec<tokio::sync::Mutex<()>>,
+    lane_hasher: RandomState,
     config: Config,
     policy: Policy,
     cache: Cache,
@@ -136,6 +148,8 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         }
         Ok(Store {
             shared: Arc::new(Shared {
+                lanes: (0..LANES).map(|_| tokio::sync::Mutex::new(())).collect(),
+                lane_hasher: RandomState::new(),
                 cache: Cache::new(config.cache_entries),
                 backend,
                 config,
@@ -278,6 +292,18 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     ) -> Result<T, Error> {
         let config = &self.shared.config;
         let policy = &self.shared.policy;
+        // This node's events on one key take turns, so they never race each other:
+        // only other nodes' writes make a compare-and-set lose.
+        let lane = self
+            .shared
+            .lane_hasher
+            .hash_one(&key)
+            .checked_rem(LANES as u64)
+            .and_then(|lane| self.shared.lanes.get(usize::try_from(lane).ok()?));
+        let _turn = match lane {
+            Some(lane) => Some(lane.lock().await),
+            None => None,
+        };
         let started = Clock::now();
         let (mut current, mut source) = if config.cache_entries == 0 {
             (self.read(&key).await?, Source::Database)
@@ -292,7 +318,10 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         while lost < config.max_attempts {
             if lost > 0 && started.elapsed() >= config.event_deadline {
                 // Every compare-and-set so far lost, so nothing was written.
-                return rejection.ok_or_else(|| deadline_passed(config, lost));
+                return rejection.ok_or(Error::Conflict {
+                    key,
+                    attempts: lost,
+                });
             }
             let before = match self.decode(&key, current.as_deref()) {
                 Ok(account) => account,
@@ -610,21 +639,6 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         let result = self.call(true, self.shared.backend.delete(&key)).await;
         self.shared.cache.put(&key, None);
         result
-    }
-}
-
-/// The error of an event whose retries outlasted [`Config::event_deadline`] after `lost`
-/// lost compare-and-sets.
-fn deadline_passed(config: &Config, lost: u32) -> Error {
-    Error::Timeout {
-        source: Box::new(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!(
-                "the event's deadline of {:?} passed after {lost} lost compare-and-sets",
-                config.event_deadline
-            ),
-        )),
-        maybe_written: false,
     }
 }
 

@@ -40,11 +40,6 @@ struct Tally {
 }
 
 #[test]
-#[ignore = "store/src bug: after the server restarts, RedisBackend::connect's \
-            ConnectionManager waits ~1 s then ~60-120 s between reconnection attempts \
-            (redis-rs 0.32 passes the retry factor 100 to backon, min delay 1 s, max 60 s), \
-            so writes resume ~2 min later, not within 20 s; set_factor(2) and \
-            set_max_delay(100) in backends/redis.rs make them resume in ~3 s"]
 fn a_killed_server_gives_typed_errors_and_loses_no_acknowledged_failure() {
     let Some(mut server) = OwnServer::start("kill") else {
         return;

@@ -82,7 +82,11 @@ impl RedisBackend<ConnectionManager> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Duration::from_millis(500))
             .set_response_timeout(Duration::from_millis(500))
-            .set_number_of_retries(2);
+            // Reconnect quickly: the client's default pauses grow from 1 s to a minute
+            // (a factor of 100), which kept a restarted server unused for two minutes.
+            .set_number_of_retries(2)
+            .set_factor(2)
+            .set_max_delay(100);
         let connection = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|error| from_redis(error, false))?;
