@@ -6,32 +6,16 @@
 #![cfg(feature = "postgres")]
 #![allow(clippy::restriction)]
 
+mod common;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use account_lockout::harness::pingone;
 use account_lockout::{Decision, Instant};
 use account_lockout_store::conformance::{Proxy, Suite};
 use account_lockout_store::{Backend, Config, Error, PostgresBackend, Store, Swap, Write};
+use common::postgres_url;
 use tokio_postgres::{Client, NoTls};
-
-/// Set by the `.ci` scripts: a missing server is then a failure, not a skip.
-const REQUIRED: &str = "ACCOUNT_LOCKOUT_REDIS_REQUIRED";
-
-/// The connection string from `POSTGRES_URL`; `None` (with a note) when it is unset.
-fn postgres_url() -> Option<String> {
-    match std::env::var("POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            if std::env::var_os(REQUIRED).is_some() {
-                panic!("POSTGRES_URL is not set, but {REQUIRED} is set (run bash .ci/postgres)");
-            }
-            eprintln!(
-                "note: POSTGRES_URL is not set; skipping this test (bash .ci/postgres runs it)"
-            );
-            None
-        }
-    }
-}
 
 /// A name no other test (or earlier run on the same server) uses: `[a-z0-9_]`.
 fn unique(test: &str) -> String {

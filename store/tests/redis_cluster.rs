@@ -11,15 +11,17 @@
 // Test code: the workspace's panic-free lints (all restriction lints) do not apply.
 #![allow(clippy::restriction)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant as Clock};
 
-use account_lockout::dialect::PingOne;
-use account_lockout::{Decision, Instant, Policy, Transition};
+use account_lockout::{Decision, Policy, Transition};
 use account_lockout_store::conformance::{Fault, Proxy, Suite};
 use account_lockout_store::{Config, Error, RedisBackend, Store};
+use common::{at, cluster_pids, cluster_urls, prefix};
 use redis::aio::MultiplexedConnection;
 use redis::cluster_async::ClusterConnection;
 use tokio::sync::Mutex;
@@ -28,50 +30,9 @@ use tokio::task::JoinHandle;
 /// One test at a time: each may reshape the cluster under the others.
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
-/// Set by the `.ci` scripts: a missing cluster is then a failure, not a skip.
-const REQUIRED: &str = "ACCOUNT_LOCKOUT_REDIS_REQUIRED";
-
-/// The cluster's nodes from `REDIS_CLUSTER_URLS`; `None` (with a note) when it is unset.
-fn cluster_urls() -> Option<Vec<String>> {
-    match std::env::var("REDIS_CLUSTER_URLS") {
-        Ok(urls) if !urls.is_empty() => Some(urls.split(',').map(str::to_owned).collect()),
-        _ => {
-            if std::env::var_os(REQUIRED).is_some() {
-                panic!(
-                    "REDIS_CLUSTER_URLS is not set, but {REQUIRED} is set (run the tests \
-                     through bash .ci/redis-cluster)"
-                );
-            }
-            eprintln!(
-                "note: REDIS_CLUSTER_URLS is not set; skipping this test (bash \
-                 .ci/redis-cluster runs it)"
-            );
-            None
-        }
-    }
-}
-
-/// A key prefix no other test (or earlier run against the same cluster) uses.
-fn prefix(test: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("test:cluster:{test}:{}:{nanos}:", std::process::id())
-}
-
-/// 2026-01-01T00:00:00Z plus `millis`.
-fn at(millis: i64) -> Instant {
-    Instant::from_millis(1_767_225_600_000 + millis)
-}
-
+/// A count that locks for 900 s at `failure_count`.
 fn pingone(failure_count: u32) -> Policy {
-    PingOne {
-        failure_count,
-        duration_seconds: Some(900),
-    }
-    .policy()
-    .unwrap()
+    account_lockout::harness::pingone(failure_count, Some(900))
 }
 
 /// Patient settings: a race must fail on a wrong count, not on the contention it makes.
@@ -1050,20 +1011,13 @@ async fn a_redis_cluster_hung_midway_loses_nothing_acknowledged() {
     let Some(urls) = cluster_urls() else {
         return;
     };
-    let Ok(pids) = std::env::var("REDIS_CLUSTER_PIDS") else {
-        assert!(
-            std::env::var_os(REQUIRED).is_none(),
-            "REDIS_CLUSTER_PIDS is not set, but {REQUIRED} is"
-        );
-        eprintln!("note: REDIS_CLUSTER_PIDS is not set; skipping this test");
+    let Some(pids) = cluster_pids() else {
         return;
     };
     let _serial = SERIAL.lock().await;
     let cluster = Cluster::open(&urls).await;
     cluster.wait_converged(None).await;
-    let fault = Hung {
-        pids: pids.split(',').map(str::to_owned).collect(),
-    };
+    let fault = Hung { pids };
     assert_eq!(fault.pids.len(), urls.len(), "one process id per node");
     let suite = Suite::new(connect(&urls).await, &prefix("hung"));
     let result = suite.outage(&fault).await;

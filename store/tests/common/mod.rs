@@ -18,14 +18,15 @@ use account_lockout::{Account, Instant, Policy};
 use account_lockout_store::blocking::Store;
 use account_lockout_store::{Config, Error, Retention, retention};
 
-/// Set by `.ci/redis`: a missing server is then a failure, not a skip.
+/// Set by the `.ci` scripts (`.ci/redis`, `.ci/redis-cluster`, `.ci/postgres`): a
+/// missing server is then a failure, not a skip.
 const REQUIRED: &str = "ACCOUNT_LOCKOUT_REDIS_REQUIRED";
 
 fn skip(what: &str) {
     if std::env::var_os(REQUIRED).is_some() {
-        panic!("{what}, but {REQUIRED} is set (run the tests through bash .ci/redis)");
+        panic!("{what}, but {REQUIRED} is set (run the tests through their .ci script)");
     }
-    eprintln!("note: {what}; skipping this test (bash .ci/redis runs it)");
+    eprintln!("note: {what}; skipping this test (its .ci script runs it)");
 }
 
 /// The URL in the environment variable `name`; `None` (with a note) when it is unset.
@@ -42,6 +43,24 @@ fn url_from(name: &str) -> Option<String> {
 /// The shared server's URL from `REDIS_URL`; `None` (with a note) when it is unset.
 pub fn redis_url() -> Option<String> {
     url_from("REDIS_URL")
+}
+
+/// The Redis Cluster's nodes from `REDIS_CLUSTER_URLS` (comma-separated; `.ci/redis-cluster`
+/// sets it); `None` (with a note) when it is unset.
+pub fn cluster_urls() -> Option<Vec<String>> {
+    url_from("REDIS_CLUSTER_URLS").map(|urls| urls.split(',').map(str::to_owned).collect())
+}
+
+/// The process ids of the Redis Cluster's nodes from `REDIS_CLUSTER_PIDS`
+/// (comma-separated; `.ci/redis-cluster` sets it); `None` (with a note) when it is unset.
+pub fn cluster_pids() -> Option<Vec<String>> {
+    url_from("REDIS_CLUSTER_PIDS").map(|pids| pids.split(',').map(str::to_owned).collect())
+}
+
+/// The PostgreSQL connection string from `POSTGRES_URL` (`.ci/postgres` sets it); `None`
+/// (with a note) when it is unset.
+pub fn postgres_url() -> Option<String> {
+    url_from("POSTGRES_URL")
 }
 
 /// The URL of the small server from `REDIS_SMALL_URL` (`.ci/redis` starts one with
