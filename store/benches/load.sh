@@ -13,8 +13,12 @@
 # per second the server gives, so the most events per second a store that needs one
 # script call per event could reach. Prints a Markdown table; stops every server on exit.
 #
-# Environment: SECONDS_PER_RUN (5), TASKS (64), KEYS (10000), PIPELINE (64: the
-# pipelined reference, -c 1 -P PIPELINE), NO_BUILD=1 to use the binary as built.
+# Each round measures every backend, each limit right after the store's run on the same
+# servers: the machine's load changes from minute to minute, so the rounds show how much
+# the figures move.
+#
+# Environment: SECONDS_PER_RUN (5), TASKS (64), KEYS (10000), ROUNDS (2), PIPELINE (64:
+# the pipelined reference, -c 1 -P PIPELINE), NO_BUILD=1 to use the binary as built.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,6 +26,7 @@ seconds=${SECONDS_PER_RUN:-5}
 tasks=${TASKS:-64}
 keys=${KEYS:-10000}
 pipeline=${PIPELINE:-64}
+rounds=${ROUNDS:-2}
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -136,164 +141,176 @@ if [ -z "${NO_BUILD:-}" ]; then
     cargo build --release -p account-lockout-store --example load "${features[@]}" >&2
 fi
 
-# run_load NAME ARGS...: the store on 1 key and on $keys keys; rows into $work/NAME.tsv.
+# run_load NAME ROUND ARGS...: the store on 1 key and on $keys keys, into $work/NAME.ROUND.tsv.
 run_load() {
-    local name=$1
-    shift
-    step "the store on $name: $tasks tasks, ${seconds} s per run"
-    local status=0
+    local name=$1 round=$2 status=0
+    shift 2
+    step "round $round: the store on $name, $tasks tasks, ${seconds} s per run"
     "$load" --tsv --tasks "$tasks" --seconds "$seconds" --keys "1,$keys" "$@" \
-        >"$work/$name.tsv" 2>"$work/$name.err" || status=$?
+        >"$work/$name.$round.tsv" 2>"$work/$name.$round.err" || status=$?
     [ "$status" -eq 0 ] || echo "the load example exited with $status on $name:" >&2
-    cat "$work/$name.err" >&2
-    cat "$work/$name.tsv" >&2
+    cat "$work/$name.$round.err" "$work/$name.$round.tsv" >&2
 }
 
-machine_start="$(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-run_load redis --redis "$redis_url"
-run_load cluster --cluster "$cluster_urls"
-if [ ${#postgres_args[@]} -gt 0 ]; then
-    run_load postgres "${postgres_args[@]}"
-fi
+# field NAME ROUND KEYS COLUMN: a column of the store's row (see load --tsv).
+field() {
+    awk -F'\t' -v k="$3" -v c="$4" '$1 == "row" && $3 == k { print $c }' "$work/$1.$2.tsv"
+}
 
-# The payload and TTL of the store's calls on Redis, and the script's SHA.
-read -r expected_bytes written_bytes ttl_ms < <(
-    awk -F'\t' -v k="$keys" '$1 == "payload" && $3 == k { print $4, $5, $6 }' "$work/redis.tsv")
-sha=$(awk -F'\t' '$1 == "script" { print $2 }' "$work/redis.tsv")
-[ -n "$sha" ] && [ -n "$expected_bytes" ] || { echo "no payload or script line from the example" >&2; exit 1; }
-[ "$expected_bytes" = "$written_bytes" ] || echo "note: the store expects $expected_bytes bytes and writes $written_bytes" >&2
-
-# The store loaded its script on the server: the SHA printed is the one it calls.
-[ "$(redis-cli -p "$redis_port" script exists "$sha")" = 1 ] ||
-    { echo "the server has no script $sha: the example's copy differs from RedisBackend's" >&2; exit 1; }
 # (The x keeps the text's last newline from the command substitution.)
 script=$("$load" --print-script; printf x)
 script=${script%x}
+seeded=
 
-payload=$(head -c "$expected_bytes" /dev/zero | tr '\0' x)
-written=$(head -c "$written_bytes" /dev/zero | tr '\0' x)
+# seed_all: from the store's first Redis run, the payload, the TTL and the script's SHA;
+# then every benchmark key (redis-benchmark's __rand_int__ is 12 digits) holds the
+# expected bytes, on the one node and on each master (keys of a hash tag it serves).
+seed_all() {
+    read -r expected_bytes written_bytes ttl_ms < <(
+        awk -F'\t' -v k="$keys" '$1 == "payload" && $3 == k { print $4, $5, $6 }' "$work/redis.1.tsv")
+    sha=$(awk -F'\t' '$1 == "script" { print $2 }' "$work/redis.1.tsv")
+    [ -n "$sha" ] && [ "${expected_bytes:-0}" -gt 0 ] ||
+        { echo "no script line, or no payload compared with, from the example" >&2; exit 1; }
+    [ "$expected_bytes" = "$written_bytes" ] ||
+        echo "note: the store expects $expected_bytes bytes and writes $written_bytes" >&2
+    # The store loaded its script on the server: the SHA printed is the one it calls.
+    [ "$(redis-cli -p "$redis_port" script exists "$sha")" = 1 ] ||
+        { echo "the server has no script $sha: the example's copy differs from RedisBackend's" >&2; exit 1; }
+    payload=$(head -c "$expected_bytes" /dev/zero | tr '\0' x)
+    written=$(head -c "$written_bytes" /dev/zero | tr '\0' x)
+    seed "$redis_port" "load:bench:"
+    local node=0 port candidate
+    for port in "${cluster_ports[@]}"; do
+        node=$((node + 1))
+        # A hash tag whose slot this master serves: the others answer MOVED.
+        for candidate in $(seq 0 999); do
+            if redis-cli -p "$port" set "{t$candidate}:probe" 1 2>/dev/null | grep -q '^OK$'; then
+                redis-cli -p "$port" del "{t$candidate}:probe" >/dev/null
+                cluster_tags[$node]="t$candidate"
+                break
+            fi
+        done
+        seed "$port" "{${cluster_tags[$node]}}:"
+    done
+    seeded=1
+}
+declare -A cluster_tags
 
-# seed PORT PREFIX COUNT: keys PREFIX000000000000.. (redis-benchmark's __rand_int__ is
-# 12 digits) hold the expected bytes, and the script is loaded.
+# seed PORT PREFIX: keys PREFIX000000000000.. and PREFIX__rand_int__ (the 1-key run: no
+# -r, the placeholder stays) hold the expected bytes; the script is loaded.
 seed() {
-    local port=$1 prefix=$2 count=$3
+    local port=$1 prefix=$2
     [ "$(redis-cli -p "$port" script load "$script")" = "$sha" ] ||
         { echo "SCRIPT LOAD on $port gave another SHA" >&2; exit 1; }
-    awk -v p="$prefix" -v n="$count" -v v="$payload" \
-        'BEGIN { for (i = 0; i < n; i++) printf "SET %s%012d %s\n", p, i, v }' |
-        redis-cli -p "$port" --pipe >/dev/null
+    awk -v p="$prefix" -v n="$keys" -v v="$payload" \
+        'BEGIN { for (i = 0; i < n; i++) printf "SET %s%012d %s\n", p, i, v; printf "SET %s__rand_int__ %s\n", p, v }' |
+        redis-cli -p "$port" --pipe >/dev/null || { echo "seeding the keys on $port failed" >&2; exit 1; }
 }
 
 set_calls() {
     redis-cli -p "$1" info commandstats | awk -F'[=:,]' '$1 == "cmdstat_set" { print $3 }'
 }
 
-# bench PORT CLIENTS PIPELINE REQUESTS KEY [-r N]: EVALSHA calls per second.
+# bench PORT CLIENTS PIPELINE REQUESTS KEY [-r N]: EVALSHA calls per second; checks that
+# every call compared, matched and wrote (one SET each).
 bench() {
-    local port=$1 clients=$2 depth=$3 requests=$4 key=$5
+    local port=$1 clients=$2 depth=$3 requests=$4 key=$5 before after rate
     shift 5
-    redis-benchmark -p "$port" -c "$clients" -P "$depth" -n "$requests" "$@" --csv \
+    before=$(set_calls "$port")
+    rate=$(redis-benchmark -p "$port" -c "$clients" -P "$depth" -n "$requests" "$@" --csv \
         EVALSHA "$sha" 1 "$key" 1 "$payload" px "$written" "$ttl_ms" 2>/dev/null |
-        awk -F'"' 'NR == 2 { printf "%.0f\n", $4 }'
+        awk -F'"' 'NR == 2 { printf "%.0f\n", $4 }')
+    after=$(set_calls "$port")
+    [ $((after - before)) -eq "$requests" ] ||
+        { echo "redis-benchmark's $requests calls on $port made $((after - before)) SETs" >&2; exit 1; }
+    echo "$rate"
 }
 
-rate_of() { # rate_of NAME KEYS: events/s of the store's run
-    awk -F'\t' -v k="$2" '$1 == "row" && $3 == k { print $6 }' "$work/$1.tsv"
-}
-# Requests: as many as the store's events in its $keys-key run (at least 50,000).
-requests=$(awk -v r="$(rate_of redis "$keys")" -v s="$seconds" \
-    'BEGIN { n = int(r * s); print (n < 50000 ? 50000 : n) }')
-
-step "redis-benchmark EVALSHA on the same redis-server: $requests calls, ${expected_bytes}-byte values, PX $ttl_ms"
-prefix="load:bench:"
-seed "$redis_port" "$prefix" "$keys"
-# The literal key of the 1-key run (no -r: __rand_int__ stays as written).
-redis-cli -p "$redis_port" set "${prefix}__rand_int__" "$payload" >/dev/null
-before=$(set_calls "$redis_port")
-limit_keys=$(bench "$redis_port" "$tasks" 1 "$requests" "${prefix}__rand_int__" -r "$keys")
-after=$(set_calls "$redis_port")
-limit_one=$(bench "$redis_port" "$tasks" 1 "$requests" "${prefix}__rand_int__")
-limit_pipelined=$(bench "$redis_port" 1 "$pipeline" "$requests" "${prefix}__rand_int__" -r "$keys")
-# Every call compared, matched and wrote: one SET per call, the values unchanged, a TTL.
-writes=$((after - before))
-[ "$writes" -eq "$requests" ] ||
-    { echo "redis-benchmark's $requests calls made $writes SETs: they did not all write" >&2; exit 1; }
-[ "$(redis-cli -p "$redis_port" get "${prefix}000000000001")" = "$written" ] &&
-    [ "$(redis-cli -p "$redis_port" pttl "${prefix}000000000001")" -gt 0 ] ||
-    { echo "redis-benchmark's calls did not write the value with a TTL" >&2; exit 1; }
-echo "redis: -c $tasks $limit_keys/s on $keys keys, $limit_one/s on 1 key; -c 1 -P $pipeline $limit_pipelined/s ($writes SETs checked)" >&2
-
-# The cluster: one redis-benchmark per master at once, the clients shared out, each on
-# keys of a hash tag that master serves; the sum of the three rates.
-step "redis-benchmark EVALSHA on the cluster's 3 masters at once"
-cluster_bench() { # cluster_bench KEYSPACE(empty: one key per master)
-    local node=0 pids=() tag port share
+# cluster_bench REQUESTS [-r N]: one redis-benchmark per master at once, the clients
+# shared out, each on keys of a hash tag that master serves; the sum of the rates.
+cluster_bench() {
+    local requests=$1 node=0 pids=() port
+    shift
     for port in "${cluster_ports[@]}"; do
         node=$((node + 1))
-        share=$(((tasks + 3 - node) / 3))
-        tag=${cluster_tags[$node]}
-        if [ -n "$1" ]; then
-            bench "$port" "$share" 1 $((requests / 3)) "{$tag}:__rand_int__" -r "$1" >"$work/cb$node" &
-        else
-            bench "$port" "$share" 1 $((requests / 3)) "{$tag}:__rand_int__" >"$work/cb$node" &
-        fi
+        bench "$port" $(((tasks + 3 - node) / 3)) 1 $((requests / 3)) \
+            "{${cluster_tags[$node]}}:__rand_int__" "$@" >"$work/cb$node" &
         pids+=($!)
     done
-    wait "${pids[@]}"
-    cat "$work/cb1" "$work/cb2" "$work/cb3" | awk '{ s += $1 } END { printf "%.0f", s }'
+    for pid in "${pids[@]}"; do wait "$pid"; done
+    cat "$work/cb1" "$work/cb2" "$work/cb3" | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
-declare -A cluster_tags
-node=0
-for port in "${cluster_ports[@]}"; do
-    node=$((node + 1))
-    # A hash tag whose slot this master serves: the others answer MOVED.
-    for candidate in $(seq 0 999); do
-        if redis-cli -p "$port" set "{t$candidate}:probe" 1 2>/dev/null | grep -q '^OK$'; then
-            redis-cli -p "$port" del "{t$candidate}:probe" >/dev/null
-            cluster_tags[$node]="t$candidate"
-            break
-        fi
-    done
-    seed "$port" "{${cluster_tags[$node]}}:" "$keys"
-    redis-cli -p "$port" set "{${cluster_tags[$node]}}:__rand_int__" "$payload" >/dev/null
+
+# requests NAME ROUND: as many calls as the store's events in its $keys-key run (at
+# least 50,000), so that both run about as long.
+requests() {
+    awk -v e="$(field "$1" "$2" "$keys" 5)" 'BEGIN { print (e < 50000 ? 50000 : e) }'
+}
+
+machine_start="$(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$rounds"); do
+    run_load redis "$round" --redis "$redis_url"
+    [ -n "$seeded" ] || seed_all
+    n=$(requests redis "$round")
+    step "round $round: redis-benchmark EVALSHA, $n calls, ${expected_bytes}-byte values, PX $ttl_ms"
+    limit_keys[$round]=$(bench "$redis_port" "$tasks" 1 "$n" "load:bench:__rand_int__" -r "$keys")
+    limit_one[$round]=$(bench "$redis_port" "$tasks" 1 "$n" "load:bench:__rand_int__")
+    limit_pipelined[$round]=$(bench "$redis_port" 1 "$pipeline" "$n" "load:bench:__rand_int__" -r "$keys")
+    echo "one node: -c $tasks ${limit_keys[$round]}/s on $keys keys, ${limit_one[$round]}/s on 1 key; -c 1 -P $pipeline ${limit_pipelined[$round]}/s" >&2
+
+    run_load cluster "$round" --cluster "$cluster_urls"
+    n=$(requests cluster "$round")
+    step "round $round: redis-benchmark EVALSHA on the cluster's 3 masters at once, $n calls"
+    cluster_keys[$round]=$(cluster_bench "$n" -r "$keys")
+    cluster_one[$round]=$(cluster_bench "$n")
+    echo "cluster: ${cluster_keys[$round]}/s on $keys keys, ${cluster_one[$round]}/s on 1 key per master" >&2
+
+    if [ ${#postgres_args[@]} -gt 0 ]; then
+        run_load postgres "$round" "${postgres_args[@]}"
+    fi
 done
-cluster_limit_keys=$(cluster_bench "$keys")
-cluster_limit_one=$(cluster_bench "")
-echo "cluster: $cluster_limit_keys/s on $keys keys, $cluster_limit_one/s on 1 key per master" >&2
 machine_end="load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The table.
-row() { # row NAME LABEL LIMIT_KEYS LIMIT_ONE
-    local file="$work/$1.tsv"
-    awk -F'\t' -v name="$2" -v k="$keys" -v lk="$3" -v l1="$4" '
+row() { # row NAME ROUND LABEL LIMIT_KEYS LIMIT_ONE
+    awk -F'\t' -v name="$3" -v k="$keys" -v lk="$4" -v l1="$5" '
         function group(n,   s, out) {
+            if (n == "") return "?"
             s = sprintf("%.0f", n); out = ""
             while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
             return s out
         }
-        $1 == "row" && $3 == 1 { one = $6; c1 = $9; g1 = $10; e1 = $11; lost += $13; p1 = $7 " / " $8 }
-        $1 == "row" && $3 == k { many = $6; ck = $9; gk = $10; ek = $11; lost += $13; pk = $7 " / " $8 }
+        function ratio(a, b) { return (a != "" && b > 0) ? sprintf("%.2f", a / b) : "–" }
+        $1 == "row" && $3 == 1 { one = $6; c1 = $9; g1 = $10; e1 = $11 + 0; lost += $13; p1 = $7 " / " $8 }
+        $1 == "row" && $3 == k { many = $6; ck = $9; gk = $10; ek = $11 + 0; lost += $13; pk = $7 " / " $8 }
         END {
-            ratio = (lk > 0 && many != "") ? sprintf("%.2f", many / lk) : "–"
-            printf "| %s | %s | %s | %s | %s | %s | %s | %s µs | %s µs | %s / %s | %s / %s | %s / %s | %s |\n",
-                name, group(one), (l1 > 0 ? group(l1) : "–"), group(many), (lk > 0 ? group(lk) : "–"),
-                ratio, (one != "" ? sprintf("%.2f", one / many) : "–"), p1, pk,
-                group(c1), group(ck), group(g1), group(gk), e1, ek, (lost == "" ? "?" : lost)
-        }' "$file"
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s µs | %s µs | %s / %s | %s / %s | %s / %s | %s |\n",
+                name, group(one), (l1 > 0 ? group(l1) : "–"), ratio(one, l1),
+                group(many), (lk > 0 ? group(lk) : "–"), ratio(many, lk), ratio(one, many),
+                p1, pk, group(c1), group(ck), group(g1), group(gk), e1, ek,
+                (one == "" || many == "" ? "?" : lost)
+        }' "$work/$1.$2.tsv"
 }
 echo
-echo "$tasks tasks, ${seconds} s per run, $(nproc) cores; $machine_start at the start, $machine_end at the end."
+echo "$tasks tasks, ${seconds} s per run, $rounds rounds, $(nproc) cores; $machine_start at the start, $machine_end at the end."
 echo "Payload $expected_bytes bytes (written $written_bytes), PX $ttl_ms, script SHA1 $sha."
 echo
-echo "| backend | 1 key, events/s | limit, 1 key | $keys keys, events/s | limit, $keys keys | ratio at $keys keys | 1 key ÷ $keys keys | p50 / p99, 1 key | p50 / p99, $keys keys | conflicts (1 / $keys) | gave up (1 / $keys) | errors (1 / $keys) | lost updates |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-row redis "Redis, one node" "$limit_keys" "$limit_one"
-row cluster "Redis Cluster, 3 masters" "$cluster_limit_keys" "$cluster_limit_one"
+echo "| backend (round) | 1 key: events/s | limit | ratio | $keys keys: events/s | limit | ratio | 1 key ÷ $keys keys | p50 / p99, 1 key | p50 / p99, $keys keys | conflicts (1 / $keys) | gave up (1 / $keys) | errors (1 / $keys) | lost updates |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for round in $(seq "$rounds"); do
+    row redis "$round" "Redis, one node ($round)" "${limit_keys[$round]}" "${limit_one[$round]}"
+done
+for round in $(seq "$rounds"); do
+    row cluster "$round" "Redis Cluster, 3 masters ($round)" "${cluster_keys[$round]}" "${cluster_one[$round]}"
+done
 if [ ${#postgres_args[@]} -gt 0 ]; then
-    row postgres "PostgreSQL" 0 0
+    for round in $(seq "$rounds"); do
+        row postgres "$round" "PostgreSQL ($round)" 0 0
+    done
 fi
 echo
-echo "Limit: redis-benchmark -c $tasks, EVALSHA of the same script, every call a matching compare and a SET PX."
-echo "Pipelined reference on the one node (-c 1 -P $pipeline, as the store's one multiplexed connection sends): $limit_pipelined calls/s;"
-awk -v m="$(rate_of redis "$keys")" -v p="$limit_pipelined" -v k="$keys" \
-    'BEGIN { printf "the store at %s keys reaches %.2f of it.\n", k, m / p }'
+echo "Limit: redis-benchmark -c $tasks calling the same script (EVALSHA) on the same server(s) right after the store's run, every call a matching compare and a SET PX (the cluster's: one redis-benchmark per master at once, the clients shared out, 1 key per master in the 1-key column)."
+for round in $(seq "$rounds"); do
+    awk -v m="$(field redis "$round" "$keys" 6)" -v p="${limit_pipelined[$round]}" -v k="$keys" -v r="$round" -v d="$pipeline" \
+        'BEGIN { printf "Round %s: pipelined, -c 1 -P %s (as the store'"'"'s one multiplexed connection sends), the one node gives %.0f calls/s; the store at %s keys reaches %.2f of it.\n", r, d, p, k, m / p }'
+done

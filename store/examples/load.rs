@@ -306,14 +306,16 @@ async fn run<B: Backend>(
         last: Arc::new(Mutex::new(None)),
     };
     let probing = Accounts::new(probe.clone(), config.clone(), policy)?;
-    let _ = probing.failure(&users[0], now(), None).await?;
+    // A key the run wrote, so that the call compares with a stored value as the run's did.
+    let probed = &users[acked.iter().position(|&count| count > 0).unwrap_or(0)];
+    let _ = probing.failure(probed, now(), None).await?;
     let sizes = probe
         .last
         .lock()
         .unwrap()
         .ok_or(Error::Internal("the probe saw no compare-and-set"))?;
     let account: Account = probing
-        .load(&users[0])
+        .load(probed)
         .await?
         .ok_or(Error::Internal("the probed account is absent"))?;
     let mut buffer = vec![0; Account::<0, 0>::MAX_ENCODED_LEN];
