@@ -92,13 +92,22 @@ impl RedisBackend<ConnectionManager> {
 
 impl RedisBackend<ClusterConnection> {
     /// A backend on the Redis Cluster that `nodes` (`redis://host:port/` URLs, one or
-    /// more of its nodes) belong to. The connection follows the cluster's slots:
-    /// `MOVED` and `ASK` redirections, a failover and a slot that moves are handled by
-    /// the client, and each script call runs on its key's node.
+    /// more of its nodes) belong to. Each script call runs on its key's node, and the
+    /// connection follows the cluster's slots: a `MOVED` reply (after a failover or a
+    /// slot that moved) makes the client refresh its map of the slots.
+    ///
+    /// The client sends no command twice on its own: a compare-and-set it sent again
+    /// after a broken connection may have run already, and would then report its own
+    /// write as another node's (the store would count the event twice). So a broken
+    /// connection is an [`Error::Connection`] (the write may have happened). A reply that
+    /// says the command did not run (`MOVED` after a failover, `ASK` while a slot
+    /// migrates, `TRYAGAIN`, `CLUSTERDOWN`) is followed by this backend instead: it sends
+    /// the command again, up to 8 times over about half a second, to the slot's new node.
     pub async fn connect_cluster(nodes: &[&str]) -> Result<Self, Error> {
         let client = ClusterClientBuilder::new(nodes.to_vec())
             .connection_timeout(Duration::from_millis(500))
             .response_timeout(Duration::from_millis(500))
+            .retries(0)
             .build()
             .map_err(|error| Error::Config(error.to_string()))?;
         let connection = client
@@ -140,12 +149,14 @@ where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
     async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
-        let mut connection = self.connection.clone();
-        redis::cmd("GET")
-            .arg(key)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| from_redis(error, false))
+        let get = redis::cmd("GET").arg(key).to_owned();
+        follow_cluster(|| {
+            let mut connection = self.connection.clone();
+            let get = &get;
+            async move { get.query_async(&mut connection).await }
+        })
+        .await
+        .map_err(|error| from_redis(error, false))
     }
 
     async fn compare_and_set(
@@ -166,18 +177,20 @@ where
                 u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1),
             ),
         };
-        let mut connection = self.connection.clone();
-        let reply: Value = self
-            .script
-            .key(key)
+        let mut invocation = self.script.key(key);
+        invocation
             .arg(if expected.is_some() { "1" } else { "0" })
             .arg(expected.unwrap_or_default())
             .arg(mode)
             .arg(bytes)
-            .arg(ttl)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|error| from_redis(error, true))?;
+            .arg(ttl);
+        let invocation = &invocation;
+        let reply: Value = follow_cluster(|| {
+            let mut connection = self.connection.clone();
+            async move { invocation.invoke_async(&mut connection).await }
+        })
+        .await
+        .map_err(|error| from_redis(error, true))?;
         match reply {
             Value::Array(items) => match items.as_slice() {
                 [Value::Int(1)] => Ok(Swap::Done),
@@ -192,14 +205,46 @@ where
     }
 
     async fn delete(&self, key: &str) -> Result<bool, Error> {
-        let mut connection = self.connection.clone();
-        let removed: u64 = redis::cmd("DEL")
-            .arg(key)
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| from_redis(error, true))?;
+        let del = redis::cmd("DEL").arg(key).to_owned();
+        let removed: u64 = follow_cluster(|| {
+            let mut connection = self.connection.clone();
+            let del = &del;
+            async move { del.query_async(&mut connection).await }
+        })
+        .await
+        .map_err(|error| from_redis(error, true))?;
         Ok(removed > 0)
     }
+}
+
+/// How many times a command is sent again after a Redis Cluster reply that says it did
+/// not run.
+const CLUSTER_RETRIES: u32 = 8;
+
+/// Runs `command`, and again (after 5, 10, 20 … 100 ms) while Redis Cluster answers that
+/// the key's slot is served elsewhere or not at all right now (`MOVED` after a failover,
+/// `ASK` while a slot migrates, `TRYAGAIN`, `CLUSTERDOWN`). Such a reply means the command
+/// did not run, so sending it again cannot apply a write twice, unlike a resend after a
+/// broken connection, which the cluster client is told never to do
+/// ([`RedisBackend::connect_cluster`]). After `MOVED`, the client has refreshed its map
+/// of the slots, so the next try goes to the new node. The store's response timeout
+/// bounds the whole.
+async fn follow_cluster<T, F, Fut>(mut command: F) -> redis::RedisResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = redis::RedisResult<T>>,
+{
+    let mut pause = Duration::from_millis(5);
+    for _ in 0..CLUSTER_RETRIES {
+        match command().await {
+            Err(error) if error.is_cluster_error() => {
+                tokio::time::sleep(pause).await;
+                pause = pause.saturating_mul(2).min(Duration::from_millis(100));
+            }
+            result => return result,
+        }
+    }
+    command().await
 }
 
 /// Classifies a client error; `maybe_written` as in [`Error::Connection`].
