@@ -45,7 +45,7 @@ type Accounts<B> = Store<B, 0, 0>;
 #[derive(Parser)]
 #[command(name = "load", version)]
 struct Args {
-    /// A Redis server (one node).
+    /// A Redis server (one node) [default, when no backend is named: $REDIS_URL].
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
     /// A Redis Cluster: one or more of its nodes.
@@ -531,12 +531,9 @@ async fn main_async(args: Args) -> Result<bool, Error> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let usage = |message: &str| -> ! {
-        Args::command()
-            .error(ErrorKind::ArgumentConflict, message)
-            .exit()
-    };
+    let mut args = Args::parse();
+    let usage =
+        |kind: ErrorKind, message: &str| -> ! { Args::command().error(kind, message).exit() };
     if args.print_script {
         #[cfg(feature = "redis")]
         if let Some(script) = script() {
@@ -547,16 +544,34 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     if !args.seconds.is_finite() || args.seconds <= 0.0 {
-        usage("--seconds must be a positive number");
+        usage(
+            ErrorKind::ValueValidation,
+            "--seconds must be a positive number",
+        );
     }
     if args.redis.is_none() && args.cluster.is_empty() && args.postgres.is_none() {
-        usage("name a backend: --redis URL, --cluster URL[,URL...] or --postgres CONNINFO");
+        args.redis = std::env::var("REDIS_URL")
+            .ok()
+            .filter(|url| !url.is_empty());
+    }
+    if args.redis.is_none() && args.cluster.is_empty() && args.postgres.is_none() {
+        usage(
+            ErrorKind::MissingRequiredArgument,
+            "name a backend: --redis URL (or set REDIS_URL), --cluster URL[,URL...] or \
+             --postgres CONNINFO",
+        );
     }
     if cfg!(not(feature = "redis")) && (args.redis.is_some() || !args.cluster.is_empty()) {
-        usage("this build has no Redis backend (feature redis)");
+        usage(
+            ErrorKind::ArgumentConflict,
+            "this build has no Redis backend (feature redis)",
+        );
     }
     if cfg!(not(feature = "postgres")) && args.postgres.is_some() {
-        usage("this build has no PostgreSQL backend: build with --features postgres");
+        usage(
+            ErrorKind::ArgumentConflict,
+            "this build has no PostgreSQL backend: build with --features postgres",
+        );
     }
     #[cfg(feature = "redis")]
     if let Some(script) = script() {
