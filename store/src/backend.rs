@@ -54,8 +54,8 @@ pub enum Swap {
 ///
 /// A backend is a cheap handle (`Clone`, `Send + Sync`) on shared connections: the store
 /// and its clones share it between tasks. The crate implements it for Redis
-/// ([`crate::RedisBackend`], feature `redis`) and PostgreSQL
-/// ([`crate::PostgresBackend`], feature `postgres`); [`crate::conformance`] tests any
+/// (`RedisBackend`, feature `redis`) and PostgreSQL (`PostgresBackend`, feature
+/// `postgres`); the `conformance` module (feature `conformance`) tests any
 /// implementation.
 pub trait Backend: Clone + Send + Sync + 'static {
     /// The bytes at `key`, or `None` when it is absent or expired.

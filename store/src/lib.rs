@@ -2,7 +2,8 @@
 //!
 //! A fleet of nodes (service replicas, gateways) sharing [`account_lockout`] state
 //! through a database, with no lost updates: Redis (one node or a cluster) and
-//! PostgreSQL, or any database that implements [`Backend`] and passes [`conformance`].
+//! PostgreSQL, or any database that implements [`Backend`] and passes the
+//! `conformance` suite (feature `conformance`).
 //!
 //! Each account's state is the library's binary encoding ([`Account::encode`], CRC
 //! protected) at the key `prefix + user`. Every event (failure, success, administrator

@@ -42,7 +42,7 @@ return {1}
 ";
 
 /// Accounts in Redis: one string per key, the compare-and-set a Lua script
-/// ([`COMPARE_AND_SET`]), called with `EVALSHA` (the script is loaded on a node that
+/// ([`RedisBackend::SCRIPT`]), called with `EVALSHA` (the script is loaded on a node that
 /// does not know it yet). **One round trip** per compare-and-set, and a lost one returns
 /// the current value, so the store never needs a read to retry.
 ///
@@ -137,6 +137,10 @@ where
             script: Script::new(COMPARE_AND_SET),
         }
     }
+
+    /// The compare-and-set script's Lua source, as Redis runs it (`EVALSHA` of its
+    /// SHA-1): to load it yourself, or to measure it with `redis-benchmark`.
+    pub const SCRIPT: &'static str = COMPARE_AND_SET;
 
     /// The connection.
     pub fn connection(&self) -> &C {
