@@ -76,21 +76,9 @@ struct Args {
     /// Tab-separated lines for scripts instead of a Markdown table (see store/benches/load.sh).
     #[arg(long)]
     tsv: bool,
-    /// Print the Redis compare-and-set script (as RedisBackend sends it) and exit.
+    /// Print the Redis compare-and-set script (RedisBackend::SCRIPT) and exit.
     #[arg(long)]
     print_script: bool,
-}
-
-/// The store's compare-and-set script, as `RedisBackend` loads it (`COMPARE_AND_SET` in
-/// `src/backends/redis.rs`): read from the source, so that `redis-benchmark` can call
-/// the very same script by its SHA.
-#[cfg(feature = "redis")]
-fn script() -> Option<&'static str> {
-    let source = include_str!("../src/backends/redis.rs");
-    let start = source.find("const COMPARE_AND_SET: &str = r\"")?;
-    let text = &source[start..];
-    let text = &text[text.find('"')? + 1..];
-    Some(&text[..text.find("\";")?])
 }
 
 fn now() -> Instant {
@@ -536,12 +524,15 @@ fn main() -> ExitCode {
         |kind: ErrorKind, message: &str| -> ! { Args::command().error(kind, message).exit() };
     if args.print_script {
         #[cfg(feature = "redis")]
-        if let Some(script) = script() {
-            print!("{script}");
+        {
+            print!("{}", <account_lockout_store::RedisBackend>::SCRIPT);
             return ExitCode::SUCCESS;
         }
-        eprintln!("no compare-and-set script in this build");
-        return ExitCode::FAILURE;
+        #[cfg(not(feature = "redis"))]
+        {
+            eprintln!("no compare-and-set script in this build (feature redis)");
+            return ExitCode::FAILURE;
+        }
     }
     if !args.seconds.is_finite() || args.seconds <= 0.0 {
         usage(
@@ -574,8 +565,9 @@ fn main() -> ExitCode {
         );
     }
     #[cfg(feature = "redis")]
-    if let Some(script) = script() {
-        let sha = redis::Script::new(script).get_hash().to_owned();
+    {
+        let script = redis::Script::new(<account_lockout_store::RedisBackend>::SCRIPT);
+        let sha = script.get_hash();
         if args.tsv {
             println!("script\t{sha}");
         } else {
