@@ -5,7 +5,7 @@
 # Starts its own servers on 127.0.0.1 on free ports: a redis-server, a Redis Cluster of 3
 # masters, and a PostgreSQL if initdb is installed (/usr/lib/postgresql/*/bin) and the
 # crate has its PostgresBackend. Builds store/examples/load.rs in release and runs it on
-# 1 key and on 10,000 keys against each (TASKS concurrent tokio tasks, SECONDS per run).
+# 1 key and on 10,000 keys against each (TASKS concurrent tokio tasks, SECONDS_PER_RUN seconds per run).
 # Then redis-benchmark sends the same script call (EVALSHA of the store's compare-and-set,
 # expected and new value of the payload's size, PX of the store's TTL) to the same
 # servers, with as many clients, on keys that hold the expected bytes, so that every call
