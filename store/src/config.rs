@@ -91,10 +91,12 @@ impl Config {
         if self.unknown_buckets == 0 {
             return Err(Error::Config("unknown_buckets must be at least 1".into()));
         }
-        if self.unknown_prefix.starts_with(&self.key_prefix) {
+        if self.unknown_prefix.starts_with(&self.key_prefix)
+            || self.key_prefix.starts_with(&self.unknown_prefix)
+        {
             return Err(Error::Config(format!(
-                "unknown_prefix {:?} starts with key_prefix {:?}: a user's key could be a \
-                 bucket of unknown names",
+                "unknown_prefix {:?} and key_prefix {:?}: one starts with the other, so a \
+                 user's key could be a bucket of unknown names",
                 self.unknown_prefix, self.key_prefix
             )));
         }

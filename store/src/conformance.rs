@@ -507,22 +507,29 @@ impl<B: Backend> Suite<B> {
         }
         // Past the deadline, the margin and the count's retention.
         tokio::time::sleep(Duration::from_millis(2_000)).await;
-        self.backend
-            .purge_expired()
-            .await
-            .map_err(|e| store_failure("purge", e))?;
         let now = wall_clock();
         let key = reader.key("timed");
-        if let Some(bytes) = self
-            .backend
-            .read(&key)
-            .await
-            .map_err(|e| store_failure("read", e))?
-        {
-            return Err(fail(format!(
-                "the key of a lock that ended 2 s ago is still there ({} bytes)",
-                bytes.len()
-            )));
+        // Expired keys read as absent before any purge (a backend that purges lazily
+        // must hide them), and a purge leaves them absent.
+        for purged in [false, true] {
+            if purged {
+                self.backend
+                    .purge_expired()
+                    .await
+                    .map_err(|e| store_failure("purge", e))?;
+            }
+            if let Some(bytes) = self
+                .backend
+                .read(&key)
+                .await
+                .map_err(|e| store_failure("read", e))?
+            {
+                return Err(fail(format!(
+                    "the key of a lock that ended 2 s ago is still there ({} bytes; \
+                     purged: {purged})",
+                    bytes.len()
+                )));
+            }
         }
         let counted = reader.key("counted");
         if self
@@ -813,7 +820,8 @@ impl Drop for Proxy {
 /// monotonic clock. It passes every check (`store/tests/memory.rs`), shows in a few
 /// lines what the suite expects of a backend, and lets a test see and steer the store's
 /// traffic: [`MemoryBackend::calls`] counts the calls, [`MemoryBackend::refuse_writes`]
-/// answers every write as a full database does.
+/// answers every write as a full database does, [`MemoryBackend::set_down`] every call
+/// as a database that cannot be reached.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryBackend {
     inner: Arc<Mutex<Memory>>,
@@ -824,6 +832,8 @@ struct Memory {
     entries: std::collections::HashMap<String, (Vec<u8>, Option<std::time::Instant>)>,
     calls: Calls,
     refuse_writes: bool,
+    down: bool,
+    latency: Duration,
 }
 
 /// How many calls of each kind a [`MemoryBackend`] answered.
@@ -855,6 +865,26 @@ impl MemoryBackend {
         self.lock().refuse_writes = refuse;
     }
 
+    /// From now on, fail every call as a database that cannot be reached does
+    /// ([`Error::Connection`], nothing written) (`down`), or answer them again.
+    pub fn set_down(&self, down: bool) {
+        self.lock().down = down;
+    }
+
+    /// From now on, answer every call after `latency`, as a database across a network
+    /// does (zero: at once).
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Waits the latency set, without holding the map.
+    async fn round_trip(&self) {
+        let latency = self.lock().latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
+
     /// Writes `bytes` at `key` (no expiry), as another program would: for tests that
     /// need a state the store did not write.
     pub fn insert(&self, key: &str, bytes: &[u8]) {
@@ -883,6 +913,16 @@ impl Memory {
         }
     }
 
+    fn reachable(&self) -> Result<(), Error> {
+        if self.down {
+            return Err(Error::Connection {
+                source: "connection refused".into(),
+                maybe_written: false,
+            });
+        }
+        Ok(())
+    }
+
     fn refusal(&self) -> Result<(), Error> {
         if self.refuse_writes {
             return Err(Error::Server {
@@ -896,8 +936,10 @@ impl Memory {
 
 impl Backend for MemoryBackend {
     async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.round_trip().await;
         let mut memory = self.lock();
         memory.calls.reads = memory.calls.reads.saturating_add(1);
+        memory.reachable()?;
         Ok(memory.live(key))
     }
 
@@ -907,8 +949,10 @@ impl Backend for MemoryBackend {
         expected: Option<&[u8]>,
         write: Write<'_>,
     ) -> Result<Swap, Error> {
+        self.round_trip().await;
         let mut memory = self.lock();
         memory.calls.compare_and_sets = memory.calls.compare_and_sets.saturating_add(1);
+        memory.reachable()?;
         let current = memory.live(key);
         if current.as_deref() != expected {
             return Ok(Swap::Changed(current));
@@ -929,8 +973,10 @@ impl Backend for MemoryBackend {
     }
 
     async fn delete(&self, key: &str) -> Result<bool, Error> {
+        self.round_trip().await;
         let mut memory = self.lock();
         memory.calls.deletes = memory.calls.deletes.saturating_add(1);
+        memory.reachable()?;
         let live = memory.live(key).is_some();
         memory.entries.remove(key);
         Ok(live)

@@ -49,9 +49,9 @@ pub enum Error {
         /// compare-and-set was sent or awaited): the operation may or may not be applied.
         maybe_written: bool,
     },
-    /// The database did not answer within the response timeout (or the connection timeout), or
-    /// the event's retries of lost compare-and-sets outlasted [`crate::Config::event_deadline`]
-    /// (then nothing was written).
+    /// The database did not answer within the response timeout (or the connection
+    /// timeout). Contention that outlasts [`crate::Config::event_deadline`] is an
+    /// [`Error::Conflict`] instead.
     Timeout {
         /// The client's error.
         source: BoxError,

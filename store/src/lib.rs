@@ -28,9 +28,11 @@
 //! Nothing is silently dropped: a database that is down or slow, a corrupt value, or a
 //! conflict that outlasts the retries is an [`Error`], and the caller decides with its
 //! [`FailMode`] ([`Error::allows_attempt`]), except that a value that does not decode
-//! refuses in both modes. A rejection read from the database stands whatever becomes of
-//! its write (and one that changes nothing but `last_seen` is not written), so a full or
-//! failing database never lets a locked account's attempt through. A state stored under
+//! refuses in both modes, and so does contention beyond the bounds ([`Error::Conflict`]).
+//! A rejection read from the database stands whatever becomes of its write (and one that
+//! changes nothing but `last_seen` is not written), and a lock the node has seen stands
+//! while the database cannot be read: a full database never lets a locked account's
+//! attempt through, nor does one that is down, where the node saw the lock. A state stored under
 //! an earlier policy is migrated to the store's. Memory stays bounded: names the host
 //! marks unknown share [`Config::unknown_buckets`] keys ([`Store::unknown_failure`]),
 //! and a key that only a count keeps expires [`Config::max_retention`] after its latest

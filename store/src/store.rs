@@ -186,8 +186,8 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         self.shared.conflicts.load(Ordering::Relaxed)
     }
 
-    /// How many accounts' bytes the store remembers now (at most
-    /// [`Config::cache_entries`]).
+    /// How many accounts' bytes the store remembers now: at most
+    /// [`Config::cache_entries`] rounded up to a multiple of 16 (its shards).
     pub fn cached(&self) -> usize {
         self.shared.cache.len()
     }
@@ -214,9 +214,9 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     /// The bytes at `key`, read from the database; the guess follows.
     async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
         let result = self.call(false, self.shared.backend.read(key)).await;
-        match &result {
-            Ok(bytes) => self.shared.cache.put(key, bytes.as_deref()),
-            Err(_) => self.shared.cache.put(key, None),
+        // A failed read leaves the guess as it was: it may be a lock this node saw.
+        if let Ok(bytes) = &result {
+            self.shared.cache.put(key, bytes.as_deref());
         }
         result
     }
@@ -273,7 +273,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     /// type's documentation) and returns what it returned. An event that returns an error
     /// writes nothing.
     ///
-    /// `decision` says whether a result is an attempt's decision. A **rejection stands**:
+    /// `outcome` gives a result's outcome (its decision and transitions). A **rejection stands**:
     /// once a state the database returned in this event rejects the attempt (locked,
     /// disabled), the rejection is returned whatever happens to the write (an error reply
     /// such as out of memory, a broken connection, contention beyond the bound), so that
@@ -282,12 +282,14 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     /// ([`only_last_seen_changed`]), nor does an event whose bytes do not change: from
     /// the database's bytes it returns at once; from the guess, it reads the database's
     /// (a read, which a full database still answers) and decides on them. A rejection
-    /// on the guess whose write fails is decided again on the database's bytes.
+    /// on the guess whose write fails is decided again on the database's bytes. And
+    /// while the database cannot be read, a rejection on the guess (a lock this node
+    /// saw) stands, in both fail modes.
     async fn update<T>(
         &self,
         key: String,
         now: Instant,
-        decision: fn(&T) -> Option<Decision>,
+        outcome: fn(&T) -> &Outcome,
         mut event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let config = &self.shared.config;
@@ -300,11 +302,16 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
             .hash_one(&key)
             .checked_rem(LANES as u64)
             .and_then(|lane| self.shared.lanes.get(usize::try_from(lane).ok()?));
+        let started = Clock::now();
+        // Waiting for the turn counts against the event's deadline: a queue that
+        // outlasts it is contention, refused as such.
         let _turn = match lane {
-            Some(lane) => Some(lane.lock().await),
+            Some(lane) => match tokio::time::timeout(config.event_deadline, lane.lock()).await {
+                Ok(turn) => Some(turn),
+                Err(_) => return Err(Error::Conflict { key, attempts: 0 }),
+            },
             None => None,
         };
-        let started = Clock::now();
         let (mut current, mut source) = if config.cache_entries == 0 {
             (self.read(&key).await?, Source::Database)
         } else {
@@ -346,8 +353,12 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                     continue;
                 }
             };
-            let rejected = matches!(decision(&result), Some(Decision::Rejected(_)));
-            let unchanged = rejected && only_last_seen_changed(&before, &account, policy, at);
+            let rejected = matches!(outcome(&result).decision(), Some(Decision::Rejected(_)));
+            // A rejection that reports a transition (an attempt in flight timed out and
+            // counted, say) is written, so that the next event does not report it again.
+            let unchanged = rejected
+                && outcome(&result).transitions().is_empty()
+                && only_last_seen_changed(&before, &account, policy, at);
             let retention = bounded_retention(
                 &account,
                 policy,
@@ -372,7 +383,13 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                 }
                 // On the guess: confirm by a read, which writes nothing (a full
                 // database still answers it), and decide on what it returns.
-                current = self.read(&key).await?;
+                match self.read(&key).await {
+                    Ok(bytes) => current = bytes,
+                    // A lock this node saw stands while the database cannot say
+                    // otherwise, in both fail modes.
+                    Err(_) if rejected => return Ok(result),
+                    Err(error) => return Err(error),
+                }
                 source = Source::Database;
                 continue;
             }
@@ -403,15 +420,19 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                     return Ok(result);
                 }
                 Err(error) => {
-                    // What the key holds now is unknown.
-                    self.shared.cache.put(&key, None);
                     if rejected && !trusted {
-                        // A rejection on the guess whose write failed: it stands if
-                        // the database's own bytes reject too (decided on them next).
-                        current = self.read(&key).await.map_err(|_| error)?;
+                        // A rejection on the guess whose write failed: decided again on
+                        // the database's bytes; while the database cannot say, the lock
+                        // this node saw stands.
+                        match self.read(&key).await {
+                            Ok(bytes) => current = bytes,
+                            Err(_) => return Ok(result),
+                        }
                         source = Source::Database;
                         continue;
                     }
+                    // What the key holds now is unknown.
+                    self.shared.cache.put(&key, None);
                     return if rejected { Ok(result) } else { Err(error) };
                 }
                 Ok(Swap::Changed(value)) => {
@@ -548,7 +569,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         operation: Operation,
     ) -> Result<Outcome, Error> {
         let policy = self.shared.policy;
-        self.update(key, now, outcome_decision, |account, at| {
+        self.update(key, now, same_outcome, |account, at| {
             account
                 .apply(&policy, at, operation)
                 .map_err(Error::Refused)
@@ -564,7 +585,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         self.update(
             self.key(user),
             now,
-            |start: &AttemptStart| start.outcome.decision(),
+            |start: &AttemptStart| &start.outcome,
             |account, at| account.begin_attempt(&policy, at).map_err(refused),
         )
         .await
@@ -580,7 +601,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         verdict: Verdict,
     ) -> Result<Outcome, Error> {
         let policy = self.shared.policy;
-        self.update(self.key(user), now, outcome_decision, |account, at| {
+        self.update(self.key(user), now, same_outcome, |account, at| {
             account
                 .finish_attempt(&policy, at, token, verdict)
                 .map_err(|error| match error {
@@ -598,7 +619,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     /// failure ([`Account::recover`]); without one, writes nothing.
     pub async fn recover(&self, user: &str, now: Instant) -> Result<Outcome, Error> {
         let policy = self.shared.policy;
-        self.update(self.key(user), now, outcome_decision, |account, at| {
+        self.update(self.key(user), now, same_outcome, |account, at| {
             account.recover(&policy, at).map_err(refused)
         })
         .await
@@ -642,9 +663,9 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     }
 }
 
-/// The decision of an operation's outcome (`None` for an administrator operation).
-fn outcome_decision(outcome: &Outcome) -> Option<Decision> {
-    outcome.decision()
+/// An operation's result is its outcome.
+fn same_outcome(outcome: &Outcome) -> &Outcome {
+    outcome
 }
 
 /// Whether `after`, the state a rejected attempt at `at` left, differs from `before` only

@@ -792,10 +792,18 @@ fn a_bad_configuration_is_refused() {
         unknown_prefix: "lockout:unknown:".into(),
         ..Config::default()
     });
-    assert!(
-        message.starts_with("unknown_prefix \"lockout:unknown:\" starts with key_prefix"),
-        "{message}"
+    assert_eq!(
+        message,
+        "unknown_prefix \"lockout:unknown:\" and key_prefix \"lockout:\": one starts with \
+         the other, so a user's key could be a bucket of unknown names"
     );
+    // Nor the other way round: user "7" under "u:1" and bucket 17 under "u:" share "u:17".
+    let message = refused(Config {
+        key_prefix: "u:1".into(),
+        unknown_prefix: "u:".into(),
+        ..Config::default()
+    });
+    assert!(message.contains("one starts with the other"), "{message}");
     let message = refused(Config {
         unknown_buckets: 0,
         ..Config::default()

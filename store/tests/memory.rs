@@ -219,3 +219,109 @@ async fn a_value_that_does_not_decode_is_corrupt_whoever_guessed_what() {
     assert!(store.forget("alice").await.unwrap());
     assert!(store.failure("alice", at(2), None).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_lock_this_node_saw_stands_while_the_database_is_down() {
+    let backend = MemoryBackend::new();
+    let store = node(&backend, &Config::default());
+    let _ = store.lock("alice", at(0), None).await.unwrap();
+    let stranger = node(&backend, &Config::default());
+    backend.set_down(true);
+    // The node that saw the lock rejects, whatever the fail mode: no error to fail open on.
+    let outcome = store.failure("alice", at(1), None).await.unwrap();
+    assert!(matches!(outcome.decision(), Some(Decision::Rejected(_))));
+    let started = store.begin_attempt("alice", at(2)).await.unwrap();
+    assert_eq!(started.token, None);
+    // A node that never saw it can only report the outage: the fail mode decides.
+    let error = stranger.failure("alice", at(3), None).await.unwrap_err();
+    assert!(matches!(error, Error::Connection { .. }), "{error}");
+    assert!(error.allows_attempt(FailMode::Open));
+    // An open account's attempt on the node that saw it: the outage too.
+    let error = store.failure("bob", at(4), None).await.unwrap_err();
+    assert!(matches!(error, Error::Connection { .. }), "{error}");
+    backend.set_down(false);
+    let outcome = store.failure("alice", at(5), None).await.unwrap();
+    assert!(matches!(outcome.decision(), Some(Decision::Rejected(_))));
+}
+
+#[tokio::test]
+async fn a_rejection_that_counts_a_timed_out_attempt_is_written_and_reported_once() {
+    let backend = MemoryBackend::new();
+    let store = node(&backend, &Config::default());
+    for i in 0..2 {
+        let _ = store.failure("alice", at(i), None).await.unwrap();
+    }
+    // An attempt left in flight: the node that began it crashed.
+    let _token = store
+        .begin_attempt("alice", at(10))
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    // 300 s later it times out: the next attempt counts it as the 3rd failure, which
+    // locks, and is rejected.
+    let later = at(10 + 301_000);
+    let first = store.begin_attempt("alice", later).await.unwrap();
+    assert_eq!(first.token, None);
+    assert_eq!(first.outcome.transitions().counted(), Some(3));
+    assert!(
+        first
+            .outcome
+            .transitions()
+            .iter()
+            .any(|transition| matches!(transition, account_lockout::Transition::Locked { .. }))
+    );
+    // Written: the next attempt, on another node too, finds the lock and reports nothing new.
+    let other = node(&backend, &Config::default());
+    for store in [&store, &other] {
+        let again = store
+            .begin_attempt("alice", at(10 + 302_000))
+            .await
+            .unwrap();
+        assert_eq!(again.token, None);
+        assert!(
+            again.outcome.transitions().is_empty(),
+            "{:?}",
+            again.outcome
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_queue_for_one_key_that_outlasts_the_deadline_is_a_conflict() {
+    let backend = MemoryBackend::new();
+    backend.set_latency(std::time::Duration::from_millis(50));
+    let config = Config {
+        event_deadline: std::time::Duration::from_millis(20),
+        ..Config::default()
+    };
+    let store: Store<MemoryBackend> =
+        Store::new(backend.clone(), config, pingone(1_000, Some(900))).unwrap();
+    // 8 events at once on one key, each call 50 ms away, 20 ms allowed per event: one
+    // runs, and the others give up waiting for its turn, as contention, which refuses
+    // in both modes and writes nothing.
+    let events: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move { store.failure("alice", at(i), None).await })
+        })
+        .collect();
+    let mut acknowledged = 0;
+    for event in events {
+        match event.await.unwrap() {
+            Ok(outcome) => {
+                assert_eq!(outcome.transitions().counted(), Some(1));
+                acknowledged += 1;
+            }
+            Err(error) => {
+                assert!(
+                    matches!(error, Error::Conflict { attempts: 0, .. }),
+                    "{error}"
+                );
+                assert!(!error.allows_attempt(FailMode::Open));
+            }
+        }
+    }
+    assert_eq!(acknowledged, 1);
+    assert_eq!(store.failure_count("alice", at(100)).await.unwrap(), 1);
+}
