@@ -258,6 +258,35 @@ async fn the_purge_removes_only_expired_rows_and_a_lock_survives_it() {
     drop_table(&url, &table).await;
 }
 
+#[tokio::test]
+async fn the_purge_deletes_in_batches_until_no_expired_row_is_left() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let (backend, table) = own_table(&url, "purge_batches", 1).await;
+    let client = raw(&url).await;
+    // 2,500 expired rows (two full batches of 1,000 and a part), and one live row.
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {table} (key, state, expires_at) \
+             SELECT 'expired-' || n, '\\x00'::bytea, now() - interval '1 second' \
+             FROM generate_series(1, 2500) AS n; \
+             INSERT INTO {table} (key, state, expires_at) \
+             VALUES ('live', '\\x01'::bytea, now() + interval '1 hour')"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(backend.purge_expired().await.unwrap(), 2_500);
+    let left: i64 = client
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 1);
+    assert_eq!(backend.read("live").await.unwrap(), Some(vec![1]));
+    drop_table(&url, &table).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_table_is_created_once_by_nodes_starting_together() {
     let Some(url) = postgres_url() else {

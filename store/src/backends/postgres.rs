@@ -180,7 +180,12 @@ impl Sql {
             ),
             // $1 key. Whether the row that went was live.
             delete: format!("DELETE FROM {table} WHERE key = $1 RETURNING {LIVE}"),
-            purge: format!("DELETE FROM {table} WHERE expires_at <= now()"),
+            // In batches that skip rows being written: a purge never holds many row
+            // locks at once, nor waits on (or holds up) an event's statement.
+            purge: format!(
+                "DELETE FROM {table} WHERE ctid IN (SELECT ctid FROM {table} \
+                 WHERE expires_at <= now() LIMIT {PURGE_BATCH} FOR UPDATE SKIP LOCKED)"
+            ),
         }
     }
 }
@@ -198,6 +203,9 @@ struct Session {
     /// A call on it was dropped before its answer came (timed out by the store).
     abandoned: AtomicBool,
 }
+
+/// How many expired rows one statement of [`Backend::purge_expired`] deletes at most.
+const PURGE_BATCH: u64 = 1_000;
 
 impl Session {
     fn usable(&self) -> bool {
@@ -339,14 +347,25 @@ where
         const KEY_STATE: &[Type] = &[Type::TEXT, Type::BYTEA];
         const KEY_STATE_TTL: &[Type] = &[Type::TEXT, Type::BYTEA, Type::INT8];
         const KEY_STATES_TTL: &[Type] = &[Type::TEXT, Type::BYTEA, Type::BYTEA, Type::INT8];
+        // All at once: the client pipelines them, one round trip rather than seven.
+        let (read, set_if_absent, set_if_equal, delete_if_absent, delete_if_equal, delete, purge) =
+            tokio::try_join!(
+                prepare(&sql.read, KEY),
+                prepare(&sql.set_if_absent, KEY_STATE_TTL),
+                prepare(&sql.set_if_equal, KEY_STATES_TTL),
+                prepare(&sql.delete_if_absent, KEY),
+                prepare(&sql.delete_if_equal, KEY_STATE),
+                prepare(&sql.delete, KEY),
+                prepare(&sql.purge, &[]),
+            )?;
         Ok(Session {
-            read: prepare(&sql.read, KEY).await?,
-            set_if_absent: prepare(&sql.set_if_absent, KEY_STATE_TTL).await?,
-            set_if_equal: prepare(&sql.set_if_equal, KEY_STATES_TTL).await?,
-            delete_if_absent: prepare(&sql.delete_if_absent, KEY).await?,
-            delete_if_equal: prepare(&sql.delete_if_equal, KEY_STATE).await?,
-            delete: prepare(&sql.delete, KEY).await?,
-            purge: prepare(&sql.purge, &[]).await?,
+            read,
+            set_if_absent,
+            set_if_equal,
+            delete_if_absent,
+            delete_if_equal,
+            delete,
+            purge,
             client,
             abandoned: AtomicBool::new(false),
         })
@@ -367,6 +386,22 @@ where
         if let Some(session) = slot.read().await.as_ref().filter(|s| s.usable()) {
             return Ok(Arc::clone(session));
         }
+        // Replaced in a task of its own: a caller that times out (the store's response
+        // timeout) does not abandon the reconnection halfway, so a slow reconnection
+        // still completes, and the next caller finds it done.
+        let backend = self.clone();
+        tokio::spawn(async move { backend.replace(index).await })
+            .await
+            .map_err(|_| Error::Internal("the task replacing a connection did not finish"))?
+    }
+
+    /// Replaces the connection of slot `index` if it is broken or abandoned.
+    async fn replace(&self, index: usize) -> Result<Arc<Session>, Error> {
+        let slot = self
+            .shared
+            .slots
+            .get(index)
+            .ok_or(Error::Internal("a PostgresBackend without connections"))?;
         let mut guard = slot.write().await;
         if let Some(session) = guard.as_ref().filter(|s| s.usable()) {
             return Ok(Arc::clone(session));
@@ -472,10 +507,17 @@ where
     }
 
     async fn purge_expired(&self) -> Result<u64, Error> {
-        let session = self.session().await?;
-        session
-            .run(true, session.client.execute(&session.purge, &[]))
-            .await
+        let mut purged: u64 = 0;
+        loop {
+            let session = self.session().await?;
+            let batch = session
+                .run(true, session.client.execute(&session.purge, &[]))
+                .await?;
+            purged = purged.saturating_add(batch);
+            if batch < PURGE_BATCH {
+                return Ok(purged);
+            }
+        }
     }
 }
 
