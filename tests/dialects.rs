@@ -4,7 +4,7 @@
 
 mod fixtures;
 
-use fixtures::{active_directory, allowed, pam, pingone, tpm};
+use fixtures::{T0_MS, active_directory, allowed, ms, pam, pingone, s, tpm};
 
 use account_lockout::dialect::{
     ActiveDirectory, AndroidGatekeeper, BruteForceStrategy, Keycloak, PamFaillock, PingOne, Tpm,
@@ -19,25 +19,13 @@ use account_lockout::{
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// 2026-01-01T00:00:00Z in milliseconds since the Unix epoch.
-const BASE: i64 = 1_767_225_600_000;
 const SECOND: i64 = 1_000;
 const DAY: i64 = 86_400 * SECOND;
 const YEAR: i64 = 365 * DAY;
 
-/// `BASE + ms`.
-fn at(ms: i64) -> Instant {
-    Instant::from_millis(BASE + ms)
-}
-
-/// `BASE + s` seconds.
-fn secs(s: i64) -> Instant {
-    at(s * SECOND)
-}
-
-/// Milliseconds since `BASE`.
+/// Milliseconds since [`T0_MS`].
 fn off(instant: Instant) -> i64 {
-    instant.as_millis() - BASE
+    instant.as_millis() - T0_MS
 }
 
 fn ceil_secs(ms: i64) -> u64 {
@@ -49,14 +37,6 @@ fn fail<const R: usize>(account: &mut Account<R>, policy: &Policy, now: Instant)
     account
         .failure(policy, now, None)
         .expect("the account type has room for the policy")
-}
-
-/// The `Counted { failures }` transition of an outcome, if any.
-fn counted(outcome: &Outcome) -> Option<u32> {
-    outcome.transitions().iter().find_map(|t| match t {
-        Transition::Counted { failures } => Some(failures),
-        _ => None,
-    })
 }
 
 /// The `Locked { at, until }` transition of an outcome, if any.
@@ -126,7 +106,7 @@ fn fail_open<const R: usize>(
         "{row}: failure at {now}"
     );
     assert_eq!(
-        counted(&outcome),
+        outcome.transitions().counted(),
         Some(count),
         "{row}: count after failure at {now}"
     );
@@ -174,7 +154,7 @@ fn fail_lock_by<const R: usize>(
 ) -> Outcome {
     let outcome = fail(account, policy, now);
     assert!(
-        counted(&outcome).is_some(),
+        outcome.transitions().counted().is_some(),
         "{row}: the failure at {now} must be counted"
     );
     assert_eq!(
@@ -205,7 +185,7 @@ fn fail_rejected_locked<const R: usize>(
         outcome.decision()
     );
     assert_eq!(
-        counted(&outcome),
+        outcome.transitions().counted(),
         None,
         "{row}: a rejected failure is not counted"
     );
@@ -227,7 +207,7 @@ fn fail_rejected_disabled<const R: usize>(
         "{row}: failure at {now} while disabled"
     );
     assert_eq!(
-        counted(&outcome),
+        outcome.transitions().counted(),
         None,
         "{row}: a rejected failure is not counted"
     );
@@ -252,8 +232,8 @@ fn keycloak(f: impl FnOnce(&mut Keycloak)) -> Policy {
 #[test]
 fn base_instant_is_2026_01_01() {
     let parsed: Instant = "2026-01-01T00:00:00Z".parse().unwrap();
-    assert_eq!(parsed, at(0));
-    assert_eq!(at(0).to_string(), "2026-01-01T00:00:00.000Z");
+    assert_eq!(parsed, ms(0));
+    assert_eq!(ms(0).to_string(), "2026-01-01T00:00:00.000Z");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,7 +287,7 @@ fn keycloak_wait_sequence(policy: &Policy, waits: &[i64], spacing: i64) -> Vec<(
     let mut previous_unlock: Option<Instant> = None;
     for (index, &wait) in waits.iter().enumerate() {
         let k = index as i64 + 1;
-        let t = at((k - 1) * spacing + k * 111);
+        let t = ms((k - 1) * spacing + k * 111);
         if let Some(until) = previous_unlock {
             assert!(t >= until, "failure {k} must come after the previous wait");
         }
@@ -333,7 +313,7 @@ fn keycloak_wait_sequence(policy: &Policy, waits: &[i64], spacing: i64) -> Vec<(
                 "keycloak_wait_sequence",
             );
             assert_eq!(
-                counted(&outcome),
+                outcome.transitions().counted(),
                 Some(k as u32),
                 "numFailures after failure {k}"
             );
@@ -402,7 +382,7 @@ fn keycloak_wait_capped_by_max_failure_wait() {
         k.max_failure_wait_seconds = 60;
     });
     let mut account: Account = Account::new();
-    let mut t = at(500);
+    let mut t = ms(500);
     for (k, wait) in [30, 60, 60, 60].into_iter().enumerate() {
         let until = keycloak_deadline(t, wait);
         let outcome = fail_lock(
@@ -412,7 +392,7 @@ fn keycloak_wait_capped_by_max_failure_wait() {
             Some(until),
             "keycloak_wait_capped_by_max_failure_wait",
         );
-        assert_eq!(counted(&outcome), Some(k as u32 + 1));
+        assert_eq!(outcome.transitions().counted(), Some(k as u32 + 1));
         t = Instant::from_millis(until.as_millis() + 5_250);
     }
 }
@@ -433,7 +413,7 @@ fn keycloak_zero_wait_increment_never_counts_a_temporary_lockout() {
         fail_open(
             &mut account,
             &policy,
-            at(k * 2_000),
+            ms(k * 2_000),
             k as u32 + 1,
             "keycloak_zero_wait_increment_never_counts_a_temporary_lockout",
         );
@@ -442,8 +422,8 @@ fn keycloak_zero_wait_increment_never_counts_a_temporary_lockout() {
     let _ = fail_quick_lock(
         &mut account,
         &policy,
-        at(18_500),
-        Some(at(78_000)),
+        ms(18_500),
+        Some(ms(78_000)),
         "keycloak_zero_wait_increment_never_counts_a_temporary_lockout",
     );
 }
@@ -458,15 +438,15 @@ fn keycloak_failures_while_locked_are_rejected() {
     fail_open(
         &mut account,
         &policy,
-        at(0),
+        ms(0),
         1,
         "keycloak_failures_while_locked_are_rejected",
     );
     let _ = fail_lock(
         &mut account,
         &policy,
-        at(5_000),
-        Some(at(35_000)),
+        ms(5_000),
+        Some(ms(35_000)),
         "keycloak_failures_while_locked_are_rejected",
     );
     let before = account;
@@ -474,31 +454,31 @@ fn keycloak_failures_while_locked_are_rejected() {
     fail_rejected_locked(
         &mut probe,
         &policy,
-        at(6_000),
-        Some(at(35_000)),
+        ms(6_000),
+        Some(ms(35_000)),
         "keycloak_failures_while_locked_are_rejected",
     );
     fail_rejected_locked(
         &mut probe,
         &policy,
-        at(34_999),
-        Some(at(35_000)),
+        ms(34_999),
+        Some(ms(35_000)),
         "keycloak_failures_while_locked_are_rejected",
     );
     // Only last_seen moved: after the same event at the same instant, the states are equal.
     let mut reference = before;
-    let _ = probe.success(&policy, at(34_999));
-    let _ = reference.success(&policy, at(34_999));
+    let _ = probe.success(&policy, ms(34_999));
+    let _ = reference.success(&policy, ms(34_999));
     assert_eq!(probe, reference);
     // numFailures is 2, not 4: the next failure waits 30 * floor(3/2) = 30 s, not 60 s.
     let outcome = fail_lock(
         &mut probe,
         &policy,
-        at(40_000),
-        Some(at(70_000)),
+        ms(40_000),
+        Some(ms(70_000)),
         "keycloak_failures_while_locked_are_rejected",
     );
-    assert_eq!(counted(&outcome), Some(3));
+    assert_eq!(outcome.transitions().counted(), Some(3));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -527,7 +507,7 @@ fn gatekeeper_next_locking(n: u32) -> u32 {
 fn android_gatekeeper_schedule() {
     let policy = AndroidGatekeeper {}.policy().unwrap();
     let mut account: Account = Account::new();
-    let mut t = at(123);
+    let mut t = ms(123);
     let mut seen = Vec::new();
     for n in 1..=1000_u32 {
         assert_eq!(
@@ -549,7 +529,7 @@ fn android_gatekeeper_schedule() {
                 Some(until),
                 "android_gatekeeper_schedule",
             );
-            assert_eq!(counted(&outcome), Some(n), "failureCounter");
+            assert_eq!(outcome.transitions().counted(), Some(n), "failureCounter");
             let just_before = Instant::from_millis(until.as_millis() - 1);
             assert_locked(
                 &account,
@@ -594,18 +574,18 @@ fn android_gatekeeper_success_clears() {
         fail_open(
             &mut account,
             &policy,
-            secs(k),
+            s(k),
             k as u32,
             "android_gatekeeper_success_clears",
         );
     }
-    assert!(allowed(&account.success(&policy, secs(5))));
-    assert_eq!(remaining(&account, &policy, secs(6)), Some(5));
+    assert!(allowed(&account.success(&policy, s(5))));
+    assert_eq!(remaining(&account, &policy, s(6)), Some(5));
     for k in 1..=4 {
         fail_open(
             &mut account,
             &policy,
-            secs(5 + k),
+            s(5 + k),
             k as u32,
             "android_gatekeeper_success_clears",
         );
@@ -613,14 +593,14 @@ fn android_gatekeeper_success_clears() {
     let _ = fail_lock(
         &mut account,
         &policy,
-        secs(10),
-        Some(secs(40)),
+        s(10),
+        Some(s(40)),
         "android_gatekeeper_success_clears",
     );
 
     // After 20 failures, a success: the next failure is failure 1 again (T = 0).
     let mut account: Account = Account::new();
-    let mut t = secs(0);
+    let mut t = s(0);
     for n in 1..=20 {
         let _ = fail(&mut account, &policy, t);
         t = Instant::from_millis(t.as_millis() + gatekeeper_timeout(n) * SECOND + 1);
@@ -646,7 +626,7 @@ fn active_directory_observation_window() {
     fail_open(
         &mut account,
         &policy,
-        at(250),
+        ms(250),
         1,
         "active_directory_observation_window",
     );
@@ -654,37 +634,37 @@ fn active_directory_observation_window() {
     fail_open(
         &mut account,
         &policy,
-        at(900_250),
+        ms(900_250),
         2,
         "active_directory_observation_window",
     );
     // gap > window (by 1 ms): the count becomes 1.
-    assert_eq!(remaining(&account, &policy, at(1_800_251)), Some(3));
+    assert_eq!(remaining(&account, &policy, ms(1_800_251)), Some(3));
     fail_open(
         &mut account,
         &policy,
-        at(1_800_251),
+        ms(1_800_251),
         1,
         "active_directory_observation_window",
     );
-    assert_eq!(remaining(&account, &policy, at(2_700_251)), Some(2));
+    assert_eq!(remaining(&account, &policy, ms(2_700_251)), Some(2));
     fail_open(
         &mut account,
         &policy,
-        at(2_700_251),
+        ms(2_700_251),
         2,
         "active_directory_observation_window",
     );
-    assert_eq!(remaining(&account, &policy, at(2_701_999)), Some(1));
-    let t = at(2_701_999);
+    assert_eq!(remaining(&account, &policy, ms(2_701_999)), Some(1));
+    let t = ms(2_701_999);
     let outcome = fail_lock(
         &mut account,
         &policy,
         t,
-        Some(at(2_701_999 + 1_800_000)),
+        Some(ms(2_701_999 + 1_800_000)),
         "active_directory_observation_window",
     );
-    assert_eq!(counted(&outcome), Some(3));
+    assert_eq!(outcome.transitions().counted(), Some(3));
     assert_eq!(t.to_string(), "2026-01-01T00:45:01.999Z");
     assert_eq!(
         account.view(t).unlock_at.unwrap().to_string(),
@@ -692,11 +672,11 @@ fn active_directory_observation_window() {
     );
     assert_eq!(account.view(t).seconds_until_unlock, Some(1_800));
     assert_eq!(
-        account.view(at(2_702_000)).seconds_until_unlock,
+        account.view(ms(2_702_000)).seconds_until_unlock,
         Some(1_800)
     );
     assert_eq!(
-        account.view(at(2_702_999)).seconds_until_unlock,
+        account.view(ms(2_702_999)).seconds_until_unlock,
         Some(1_799)
     );
 }
@@ -722,13 +702,13 @@ fn pam_faillock_defaults() {
     // Default behaviour: 3 failures within 900 s lock for 600 s.
     let policy = PamFaillock::DEFAULT.policy().unwrap();
     let mut account: Account<3> = Account::new();
-    fail_open(&mut account, &policy, secs(0), 1, "pam_faillock_defaults");
-    fail_open(&mut account, &policy, secs(400), 2, "pam_faillock_defaults");
+    fail_open(&mut account, &policy, s(0), 1, "pam_faillock_defaults");
+    fail_open(&mut account, &policy, s(400), 2, "pam_faillock_defaults");
     let _ = fail_lock(
         &mut account,
         &policy,
-        at(899_999),
-        Some(at(1_499_999)),
+        ms(899_999),
+        Some(ms(1_499_999)),
         "pam_faillock_defaults",
     );
 }
@@ -742,38 +722,38 @@ fn pam_faillock_sliding_window() {
     fail_open(
         &mut account,
         &policy,
-        secs(0),
+        s(0),
         1,
         "pam_faillock_sliding_window",
     );
     fail_open(
         &mut account,
         &policy,
-        secs(300),
+        s(300),
         2,
         "pam_faillock_sliding_window",
     );
-    assert_eq!(remaining(&account, &policy, secs(900)), Some(2));
+    assert_eq!(remaining(&account, &policy, s(900)), Some(2));
     fail_open(
         &mut account,
         &policy,
-        secs(900),
+        s(900),
         2,
         "pam_faillock_sliding_window",
     );
     // 300 and 900 are kept (1000 - 300 = 700 < 900): the 3rd within the window locks for
     // unlockTime from this failure.
-    assert_eq!(remaining(&account, &policy, secs(1_000)), Some(1));
+    assert_eq!(remaining(&account, &policy, s(1_000)), Some(1));
     let outcome = fail_lock(
         &mut account,
         &policy,
-        secs(1_000),
-        Some(secs(1_600)),
+        s(1_000),
+        Some(s(1_600)),
         "pam_faillock_sliding_window",
     );
-    assert_eq!(counted(&outcome), Some(3));
+    assert_eq!(outcome.transitions().counted(), Some(3));
     assert_eq!(
-        account.view(secs(1_000)).unlock_at.unwrap().to_string(),
+        account.view(s(1_000)).unlock_at.unwrap().to_string(),
         "2026-01-01T00:26:40.000Z"
     );
 
@@ -790,7 +770,7 @@ fn pam_faillock_deny_limits() {
         fail_open(
             &mut account,
             &policy,
-            secs(k),
+            s(k),
             k as u32,
             "pam_faillock_deny_limits",
         );
@@ -798,8 +778,8 @@ fn pam_faillock_deny_limits() {
     let _ = fail_lock(
         &mut account,
         &policy,
-        secs(16),
-        Some(secs(616)),
+        s(16),
+        Some(s(616)),
         "pam_faillock_deny_limits",
     );
 }
@@ -810,7 +790,7 @@ fn pam_faillock_account_too_small() {
     let mut account: Account<2> = Account::new();
     let before = account;
     let error = account
-        .failure(&policy, secs(0), None)
+        .failure(&policy, s(0), None)
         .expect_err("Account<2> cannot keep 3 failure times");
     assert_eq!(
         error,
@@ -825,7 +805,7 @@ fn pam_faillock_account_too_small() {
     );
     assert_eq!(account, before, "a refused failure changes nothing");
     assert_eq!(account.last_seen(), Instant::MIN);
-    assert_open(&account, secs(0), "pam_faillock_account_too_small");
+    assert_open(&account, s(0), "pam_faillock_account_too_small");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -851,32 +831,32 @@ fn tpm_defaults() {
 fn pingone_count_has_no_window() {
     let policy = pingone(3, Some(900));
     let mut account: Account = Account::new();
-    assert_eq!(remaining(&account, &policy, at(0)), Some(3));
+    assert_eq!(remaining(&account, &policy, ms(0)), Some(3));
     fail_open(
         &mut account,
         &policy,
-        at(0),
+        ms(0),
         1,
         "pingone_count_has_no_window",
     );
-    assert_eq!(remaining(&account, &policy, at(10 * DAY)), Some(2));
+    assert_eq!(remaining(&account, &policy, ms(10 * DAY)), Some(2));
     fail_open(
         &mut account,
         &policy,
-        at(10 * DAY),
+        ms(10 * DAY),
         2,
         "pingone_count_has_no_window",
     );
-    assert_eq!(remaining(&account, &policy, at(400 * DAY + 777)), Some(1));
-    let t = at(400 * DAY + 777);
+    assert_eq!(remaining(&account, &policy, ms(400 * DAY + 777)), Some(1));
+    let t = ms(400 * DAY + 777);
     let outcome = fail_lock(
         &mut account,
         &policy,
         t,
-        Some(at(400 * DAY + 777 + 900_000)),
+        Some(ms(400 * DAY + 777 + 900_000)),
         "pingone_count_has_no_window",
     );
-    assert_eq!(counted(&outcome), Some(3));
+    assert_eq!(outcome.transitions().counted(), Some(3));
     assert_eq!(t.to_string(), "2027-02-05T00:00:00.777Z");
     assert_eq!(
         account.view(t).unlock_at.unwrap().to_string(),
@@ -884,7 +864,7 @@ fn pingone_count_has_no_window() {
     );
     assert_eq!(account.view(t).seconds_until_unlock, Some(900));
     assert_eq!(
-        serde_json::to_string(&account.view(at(400 * DAY + 777 + 1))).unwrap(),
+        serde_json::to_string(&account.view(ms(400 * DAY + 777 + 1))).unwrap(),
         r#"{"canAuthenticate":false,"lockedAt":"2027-02-05T00:00:00.777Z","secondsUntilUnlock":900,"status":"LOCKED","unlockAt":"2027-02-05T00:15:00.777Z"}"#
     );
 }
@@ -896,27 +876,27 @@ fn pingone_admin_only_lock_without_duration() {
     fail_open(
         &mut account,
         &policy,
-        secs(0),
+        s(0),
         1,
         "pingone_admin_only_lock_without_duration",
     );
     let outcome = fail_lock(
         &mut account,
         &policy,
-        secs(1),
+        s(1),
         None,
         "pingone_admin_only_lock_without_duration",
     );
-    assert_eq!(counted(&outcome), Some(2));
+    assert_eq!(outcome.transitions().counted(), Some(2));
     assert_eq!(
-        serde_json::to_string(&account.view(secs(1))).unwrap(),
+        serde_json::to_string(&account.view(s(1))).unwrap(),
         r#"{"canAuthenticate":false,"lockedAt":"2026-01-01T00:00:01.000Z","status":"LOCKED"}"#
     );
-    let century = at(SECOND + 100 * YEAR);
+    let century = ms(SECOND + 100 * YEAR);
     assert_locked(
         &account,
         century,
-        secs(1),
+        s(1),
         None,
         "pingone_admin_only_lock_without_duration",
     );
@@ -947,7 +927,7 @@ fn pingone_admin_only_lock_without_duration() {
     fail_open(
         &mut account,
         &policy,
-        at(2 * SECOND + 100 * YEAR),
+        ms(2 * SECOND + 100 * YEAR),
         1,
         "pingone_admin_only_lock_without_duration",
     );
@@ -960,43 +940,43 @@ fn pingone_failures_while_locked_or_disabled_are_rejected() {
     fail_open(
         &mut account,
         &policy,
-        secs(0),
+        s(0),
         1,
         "pingone_failures_while_locked_or_disabled_are_rejected",
     );
     fail_open(
         &mut account,
         &policy,
-        secs(1),
+        s(1),
         2,
         "pingone_failures_while_locked_or_disabled_are_rejected",
     );
     let _ = fail_lock(
         &mut account,
         &policy,
-        secs(2),
-        Some(secs(62)),
+        s(2),
+        Some(s(62)),
         "pingone_failures_while_locked_or_disabled_are_rejected",
     );
     let reference = account;
-    for s in [3, 30, 61] {
+    for second in [3, 30, 61] {
         fail_rejected_locked(
             &mut account,
             &policy,
-            secs(s),
-            Some(secs(62)),
+            s(second),
+            Some(s(62)),
             "pingone_failures_while_locked_or_disabled_are_rejected",
         );
     }
     // Nothing but last_seen moved.
     let mut reference = reference;
-    let _ = reference.success(&policy, secs(61));
-    let _ = account.success(&policy, secs(61));
+    let _ = reference.success(&policy, s(61));
+    let _ = account.success(&policy, s(61));
     assert_eq!(account, reference);
     fail_open(
         &mut account,
         &policy,
-        secs(62),
+        s(62),
         1,
         "pingone_failures_while_locked_or_disabled_are_rejected",
     );
@@ -1006,14 +986,14 @@ fn pingone_failures_while_locked_or_disabled_are_rejected() {
     fail_open(
         &mut account,
         &policy,
-        secs(0),
+        s(0),
         1,
         "pingone_failures_while_locked_or_disabled_are_rejected",
     );
     let _ = account
-        .patch(&policy, secs(1), &patch(r#"{"canAuthenticate":false}"#))
+        .patch(&policy, s(1), &patch(r#"{"canAuthenticate":false}"#))
         .unwrap();
-    let view = account.view(secs(1));
+    let view = account.view(s(1));
     assert_eq!(view.status, Status::Ok);
     assert!(!view.can_authenticate);
     let reference = account;
@@ -1021,20 +1001,20 @@ fn pingone_failures_while_locked_or_disabled_are_rejected() {
     fail_rejected_disabled(
         &mut account,
         &policy,
-        secs(1),
+        s(1),
         "pingone_failures_while_locked_or_disabled_are_rejected",
     );
     assert_eq!(account, reference);
-    for s in [2, 3, 4, 5] {
+    for second in [2, 3, 4, 5] {
         fail_rejected_disabled(
             &mut account,
             &policy,
-            secs(s),
+            s(second),
             "pingone_failures_while_locked_or_disabled_are_rejected",
         );
     }
-    assert_eq!(account.failure_count(&policy, secs(6)), 1);
-    assert_eq!(account.view(secs(6)).status, Status::Ok);
+    assert_eq!(account.failure_count(&policy, s(6)), 1);
+    assert_eq!(account.view(s(6)).status, Status::Ok);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1113,7 +1093,7 @@ fn run<const R: usize>(row: &str, policy: &Policy, steps: &[Step]) -> Account<R>
                         .unwrap(),
                 );
             }
-            Counted(count) => assert_eq!(counted(&previous()), Some(count), "{row}"),
+            Counted(count) => assert_eq!(previous().transitions().counted(), Some(count), "{row}"),
             Unlocked(at, cause) => {
                 assert_eq!(unlocked_transition(&previous()), Some((at, cause)), "{row}")
             }
@@ -1208,14 +1188,14 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             keycloak_5_30(Multiple),
             vec![
-                Open(at(10_400), 1),
-                QuickLock(at(11_399), Some(at(71_000))),
+                Open(ms(10_400), 1),
+                QuickLock(ms(11_399), Some(ms(71_000))),
                 Counted(2),
-                SecondsLeft(at(11_399), 60),
-                Opened(at(71_000)),
-                Open(at(71_000), 3),
-                Open(at(72_000), 4),
-                Lock(at(72_500), Some(at(102_000))),
+                SecondsLeft(ms(11_399), 60),
+                Opened(ms(71_000)),
+                Open(ms(71_000), 3),
+                Open(ms(72_000), 4),
+                Lock(ms(72_500), Some(ms(102_000))),
                 Counted(5),
             ],
         ),
@@ -1224,31 +1204,31 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             "Keycloak quick login, LINEAR",
             0,
             keycloak_5_30(Linear),
-            vec![Open(at(3_000), 1), QuickLock(at(3_000), Some(at(63_000)))],
+            vec![Open(ms(3_000), 1), QuickLock(ms(3_000), Some(ms(63_000)))],
         ),
         (
             "Keycloak: the first failure ever is never quick",
             0,
             keycloak_5_30(Multiple),
-            vec![Open(at(0), 1)],
+            vec![Open(ms(0), 1)],
         ),
         (
             "Keycloak quick wait, temporary mode: capped to 20 s",
             0,
             quick_capped(30, false, 0),
-            vec![Open(at(500), 1), QuickLock(at(700), Some(at(20_000)))],
+            vec![Open(ms(500), 1), QuickLock(ms(700), Some(ms(20_000)))],
         ),
         (
             "Keycloak quick wait, permanentLockout with maxTemporaryLockouts 2: capped",
             0,
             quick_capped(30, true, 2),
-            vec![Open(at(500), 1), QuickLock(at(700), Some(at(20_000)))],
+            vec![Open(ms(500), 1), QuickLock(ms(700), Some(ms(20_000)))],
         ),
         (
             "Keycloak quick wait, pure permanent mode: not capped (60 s)",
             0,
             quick_capped(Keycloak::DEFAULT.wait_increment_seconds, true, 0),
-            vec![Open(at(500), 1), QuickLock(at(700), Some(at(60_000)))],
+            vec![Open(ms(500), 1), QuickLock(ms(700), Some(ms(60_000)))],
         ),
         // gap == window: continues; gap = window + 1 ms: restarts, the count becomes 1 (the
         // 3rd failure does not lock), but a second failure at that instant would lock by the
@@ -1261,13 +1241,13 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
                 k.failure_factor = 3;
             }),
             vec![
-                Open(at(0), 1),
-                Remaining(at(100_000), Some(2)),
-                Open(at(100_000), 2),
-                Remaining(at(200_001), Some(2)),
-                Open(at(200_001), 1),
-                Open(at(300_001), 2),
-                Lock(at(301_001), Some(at(331_000))),
+                Open(ms(0), 1),
+                Remaining(ms(100_000), Some(2)),
+                Open(ms(100_000), 2),
+                Remaining(ms(200_001), Some(2)),
+                Open(ms(200_001), 1),
+                Open(ms(300_001), 2),
+                Lock(ms(301_001), Some(ms(331_000))),
             ],
         ),
         // Without a reset: failure 2 is temporary lock #1, failure 3 (wait 30*floor(3/2) > 0)
@@ -1277,10 +1257,10 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             reset_temporary,
             vec![
-                Open(at(0), 1),
-                Lock(at(2_000), Some(at(32_000))),
-                Lock(at(50_000), None),
-                Locked(at(50_000 + 100 * YEAR), at(50_000), None),
+                Open(ms(0), 1),
+                Lock(ms(2_000), Some(ms(32_000))),
+                Lock(ms(50_000), None),
+                Locked(ms(50_000 + 100 * YEAR), ms(50_000), None),
             ],
         ),
         // With a reset (gap 100.001 s > 100 s) before failure 3: numFailures and
@@ -1291,11 +1271,11 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             reset_temporary,
             vec![
-                Open(at(0), 1),
-                Lock(at(2_000), Some(at(32_000))),
-                Open(at(102_001), 1),
-                Lock(at(104_001), Some(at(134_000))),
-                Lock(at(134_000), None),
+                Open(ms(0), 1),
+                Lock(ms(2_000), Some(ms(32_000))),
+                Open(ms(102_001), 1),
+                Lock(ms(104_001), Some(ms(134_000))),
+                Lock(ms(134_000), None),
             ],
         ),
         // No waits before the factor; no reset window (failures 13.9 h apart still count).
@@ -1307,17 +1287,17 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             keycloak_permanent(3, Keycloak::DEFAULT.wait_increment_seconds, true, 0),
             vec![
-                Open(at(0), 1),
-                Remaining(at(50_000 * SECOND), Some(2)),
-                Open(at(50_000 * SECOND), 2),
-                Lock(at(100_000 * SECOND + 321), None),
+                Open(ms(0), 1),
+                Remaining(ms(50_000 * SECOND), Some(2)),
+                Open(ms(50_000 * SECOND), 2),
+                Lock(ms(100_000 * SECOND + 321), None),
                 Counted(3),
-                Locked(at(100 * YEAR), at(100_000 * SECOND + 321), None),
-                RejectedLocked(at(100 * YEAR), None),
-                Unlock(at(100 * YEAR + 1)),
-                Opened(at(100 * YEAR + 1)),
-                Remaining(at(100 * YEAR + 2), Some(2)),
-                Open(at(100 * YEAR + 2_000), 1),
+                Locked(ms(100 * YEAR), ms(100_000 * SECOND + 321), None),
+                RejectedLocked(ms(100 * YEAR), None),
+                Unlock(ms(100 * YEAR + 1)),
+                Opened(ms(100 * YEAR + 1)),
+                Remaining(ms(100 * YEAR + 2), Some(2)),
+                Open(ms(100 * YEAR + 2_000), 1),
             ],
         ),
         // maxTemporaryLockouts 2: temporary locks #1 and #2, then #3 is permanent.
@@ -1326,13 +1306,13 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             keycloak_permanent(3, 30, true, 2),
             vec![
-                Open(at(1_250), 1),
-                Open(at(101_250), 2),
-                Lock(at(201_250), Some(at(231_000))),
-                Lock(at(301_250), Some(at(331_000))),
-                Lock(at(401_250), None),
+                Open(ms(1_250), 1),
+                Open(ms(101_250), 2),
+                Lock(ms(201_250), Some(ms(231_000))),
+                Lock(ms(301_250), Some(ms(331_000))),
+                Lock(ms(401_250), None),
                 Counted(5),
-                Locked(at(401_250 + 10 * YEAR), at(401_250), None),
+                Locked(ms(401_250 + 10 * YEAR), ms(401_250), None),
             ],
         ),
         // Quick locks are not temporary lockouts: with maxTemporaryLockouts 1, a quick lock
@@ -1342,10 +1322,10 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             keycloak_permanent(3, 30, true, 1),
             vec![
-                Open(at(0), 1),
-                QuickLock(at(500), Some(at(60_000))),
-                Lock(at(100_000), Some(at(130_000))),
-                Lock(at(200_000), None),
+                Open(ms(0), 1),
+                QuickLock(ms(500), Some(ms(60_000))),
+                Lock(ms(100_000), Some(ms(130_000))),
+                Lock(ms(200_000), None),
             ],
         ),
         // The lock ended by itself; numFailures is still 3, so the next failure locks again.
@@ -1354,14 +1334,14 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             keycloak_permanent(3, 30, false, 0),
             vec![
-                Open(at(0), 1),
-                Open(at(10_000), 2),
-                Lock(at(20_000), Some(at(50_000))),
-                Opened(at(50_000)),
-                Remaining(at(50_000), Some(1)),
-                Lock(at(50_000), Some(at(80_000))),
+                Open(ms(0), 1),
+                Open(ms(10_000), 2),
+                Lock(ms(20_000), Some(ms(50_000))),
+                Opened(ms(50_000)),
+                Remaining(ms(50_000), Some(1)),
+                Lock(ms(50_000), Some(ms(80_000))),
                 Counted(4),
-                Unlocked(at(50_000), Expired),
+                Unlocked(ms(50_000), Expired),
             ],
         ),
         // The count is cleared: 3 by the count, 2 by the quick rule (behaviour §7.6);
@@ -1371,14 +1351,14 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             keycloak_permanent(3, 30, false, 0),
             vec![
-                Open(at(0), 1),
-                Open(at(10_000), 2),
-                Success(at(10_100)),
+                Open(ms(0), 1),
+                Open(ms(10_000), 2),
+                Success(ms(10_100)),
                 Allowed,
-                Remaining(at(10_100), Some(2)),
-                Open(at(10_200), 1),
-                Open(at(20_000), 2),
-                Lock(at(30_000), Some(at(60_000))),
+                Remaining(ms(10_100), Some(2)),
+                Open(ms(10_200), 1),
+                Open(ms(20_000), 2),
+                Lock(ms(30_000), Some(ms(60_000))),
             ],
         ),
         // numTemporaryLockouts is cleared: with maxTemporaryLockouts 1, a success between two
@@ -1388,10 +1368,10 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             keycloak_permanent(1, 30, true, 1),
             vec![
-                Lock(at(0), Some(at(30_000))),
-                Success(at(30_000)),
-                Lock(at(40_000), Some(at(70_000))),
-                Lock(at(70_000), None),
+                Lock(ms(0), Some(ms(30_000))),
+                Success(ms(30_000)),
+                Lock(ms(40_000), Some(ms(70_000))),
+                Lock(ms(70_000), None),
             ],
         ),
         // maxFailureWaitSeconds 0: the capped wait gives a deadline floor(t) + 0 <= t, so no
@@ -1406,7 +1386,7 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
                 k.permanent_lockout = true;
                 k.max_temporary_lockouts = 1;
             }),
-            vec![Open(at(500), 1), Lock(at(2_500), None)],
+            vec![Open(ms(500), 1), Lock(ms(2_500), None)],
         ),
         // The counter is 5 after the lock: failures 6..=9 do not lock, failure 10 does.
         (
@@ -1414,19 +1394,19 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             AndroidGatekeeper {}.policy().unwrap(),
             vec![
-                Open(secs(1), 1),
-                Open(secs(2), 2),
-                Open(secs(3), 3),
-                Open(secs(4), 4),
-                Lock(secs(5), Some(secs(35))),
-                RejectedLocked(secs(6), Some(secs(35))),
-                RejectedLocked(secs(20), Some(secs(35))),
-                RejectedLocked(secs(34), Some(secs(35))),
-                Open(secs(36), 6),
-                Open(secs(37), 7),
-                Open(secs(38), 8),
-                Open(secs(39), 9),
-                Lock(secs(40), Some(secs(70))),
+                Open(s(1), 1),
+                Open(s(2), 2),
+                Open(s(3), 3),
+                Open(s(4), 4),
+                Lock(s(5), Some(s(35))),
+                RejectedLocked(s(6), Some(s(35))),
+                RejectedLocked(s(20), Some(s(35))),
+                RejectedLocked(s(34), Some(s(35))),
+                Open(s(36), 6),
+                Open(s(37), 7),
+                Open(s(38), 8),
+                Open(s(39), 9),
+                Lock(s(40), Some(s(70))),
             ],
         ),
         (
@@ -1434,14 +1414,14 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             active_directory(2, 0, 900),
             vec![
-                Open(secs(1), 1),
-                Lock(secs(2), None),
-                Locked(secs(2), secs(2), None),
-                Locked(at(2_000 + 100 * YEAR), secs(2), None),
-                RejectedLocked(at(2_000 + 100 * YEAR), None),
-                Unlock(at(3_000 + 100 * YEAR)),
-                Opened(at(3_000 + 100 * YEAR)),
-                Open(at(4_000 + 100 * YEAR), 1),
+                Open(s(1), 1),
+                Lock(s(2), None),
+                Locked(s(2), s(2), None),
+                Locked(ms(2_000 + 100 * YEAR), s(2), None),
+                RejectedLocked(ms(2_000 + 100 * YEAR), None),
+                Unlock(ms(3_000 + 100 * YEAR)),
+                Opened(ms(3_000 + 100 * YEAR)),
+                Open(ms(4_000 + 100 * YEAR), 1),
             ],
         ),
         // duration == window: the failure at the end of the lock is exactly `window` after the
@@ -1451,18 +1431,18 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             active_directory(3, 900, 900),
             vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Lock(secs(2), Some(secs(902))),
-                Locked(at(901_999), secs(2), Some(secs(902))),
-                Opened(secs(902)),
-                Remaining(secs(902), Some(3)),
-                Fail(secs(902)),
+                Open(s(0), 1),
+                Open(s(1), 2),
+                Lock(s(2), Some(s(902))),
+                Locked(ms(901_999), s(2), Some(s(902))),
+                Opened(s(902)),
+                Remaining(s(902), Some(3)),
+                Fail(s(902)),
                 Counted(1),
-                Unlocked(secs(902), Expired),
-                Opened(secs(902)),
-                Open(secs(903), 2),
-                Lock(secs(904), Some(secs(1_804))),
+                Unlocked(s(902), Expired),
+                Opened(s(902)),
+                Open(s(903), 2),
+                Lock(s(904), Some(s(1_804))),
             ],
         ),
         (
@@ -1470,18 +1450,18 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             active_directory(3, 600, 300),
             vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Success(secs(2)),
-                Remaining(secs(2), Some(3)),
-                Open(secs(3), 1),
-                Open(secs(4), 2),
-                Lock(secs(5), Some(secs(605))),
-                RejectedLocked(secs(6), Some(secs(605))),
-                RejectedLocked(secs(300), Some(secs(605))),
-                RejectedLocked(secs(604), Some(secs(605))),
-                Opened(secs(605)),
-                Open(secs(605), 1),
+                Open(s(0), 1),
+                Open(s(1), 2),
+                Success(s(2)),
+                Remaining(s(2), Some(3)),
+                Open(s(3), 1),
+                Open(s(4), 2),
+                Lock(s(5), Some(s(605))),
+                RejectedLocked(s(6), Some(s(605))),
+                RejectedLocked(s(300), Some(s(605))),
+                RejectedLocked(s(604), Some(s(605))),
+                Opened(s(605)),
+                Open(s(605), 1),
             ],
         ),
         // 1 ms inside the window: all three count.
@@ -1490,9 +1470,9 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             3,
             pam(3, 900, 600),
             vec![
-                Open(secs(0), 1),
-                Open(secs(300), 2),
-                Lock(at(899_999), Some(at(1_499_999))),
+                Open(s(0), 1),
+                Open(s(300), 2),
+                Lock(ms(899_999), Some(ms(1_499_999))),
             ],
         ),
         (
@@ -1500,11 +1480,11 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             16,
             pam(3, 900, 600),
             vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Open(secs(901), 1),
-                Open(secs(1_000), 2),
-                Lock(secs(1_800), Some(secs(2_400))),
+                Open(s(0), 1),
+                Open(s(1), 2),
+                Open(s(901), 1),
+                Open(s(1_000), 2),
+                Lock(s(1_800), Some(s(2_400))),
             ],
         ),
         // All three are still within failInterval of 620 s, but the lock ended by itself:
@@ -1514,18 +1494,18 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             3,
             pam(3, 900, 600),
             vec![
-                Open(secs(0), 1),
-                Open(secs(10), 2),
-                Lock(secs(20), Some(secs(620))),
-                Locked(at(619_999), secs(20), Some(secs(620))),
-                Opened(secs(620)),
-                Remaining(secs(620), Some(3)),
-                Fail(secs(620)),
+                Open(s(0), 1),
+                Open(s(10), 2),
+                Lock(s(20), Some(s(620))),
+                Locked(ms(619_999), s(20), Some(s(620))),
+                Opened(s(620)),
+                Remaining(s(620), Some(3)),
+                Fail(s(620)),
                 Counted(1),
                 NoLock,
-                Opened(secs(620)),
-                Open(secs(621), 2),
-                Lock(secs(622), Some(secs(1_222))),
+                Opened(s(620)),
+                Open(s(621), 2),
+                Lock(s(622), Some(s(1_222))),
             ],
         ),
         // Were the rejected failures counted, the newest failure would move and the lock
@@ -1535,15 +1515,15 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             3,
             pam(3, 900, 600),
             vec![
-                Open(secs(0), 1),
-                Open(secs(10), 2),
-                Lock(secs(20), Some(secs(620))),
-                RejectedLocked(secs(21), Some(secs(620))),
-                RejectedLocked(secs(300), Some(secs(620))),
-                RejectedLocked(secs(619), Some(secs(620))),
-                Locked(at(619_999), secs(20), Some(secs(620))),
-                Opened(secs(620)),
-                Open(secs(620), 1),
+                Open(s(0), 1),
+                Open(s(10), 2),
+                Lock(s(20), Some(s(620))),
+                RejectedLocked(s(21), Some(s(620))),
+                RejectedLocked(s(300), Some(s(620))),
+                RejectedLocked(s(619), Some(s(620))),
+                Locked(ms(619_999), s(20), Some(s(620))),
+                Opened(s(620)),
+                Open(s(620), 1),
             ],
         ),
         (
@@ -1551,14 +1531,14 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             3,
             pam(3, 900, 0),
             vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Lock(secs(2), None),
-                Locked(at(2_000 + 100 * YEAR), secs(2), None),
-                RejectedLocked(at(2_000 + YEAR), None),
-                Unlock(at(3_000 + YEAR)),
-                Opened(at(3_000 + YEAR)),
-                Open(at(4_000 + YEAR), 1),
+                Open(s(0), 1),
+                Open(s(1), 2),
+                Lock(s(2), None),
+                Locked(ms(2_000 + 100 * YEAR), s(2), None),
+                RejectedLocked(ms(2_000 + YEAR), None),
+                Unlock(ms(3_000 + YEAR)),
+                Opened(ms(3_000 + YEAR)),
+                Open(ms(4_000 + YEAR), 1),
             ],
         ),
         // failedTries 3 >= maxTries; selfHealTimer = 20.5 s: the lock ends at 120.5 s. Then one
@@ -1568,17 +1548,17 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             tpm(3, 100),
             vec![
-                Remaining(secs(0), Some(3)),
-                Open(secs(0), 1),
-                Open(secs(10), 2),
-                Remaining(at(20_500), Some(1)),
-                Lock(at(20_500), Some(at(120_500))),
-                Locked(at(120_499), at(20_500), Some(at(120_500))),
-                SecondsLeft(at(120_499), 1),
-                Opened(at(120_500)),
-                Count(at(120_500), 2),
-                Remaining(at(120_500), Some(1)),
-                Lock(at(120_500), Some(at(220_500))),
+                Remaining(s(0), Some(3)),
+                Open(s(0), 1),
+                Open(s(10), 2),
+                Remaining(ms(20_500), Some(1)),
+                Lock(ms(20_500), Some(ms(120_500))),
+                Locked(ms(120_499), ms(20_500), Some(ms(120_500))),
+                SecondsLeft(ms(120_499), 1),
+                Opened(ms(120_500)),
+                Count(ms(120_500), 2),
+                Remaining(ms(120_500), Some(1)),
+                Lock(ms(120_500), Some(ms(220_500))),
                 Counted(3),
             ],
         ),
@@ -1590,21 +1570,21 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             tpm(3, 100),
             vec![
-                Open(secs(0), 1),
-                Open(secs(50), 2),
-                Count(at(149_999), 2),
-                Count(secs(150), 1),
-                Count(at(249_999), 1),
-                Count(secs(250), 0),
-                Count(secs(10_000), 0),
-                Remaining(at(149_999), Some(1)),
-                Remaining(secs(150), Some(2)),
-                Remaining(secs(250), Some(3)),
-                Fail(secs(150)),
+                Open(s(0), 1),
+                Open(s(50), 2),
+                Count(ms(149_999), 2),
+                Count(s(150), 1),
+                Count(ms(249_999), 1),
+                Count(s(250), 0),
+                Count(s(10_000), 0),
+                Remaining(ms(149_999), Some(1)),
+                Remaining(s(150), Some(2)),
+                Remaining(s(250), Some(3)),
+                Fail(s(150)),
                 Counted(2),
-                Count(at(249_999), 2),
-                Count(secs(250), 1),
-                Lock(secs(160), Some(secs(260))),
+                Count(ms(249_999), 2),
+                Count(s(250), 1),
+                Lock(s(160), Some(s(260))),
             ],
         ),
         // The success did not move selfHealTimer either: healing still counts from 1 s.
@@ -1613,15 +1593,15 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             tpm(3, 100),
             vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Success(secs(2)),
+                Open(s(0), 1),
+                Open(s(1), 2),
+                Success(s(2)),
                 Allowed,
-                Remaining(secs(2), Some(1)),
-                Count(secs(2), 2),
-                Remaining(secs(3), Some(1)),
-                Count(secs(101), 1),
-                Lock(secs(3), Some(secs(103))),
+                Remaining(s(2), Some(1)),
+                Count(s(2), 2),
+                Remaining(s(3), Some(1)),
+                Count(s(101), 1),
+                Lock(s(3), Some(s(103))),
             ],
         ),
         (
@@ -1629,29 +1609,24 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             tpm(3, 100),
             vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Lock(secs(2), Some(secs(102))),
-                Unlock(secs(30)),
-                Unlocked(secs(30), Administrator),
-                Opened(secs(30)),
-                Count(secs(30), 0),
-                Remaining(secs(30), Some(3)),
-                Open(secs(31), 1),
-                Open(secs(32), 2),
-                Lock(secs(33), Some(secs(133))),
+                Open(s(0), 1),
+                Open(s(1), 2),
+                Lock(s(2), Some(s(102))),
+                Unlock(s(30)),
+                Unlocked(s(30), Administrator),
+                Opened(s(30)),
+                Count(s(30), 0),
+                Remaining(s(30), Some(3)),
+                Open(s(31), 1),
+                Open(s(32), 2),
+                Lock(s(33), Some(s(133))),
             ],
         ),
         (
             "TPM unlock on an OK account sets the count to 0",
             0,
             tpm(3, 100),
-            vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Unlock(secs(2)),
-                Count(secs(2), 0),
-            ],
+            vec![Open(s(0), 1), Open(s(1), 2), Unlock(s(2)), Count(s(2), 0)],
         ),
         // Were the rejected failures counted, selfHealTimer would move and the lock would
         // last longer.
@@ -1660,15 +1635,15 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             tpm(3, 100),
             vec![
-                Open(secs(0), 1),
-                Open(secs(10), 2),
-                Lock(secs(20), Some(secs(120))),
-                RejectedLocked(secs(21), Some(secs(120))),
-                RejectedLocked(secs(100), Some(secs(120))),
-                RejectedLocked(secs(119), Some(secs(120))),
-                Locked(at(119_999), secs(20), Some(secs(120))),
-                Opened(secs(120)),
-                Count(secs(120), 2),
+                Open(s(0), 1),
+                Open(s(10), 2),
+                Lock(s(20), Some(s(120))),
+                RejectedLocked(s(21), Some(s(120))),
+                RejectedLocked(s(100), Some(s(120))),
+                RejectedLocked(s(119), Some(s(120))),
+                Locked(ms(119_999), s(20), Some(s(120))),
+                Opened(s(120)),
+                Count(s(120), 2),
             ],
         ),
         // Disabled: rejected, not counted; self-healing keeps running.
@@ -1677,15 +1652,15 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             tpm(3, 100),
             vec![
-                Open(secs(0), 1),
-                Open(secs(10), 2),
-                Disable(secs(20)),
-                RejectedDisabled(secs(30)),
-                RejectedDisabled(secs(50)),
-                RejectedDisabled(secs(109)),
-                Count(at(109_999), 2),
-                Count(secs(110), 1),
-                Count(secs(210), 0),
+                Open(s(0), 1),
+                Open(s(10), 2),
+                Disable(s(20)),
+                RejectedDisabled(s(30)),
+                RejectedDisabled(s(50)),
+                RejectedDisabled(s(109)),
+                Count(ms(109_999), 2),
+                Count(s(110), 1),
+                Count(s(210), 0),
             ],
         ),
         (
@@ -1693,17 +1668,17 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             pingone(3, Some(900)),
             vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Lock(secs(2), Some(secs(902))),
-                Opened(secs(902)),
-                CheckAllowed(secs(902)),
-                Remaining(secs(902), Some(3)),
-                Fail(secs(902)),
+                Open(s(0), 1),
+                Open(s(1), 2),
+                Lock(s(2), Some(s(902))),
+                Opened(s(902)),
+                CheckAllowed(s(902)),
+                Remaining(s(902), Some(3)),
+                Fail(s(902)),
                 Counted(1),
                 NoLock,
-                Open(secs(903), 2),
-                Lock(secs(904), Some(secs(1_804))),
+                Open(s(903), 2),
+                Lock(s(904), Some(s(1_804))),
             ],
         ),
         // A success clears the count but never ends a lock.
@@ -1712,17 +1687,17 @@ fn scenarios() -> Vec<(&'static str, usize, Policy, Vec<Step>)> {
             0,
             pingone(3, Some(900)),
             vec![
-                Open(secs(0), 1),
-                Open(secs(1), 2),
-                Success(secs(2)),
+                Open(s(0), 1),
+                Open(s(1), 2),
+                Success(s(2)),
                 Allowed,
-                Remaining(secs(2), Some(3)),
-                Open(secs(3), 1),
-                Open(secs(4), 2),
-                Lock(secs(5), Some(secs(905))),
-                Success(secs(6)),
-                WasRejectedLocked(Some(secs(905))),
-                Locked(secs(6), secs(5), Some(secs(905))),
+                Remaining(s(2), Some(3)),
+                Open(s(3), 1),
+                Open(s(4), 2),
+                Lock(s(5), Some(s(905))),
+                Success(s(6)),
+                WasRejectedLocked(Some(s(905))),
+                Locked(s(6), s(5), Some(s(905))),
             ],
         ),
     ]
@@ -1833,7 +1808,7 @@ fn a_zero_setting_never_locks() {
     for (setting, policy, failures, spacing) in rows {
         let mut account: Account = Account::new();
         for k in 0..failures {
-            let outcome = fail(&mut account, &policy, at(k * spacing));
+            let outcome = fail(&mut account, &policy, ms(k * spacing));
             assert_eq!(
                 outcome.decision(),
                 Some(Decision::Allowed),
@@ -1841,7 +1816,7 @@ fn a_zero_setting_never_locks() {
             );
             assert_eq!(locked_transition(&outcome), None, "{setting}: failure {k}");
         }
-        let end = at(failures * spacing);
+        let end = ms(failures * spacing);
         assert_open(&account, end, "a_zero_setting_never_locks");
         assert_eq!(remaining(&account, &policy, end), None, "{setting}");
     }
