@@ -325,3 +325,48 @@ async fn a_queue_for_one_key_that_outlasts_the_deadline_is_a_conflict() {
     assert_eq!(acknowledged, 1);
     assert_eq!(store.failure_count("alice", at(100)).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn every_read_reports_an_outage_as_a_typed_error_that_wrote_nothing() {
+    let backend = MemoryBackend::new();
+    let store = node(&backend, &Config::default());
+    let _ = store.failure("alice", at(0), None).await.unwrap();
+    backend.set_down(true);
+    let errors = [
+        store.check("alice", at(1)).await.map(|_| ()).unwrap_err(),
+        store.view("alice", at(1)).await.map(|_| ()).unwrap_err(),
+        store
+            .failure_count("alice", at(1))
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+        store
+            .failures_remaining("alice", at(1))
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+        store.load("alice").await.map(|_| ()).unwrap_err(),
+        store.forget("alice").await.map(|_| ()).unwrap_err(),
+    ];
+    for error in errors {
+        assert!(
+            matches!(
+                error,
+                Error::Connection {
+                    maybe_written: false,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.allows_attempt(FailMode::Open));
+        assert!(!error.allows_attempt(FailMode::Closed));
+    }
+    backend.set_down(false);
+    // The outage changed nothing: one failure, two left before the lock.
+    assert_eq!(store.failure_count("alice", at(2)).await.unwrap(), 1);
+    assert_eq!(
+        store.failures_remaining("alice", at(2)).await.unwrap(),
+        Some(2)
+    );
+}
