@@ -507,9 +507,13 @@ const SLOT_FREEING: [(&str, Freeing); 2] = [
     ("compaction", |table, policy| {
         table.compact(policy, s(1_000));
     }),
-    // A new key arrives: whether it gets the slot or `Full`.
+    // A new key arrives: key 1's slot is not taken while its expiry is unreported, so
+    // the full table refuses the new key and changes nothing.
     ("a new key", |table, policy| {
-        let _ = table.failure(policy, 3, s(1_000), None);
+        assert_eq!(
+            table.failure(policy, 3, s(1_000), None),
+            Err(TableError::Full)
+        );
     }),
 ];
 
