@@ -9,6 +9,12 @@ use std::sync::{Mutex, PoisonError};
 /// Shards, so that tasks on different keys rarely wait for one another's lock.
 const SHARDS: usize = 16;
 
+/// The longest key the cache remembers, in bytes. A key is the prefix and a user name
+/// the host passes on, which a spray can make long; a longer key is simply not
+/// remembered (its events guess "absent"), so the cache holds at most its entries
+/// times this plus an encoded account, whatever the names.
+pub(crate) const MAX_KEY_LEN: usize = 512;
+
 /// The latest bytes this node read or wrote at each key, for at most `capacity` keys.
 ///
 /// Only a guess: another node may have written since. The store never decides from it
@@ -53,6 +59,9 @@ impl Cache {
 
     /// Records that `key` holds `bytes` (`None`: absent).
     pub(crate) fn put(&self, key: &str, bytes: Option<&[u8]>) {
+        if key.len() > MAX_KEY_LEN {
+            return;
+        }
         let Some(shard) = self.shard(key) else {
             return;
         };
@@ -110,6 +119,18 @@ mod tests {
         }
         assert!(cache.len() <= 160, "{} keys held", cache.len());
         assert!(cache.len() >= 16, "{} keys held", cache.len());
+    }
+
+    #[test]
+    fn a_key_longer_than_the_bound_is_not_remembered() {
+        let cache = Cache::new(64);
+        let long = "x".repeat(super::MAX_KEY_LEN + 1);
+        cache.put(&long, Some(b"state"));
+        assert_eq!(cache.get(&long), None);
+        assert_eq!(cache.len(), 0);
+        let longest = "x".repeat(super::MAX_KEY_LEN);
+        cache.put(&longest, Some(b"state"));
+        assert_eq!(cache.get(&longest), Some(b"state".to_vec()));
     }
 
     #[test]

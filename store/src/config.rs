@@ -47,7 +47,9 @@ pub struct Config {
     /// round trip when nothing else wrote the key meanwhile, two when something did
     /// (the failed compare-and-set returns the current bytes). `0`: no cache, every
     /// event reads first. The cache is only a guess: every decision is confirmed by a
-    /// compare-and-set or a read of the same event (see [`crate::Store`]).
+    /// compare-and-set or a read of the same event (see [`crate::Store`]). Keys longer
+    /// than 512 bytes (a long user name) are not remembered, so the cache's memory is
+    /// bounded whatever names a spray sends.
     pub cache_entries: usize,
 }
 

@@ -370,3 +370,17 @@ async fn every_read_reports_an_outage_as_a_typed_error_that_wrote_nothing() {
         Some(2)
     );
 }
+
+#[tokio::test]
+async fn a_very_long_name_is_counted_exactly_but_not_remembered() {
+    let backend = MemoryBackend::new();
+    let store = node(&backend, &Config::default());
+    let long = "m".repeat(100_000);
+    for expected in 1..=2 {
+        let outcome = store.failure(&long, at(expected), None).await.unwrap();
+        assert_eq!(outcome.transitions().counted(), Some(expected as u32));
+    }
+    // Each event guessed "absent" and was corrected: its bytes are never cached.
+    assert_eq!(store.cached(), 0);
+    assert_eq!(store.failure_count(&long, at(10)).await.unwrap(), 2);
+}
