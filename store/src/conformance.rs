@@ -819,7 +819,7 @@ impl Drop for Proxy {
 /// The reference backend: a map in this process's memory, with TTLs on the host's
 /// monotonic clock. It passes every check (`store/tests/memory.rs`), shows in a few
 /// lines what the suite expects of a backend, and lets a test see and steer the store's
-/// traffic: [`MemoryBackend::calls`] counts the calls, [`MemoryBackend::refuse_writes`]
+/// traffic ([`Counted`] counts its calls): [`MemoryBackend::refuse_writes`]
 /// answers every write as a full database does, [`MemoryBackend::set_down`] every call
 /// as a database that cannot be reached.
 #[derive(Clone, Debug, Default)]
@@ -830,13 +830,12 @@ pub struct MemoryBackend {
 #[derive(Debug, Default)]
 struct Memory {
     entries: std::collections::HashMap<String, (Vec<u8>, Option<std::time::Instant>)>,
-    calls: Calls,
     refuse_writes: bool,
     down: bool,
     latency: Duration,
 }
 
-/// How many calls of each kind a [`MemoryBackend`] answered.
+/// How many calls of each kind a [`Counted`] backend answered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Calls {
     /// [`Backend::read`]s.
@@ -847,15 +846,100 @@ pub struct Calls {
     pub deletes: u64,
 }
 
+impl Calls {
+    /// The calls answered since `earlier` was taken.
+    pub fn since(self, earlier: Calls) -> Calls {
+        Calls {
+            reads: self.reads.saturating_sub(earlier.reads),
+            compare_and_sets: self
+                .compare_and_sets
+                .saturating_sub(earlier.compare_and_sets),
+            deletes: self.deletes.saturating_sub(earlier.deletes),
+        }
+    }
+}
+
+/// Any backend, with the calls it answers counted: a store's round trips, per kind of
+/// event (`store/tests/memory.rs` and `store/tests/async_store.rs` pin them). Clones
+/// share the counts.
+///
+/// ```
+/// # async fn run() {
+/// use account_lockout_store::conformance::{Counted, MemoryBackend};
+/// use account_lockout_store::{Config, Store};
+///
+/// let backend = Counted::new(MemoryBackend::new());
+/// let policy = account_lockout::dialect::PingOne { failure_count: 3, duration_seconds: None }
+///     .policy()
+///     .unwrap();
+/// let store: Store<_> = Store::new(backend.clone(), Config::default(), policy).unwrap();
+/// let before = backend.calls();
+/// let _ = store.failure("alice", account_lockout::Instant::from_millis(0), None).await;
+/// // One compare-and-set, no read: the store guessed "absent", rightly.
+/// assert_eq!(backend.calls().since(before).compare_and_sets, 1);
+/// assert_eq!(backend.calls().since(before).reads, 0);
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Counted<B> {
+    inner: B,
+    calls: Arc<Mutex<Calls>>,
+}
+
+impl<B> Counted<B> {
+    /// `inner`, counted from now.
+    pub fn new(inner: B) -> Counted<B> {
+        Counted {
+            inner,
+            calls: Arc::default(),
+        }
+    }
+
+    /// The backend counted.
+    pub fn inner(&self) -> &B {
+        &self.inner
+    }
+
+    /// The calls answered so far (by this value and its clones).
+    pub fn calls(&self) -> Calls {
+        *self.calls.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn count(&self, call: impl FnOnce(&mut Calls)) {
+        call(&mut self.calls.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
+impl<B: Backend> Backend for Counted<B> {
+    async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.count(|calls| calls.reads = calls.reads.saturating_add(1));
+        self.inner.read(key).await
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        write: Write<'_>,
+    ) -> Result<Swap, Error> {
+        self.count(|calls| calls.compare_and_sets = calls.compare_and_sets.saturating_add(1));
+        self.inner.compare_and_set(key, expected, write).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, Error> {
+        self.count(|calls| calls.deletes = calls.deletes.saturating_add(1));
+        self.inner.delete(key).await
+    }
+
+    async fn purge_expired(&self) -> Result<u64, Error> {
+        self.inner.purge_expired().await
+    }
+}
+
 impl MemoryBackend {
     /// An empty map.
     pub fn new() -> MemoryBackend {
         MemoryBackend::default()
-    }
-
-    /// The calls answered so far.
-    pub fn calls(&self) -> Calls {
-        self.lock().calls
     }
 
     /// From now on, answer every write that stores bytes with an error reply that wrote
@@ -938,7 +1022,6 @@ impl Backend for MemoryBackend {
     async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
         self.round_trip().await;
         let mut memory = self.lock();
-        memory.calls.reads = memory.calls.reads.saturating_add(1);
         memory.reachable()?;
         Ok(memory.live(key))
     }
@@ -951,7 +1034,6 @@ impl Backend for MemoryBackend {
     ) -> Result<Swap, Error> {
         self.round_trip().await;
         let mut memory = self.lock();
-        memory.calls.compare_and_sets = memory.calls.compare_and_sets.saturating_add(1);
         memory.reachable()?;
         let current = memory.live(key);
         if current.as_deref() != expected {
@@ -975,7 +1057,6 @@ impl Backend for MemoryBackend {
     async fn delete(&self, key: &str) -> Result<bool, Error> {
         self.round_trip().await;
         let mut memory = self.lock();
-        memory.calls.deletes = memory.calls.deletes.saturating_add(1);
         memory.reachable()?;
         let live = memory.live(key).is_some();
         memory.entries.remove(key);

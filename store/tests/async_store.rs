@@ -6,72 +6,19 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use account_lockout::{Decision, Outcome, Policy, Rejection};
-use account_lockout_store::{Backend, Config, Error, RedisBackend, Store, Swap, Write};
+use account_lockout_store::conformance::{Calls, Counted};
+use account_lockout_store::{Config, RedisBackend, Store};
 
 use common::{at, pingone, prefix, redis_url};
 
-/// The calls a [`Counting`] backend passed on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Calls {
-    reads: u64,
-    compare_and_sets: u64,
-}
-
-/// `RedisBackend`, counting the reads and compare-and-sets it is asked for: one store's
-/// round trips (each counter is shared by the clones of one `Counting`).
-#[derive(Clone)]
-struct Counting {
-    inner: RedisBackend,
-    reads: Arc<AtomicU64>,
-    compare_and_sets: Arc<AtomicU64>,
-}
-
-impl Counting {
-    fn new(inner: RedisBackend) -> Counting {
-        Counting {
-            inner,
-            reads: Arc::default(),
-            compare_and_sets: Arc::default(),
-        }
-    }
-
-    fn calls(&self) -> Calls {
-        Calls {
-            reads: self.reads.load(Ordering::SeqCst),
-            compare_and_sets: self.compare_and_sets.load(Ordering::SeqCst),
-        }
-    }
-}
-
-impl Backend for Counting {
-    async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.read(key).await
-    }
-
-    async fn compare_and_set(
-        &self,
-        key: &str,
-        expected: Option<&[u8]>,
-        write: Write<'_>,
-    ) -> Result<Swap, Error> {
-        self.compare_and_sets.fetch_add(1, Ordering::SeqCst);
-        self.inner.compare_and_set(key, expected, write).await
-    }
-
-    async fn delete(&self, key: &str) -> Result<bool, Error> {
-        self.inner.delete(key).await
-    }
-}
+/// `RedisBackend`, with its calls counted (shared by the clones of one store).
+type Counting = Counted<RedisBackend>;
 
 /// A node: a store of its own (so a cache of its own) on a connection of its own to the
 /// server at `url`, with its calls counted.
 async fn node(url: &str, config: &Config, policy: Policy) -> Store<Counting> {
-    let backend = Counting::new(RedisBackend::connect(url).await.unwrap());
+    let backend = Counted::new(RedisBackend::connect(url).await.unwrap());
     Store::new(backend, config.clone(), policy).unwrap()
 }
 
@@ -80,12 +27,7 @@ async fn node(url: &str, config: &Config, policy: Policy) -> Store<Counting> {
 async fn costs<T>(store: &Store<Counting>, event: impl Future<Output = T>) -> (T, Calls) {
     let before = store.backend().calls();
     let output = event.await;
-    let after = store.backend().calls();
-    let calls = Calls {
-        reads: after.reads - before.reads,
-        compare_and_sets: after.compare_and_sets - before.compare_and_sets,
-    };
-    (output, calls)
+    (output, store.backend().calls().since(before))
 }
 
 /// The count a failure's outcome reports.
@@ -99,6 +41,7 @@ fn counted(outcome: &Outcome) -> u32 {
 const ONE_WRITE: Calls = Calls {
     reads: 0,
     compare_and_sets: 1,
+    deletes: 0,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -144,7 +87,8 @@ async fn one_store_shared_by_64_tasks_counts_every_failure() {
         store.backend().calls(),
         Calls {
             reads: 0,
-            compare_and_sets: 640
+            compare_and_sets: 640,
+            deletes: 0,
         }
     );
     assert!(outcomes.iter().all(|outcome| outcome.is_allowed()));
@@ -248,6 +192,7 @@ async fn without_a_cache_every_event_reads_first() {
     let read_and_write = Calls {
         reads: 1,
         compare_and_sets: 1,
+        deletes: 0,
     };
     for i in 0..20 {
         let (outcome, calls) = costs(&store, store.failure("frank", at(i), None)).await;

@@ -7,25 +7,26 @@ mod common;
 
 use account_lockout::harness::pingone;
 use account_lockout::{Decision, Verdict};
-use account_lockout_store::conformance::{Calls, MemoryBackend, Suite};
+use account_lockout_store::conformance::{Calls, Counted, MemoryBackend, Suite};
 use account_lockout_store::{Config, Error, FailMode, Store};
 use common::at;
 
-fn node(backend: &MemoryBackend, config: &Config) -> Store<MemoryBackend> {
+/// The reference backend, with its calls counted.
+type Backend = Counted<MemoryBackend>;
+
+fn backend() -> Backend {
+    Counted::new(MemoryBackend::new())
+}
+
+fn node(backend: &Backend, config: &Config) -> Store<Backend> {
     Store::new(backend.clone(), config.clone(), pingone(3, Some(900))).unwrap()
 }
 
 /// The calls `backend` answered while `work` ran.
-async fn calls_of<F: Future>(backend: &MemoryBackend, work: F) -> (F::Output, Calls) {
+async fn calls_of<F: Future>(backend: &Backend, work: F) -> (F::Output, Calls) {
     let before = backend.calls();
     let output = work.await;
-    let after = backend.calls();
-    let calls = Calls {
-        reads: after.reads - before.reads,
-        compare_and_sets: after.compare_and_sets - before.compare_and_sets,
-        deletes: after.deletes - before.deletes,
-    };
-    (output, calls)
+    (output, backend.calls().since(before))
 }
 
 const ONE_WRITE: Calls = Calls {
@@ -44,7 +45,7 @@ async fn the_reference_backend_passes_every_check() {
 
 #[tokio::test]
 async fn a_failure_costs_one_compare_and_set_and_no_read() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let store = node(&backend, &Config::default());
     for (i, expected) in [(0, 1), (1, 2)] {
         let (outcome, calls) = calls_of(&backend, store.failure("alice", at(i), None)).await;
@@ -55,7 +56,7 @@ async fn a_failure_costs_one_compare_and_set_and_no_read() {
 
 #[tokio::test]
 async fn without_a_cache_every_event_reads_first() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let config = Config {
         cache_entries: 0,
         ..Config::default()
@@ -72,7 +73,7 @@ async fn without_a_cache_every_event_reads_first() {
 
 #[tokio::test]
 async fn two_nodes_taking_turns_cost_two_round_trips_and_count_every_failure() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let (a, b) = (
         node(&backend, &Config::default()),
         node(&backend, &Config::default()),
@@ -100,7 +101,7 @@ async fn two_nodes_taking_turns_cost_two_round_trips_and_count_every_failure() {
 
 #[tokio::test]
 async fn a_stale_guess_of_an_open_account_does_not_let_an_attempt_through() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let (a, b) = (
         node(&backend, &Config::default()),
         node(&backend, &Config::default()),
@@ -121,7 +122,7 @@ async fn a_stale_guess_of_an_open_account_does_not_let_an_attempt_through() {
 
 #[tokio::test]
 async fn a_guessed_rejection_is_confirmed_by_a_read_and_written_nowhere() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let store = node(&backend, &Config::default());
     let _ = store.lock("alice", at(0), None).await.unwrap();
     let (outcome, calls) = calls_of(&backend, store.failure("alice", at(1), None)).await;
@@ -139,10 +140,10 @@ async fn a_guessed_rejection_is_confirmed_by_a_read_and_written_nowhere() {
 
 #[tokio::test]
 async fn a_locked_account_stays_locked_on_a_full_database_in_both_fail_modes() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let store = node(&backend, &Config::default());
     let _ = store.lock("alice", at(0), None).await.unwrap();
-    backend.refuse_writes(true);
+    backend.inner().refuse_writes(true);
     // A node that never saw alice, and the node that locked her.
     let stranger = node(&backend, &Config::default());
     for node in [&stranger, &store] {
@@ -169,7 +170,7 @@ async fn a_locked_account_stays_locked_on_a_full_database_in_both_fail_modes() {
 
 #[tokio::test]
 async fn an_attempt_begun_on_one_node_is_finished_on_another_that_never_saw_it() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let (a, b) = (
         node(&backend, &Config::default()),
         node(&backend, &Config::default()),
@@ -190,7 +191,7 @@ async fn an_attempt_begun_on_one_node_is_finished_on_another_that_never_saw_it()
 
 #[tokio::test]
 async fn a_corrected_guess_costs_no_attempt_of_the_bound() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let config = Config {
         max_attempts: 1,
         ..Config::default()
@@ -203,10 +204,10 @@ async fn a_corrected_guess_costs_no_attempt_of_the_bound() {
 
 #[tokio::test]
 async fn a_value_that_does_not_decode_is_corrupt_whoever_guessed_what() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let store = node(&backend, &Config::default());
     let key = store.key("alice");
-    backend.insert(&key, b"not an account");
+    backend.inner().insert(&key, b"not an account");
     let error = store.failure("alice", at(0), None).await.unwrap_err();
     assert!(
         matches!(&error, Error::Corrupt { key: k, .. } if *k == key),
@@ -222,11 +223,11 @@ async fn a_value_that_does_not_decode_is_corrupt_whoever_guessed_what() {
 
 #[tokio::test]
 async fn a_lock_this_node_saw_stands_while_the_database_is_down() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let store = node(&backend, &Config::default());
     let _ = store.lock("alice", at(0), None).await.unwrap();
     let stranger = node(&backend, &Config::default());
-    backend.set_down(true);
+    backend.inner().set_down(true);
     // The node that saw the lock rejects, whatever the fail mode: no error to fail open on.
     let outcome = store.failure("alice", at(1), None).await.unwrap();
     assert!(matches!(outcome.decision(), Some(Decision::Rejected(_))));
@@ -239,14 +240,14 @@ async fn a_lock_this_node_saw_stands_while_the_database_is_down() {
     // An open account's attempt on the node that saw it: the outage too.
     let error = store.failure("bob", at(4), None).await.unwrap_err();
     assert!(matches!(error, Error::Connection { .. }), "{error}");
-    backend.set_down(false);
+    backend.inner().set_down(false);
     let outcome = store.failure("alice", at(5), None).await.unwrap();
     assert!(matches!(outcome.decision(), Some(Decision::Rejected(_))));
 }
 
 #[tokio::test]
 async fn a_rejection_that_counts_a_timed_out_attempt_is_written_and_reported_once() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let store = node(&backend, &Config::default());
     for i in 0..2 {
         let _ = store.failure("alice", at(i), None).await.unwrap();
@@ -289,13 +290,15 @@ async fn a_rejection_that_counts_a_timed_out_attempt_is_written_and_reported_onc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_queue_for_one_key_that_outlasts_the_deadline_is_a_conflict() {
-    let backend = MemoryBackend::new();
-    backend.set_latency(std::time::Duration::from_millis(50));
+    let backend = backend();
+    backend
+        .inner()
+        .set_latency(std::time::Duration::from_millis(50));
     let config = Config {
         event_deadline: std::time::Duration::from_millis(20),
         ..Config::default()
     };
-    let store: Store<MemoryBackend> =
+    let store: Store<Backend> =
         Store::new(backend.clone(), config, pingone(1_000, Some(900))).unwrap();
     // 8 events at once on one key, each call 50 ms away, 20 ms allowed per event: one
     // runs, and the others give up waiting for its turn, as contention, which refuses
@@ -328,10 +331,10 @@ async fn a_queue_for_one_key_that_outlasts_the_deadline_is_a_conflict() {
 
 #[tokio::test]
 async fn every_read_reports_an_outage_as_a_typed_error_that_wrote_nothing() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let store = node(&backend, &Config::default());
     let _ = store.failure("alice", at(0), None).await.unwrap();
-    backend.set_down(true);
+    backend.inner().set_down(true);
     let errors = [
         store.check("alice", at(1)).await.map(|_| ()).unwrap_err(),
         store.view("alice", at(1)).await.map(|_| ()).unwrap_err(),
@@ -362,7 +365,7 @@ async fn every_read_reports_an_outage_as_a_typed_error_that_wrote_nothing() {
         assert!(error.allows_attempt(FailMode::Open));
         assert!(!error.allows_attempt(FailMode::Closed));
     }
-    backend.set_down(false);
+    backend.inner().set_down(false);
     // The outage changed nothing: one failure, two left before the lock.
     assert_eq!(store.failure_count("alice", at(2)).await.unwrap(), 1);
     assert_eq!(
@@ -373,7 +376,7 @@ async fn every_read_reports_an_outage_as_a_typed_error_that_wrote_nothing() {
 
 #[tokio::test]
 async fn a_very_long_name_is_counted_exactly_but_not_remembered() {
-    let backend = MemoryBackend::new();
+    let backend = backend();
     let store = node(&backend, &Config::default());
     let long = "m".repeat(100_000);
     for expected in 1..=2 {
