@@ -385,6 +385,50 @@ async fn join(handles: Vec<JoinHandle<Tally>>) -> Tally {
     tally
 }
 
+/// The user every race is on.
+const RACED: &str = "victim";
+
+/// 64 tasks (4 stores × 16) racing failures on [`RACED`] under `prefix`, for the tests
+/// that disrupt the cluster in the middle of a race.
+struct Race {
+    urls: Vec<String>,
+    prefix: String,
+    stop: Arc<AtomicBool>,
+    handles: Vec<JoinHandle<Tally>>,
+}
+
+impl Race {
+    /// Starts the race and lets it run a second, ready for the disruption.
+    async fn start(urls: &[String], prefix: String) -> Race {
+        let backend = connect(urls).await;
+        let stores = stores(&backend, &prefix, 4, pingone(1_000_000));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handles = race(&stores, 16, RACED, &stop);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Race {
+            urls: urls.to_vec(),
+            prefix,
+            stop,
+            handles,
+        }
+    }
+
+    /// Lets the race run a second more, stops it, and checks that it acknowledged
+    /// something and lost nothing it acknowledged (`what`: the disruption, for the
+    /// messages).
+    async fn finish(self, what: &str) -> Tally {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.stop.store(true, Ordering::Relaxed);
+        let tally = join(self.handles).await;
+        assert!(
+            tally.acknowledged > 0,
+            "{what}: the race acknowledged nothing"
+        );
+        assert_no_lost_update(&self.urls, &self.prefix, RACED, &tally, what).await;
+        tally
+    }
+}
+
 /// `nodes` stores (a cache each) on one backend.
 fn stores(
     backend: &RedisBackend<ClusterConnection>,
@@ -602,16 +646,10 @@ async fn a_failover_in_the_middle_of_a_race_loses_no_update() {
     let cluster = Cluster::open(&urls).await;
     let topology = cluster.wait_converged(None).await;
     let prefix = prefix("failover");
-    let user = "victim";
-    let slot = cluster.slot(&format!("{prefix}{user}")).await;
+    let slot = cluster.slot(&format!("{prefix}{RACED}")).await;
     let master = owner(&topology, slot);
     let replica = replica_of(&topology, &master);
-    let backend = connect(&urls).await;
-    let stores = stores(&backend, &prefix, 4, pingone(1_000_000));
-    let stop = Arc::new(AtomicBool::new(false));
-    let handles = race(&stores, 16, user, &stop);
-
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let race = Race::start(&urls, prefix).await;
     let started = Clock::now();
     let _: () = cluster
         .query(
@@ -626,13 +664,11 @@ async fn a_failover_in_the_middle_of_a_race_loses_no_update() {
         replica,
         "slot {slot} is not served by the promoted replica"
     );
-    let took = started.elapsed();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    stop.store(true, Ordering::Relaxed);
-    let tally = join(handles).await;
-    println!("failover of slot {slot}'s master took {took:?} (until every node agreed)");
-    assert!(tally.acknowledged > 0, "the race acknowledged nothing");
-    assert_no_lost_update(&urls, &prefix, user, &tally, "failover").await;
+    println!(
+        "failover of slot {slot}'s master took {:?} (until every node agreed)",
+        started.elapsed()
+    );
+    race.finish("failover").await;
 }
 
 /// As the failover, with the key's slot migrated to another master a second into the
@@ -647,20 +683,14 @@ async fn a_slot_moved_in_the_middle_of_a_race_loses_no_update() {
     let cluster = Cluster::open(&urls).await;
     let topology = cluster.wait_converged(None).await;
     let prefix = prefix("migration");
-    let user = "victim";
-    let slot = cluster.slot(&format!("{prefix}{user}")).await;
+    let slot = cluster.slot(&format!("{prefix}{RACED}")).await;
     let source = owner(&topology, slot);
     let destination = masters(&topology)
         .into_iter()
         .find(|id| *id != source)
         .unwrap();
     let (from, to) = (cluster.index(&source), cluster.index(&destination));
-    let backend = connect(&urls).await;
-    let stores = stores(&backend, &prefix, 4, pingone(1_000_000));
-    let stop = Arc::new(AtomicBool::new(false));
-    let handles = race(&stores, 16, user, &stop);
-
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let race = Race::start(&urls, prefix).await;
     let started = Clock::now();
     let setslot = |state: &str, id: &str| {
         let mut cmd = redis::cmd("CLUSTER");
@@ -722,13 +752,11 @@ async fn a_slot_moved_in_the_middle_of_a_race_loses_no_update() {
     }
     let after = cluster.wait_converged(None).await;
     assert_eq!(owner(&after, slot), destination);
-    let took = started.elapsed();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    stop.store(true, Ordering::Relaxed);
-    let tally = join(handles).await;
-    println!("slot {slot} ({migrated} keys) moved in {took:?} (until every node agreed)");
-    assert!(tally.acknowledged > 0, "the race acknowledged nothing");
-    assert_no_lost_update(&urls, &prefix, user, &tally, "slot migration").await;
+    println!(
+        "slot {slot} ({migrated} keys) moved in {:?} (until every node agreed)",
+        started.elapsed()
+    );
+    race.finish("slot migration").await;
 }
 
 /// Kills every client connection of every node every 20 ms while stopped: connections
@@ -789,25 +817,16 @@ async fn connections_killed_in_the_middle_of_a_race_lose_no_update() {
     let _serial = SERIAL.lock().await;
     let cluster = Arc::new(Cluster::open(&urls).await);
     cluster.wait_converged(None).await;
-    let prefix = prefix("killed");
-    let user = "victim";
-    let backend = connect(&urls).await;
-    let stores = stores(&backend, &prefix, 4, pingone(1_000_000));
-    let stop = Arc::new(AtomicBool::new(false));
-    let handles = race(&stores, 16, user, &stop);
+    let race = Race::start(&urls, prefix("killed")).await;
     let fault = KillConnections {
         cluster: Arc::clone(&cluster),
         stop: Arc::new(AtomicBool::new(false)),
         killer: std::sync::Mutex::new(None),
     };
-    tokio::time::sleep(Duration::from_secs(1)).await;
     fault.stop().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     fault.restart().await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    stop.store(true, Ordering::Relaxed);
-    let tally = join(handles).await;
-    assert_no_lost_update(&urls, &prefix, user, &tally, "connections killed").await;
+    race.finish("connections killed").await;
 }
 
 /// The whole cluster cut off: every node announces (`cluster-announce-port`) the port of
