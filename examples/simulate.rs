@@ -20,9 +20,9 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use account_lockout::{
-    Account, AccountView, AttemptToken, Decision, ErrorCode, Fingerprint, FingerprintKey, Instant,
-    MAX_ATTEMPTS_IN_FLIGHT, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, Operation, Outcome,
-    PatchDocument, Policy, Transitions, Verdict, parse_rfc3339,
+    AccountEvents, AccountView, AttemptToken, Decision, ErrorCode, Fingerprint, FingerprintKey,
+    Instant, MAX_ATTEMPTS_IN_FLIGHT, MAX_CREDENTIAL_MEMORY, MAX_RECORDED_FAILURES, MfaAccount,
+    MfaPolicy, Operation, Outcome, PatchDocument, Transitions, Verdict, parse_rfc3339,
 };
 use clap::Parser;
 use serde::{Deserialize, Serialize};
@@ -32,15 +32,24 @@ use serde::{Deserialize, Serialize};
 /// key at random and keeps it out of the stored states.
 const SIMULATOR_KEY: FingerprintKey = FingerprintKey::new(*b"simulator-key-16");
 
-/// The biggest account the crate offers, so that every policy fits.
+/// The biggest account the crate offers, so that every policy fits. Every dialect runs
+/// on the folded account of behaviour §7.3: without an `mfa` member its MFA source stays
+/// empty, and it is the plain account.
 type SimulatedAccount =
-    Account<MAX_RECORDED_FAILURES, MAX_CREDENTIAL_MEMORY, MAX_ATTEMPTS_IN_FLIGHT>;
+    MfaAccount<MAX_RECORDED_FAILURES, MAX_CREDENTIAL_MEMORY, MAX_ATTEMPTS_IN_FLIGHT>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Scenario {
-    policy: Policy,
+    policy: MfaPolicy,
     events: Vec<EventInput>,
+}
+
+/// The policy's keys, read in a second pass over a file that parsed: the PingOne unlock
+/// actions and their events belong to the `pingone` dialect.
+#[derive(Deserialize)]
+struct PolicyKeys {
+    policy: HashMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +64,9 @@ enum Kind {
     Begin,
     Finish,
     Recover,
+    MfaFailure,
+    MfaSuccess,
+    UnlockPassword,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +100,9 @@ enum Step {
     Begin(String),
     Finish(String, Verdict),
     Recover,
+    MfaFailure,
+    MfaSuccess,
+    UnlockPassword,
     Refused(ErrorOutput),
 }
 
@@ -115,11 +130,31 @@ struct Line {
     failures_remaining: Option<u32>,
     #[serde(skip_serializing_if = "Transitions::is_empty")]
     transitions: Transitions,
+    /// PingOne's events, on every `pingone` unlock and password unlock line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: Option<AccountEvents>,
+}
+
+/// What the policy offers the events: PingOne's actions, and an MFA source.
+#[derive(Clone, Copy)]
+struct Dialect {
+    pingone: bool,
+    mfa: bool,
 }
 
 /// Reads every event before applying any, so a malformed file prints nothing.
-fn prepare(index: usize, input: EventInput) -> Result<(Instant, Step), String> {
+fn prepare(index: usize, input: EventInput, dialect: Dialect) -> Result<(Instant, Step), String> {
     let at = parse_rfc3339(&input.at).map_err(|error| format!("events[{index}].at: {error}"))?;
+    if matches!(input.event, Kind::MfaFailure | Kind::MfaSuccess) && !dialect.mfa {
+        return Err(format!(
+            "events[{index}]: an MFA event needs a policy with pingone.mfa"
+        ));
+    }
+    if input.event == Kind::UnlockPassword && !dialect.pingone {
+        return Err(format!(
+            "events[{index}]: unlockPassword is PingOne's password unlock; the policy's dialect is not pingone"
+        ));
+    }
     let misplaced = |field: &str| format!("events[{index}]: `{field}` does not go with this event");
     let finishes_a_failure =
         input.event == Kind::Finish && input.verdict == Some(VerdictForm::Failure);
@@ -162,6 +197,9 @@ fn prepare(index: usize, input: EventInput) -> Result<(Instant, Step), String> {
             Step::Finish(attempt(input.attempt)?, verdict)
         }
         Kind::Recover => Step::Recover,
+        Kind::MfaFailure => Step::MfaFailure,
+        Kind::MfaSuccess => Step::MfaSuccess,
+        Kind::UnlockPassword => Step::UnlockPassword,
         Kind::Success => Step::Apply(Operation::Success),
         Kind::Check => Step::Apply(Operation::Check),
         Kind::Unlock => Step::Apply(Operation::Unlock),
@@ -202,6 +240,9 @@ fn event_name(kind: Kind) -> &'static str {
         Kind::Begin => "begin",
         Kind::Finish => "finish",
         Kind::Recover => "recover",
+        Kind::MfaFailure => "mfaFailure",
+        Kind::MfaSuccess => "mfaSuccess",
+        Kind::UnlockPassword => "unlockPassword",
     }
 }
 
@@ -215,24 +256,48 @@ fn refused(code: ErrorCode, message: impl ToString) -> ErrorOutput {
 
 /// The account and the file's names for the tokens of the attempts it began.
 struct Simulation {
-    policy: Policy,
+    policy: MfaPolicy,
     account: SimulatedAccount,
     attempts: HashMap<String, AttemptToken>,
+    /// PingOne's events of the latest unlock action.
+    events: Option<AccountEvents>,
 }
 
 impl Simulation {
     /// Applies one step: its outcome, or the refusal of behaviour §4/§7.4.
     fn apply(&mut self, at: Instant, step: Step) -> Result<Outcome, ErrorOutput> {
         let policy = &self.policy;
+        self.events = None;
         match step {
             Step::Refused(error) => Err(error),
+            Step::Apply(Operation::Unlock) => {
+                let unlocked = self.account.unlock(policy, at);
+                self.events = Some(unlocked.events);
+                Ok(unlocked.outcome)
+            }
+            Step::UnlockPassword => {
+                let unlocked = self.account.unlock_password(policy, at);
+                self.events = Some(unlocked.events);
+                Ok(unlocked.outcome)
+            }
+            Step::MfaFailure => self
+                .account
+                .mfa_failure(policy, at)
+                .map_err(|error| refused(ErrorCode::InvalidValue, error)),
+            Step::MfaSuccess => self
+                .account
+                .mfa_success(policy, at)
+                .map_err(|error| refused(ErrorCode::InvalidValue, error)),
             Step::Apply(operation) => self
                 .account
                 .apply(policy, at, operation)
                 .map_err(|error| refused(error.code(), error)),
             Step::Begin(name) => {
                 let in_flight = self.attempts.get(&name).is_some_and(|token| {
-                    self.account.attempt_tokens().any(|other| other == *token)
+                    self.account
+                        .password()
+                        .attempt_tokens()
+                        .any(|other| other == *token)
                 });
                 if in_flight {
                     return Err(refused(
@@ -273,10 +338,15 @@ impl Simulation {
 /// Runs a scenario and returns the output lines, or the one-line error of behaviour §6.
 pub fn run(input: &str) -> Result<String, String> {
     let scenario: Scenario = serde_json::from_str(input).map_err(|error| error.to_string())?;
+    let keys: PolicyKeys = serde_json::from_str(input).map_err(|error| error.to_string())?;
+    let dialect = Dialect {
+        pingone: keys.policy.contains_key("pingone"),
+        mfa: scenario.policy.mfa().is_some(),
+    };
     let mut steps = Vec::with_capacity(scenario.events.len());
     for (index, event) in scenario.events.into_iter().enumerate() {
         let kind = event.event;
-        let (at, step) = prepare(index, event)?;
+        let (at, step) = prepare(index, event, dialect)?;
         steps.push((kind, at, step));
     }
 
@@ -284,6 +354,7 @@ pub fn run(input: &str) -> Result<String, String> {
         policy: scenario.policy,
         account: SimulatedAccount::new(),
         attempts: HashMap::new(),
+        events: None,
     };
     let mut output = String::new();
     for (kind, at, step) in steps {
@@ -320,6 +391,7 @@ pub fn run(input: &str) -> Result<String, String> {
             transitions: outcome
                 .map(|outcome| outcome.transitions())
                 .unwrap_or_default(),
+            events: simulation.events.filter(|_| dialect.pingone),
         };
         let text = serde_json::to_string(&line).map_err(|error| error.to_string())?;
         output.push_str(&text);

@@ -25,7 +25,7 @@ pub use attempt::{AttemptError, AttemptStart, AttemptToken, Verdict};
 
 /// What time alone does to an account, at the instant it happens.
 #[derive(Clone, Copy)]
-enum Due {
+pub(crate) enum Due {
     /// The lock held ends.
     Expiry(Instant),
     /// The oldest attempt in flight times out, and counts as a failure.
@@ -194,7 +194,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Clears the failure history, the latest failure's time included.
-    fn clear_history(&mut self) {
+    pub(crate) fn clear_history(&mut self) {
         self.history = History::EMPTY;
         self.set_last_failure(None);
     }
@@ -245,7 +245,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// [behaviour §1](crate::behaviour#s1)'s shift when `now` is before `last_seen`; then `last_seen` is `now`.
-    fn regress_to(&mut self, now: Instant) {
+    pub(crate) fn regress_to(&mut self, now: Instant) {
         if now < self.last_seen {
             let from = self.last_seen;
             if let Some(mut lock) = self.lock_state() {
@@ -262,7 +262,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
 
     /// The earliest thing time alone does by `now`: the end of the lock held, or an
     /// attempt in flight that timed out.
-    fn next_due(&self, policy: &Policy, now: Instant) -> Option<Due> {
+    pub(crate) fn next_due(&self, policy: &Policy, now: Instant) -> Option<Due> {
         let expiry = self
             .lock_state()
             .and_then(|lock| lock.until)
@@ -283,7 +283,12 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Applies [`Account::next_due`]; whether there was anything to apply.
-    fn step(&mut self, policy: &Policy, now: Instant, transitions: &mut Transitions) -> bool {
+    pub(crate) fn step(
+        &mut self,
+        policy: &Policy,
+        now: Instant,
+        transitions: &mut Transitions,
+    ) -> bool {
         match self.next_due(policy, now) {
             Some(Due::Expiry(until)) => self.expire_lock(policy, until, transitions),
             Some(Due::Timeout(at)) => {
@@ -366,7 +371,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Why an attempt at `now` is rejected, for an account that has observed `now`.
-    fn rejection(&self) -> Option<Rejection> {
+    pub(crate) fn rejection(&self) -> Option<Rejection> {
         if !self.is_enabled() {
             Some(Rejection::Disabled)
         } else {
@@ -788,6 +793,80 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             Operation::Lock { until } => self.lock(policy, now, until)?,
             Operation::Patch(patch) => self.patch(policy, now, &patch)?,
         })
+    }
+
+    /// The deadline of the lock held, if one is held: `Some(None)` for a lock only an
+    /// administrator ends. For an account that has observed the instant asked about.
+    pub(crate) fn held_lock_until(&self) -> Option<Option<Instant>> {
+        self.lock_state().map(|lock| lock.until)
+    }
+
+    /// The oldest attempt in flight leaves flight without a verdict (rejected: another
+    /// source held a lock when it timed out).
+    pub(crate) fn drop_oldest_attempt(&mut self) {
+        self.attempts.remove(0);
+    }
+
+    /// Every attempt in flight leaves flight without a verdict; how many did.
+    pub(crate) fn drop_attempts(&mut self) -> usize {
+        let count = self.attempts.len();
+        self.attempts = InFlight::EMPTY;
+        count
+    }
+
+    /// The attempt of `token` leaves flight without a verdict; whether it was in flight.
+    pub(crate) fn leave_flight(&mut self, token: AttemptToken) -> bool {
+        match self.attempts.position(token) {
+            Some(index) => {
+                self.attempts.remove(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves the lock `other` holds into this account, which holds none, and clears
+    /// `other`'s history: an administrator operation is about to take the lock over or
+    /// end it, and [behaviour §7.3](crate::behaviour#s7-3) clears both counters then.
+    pub(crate) fn absorb_lock_of<const R: usize, const M: usize, const A: usize>(
+        &mut self,
+        other: &mut Account<R, M, A>,
+    ) {
+        if let Some(lock) = other.lock_state() {
+            let merged = match self.lock_state() {
+                None => lock,
+                // Never both in practice (a source cannot lock while another holds a
+                // lock); keep the earlier start, as the folded view shows it.
+                Some(held) => Lock {
+                    since: held.since.min(lock.since),
+                    ..held
+                },
+            };
+            self.set_lock_state(Some(merged));
+            other.set_lock_state(None);
+        }
+        other.clear_history();
+    }
+
+    /// PingOne's password unlock ([behaviour §7.3](crate::behaviour#s7-3)), after observing
+    /// `now`: ends a lock that attempts started (not an administrator's) and clears the
+    /// failure history.
+    pub(crate) fn end_automatic_lock_and_history(
+        &mut self,
+        now: Instant,
+        transitions: &mut Transitions,
+    ) {
+        if self
+            .lock_state()
+            .is_some_and(|lock| lock.cause.is_automatic())
+        {
+            self.set_lock_state(None);
+            transitions.push(Transition::Unlocked {
+                at: now,
+                cause: UnlockCause::Administrator,
+            });
+        }
+        self.clear_history();
     }
 
     /// Why the account is locked at `now`, if it is.

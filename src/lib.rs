@@ -60,6 +60,7 @@ mod fingerprint;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 pub mod harness;
 mod json_key;
+mod mfa;
 mod operation;
 mod outcome;
 mod patch;
@@ -73,6 +74,9 @@ pub use account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
 pub use binary::{BufferTooSmall, DecodeError, Inconsistency};
 pub use date::{DateError, DateString, parse_rfc3339};
 pub use fingerprint::{Fingerprint, FingerprintKey};
+pub use mfa::{
+    AccountEvent, AccountEvents, AdminOutcome, MfaAccount, MfaError, MfaPolicy, MfaSource,
+};
 pub use operation::{CapacityError, ErrorCode, LockError, Operation, OperationError};
 pub use outcome::{
     Decision, LockCause, MAX_TRANSITIONS, Outcome, Rejection, Transition, TransitionIter,

@@ -503,6 +503,11 @@ pub enum Problem {
         /// The setting that keeps the count from passing the threshold.
         because: &'static str,
     },
+    /// It is not supported where it is given.
+    Unsupported {
+        /// Why not.
+        because: &'static str,
+    },
 }
 
 /// An invalid policy: the parameter (by its JSON name) and what is wrong with it.
@@ -552,6 +557,7 @@ impl fmt::Display for PolicyError {
                 "must not combine an escalating lock length with {because}: \
                  the count never passes the threshold, so the lock never grows"
             ),
+            Problem::Unsupported { because } => write!(f, "is not supported: {because}"),
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! | dialect | JSON key | anchor |
 //! |---|---|---|
-//! | [`PingOne`] | `pingone` | PingOne password policy `lockout` |
+//! | [`PingOne`] | `pingone` | PingOne password policy `lockout` (and [`PingOneMfa`], its `mfa` member) |
 //! | [`ActiveDirectory`] | `activeDirectory` | AD DS account lockout policy |
 //! | [`Keycloak`] | `keycloak` | Keycloak brute force detection |
 //! | [`PamFaillock`] | `pamFaillock` | Linux-PAM `pam_faillock` |
@@ -25,5 +25,5 @@ pub use active_directory::ActiveDirectory;
 pub use android_gatekeeper::AndroidGatekeeper;
 pub use keycloak::{BruteForceStrategy, Keycloak};
 pub use pam_faillock::PamFaillock;
-pub use pingone::PingOne;
+pub use pingone::{PingOne, PingOneMfa};
 pub use tpm::Tpm;

@@ -20,8 +20,11 @@ use core::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use crate::dialect::{ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, Tpm};
+use crate::dialect::{
+    ActiveDirectory, AndroidGatekeeper, Keycloak, PamFaillock, PingOne, PingOneMfa, Tpm,
+};
 use crate::json_key::{KeyName, deserialize_key};
+use crate::mfa::MfaPolicy;
 use crate::policy::{
     Decay, LockLength, OnLockEnd, OnSuccess, Policy, PolicyError, QuickFailure, Rules,
 };
@@ -86,6 +89,18 @@ enum ResetForm {
 struct QuickFailureForm {
     within_milliseconds: u64,
     lock_seconds: u64,
+}
+
+/// The `pingone` member: the password lockout and, optionally, the MFA lockout
+/// ([behaviour §7.3](crate::behaviour#s7-3)); `"mfa": null` is no MFA lockout.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PingOneForm {
+    failure_count: u32,
+    #[serde(default)]
+    duration_seconds: Option<u64>,
+    #[serde(default)]
+    mfa: Option<PingOneMfa>,
 }
 
 /// The crate's general form, `custom` in JSON (documented in the README).
@@ -221,6 +236,12 @@ impl<'de> Deserialize<'de> for Key {
     }
 }
 
+/// A policy document read whole: the policy, and the MFA policy of `pingone`'s `mfa`.
+struct Document {
+    policy: Policy,
+    mfa: Option<Policy>,
+}
+
 struct PolicyVisitor;
 
 fn invalid<E: de::Error>(error: PolicyError) -> E {
@@ -228,14 +249,15 @@ fn invalid<E: de::Error>(error: PolicyError) -> E {
 }
 
 impl<'de> Visitor<'de> for PolicyVisitor {
-    type Value = Policy;
+    type Value = Document;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a policy object with exactly one dialect key")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Policy, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
         let mut dialect: Option<(&'static str, Policy)> = None;
+        let mut mfa: Option<Policy> = None;
         let mut memory: Option<u8> = None;
         let mut cap: Option<u32> = None;
         let mut in_flight: Option<u8> = None;
@@ -249,7 +271,17 @@ impl<'de> Visitor<'de> for PolicyVisitor {
                         )));
                     }
                     let policy = match name {
-                        "pingone" => map.next_value::<PingOne>()?.policy(),
+                        "pingone" => {
+                            let form = map.next_value::<PingOneForm>()?;
+                            if let Some(lockout) = form.mfa {
+                                mfa = Some(lockout.policy().map_err(invalid)?);
+                            }
+                            PingOne {
+                                failure_count: form.failure_count,
+                                duration_seconds: form.duration_seconds,
+                            }
+                            .policy()
+                        }
                         "activeDirectory" => map.next_value::<ActiveDirectory>()?.policy(),
                         "keycloak" => map.next_value::<Keycloak>()?.policy(),
                         "pamFaillock" => map.next_value::<PamFaillock>()?.policy(),
@@ -285,17 +317,37 @@ impl<'de> Visitor<'de> for PolicyVisitor {
         let rules = policy.rules();
         let max_in_flight = in_flight.unwrap_or(rules.max_attempts_in_flight);
         let timeout = timeout.map_or(rules.attempt_timeout, Duration::from_secs);
-        policy
+        let policy = policy
             .with_modifiers(memory.unwrap_or(0), cap)
             .and_then(|policy| policy.with_attempt_limits(max_in_flight, timeout))
-            .map_err(invalid)
+            .map_err(invalid)?;
+        Ok(Document { policy, mfa })
     }
 }
 
 impl<'de> Deserialize<'de> for Policy {
-    /// Reads the policy document of [behaviour §6](crate::behaviour#s6).
+    /// Reads the policy document of [behaviour §6](crate::behaviour#s6). A `pingone`
+    /// member with an `mfa` member describes two lock sources: read it as an
+    /// [`MfaPolicy`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Policy, D::Error> {
-        deserializer.deserialize_map(PolicyVisitor)
+        let document = deserializer.deserialize_map(PolicyVisitor)?;
+        if document.mfa.is_some() {
+            return Err(de::Error::custom(
+                "pingone.mfa describes a second lock source: read this policy as an MfaPolicy \
+                 and run it on an MfaAccount",
+            ));
+        }
+        Ok(document.policy)
+    }
+}
+
+impl<'de> Deserialize<'de> for MfaPolicy {
+    /// Reads the policy document of [behaviour §6](crate::behaviour#s6), with `pingone`'s
+    /// `mfa` member ([behaviour §7.3](crate::behaviour#s7-3)) if it has one. The
+    /// modifiers apply to the password policy only.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<MfaPolicy, D::Error> {
+        let document = deserializer.deserialize_map(PolicyVisitor)?;
+        MfaPolicy::new(document.policy, document.mfa).map_err(invalid)
     }
 }
 
