@@ -825,9 +825,14 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
     }
 
-    /// Moves the lock `other` holds into this account, which holds none, and clears
-    /// `other`'s history: an administrator operation is about to take the lock over or
-    /// end it, and [behaviour §7.3](crate::behaviour#s7-3) clears both counters then.
+    /// The cause of the lock held, if one is held. For an observed account.
+    pub(crate) fn held_lock_cause(&self) -> Option<LockCause> {
+        self.lock_state().map(|lock| lock.cause)
+    }
+
+    /// Moves the lock `other` holds into this account, which holds none: an
+    /// administrator operation is about to take it over or end it
+    /// ([behaviour §7.3](crate::behaviour#s7-3)).
     pub(crate) fn absorb_lock_of<const R: usize, const M: usize, const A: usize>(
         &mut self,
         other: &mut Account<R, M, A>,
@@ -845,7 +850,6 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             self.set_lock_state(Some(merged));
             other.set_lock_state(None);
         }
-        other.clear_history();
     }
 
     /// PingOne's password unlock ([behaviour §7.3](crate::behaviour#s7-3)), after observing

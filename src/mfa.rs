@@ -19,7 +19,7 @@ use core::fmt;
 use crate::account::{Account, AttemptError, AttemptStart, AttemptToken, Due, Verdict};
 use crate::fingerprint::Fingerprint;
 use crate::operation::{CapacityError, LockError, OperationError};
-use crate::outcome::{Decision, Outcome, Rejection, Transitions};
+use crate::outcome::{Decision, LockCause, Outcome, Rejection, Transitions};
 use crate::patch::{Patch, PatchError, UnlockAtPatch};
 use crate::policy::{Policy, PolicyError, Problem};
 use crate::time::Instant;
@@ -432,6 +432,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     pub fn unlock(&mut self, policy: &MfaPolicy, now: Instant) -> AdminOutcome {
         self.administer(policy, now, |account, transitions| {
             account.password.absorb_lock_of(&mut account.mfa);
+            account.mfa.clear_history();
             merged(account.password.unlock(&policy.password, now), transitions)
         })
     }
@@ -455,8 +456,9 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// Administrator lock until `until`, or with no deadline ([`Account::lock`]). On an
-    /// account the MFA source locked it takes the lock over: `lockedAt` is kept and both
-    /// counters are cleared.
+    /// account that a source locked (password or MFA) it takes the lock over: `lockedAt`
+    /// is kept and both counters are cleared, as an unlock would; on an `OK` account it
+    /// leaves both counters alone.
     pub fn lock(
         &mut self,
         policy: &MfaPolicy,
@@ -467,7 +469,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
             return Err(LockError::UnlockAtNotInFuture);
         }
         let administered = self.administer(policy, now, |account, transitions| {
-            account.take_over_mfa_lock();
+            account.password.absorb_lock_of(&mut account.mfa);
             // The deadline was checked above, so the password source's lock cannot refuse.
             let outcome = account
                 .password
@@ -480,8 +482,8 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
 
     /// Administrator patch of the account fields ([`Account::patch`], behaviour §4), on
     /// the folded account: `status: "OK"` and `canAuthenticate: true` end every lock and
-    /// clear both counters; a lock taken over from the MFA source keeps its `lockedAt`.
-    /// On error nothing changes.
+    /// clear both counters, as an unlock does; a lock taken over from a source keeps its
+    /// `lockedAt` and clears both counters. On error nothing changes.
     pub fn patch(
         &mut self,
         policy: &MfaPolicy,
@@ -503,10 +505,15 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let mut next = *self;
         let administered = next.administer(policy, now, |account, transitions| {
             if moves_the_lock {
-                account.take_over_mfa_lock();
+                account.password.absorb_lock_of(&mut account.mfa);
             }
             match account.password.patch(&policy.password, now, patch) {
-                Ok(outcome) => merged(outcome, transitions),
+                Ok(outcome) => {
+                    if patch.status == Some(Status::Ok) || patch.can_authenticate == Some(true) {
+                        account.mfa.clear_history();
+                    }
+                    merged(outcome, transitions)
+                }
                 Err(error) => {
                     failed = Some(error);
                     Outcome::administrative(Transitions::NONE)
@@ -623,7 +630,10 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
     }
 
     /// An administrator action: observe, `apply`, and report `USER.UNLOCKED` when the
-    /// status went from `LOCKED` (after the expiries due at `now`) to `OK`.
+    /// status went from `LOCKED` (after the expiries due at `now`) to `OK`. An action
+    /// that ended or took over a lock a source started clears both counters, as an
+    /// unlock would ([behaviour §7.3](crate::behaviour#s7-3)); the password source's own
+    /// rules clear its counter.
     fn administer(
         &mut self,
         policy: &MfaPolicy,
@@ -634,7 +644,11 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         let mut observed = Transitions::NONE;
         next.observe(policy, now, &mut observed);
         let was_locked = next.view(now).status == Status::Locked;
+        let automatic_before = next.automatic_lock_held();
         let outcome = apply(&mut next, observed);
+        if automatic_before && !next.automatic_lock_held() {
+            next.mfa.clear_history();
+        }
         let user_unlocked = was_locked && next.view(now).status == Status::Ok;
         *self = next;
         AdminOutcome {
@@ -646,10 +660,14 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         }
     }
 
-    /// Moves a lock the MFA source holds to the password source, where an administrator
-    /// takes it over or ends it; clears the MFA counter either way.
-    fn take_over_mfa_lock(&mut self) {
-        self.password.absorb_lock_of(&mut self.mfa);
+    /// Whether a source holds a lock that attempts started (not an administrator's).
+    /// For an observed account.
+    fn automatic_lock_held(&self) -> bool {
+        self.mfa.held_lock_cause().is_some()
+            || self
+                .password
+                .held_lock_cause()
+                .is_some_and(LockCause::is_automatic)
     }
 }
 

@@ -36,6 +36,7 @@ fn every_dialect_and_feature_has_a_scenario() {
         "admin",
         "clock-backwards",
         "custom",
+        "pingone-mfa",
     ] {
         assert!(
             names.iter().any(|name| name == wanted),
@@ -138,6 +139,22 @@ fn bad_files_exit_2_with_one_line_and_no_output() {
             r#"{"policy":{"keycloak":{"failureFactor":5,"colour":1}},"events":[]}"#,
             "unknown field `colour`",
         ),
+        (
+            r#"{"policy":{"pingone":{"failureCount":3}},"events":[{"at":"2026-01-01T00:00:00Z","event":"check"},{"at":"2026-01-01T00:00:00Z","event":"mfaFailure"}]}"#,
+            "events[1]: an MFA event needs a policy with pingone.mfa",
+        ),
+        (
+            r#"{"policy":{"pingone":{"failureCount":3,"mfa":null}},"events":[{"at":"2026-01-01T00:00:00Z","event":"mfaSuccess"}]}"#,
+            "events[0]: an MFA event needs a policy with pingone.mfa",
+        ),
+        (
+            r#"{"policy":{"tpm":{}},"events":[{"at":"2026-01-01T00:00:00Z","event":"unlockPassword"}]}"#,
+            "events[0]: unlockPassword is PingOne's password unlock",
+        ),
+        (
+            r#"{"policy":{"pingone":{"failureCount":3,"mfa":{"failureCount":0}}},"events":[]}"#,
+            "mfa.failureCount must be at least 1",
+        ),
     ];
     for (input, message) in cases {
         // The valid events before a bad one must not be printed either.
@@ -176,6 +193,44 @@ fn a_refused_operation_is_reported_in_its_line_and_changes_nothing() {
         lines[2],
         r#"{"at":"2026-01-01T00:00:02.000Z","event":"patch","account":{"canAuthenticate":true,"status":"OK"},"error":{"code":"read_only_field","message":"secondsUntilUnlock is read-only"}}"#
     );
+}
+
+/// `"events"` is on every `pingone` unlock and password unlock line (`[]` when none), and
+/// nowhere else: not on a patch that unlocks, not in another dialect (behaviour §7.3).
+#[test]
+fn pingone_unlock_lines_carry_their_events() {
+    let events = |output: &str| -> Vec<Option<serde_json::Value>> {
+        output
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["events"].clone())
+            .map(|value| (!value.is_null()).then_some(value))
+            .collect()
+    };
+    let pingone = r#"{"policy":{"pingone":{"failureCount":1,"durationSeconds":60}},"events":[
+        {"at":"2026-01-01T00:00:00Z","event":"failure"},
+        {"at":"2026-01-01T00:00:01Z","event":"unlockPassword"},
+        {"at":"2026-01-01T00:00:02Z","event":"unlock"},
+        {"at":"2026-01-01T00:00:03Z","event":"failure"},
+        {"at":"2026-01-01T00:00:04Z","event":"unlock"},
+        {"at":"2026-01-01T00:00:05Z","event":"failure"},
+        {"at":"2026-01-01T00:00:06Z","event":"patch","account":{"status":"OK"}}]}"#;
+    let json = |text: &str| Some(serde_json::from_str::<serde_json::Value>(text).unwrap());
+    assert_eq!(
+        events(&simulate::run(pingone).unwrap()),
+        vec![
+            None,
+            json(r#"["PASSWORD.UNLOCKED","USER.UNLOCKED"]"#),
+            json("[]"),
+            None,
+            json(r#"["USER.UNLOCKED"]"#),
+            None,
+            None,
+        ]
+    );
+    let tpm = r#"{"policy":{"tpm":{"maxTries":1,"recoveryTime":60}},"events":[
+        {"at":"2026-01-01T00:00:00Z","event":"failure"},
+        {"at":"2026-01-01T00:00:01Z","event":"unlock"}]}"#;
+    assert_eq!(events(&simulate::run(tpm).unwrap()), vec![None, None]);
 }
 
 #[test]
