@@ -35,12 +35,10 @@ fn policies(file: Option<&PathBuf>) -> Result<Policies, String> {
     let text = std::fs::read(file).map_err(|error| format!("{}: {error}", file.display()))?;
     let policy: MfaPolicy =
         serde_json::from_slice(&text).map_err(|error| format!("{}: {error}", file.display()))?;
-    Ok(Policies {
-        password: *policy.password(),
-        // Without an `mfa` member, MFA codes are still counted, under the default.
-        mfa: policy.mfa().copied().unwrap_or(defaults.mfa),
-        source: defaults.source,
-    })
+    // Without an `mfa` member, MFA codes are still counted, under the default.
+    let mfa = policy.mfa().or(defaults.account.mfa()).copied();
+    let account = MfaPolicy::new(*policy.password(), mfa).map_err(|error| error.to_string())?;
+    Policies::with_account(account).map_err(|error| error.to_string())
 }
 
 #[tokio::main]

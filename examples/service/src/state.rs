@@ -16,8 +16,8 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use account_lockout::dialect::PingOne;
 use account_lockout::{
-    AccountView, Decay, Duration, Instant, LockLength, OnLockEnd, OnSuccess, OperationError, Patch,
-    Policy, PolicyError, Rules, Status, Verdict,
+    AccountView, Decay, Duration, Instant, LockLength, MfaPolicy, OnLockEnd, OnSuccess,
+    OperationError, Patch, Policy, PolicyError, Rules, Verdict,
 };
 
 /// Whose lockout a login counts against.
@@ -66,37 +66,9 @@ pub enum Admission {
     Denied,
 }
 
-/// A PingOne event an administrator action emitted ([behaviour §7.3](account_lockout::behaviour#s7-3)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AccountEvent {
-    /// `USER.UNLOCKED`: the account went from `LOCKED` to `OK`.
-    UserUnlocked,
-    /// `PASSWORD.UNLOCKED`: the password was unlocked (reported by every password unlock).
-    PasswordUnlocked,
-}
-
-impl AccountEvent {
-    /// PingOne's name of the event.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            AccountEvent::UserUnlocked => "USER.UNLOCKED",
-            AccountEvent::PasswordUnlocked => "PASSWORD.UNLOCKED",
-        }
-    }
-
-    /// The events of an unlock that ran on an account whose status was `before` and is
-    /// `after`: `first` (if any), then `USER.UNLOCKED` when the account went from
-    /// `LOCKED` to `OK`.
-    #[must_use]
-    pub fn of_unlock(first: Option<AccountEvent>, before: Status, after: Status) -> Vec<Self> {
-        let unlocked = before == Status::Locked && after == Status::Ok;
-        first
-            .into_iter()
-            .chain(unlocked.then_some(AccountEvent::UserUnlocked))
-            .collect()
-    }
-}
+/// A PingOne event an administrator action reported: the crate's own
+/// ([behaviour §7.3](account_lockout::behaviour#s7-3)).
+pub use account_lockout::AccountEvent;
 
 /// What an administrator action did: the account's view after it, and the events it
 /// emitted (in the order PingOne reports them).
@@ -158,14 +130,14 @@ impl From<StateError> for AdminError {
     }
 }
 
-/// The three policies of the service: the password source and the MFA source of each
-/// PingOne account, and the per-address limit.
+/// The policies of the service: each PingOne account's (a password source and an MFA
+/// source) and the per-address limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policies {
-    /// The password source: PingOne's `failureCount` 5, `durationSeconds` 900 by default.
-    pub password: Policy,
-    /// The MFA source: 3 failures lock for 600 s by default.
-    pub mfa: Policy,
+    /// The account: PingOne's `failureCount` 5, `durationSeconds` 900 for the password,
+    /// and 3 MFA failures locking for 600 s, by default. Names the directory does not
+    /// know are counted under its password policy.
+    pub account: MfaPolicy,
     /// Each client address (IPv4, or IPv6 by /64): 20 wrong passwords, each within
     /// 10 minutes of the one before, lock it out for 5 minutes by default. A success keeps
     /// the count, so a guesser cannot clear it by signing in to an account of its own.
@@ -177,21 +149,30 @@ impl Policies {
     ///
     /// ```
     /// let policies = account_lockout_service::state::Policies::defaults().unwrap();
-    /// assert_eq!(policies.password.rules().threshold, 5);
-    /// assert_eq!(policies.mfa.rules().threshold, 3);
+    /// assert_eq!(policies.account.password().rules().threshold, 5);
+    /// assert_eq!(policies.account.mfa().unwrap().rules().threshold, 3);
     /// ```
     pub fn defaults() -> Result<Policies, PolicyError> {
-        Ok(Policies {
-            password: PingOne {
+        Policies::with_account(MfaPolicy::new(
+            PingOne {
                 failure_count: 5,
                 duration_seconds: Some(900),
             }
             .policy()?,
-            mfa: PingOne {
-                failure_count: 3,
-                duration_seconds: Some(600),
-            }
-            .policy()?,
+            Some(
+                PingOne {
+                    failure_count: 3,
+                    duration_seconds: Some(600),
+                }
+                .policy()?,
+            ),
+        )?)
+    }
+
+    /// `account`, and the default per-address limit.
+    pub fn with_account(account: MfaPolicy) -> Result<Policies, PolicyError> {
+        Ok(Policies {
+            account,
             source: Policies::source_limit(20, 300)?,
         })
     }

@@ -1,8 +1,9 @@
-//! The accounts of one process: four [`LockoutTable`]s behind one mutex.
+//! The accounts of one process, behind one mutex:
 //!
-//! - **passwords**: each user's password source, by user id (the attempt protocol runs
-//!   here), which also holds the administrator's lock and the `canAuthenticate` flag;
-//! - **mfa**: each user's MFA source, by user id;
+//! - **users**: each user's [`MfaAccount`], by user id: the password source (where the
+//!   attempt protocol runs, with the administrator's lock and the `canAuthenticate`
+//!   flag) and the MFA source, folded and administered as
+//!   [behaviour §7.3](account_lockout::behaviour#s7-3) says; at most 1,024 users;
 //! - **unknown names**: 256 buckets that the names the directory does not know hash to
 //!   (under a key drawn at start-up), counted under the password policy, so that a
 //!   spray of made-up names costs no memory per name and is judged like real users;
@@ -13,30 +14,25 @@
 //! policy keeps no trace of (its `onSuccess` is `keep`). A source table full of active
 //! addresses lets a login through uncounted at the source: the account's own limit still
 //! holds, and refusing every new address would lock everyone out.
-//!
-//! The view folds the two sources of a user ([behaviour §2](account_lockout::behaviour#s2)).
-//! The administrator actions follow [behaviour §7.3](account_lockout::behaviour#s7-3) with
-//! two tables rather than one account: the account unlock, and a patch that unlocks,
-//! unlock both sources; the password unlock ends no administrator lock, and so leaves the
-//! password's history under such a lock as it is; an administrator lock on an account
-//! that MFA locked leaves the MFA lock running beside it.
 
+use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use account_lockout::{
-    AccountView, AttemptError, AttemptStart, AttemptToken, CapacityError, Decision, Instant,
-    LockCause, LockoutTable, OperationError, Patch, Rejection, Status, TableError, Verdict,
+    AccountView, AdminOutcome, AttemptError, AttemptStart, AttemptToken, CapacityError, Decision,
+    Instant, LockoutTable, MfaAccount, OperationError, Patch, Rejection, TableError, Verdict,
 };
 
 use super::{
-    AccountEvent, AccountStates, AdminDone, AdminError, Admission, LoginStart, LoginSubject,
-    Policies, Refusal, StateError, source_key,
+    AccountStates, AdminDone, AdminError, Admission, LoginStart, LoginSubject, Policies, Refusal,
+    StateError, source_key,
 };
 
-/// Slots for users with information (locked, counting, or with an attempt in flight).
-const USERS: usize = 64;
+/// The most users with an account here (the directory's users; a caller that makes up
+/// ids gets [`StateError::Full`] beyond it rather than unbounded memory).
+const USERS: usize = 1_024;
 /// The buckets of unknown names (a power of two: a bucket is the hash's low bits).
 const UNKNOWN_BUCKETS: usize = 256;
 const BUCKET_MASK: u64 = 255;
@@ -47,9 +43,6 @@ const SOURCES: usize = 256;
 /// Logins verified at once from one address ([`Policies::source_limit`]'s maximum).
 const SOURCE_ATTEMPTS: usize = 16;
 
-type Passwords = LockoutTable<String, USERS>;
-/// No attempts in flight: MFA codes are checked and counted in one step.
-type MfaSources = LockoutTable<String, USERS, 0, 0, 0>;
 type UnknownNames = LockoutTable<u16, UNKNOWN_BUCKETS>;
 type Sources = LockoutTable<IpAddr, SOURCES, 0, 0, SOURCE_ATTEMPTS>;
 
@@ -69,9 +62,8 @@ pub struct MemoryTicket {
 }
 
 struct Tables {
+    users: HashMap<String, MfaAccount>,
     // Boxed, so that the mutex and the futures that hold it stay small.
-    passwords: Box<Passwords>,
-    mfa: Box<MfaSources>,
     unknown: Box<UnknownNames>,
     sources: Box<Sources>,
 }
@@ -79,7 +71,7 @@ struct Tables {
 /// The in-memory [`AccountStates`].
 ///
 /// ```
-/// use account_lockout::{Instant, Status};
+/// use account_lockout::{AccountEvent, Instant, Status};
 /// use account_lockout_service::state::{memory::MemoryStates, AccountStates, Policies};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -87,7 +79,7 @@ struct Tables {
 /// let done = states.lock("some-user", None, Instant::from_secs(10)).await.unwrap();
 /// assert_eq!(done.view.status, Status::Locked);
 /// let done = states.unlock("some-user", Instant::from_secs(20)).await.unwrap();
-/// assert_eq!(done.events.len(), 1); // USER.UNLOCKED
+/// assert_eq!(done.events, [AccountEvent::UserUnlocked]);
 /// # });
 /// ```
 pub struct MemoryStates {
@@ -104,8 +96,7 @@ impl MemoryStates {
         MemoryStates {
             policies,
             tables: Mutex::new(Tables {
-                passwords: Box::new(LockoutTable::new()),
-                mfa: Box::new(LockoutTable::new()),
+                users: HashMap::new(),
                 unknown: Box::new(LockoutTable::new()),
                 sources: Box::new(LockoutTable::new()),
             }),
@@ -120,8 +111,8 @@ impl MemoryStates {
     }
 
     fn tables(&self) -> MutexGuard<'_, Tables> {
-        // Every table operation is all-or-nothing and none panics, so a poisoned lock
-        // still guards consistent tables.
+        // Every operation is all-or-nothing and none panics, so a poisoned lock still
+        // guards consistent tables.
         self.tables.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -162,18 +153,22 @@ fn begin_error(error: TableError<CapacityError>) -> StateError {
     }
 }
 
-fn admin_error(error: TableError<OperationError>) -> AdminError {
-    match error {
-        TableError::Operation(error) => AdminError::Refused(error),
-        _ => AdminError::State(StateError::Full),
-    }
-}
-
 impl Tables {
-    /// The password source and the MFA source of `user` folded, at `now`.
-    fn view(&self, policies: &Policies, user: &String, now: Instant) -> AccountView {
-        let password = self.passwords.view_with(&policies.password, user, now);
-        password.fold(self.mfa.view_with(&policies.mfa, user, now))
+    /// The account of `user`, made on first use while there is room.
+    fn user(&mut self, user: &str) -> Result<&mut MfaAccount, StateError> {
+        if !self.users.contains_key(user) && self.users.len() >= USERS {
+            return Err(StateError::Full);
+        }
+        Ok(self.users.entry(user.to_owned()).or_default())
+    }
+
+    /// The folded view of `user` at `now` (a user never seen is open).
+    fn view(&self, policies: &Policies, user: &str, now: Instant) -> AccountView {
+        self.users
+            .get(user)
+            .copied()
+            .unwrap_or_default()
+            .view_with(&policies.account, now)
     }
 
     /// Begins the attempt at the account: its token, or why not.
@@ -184,18 +179,13 @@ impl Tables {
         now: Instant,
     ) -> Result<Result<AttemptToken, Refusal>, StateError> {
         let start: AttemptStart = match key {
-            AccountKey::User(id) => {
-                // An MFA lock locks the whole account.
-                if self.mfa.view_with(&policies.mfa, id, now).status == Status::Locked {
-                    return Ok(Err(Refusal::Denied));
-                }
-                self.passwords
-                    .begin_attempt(&policies.password, id.clone(), now)
-                    .map_err(begin_error)?
-            }
+            AccountKey::User(id) => self
+                .user(id)?
+                .begin_attempt(&policies.account, now)
+                .map_err(|_| StateError::AccountTooSmall)?,
             AccountKey::Bucket(bucket) => self
                 .unknown
-                .begin_attempt(&policies.password, *bucket, now)
+                .begin_attempt(policies.account.password(), *bucket, now)
                 .map_err(begin_error)?,
         };
         Ok(start
@@ -220,18 +210,21 @@ impl Tables {
         }
     }
 
-    /// The folded status of `user` at `now`, then `action`, then the status after it and
-    /// the view.
-    fn admin(
+    /// An administrator `action` on `user`'s account: the view after it, and its events.
+    fn administer(
         &mut self,
         policies: &Policies,
-        user: &String,
+        user: &str,
         now: Instant,
-        action: impl FnOnce(&mut Tables) -> Result<Option<AccountEvent>, AdminError>,
-    ) -> Result<(Status, Option<AccountEvent>, AccountView), AdminError> {
-        let before = self.view(policies, user, now).status;
-        let first = action(self)?;
-        Ok((before, first, self.view(policies, user, now)))
+        action: impl FnOnce(&mut MfaAccount) -> Result<AdminOutcome, OperationError>,
+    ) -> Result<AdminDone, AdminError> {
+        let account = self.user(user)?;
+        // The action is all-or-nothing: a refused one leaves the account as it was.
+        let done = action(account).map_err(AdminError::Refused)?;
+        Ok(AdminDone {
+            view: account.view_with(&policies.account, now),
+            events: done.events.iter().collect(),
+        })
     }
 }
 
@@ -285,15 +278,12 @@ impl AccountStates for MemoryStates {
         let key = self.account_key(subject);
         let mut tables = self.tables();
         let finished = match &key {
-            AccountKey::User(id) => tables.passwords.finish_attempt(
-                &policies.password,
-                id.clone(),
-                now,
-                ticket.account,
-                verdict,
-            ),
+            AccountKey::User(id) => tables
+                .user(id)?
+                .finish_attempt(&policies.account, now, ticket.account, verdict)
+                .map_err(TableError::Operation),
             AccountKey::Bucket(bucket) => tables.unknown.finish_attempt(
-                &policies.password,
+                policies.account.password(),
                 *bucket,
                 now,
                 ticket.account,
@@ -325,80 +315,41 @@ impl AccountStates for MemoryStates {
         code_ok: bool,
         now: Instant,
     ) -> Result<Admission, StateError> {
-        let policies = &self.policies;
-        let user = user_id.to_owned();
+        let policy = &self.policies.account;
         let mut tables = self.tables();
-        if !tables.view(policies, &user, now).can_authenticate {
-            return Ok(Admission::Denied);
-        }
-        if code_ok {
-            let _ = tables
-                .mfa
-                .success(&policies.mfa, user, now)
-                .map_err(begin_error)?;
-            Ok(Admission::Admitted)
+        let account = tables.user(user_id)?;
+        // Rejected (and so not counted) while the account is locked or the user disabled.
+        let outcome = if code_ok {
+            account.mfa_success(policy, now)
         } else {
-            let _ = tables
-                .mfa
-                .failure(&policies.mfa, user, now, None)
-                .map_err(begin_error)?;
-            Ok(Admission::Denied)
+            account.mfa_failure(policy, now)
         }
+        .map_err(|_| StateError::AccountTooSmall)?;
+        Ok(if code_ok && outcome.is_allowed() {
+            Admission::Admitted
+        } else {
+            Admission::Denied
+        })
     }
 
     async fn view(&self, user_id: &str, now: Instant) -> Result<AccountView, StateError> {
-        Ok(self.tables().view(&self.policies, &user_id.to_owned(), now))
+        Ok(self.tables().view(&self.policies, user_id, now))
     }
 
     async fn unlock(&self, user_id: &str, now: Instant) -> Result<AdminDone, AdminError> {
-        let policies = &self.policies;
-        let user = user_id.to_owned();
-        let (before, _, view) = self.tables().admin(policies, &user, now, |tables| {
-            let _ = tables
-                .passwords
-                .unlock(&policies.password, user.clone(), now)
-                .map_err(admin_error)?;
-            // An unlocked MFA source holds nothing, so the table never needs a slot for it.
-            let _ = tables
-                .mfa
-                .unlock(&policies.mfa, user.clone(), now)
-                .map_err(admin_error)?;
-            Ok(None)
-        })?;
-        Ok(AdminDone {
-            view,
-            events: AccountEvent::of_unlock(None, before, view.status),
-        })
+        let policy = &self.policies.account;
+        self.tables()
+            .administer(&self.policies, user_id, now, |account| {
+                Ok(account.unlock(policy, now))
+            })
     }
 
     async fn unlock_password(&self, user_id: &str, now: Instant) -> Result<AdminDone, AdminError> {
-        let policies = &self.policies;
-        let user = user_id.to_owned();
-        let (before, first, view) = self.tables().admin(policies, &user, now, |tables| {
-            let administrator = tables
-                .passwords
-                .get(&user)
-                .and_then(|account| account.lock_cause(now))
-                == Some(LockCause::Administrator);
-            if !administrator {
-                let _ = tables
-                    .passwords
-                    .unlock(&policies.password, user.clone(), now)
-                    .map_err(admin_error)?;
-            }
-            // The MFA counter is cleared too, unless MFA is what locked the account.
-            if tables.mfa.view_with(&policies.mfa, &user, now).status == Status::Ok {
-                let _ = tables
-                    .mfa
-                    .unlock(&policies.mfa, user.clone(), now)
-                    .map_err(admin_error)?;
-            }
-            Ok(Some(AccountEvent::PasswordUnlocked))
-        })?;
-        Ok(AdminDone {
-            view,
-            events: AccountEvent::of_unlock(first, before, view.status),
-        })
+        let policy = &self.policies.account;
+        self.tables()
+            .administer(&self.policies, user_id, now, |account| {
+                Ok(account.unlock_password(policy, now))
+            })
     }
 
     async fn lock(
@@ -407,19 +358,15 @@ impl AccountStates for MemoryStates {
         until: Option<Instant>,
         now: Instant,
     ) -> Result<AdminDone, AdminError> {
-        let policies = &self.policies;
-        let user = user_id.to_owned();
-        let (_, _, view) = self.tables().admin(policies, &user, now, |tables| {
-            let _ = tables
-                .passwords
-                .lock(&policies.password, user.clone(), now, until)
-                .map_err(admin_error)?;
-            Ok(None)
-        })?;
-        Ok(AdminDone {
-            view,
-            events: Vec::new(),
-        })
+        let policy = &self.policies.account;
+        self.tables()
+            .administer(&self.policies, user_id, now, |account| {
+                let outcome = account.lock(policy, now, until)?;
+                Ok(AdminOutcome {
+                    outcome,
+                    events: Default::default(),
+                })
+            })
     }
 
     async fn patch(
@@ -428,25 +375,14 @@ impl AccountStates for MemoryStates {
         patch: Patch,
         now: Instant,
     ) -> Result<AdminDone, AdminError> {
-        let policies = &self.policies;
-        let user = user_id.to_owned();
-        let unlocks = patch.status == Some(Status::Ok) || patch.can_authenticate == Some(true);
-        let (_, _, view) = self.tables().admin(policies, &user, now, |tables| {
-            let _ = tables
-                .passwords
-                .patch(&policies.password, user.clone(), now, patch)
-                .map_err(admin_error)?;
-            if unlocks {
-                let _ = tables
-                    .mfa
-                    .unlock(&policies.mfa, user.clone(), now)
-                    .map_err(admin_error)?;
-            }
-            Ok(None)
-        })?;
-        Ok(AdminDone {
-            view,
-            events: Vec::new(),
-        })
+        let policy = &self.policies.account;
+        self.tables()
+            .administer(&self.policies, user_id, now, |account| {
+                let outcome = account.patch(policy, now, &patch)?;
+                Ok(AdminOutcome {
+                    outcome,
+                    events: Default::default(),
+                })
+            })
     }
 }
