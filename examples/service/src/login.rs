@@ -1,0 +1,160 @@
+//! `POST /login` and `POST /login/mfa`.
+//!
+//! A password login is the attempt protocol of [behaviour §7.1](account_lockout::behaviour#s7-1):
+//! begin (which may refuse, and then no password is checked), verify the argon2 hash,
+//! finish with the verdict. A locked account, a disabled user, an unknown name and a wrong
+//! password all get [`Problem::invalid_credentials`], byte for byte.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use account_lockout::Verdict;
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::Service;
+use crate::body::JsonBody;
+use crate::problem::Problem;
+use crate::state::{AccountStates, Admission, LoginStart, LoginSubject, Refusal};
+
+/// The body of `POST /login`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordLogin {
+    /// The name the user logs in with.
+    pub username: String,
+    /// The password, in clear (over TLS in a real deployment).
+    pub password: String,
+}
+
+/// The body of `POST /login/mfa`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaLogin {
+    /// The name the user logs in with.
+    pub username: String,
+    /// The MFA code (the demo's fixed code: [`crate::directory::DemoUser::mfa_code`]).
+    pub code: String,
+}
+
+/// The answer to an admitted login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Admitted {
+    /// The user's id.
+    pub user_id: String,
+    /// The name the user logged in with.
+    pub username: String,
+}
+
+fn admitted(user_id: String, username: String) -> Response {
+    (StatusCode::OK, Json(Admitted { user_id, username })).into_response()
+}
+
+/// The answer to a login refused before its password was checked.
+fn refused(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Denied => Problem::invalid_credentials().into_response(),
+        Refusal::Busy => Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "busy",
+            "too many logins are being checked at once; try again shortly",
+        )
+        .into_response(),
+        Refusal::SourceThrottled { retry_after } => {
+            let problem = Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "too many failed logins from this address",
+            );
+            match retry_after {
+                // Whole seconds, rounded up: a client that waits that long is let through.
+                Some(wait) => (
+                    [(RETRY_AFTER, wait.as_secs_ceil().max(1).to_string())],
+                    problem,
+                )
+                    .into_response(),
+                None => problem.into_response(),
+            }
+        }
+    }
+}
+
+/// `POST /login`: a password login.
+pub async fn password<S: AccountStates>(
+    State(service): State<Arc<Service<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(login): JsonBody<PasswordLogin>,
+) -> Response {
+    // Run on its own task: a client that hangs up must not leave the attempt in flight
+    // (it would hold part of the account's budget until the attempt times out).
+    let task = tokio::spawn(async move { password_login(&service, peer, login).await });
+    task.await.unwrap_or_else(|_| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the login could not be completed",
+        )
+        .into_response()
+    })
+}
+
+async fn password_login<S: AccountStates>(
+    service: &Service<S>,
+    peer: SocketAddr,
+    login: PasswordLogin,
+) -> Response {
+    let source = peer.ip();
+    let subject = service.directory.subject(&login.username);
+    let ticket = match service
+        .states
+        .login_begin(&subject, source, service.now())
+        .await
+    {
+        Ok(LoginStart::Verify(ticket)) => ticket,
+        Ok(LoginStart::Refused(refusal)) => return refused(refusal),
+        Err(error) => return Problem::state(error).into_response(),
+    };
+    let user = match &subject {
+        LoginSubject::User(id) => service
+            .directory
+            .user(service.directory.environment(), id)
+            .cloned(),
+        LoginSubject::UnknownName(_) => None,
+    };
+    let stored = user.as_ref().map(|user| user.password_hash().to_owned());
+    let verdict = if service.passwords.verify(stored, login.password).await {
+        Verdict::Success
+    } else {
+        Verdict::Failure { credential: None }
+    };
+    let finished = service
+        .states
+        .login_finish(&subject, source, ticket, verdict, service.now())
+        .await;
+    match (finished, user) {
+        (Ok(Admission::Admitted), Some(user)) => admitted(user.id, user.username),
+        (Ok(_), _) => Problem::invalid_credentials().into_response(),
+        (Err(error), _) => Problem::state(error).into_response(),
+    }
+}
+
+/// `POST /login/mfa`: an MFA code, counted by the account's MFA source.
+pub async fn mfa<S: AccountStates>(
+    State(service): State<Arc<Service<S>>>,
+    JsonBody(login): JsonBody<MfaLogin>,
+) -> Response {
+    let Some(user) = service.directory.by_username(&login.username) else {
+        return Problem::invalid_credentials().into_response();
+    };
+    let code_ok = user.mfa_code_matches(&login.code);
+    match service.states.mfa(&user.id, code_ok, service.now()).await {
+        Ok(Admission::Admitted) => admitted(user.id.clone(), user.username.clone()),
+        Ok(Admission::Denied) => Problem::invalid_credentials().into_response(),
+        Err(error) => Problem::state(error).into_response(),
+    }
+}

@@ -1,0 +1,80 @@
+//! `account-lockout-service`: the demo service on `--listen` (see the library's docs).
+
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use account_lockout::MfaPolicy;
+use account_lockout_service::directory::{DEMO_ENVIRONMENT, DEMO_USERS};
+use account_lockout_service::state::Policies;
+use account_lockout_service::state::memory::MemoryStates;
+use account_lockout_service::{Service, serve};
+use clap::Parser;
+
+/// An HTTP service over account-lockout: argon2 logins and PingOne's account endpoints.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// A `pingone` policy as JSON, its `mfa` member optional, e.g.
+    /// {"pingone":{"failureCount":5,"durationSeconds":900,"mfa":{"failureCount":3,"durationSeconds":600}}}
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+}
+
+fn policies(file: Option<&PathBuf>) -> Result<Policies, String> {
+    let defaults = Policies::defaults().map_err(|error| error.to_string())?;
+    let Some(file) = file else {
+        return Ok(defaults);
+    };
+    let text = std::fs::read(file).map_err(|error| format!("{}: {error}", file.display()))?;
+    let policy: MfaPolicy =
+        serde_json::from_slice(&text).map_err(|error| format!("{}: {error}", file.display()))?;
+    // Without an `mfa` member, MFA codes are still counted, under the default.
+    let mfa = policy.mfa().or(defaults.account.mfa()).copied();
+    let account = MfaPolicy::new(*policy.password(), mfa).map_err(|error| error.to_string())?;
+    Policies::with_account(account).map_err(|error| error.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("account-lockout-service: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let args = Args::parse();
+    let policies = policies(args.policy.as_ref())?;
+    let service = Service::demo(argon2::Params::default(), MemoryStates::new(policies))
+        .map_err(|error| error.to_string())?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|error| format!("{}: {error}", args.listen))?;
+    let address = listener.local_addr().map_err(|error| error.to_string())?;
+    println!("listening on http://{address}");
+    println!("environment {DEMO_ENVIRONMENT}");
+    for user in DEMO_USERS {
+        // Demo credentials, printed so that they can be tried.
+        println!(
+            "user {} {:?} password {:?} mfa code {}",
+            user.id, user.username, user.password, user.mfa_code
+        );
+    }
+    let shutdown = async {
+        // Without a Ctrl-C handler the process still ends on SIGINT, just not gracefully.
+        let _interrupted = tokio::signal::ctrl_c().await;
+    };
+    serve(listener, Arc::new(service), shutdown)
+        .await
+        .map_err(|error| error.to_string())
+}

@@ -1,0 +1,502 @@
+#![allow(clippy::restriction)]
+//! The service over real HTTP: a reqwest client against the server on a free 127.0.0.1
+//! port, one server (and so fresh accounts) per test. argon2 runs with cheap parameters;
+//! the counts of verifications come from the service's own password checker.
+
+use std::sync::Arc;
+
+use account_lockout_service::credentials::Passwords;
+use account_lockout_service::directory::{DEMO_ENVIRONMENT, DEMO_USERS, DemoUser};
+use account_lockout_service::state::Policies;
+use account_lockout_service::state::memory::MemoryStates;
+use account_lockout_service::users::{ACCOUNT_UNLOCK, PASSWORD_UNLOCK};
+use account_lockout_service::{Service, serve};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use serde_json::{Value, json};
+
+const ALICE: DemoUser = DEMO_USERS[0];
+const BOB: DemoUser = DEMO_USERS[1];
+/// The default password policy's `failureCount` (PingOne's default, 5).
+const THRESHOLD: u64 = 5;
+/// The default MFA policy's `failureCount`.
+const MFA_THRESHOLD: usize = 3;
+
+const OPEN: fn() -> Value = || json!({"canAuthenticate": true, "status": "OK"});
+
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    passwords: Passwords,
+}
+
+/// An answer: status, `Content-Type`, body bytes.
+#[derive(Debug, PartialEq, Eq)]
+struct Answer {
+    status: StatusCode,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+
+    fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap().to_owned()
+    }
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    Answer {
+        status: response.status(),
+        content_type: response
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|value| value.to_str().unwrap().to_owned()),
+        body: response.bytes().await.unwrap().to_vec(),
+    }
+}
+
+impl Server {
+    async fn start() -> Server {
+        // argon2id at its smallest: the tests count verifications, they do not time them.
+        let cheap = argon2::Params::new(8, 1, 1, None).unwrap();
+        let states = MemoryStates::new(Policies::defaults().unwrap());
+        let service = Arc::new(Service::demo(cheap, states).unwrap());
+        let passwords = service.passwords().clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, service, std::future::pending()));
+        Server {
+            base: format!("http://{address}"),
+            client: reqwest::Client::new(),
+            passwords,
+        }
+    }
+
+    fn user_url(&self, user: &DemoUser) -> String {
+        format!(
+            "{}/environments/{DEMO_ENVIRONMENT}/users/{}",
+            self.base, user.id
+        )
+    }
+
+    async fn login(&self, username: &str, password: &str) -> Answer {
+        let body = json!({"username": username, "password": password});
+        let url = format!("{}/login", self.base);
+        answer(self.client.post(url).json(&body).send().await.unwrap()).await
+    }
+
+    async fn mfa(&self, username: &str, code: &str) -> Answer {
+        let body = json!({"username": username, "code": code});
+        let url = format!("{}/login/mfa", self.base);
+        answer(self.client.post(url).json(&body).send().await.unwrap()).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        answer(request.send().await.unwrap()).await
+    }
+
+    async fn raw(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        content_type: &str,
+        body: &str,
+    ) -> Answer {
+        let request = self
+            .client
+            .request(method, url)
+            .header(CONTENT_TYPE, content_type)
+            .body(body.to_owned());
+        self.send(request).await
+    }
+
+    async fn patch(&self, user: &DemoUser, body: &str) -> Answer {
+        self.raw(
+            reqwest::Method::PATCH,
+            self.user_url(user),
+            "application/json",
+            body,
+        )
+        .await
+    }
+
+    async fn unlock(&self, user: &DemoUser) -> Answer {
+        self.raw(
+            reqwest::Method::POST,
+            self.user_url(user),
+            ACCOUNT_UNLOCK,
+            "",
+        )
+        .await
+    }
+
+    async fn unlock_password(&self, user: &DemoUser) -> Answer {
+        let url = format!("{}/password", self.user_url(user));
+        self.raw(reqwest::Method::POST, url, PASSWORD_UNLOCK, "")
+            .await
+    }
+
+    /// The user as `GET` shows it.
+    async fn user(&self, user: &DemoUser) -> Value {
+        let got = self.send(self.client.get(self.user_url(user))).await;
+        assert_eq!(got.status, StatusCode::OK);
+        got.json()
+    }
+
+    /// Just the `account` object.
+    async fn account(&self, user: &DemoUser) -> Value {
+        self.user(user).await["account"].clone()
+    }
+
+    /// `THRESHOLD` wrong passwords, one after the other: a password lock.
+    async fn lock_by_password(&self, user: &DemoUser) {
+        for _ in 0..THRESHOLD {
+            let got = self.login(user.username, "wrong").await;
+            assert_eq!(got.status, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(self.account(user).await["status"], "LOCKED");
+    }
+}
+
+fn is_busy(got: &Answer) -> bool {
+    got.status == StatusCode::TOO_MANY_REQUESTS && got.code() == "busy"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_user_has_the_seed_shape() {
+    let server = Server::start().await;
+    assert_eq!(
+        server.user(&ALICE).await,
+        json!({
+            "id": ALICE.id,
+            "environment": {"id": DEMO_ENVIRONMENT},
+            "username": "alice",
+            "account": {"canAuthenticate": true, "status": "OK"},
+        })
+    );
+    let unknown = format!(
+        "{}/environments/{DEMO_ENVIRONMENT}/users/nobody",
+        server.base
+    );
+    let got = server.send(server.client.get(unknown)).await;
+    assert_eq!(
+        (got.status, got.code().as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_correct_logins_never_lock_the_user() {
+    let server = Arc::new(Server::start().await);
+    let logins: Vec<_> = (0..50)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            tokio::spawn(async move { server.login(ALICE.username, ALICE.password).await })
+        })
+        .collect();
+    let mut admitted = 0;
+    for login in logins {
+        let got = login.await.unwrap();
+        // Logins beyond the attempts the account lets run at once wait their turn.
+        if got.status == StatusCode::OK {
+            assert_eq!(got.json(), json!({"userId": ALICE.id, "username": "alice"}));
+            admitted += 1;
+        } else {
+            assert!(is_busy(&got), "{got:?}");
+        }
+    }
+    assert!(admitted >= 1);
+    assert_eq!(server.account(&ALICE).await, OPEN());
+    assert_eq!(
+        server.login(ALICE.username, ALICE.password).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_concurrent_wrong_logins_verify_no_more_passwords_than_the_threshold() {
+    let server = Arc::new(Server::start().await);
+    let logins: Vec<_> = (0..100)
+        .map(|n| {
+            let server = Arc::clone(&server);
+            tokio::spawn(async move { server.login(BOB.username, &format!("guess {n}")).await })
+        })
+        .collect();
+    for login in logins {
+        let got = login.await.unwrap();
+        assert!(
+            got.status == StatusCode::UNAUTHORIZED && got.code() == "invalid_credentials"
+                || is_busy(&got),
+            "{got:?}"
+        );
+    }
+    // The attempt protocol reserves each failure before its check: five, then the lock.
+    assert_eq!(server.passwords.verifications(), THRESHOLD);
+    let account = server.account(&BOB).await;
+    assert_eq!(account["status"], "LOCKED");
+    assert_eq!(account["canAuthenticate"], false);
+    // Locked: even the right password is not checked.
+    let got = server.login(BOB.username, BOB.password).await;
+    assert_eq!(got.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.passwords.verifications(), THRESHOLD);
+    // The other user is untouched.
+    assert_eq!(server.account(&ALICE).await, OPEN());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_locked_account_answers_exactly_as_a_wrong_password() {
+    let server = Server::start().await;
+    let wrong = server.login(ALICE.username, "wrong").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.content_type.as_deref(), Some("application/json"));
+    assert_eq!(wrong.code(), "invalid_credentials");
+    assert_eq!(server.login("nobody", "wrong").await, wrong);
+    server.lock_by_password(&ALICE).await;
+    assert_eq!(server.login(ALICE.username, ALICE.password).await, wrong);
+    assert_eq!(server.login(ALICE.username, "wrong").await, wrong);
+    // And an administrator's lock or a disabled user the same.
+    let bob_patched = server.patch(&BOB, r#"{"canAuthenticate":false}"#).await;
+    assert_eq!(bob_patched.status, StatusCode::OK);
+    assert_eq!(server.login(BOB.username, BOB.password).await, wrong);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_account_unlock_ends_a_password_lock() {
+    let server = Server::start().await;
+    server.lock_by_password(&ALICE).await;
+    let got = server.unlock(&ALICE).await;
+    assert_eq!(got.status, StatusCode::OK);
+    let body = got.json();
+    assert_eq!(body["events"], json!(["USER.UNLOCKED"]));
+    assert_eq!(body["account"], OPEN());
+    assert_eq!(body["id"], ALICE.id);
+    assert_eq!(server.account(&ALICE).await, OPEN());
+    assert_eq!(
+        server.login(ALICE.username, ALICE.password).await.status,
+        StatusCode::OK
+    );
+    // On an open account: nothing to report.
+    assert_eq!(server.unlock(&ALICE).await.json()["events"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_account_unlock_ends_an_mfa_lock() {
+    let server = Server::start().await;
+    for _ in 0..MFA_THRESHOLD {
+        assert_eq!(
+            server.mfa(BOB.username, "000000").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(server.account(&BOB).await["status"], "LOCKED");
+    // A right code is refused while locked.
+    assert_eq!(
+        server.mfa(BOB.username, BOB.mfa_code).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let got = server.unlock(&BOB).await;
+    assert_eq!(got.json()["events"], json!(["USER.UNLOCKED"]));
+    assert_eq!(server.account(&BOB).await, OPEN());
+    assert_eq!(
+        server.mfa(BOB.username, BOB.mfa_code).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_password_unlock_ends_a_password_lock_but_not_an_mfa_lock() {
+    let server = Server::start().await;
+    // On an open account: PASSWORD.UNLOCKED alone.
+    let got = server.unlock_password(&ALICE).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.json()["events"], json!(["PASSWORD.UNLOCKED"]));
+
+    server.lock_by_password(&ALICE).await;
+    let got = server.unlock_password(&ALICE).await;
+    assert_eq!(got.status, StatusCode::OK);
+    let body = got.json();
+    assert_eq!(
+        body["events"],
+        json!(["PASSWORD.UNLOCKED", "USER.UNLOCKED"])
+    );
+    assert_eq!(body["account"], OPEN());
+    assert_eq!(server.account(&ALICE).await, OPEN());
+    assert_eq!(
+        server.login(ALICE.username, ALICE.password).await.status,
+        StatusCode::OK
+    );
+
+    // behaviour §7.3: it never ends the MFA source's lock.
+    for _ in 0..MFA_THRESHOLD {
+        let _ = server.mfa(BOB.username, "000000").await;
+    }
+    let got = server.unlock_password(&BOB).await;
+    assert_eq!(got.json()["events"], json!(["PASSWORD.UNLOCKED"]));
+    assert_eq!(got.json()["account"]["status"], "LOCKED");
+    assert_eq!(server.account(&BOB).await["status"], "LOCKED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unlock_with_another_content_type_is_415_and_changes_nothing() {
+    let server = Server::start().await;
+    server.lock_by_password(&ALICE).await;
+    let before = server.account(&ALICE).await;
+    let user = server.user_url(&ALICE);
+    let password = format!("{user}/password");
+    for (url, content_type) in [
+        (&user, "application/json"),
+        (&user, PASSWORD_UNLOCK),
+        (&user, "text/plain"),
+        (&password, ACCOUNT_UNLOCK),
+        (&password, "application/json"),
+    ] {
+        let got = server
+            .raw(reqwest::Method::POST, url.clone(), content_type, "{}")
+            .await;
+        assert_eq!(
+            got.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type}"
+        );
+        assert_eq!(got.code(), "unsupported_media_type");
+    }
+    // No Content-Type at all.
+    let got = server.send(server.client.post(user.clone())).await;
+    assert_eq!(got.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(server.account(&ALICE).await["status"], before["status"]);
+    assert_eq!(server.account(&ALICE).await["lockedAt"], before["lockedAt"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_patch_error_is_a_400_with_its_code_and_changes_nothing() {
+    let server = Server::start().await;
+    let before = server.user(&ALICE).await;
+    for (body, code) in [
+        ("[]", "invalid_value"),
+        ("null", "invalid_value"),
+        (r#"{"lockedAt":"2026-01-01T00:00:00Z"}"#, "read_only_field"),
+        (r#"{"secondsUntilUnlock":5}"#, "read_only_field"),
+        (r#"{"status":"LOCKED","colour":"red"}"#, "unknown_field"),
+        (r#"{"status":"MAYBE"}"#, "invalid_value"),
+        (r#"{"canAuthenticate":"yes"}"#, "invalid_value"),
+        (
+            r#"{"unlockAt":"tomorrow","status":"LOCKED"}"#,
+            "invalid_value",
+        ),
+        (r#"{"status":"LOCKED","status":"LOCKED"}"#, "invalid_value"),
+        (
+            r#"{"canAuthenticate":true,"status":"LOCKED"}"#,
+            "conflicting_fields",
+        ),
+        (
+            r#"{"status":"OK","unlockAt":"2999-01-01T00:00:00Z"}"#,
+            "conflicting_fields",
+        ),
+        (
+            r#"{"unlockAt":"2999-01-01T00:00:00Z"}"#,
+            "unlock_at_requires_locked",
+        ),
+        (
+            r#"{"status":"LOCKED","unlockAt":"2000-01-01T00:00:00Z"}"#,
+            "unlock_at_not_in_future",
+        ),
+    ] {
+        let got = server.patch(&ALICE, body).await;
+        assert_eq!(got.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(
+            got.content_type.as_deref(),
+            Some("application/json"),
+            "{body}"
+        );
+        assert_eq!(got.code(), code, "{body}");
+        assert!(
+            got.json()["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+        assert_eq!(server.user(&ALICE).await, before, "{body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_patch_writes_what_it_says() {
+    let server = Server::start().await;
+    let got = server.patch(&ALICE, r#"{"status":"LOCKED"}"#).await;
+    assert_eq!(got.status, StatusCode::OK);
+    let account = got.json()["account"].clone();
+    assert_eq!(account["status"], "LOCKED");
+    assert_eq!(account["canAuthenticate"], false);
+    assert!(account["lockedAt"].is_string());
+    // An administrator lock with no deadline: no unlockAt, no secondsUntilUnlock.
+    assert!(account.get("unlockAt").is_none());
+    assert!(got.json().get("events").is_none());
+    assert_eq!(server.account(&ALICE).await, account);
+    let got = server.patch(&ALICE, r#"{"status":"OK"}"#).await;
+    assert_eq!(got.json()["account"], OPEN());
+    assert_eq!(server.patch(&ALICE, "{}").await.json()["account"], OPEN());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_malformed_body_is_a_clear_400_and_changes_nothing() {
+    let server = Server::start().await;
+    let before = server.user(&ALICE).await;
+    for body in [r#"{"status":"#, "status=LOCKED", ""] {
+        let got = server.patch(&ALICE, body).await;
+        assert_eq!(got.status, StatusCode::BAD_REQUEST, "{body:?}");
+        assert_eq!(got.code(), "invalid_value");
+        let message = got.json()["message"].as_str().unwrap().to_owned();
+        assert!(
+            message.starts_with("the body is not valid JSON"),
+            "{message}"
+        );
+    }
+    let url = format!("{}/login", server.base);
+    for body in [
+        r#"{"username":"alice""#,
+        r#"{"username":"alice"}"#,
+        r#"{"username":1,"password":"x"}"#,
+    ] {
+        let got = server
+            .raw(reqwest::Method::POST, url.clone(), "application/json", body)
+            .await;
+        assert_eq!(got.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(got.code(), "invalid_value");
+    }
+    // A login body that is not JSON at all is refused before any check.
+    let got = server
+        .raw(reqwest::Method::POST, url, "text/plain", "alice:secret")
+        .await;
+    assert_eq!(got.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(server.passwords.verifications(), 0);
+    assert_eq!(server.user(&ALICE).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_address_that_failed_too_often_is_told_when_to_come_back() {
+    let server = Server::start().await;
+    // The per-address limit (20 wrong passwords) across names the directory does not
+    // know, so that no user's own lock answers first.
+    for n in 0..20 {
+        let got = server.login(&format!("guess-{n}"), "wrong").await;
+        assert_eq!(got.status, StatusCode::UNAUTHORIZED);
+    }
+    let response = server
+        .client
+        .post(format!("{}/login", server.base))
+        .json(&json!({"username": "alice", "password": ALICE.password}))
+        .send()
+        .await
+        .unwrap();
+    let retry_after = response.headers().get(RETRY_AFTER).cloned();
+    let got = answer(response).await;
+    assert_eq!(got.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(got.code(), "too_many_attempts");
+    // The lock is 300 s, counted from the 20th failure (whole seconds, rounded up).
+    let seconds: u64 = retry_after.unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=300).contains(&seconds), "{seconds}");
+    assert_eq!(server.passwords.verifications(), 20);
+}
