@@ -51,12 +51,17 @@
     clippy::unimplemented
 )]
 
+// Feature `std`: the std layer (`SharedGuard`, `SystemClock`); the core stays no_std.
+#[cfg(feature = "std")]
+extern crate std;
+
 mod account;
 pub mod behaviour;
 mod binary;
 mod date;
 pub mod dialect;
 mod fingerprint;
+pub mod guard;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 pub mod harness;
 mod json_key;
@@ -74,6 +79,12 @@ pub use account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
 pub use binary::{BufferTooSmall, DecodeError, Inconsistency};
 pub use date::{DateError, DateString, parse_rfc3339};
 pub use fingerprint::{Fingerprint, FingerprintKey};
+pub use guard::{
+    Answer, Disclosure, Guard, GuardDecision, GuardError, GuardOutcome, GuardPolicy, GuardStart,
+    GuardToken, PerScope, Scope, ScopeKey, SourceKey, UserUnlock,
+};
+#[cfg(feature = "std")]
+pub use guard::{Observer, SharedGuard, SystemClock};
 pub use mfa::{
     AccountEvent, AccountEvents, AdminOutcome, MfaAccount, MfaError, MfaPolicy, MfaSource,
 };

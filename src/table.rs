@@ -245,17 +245,44 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
         }
     }
 
+    /// Whether an operation on `key` at `now` would find a slot for it: the key is stored,
+    /// a slot is free, or compacting at `now` would free one. A read: the operation that
+    /// follows at the same `now` is refused with [`TableError::Full`] exactly when this is
+    /// `false`, so a caller that must change several tables or none can ask them all first.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Instant, LockoutTable};
+    ///
+    /// let policy = PingOne { failure_count: 3, duration_seconds: Some(60) }.policy().unwrap();
+    /// let mut table: LockoutTable<u32, 2> = LockoutTable::new();
+    /// let now = Instant::from_secs(0);
+    /// table.failure(&policy, 1, now, None).unwrap();
+    /// table.failure(&policy, 2, now, None).unwrap();
+    /// assert!(table.has_room_for(&policy, &1, now));
+    /// assert!(!table.has_room_for(&policy, &3, now));
+    /// ```
+    #[must_use]
+    pub fn has_room_for(&self, policy: &Policy, key: &K, now: Instant) -> bool {
+        self.accounts.contains_key(key)
+            || !self.accounts.is_full()
+            || self.compaction_frees_a_slot(policy, now)
+    }
+
+    /// Whether compacting at `now` would drop an account. A read.
+    fn compaction_frees_a_slot(&self, policy: &Policy, now: Instant) -> bool {
+        self.accounts.values().any(|account| {
+            let mut trial = *account;
+            trial.settle(policy, now)
+        })
+    }
+
     /// Makes room for a new key: a full table compacts at `now`; whether a slot is free.
     /// When compaction would free nothing, nothing is changed (not even observed).
     fn make_room(&mut self, policy: &Policy, now: Instant) -> bool {
         if !self.accounts.is_full() {
             return true;
         }
-        let frees_a_slot = self.accounts.values().any(|account| {
-            let mut trial = *account;
-            trial.settle(policy, now)
-        });
-        frees_a_slot && self.compact(policy, now) > 0
+        self.compaction_frees_a_slot(policy, now) && self.compact(policy, now) > 0
     }
 
     /// Runs `operation` on the account of `key` as one step, kept only if it succeeded;
@@ -389,6 +416,72 @@ impl<K: Hash + Eq, const N: usize, const RECORDS: usize, const MEMORY: usize, co
         self.run(policy, key, now, |account| {
             account.finish_attempt(policy, now, token, verdict)
         })
+    }
+
+    /// Takes the attempt of `token` for `key` out of flight with no verdict
+    /// ([`Account::abandon_attempt`]).
+    pub fn abandon_attempt(
+        &mut self,
+        policy: &Policy,
+        key: K,
+        now: Instant,
+        token: AttemptToken,
+    ) -> Result<Outcome, TableError<AttemptError>> {
+        self.run(policy, key, now, |account| {
+            account.abandon_attempt(policy, now, token)
+        })
+    }
+
+    /// Administrator unlock ([`Account::unlock`]) of every stored key that `select`
+    /// picks, each as an event addressed to it at `now`; `report` sees each one's key and
+    /// outcome. A key that is not stored is in its initial state, which an unlock leaves
+    /// as it is. Returns how many accounts it unlocked. One pass over the table, and no
+    /// key is copied: a [`Guard`](crate::Guard) unlocks every `(user, source)` key of one
+    /// user with it.
+    ///
+    /// `select` must give the same answer for a key each time it is asked.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Instant, LockoutTable, Status};
+    ///
+    /// let policy = PingOne { failure_count: 1, duration_seconds: None }.policy().unwrap();
+    /// let mut table: LockoutTable<(&str, u8), 8> = LockoutTable::new();
+    /// let now = Instant::from_secs(0);
+    /// for key in [("ana", 1), ("ana", 2), ("bo", 1)] {
+    ///     table.failure(&policy, key, now, None).unwrap();
+    /// }
+    /// let mut reported = 0;
+    /// let unlocked = table.unlock_where(&policy, now, |key| key.0 == "ana", |_, _| reported += 1);
+    /// assert_eq!((unlocked, reported), (2, 2));
+    /// assert_eq!(table.view(&("ana", 2), now).status, Status::Ok);
+    /// assert_eq!(table.view(&("bo", 1), now).status, Status::Locked);
+    /// assert_eq!(table.len(), 1); // the unlocked accounts were dormant, and dropped
+    /// ```
+    pub fn unlock_where(
+        &mut self,
+        policy: &Policy,
+        now: Instant,
+        select: impl Fn(&K) -> bool,
+        mut report: impl FnMut(&K, Outcome),
+    ) -> usize {
+        let mut unlocked: usize = 0;
+        for (key, account) in self.accounts.iter_mut() {
+            if select(key) {
+                report(key, account.unlock(policy, now));
+                unlocked = unlocked.saturating_add(1);
+            }
+        }
+        // As after any event: an account left dormant gives up its slot.
+        let mut released = self.released_serial;
+        self.accounts.retain(|key, account| {
+            let dormant = select(key) && account.is_dormant(policy, account.last_seen());
+            if dormant {
+                released = released.max(account.attempt_serial());
+            }
+            !dormant
+        });
+        self.released_serial = released;
+        unlocked
     }
 
     /// After restoring saved state: counts every attempt still in flight as a failure

@@ -4,7 +4,8 @@
 //!
 //! 1. [`Account::begin_attempt`] puts an attempt in flight and returns a token.
 //! 2. The host persists the state, then verifies the credential.
-//! 3. [`Account::finish_attempt`] applies the verdict: a success or a failure.
+//! 3. [`Account::finish_attempt`] applies the verdict: a success or a failure; or
+//!    [`Account::abandon_attempt`] takes the attempt out of flight with no verdict.
 //!
 //! A state restored from storage with attempts still in flight has lost their verdicts:
 //! [`Account::recover`] counts each as a failure. So a power cut at any point loses no
@@ -397,6 +398,68 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         token: AttemptToken,
         verdict: Verdict,
     ) -> Result<Outcome, AttemptError> {
+        let mut transitions = self.take_attempt(policy, now, token)?;
+        let rejection = match verdict {
+            Verdict::Success => self.succeed(policy),
+            Verdict::Failure { credential } => self.fail(policy, now, credential, &mut transitions),
+        };
+        Ok(Outcome::attempt(rejection, transitions))
+    }
+
+    /// Takes the attempt of `token` out of flight at `now` without a verdict: the
+    /// credential was never judged, or it was judged for another account. The attempt
+    /// counts nothing, no success rule applies, and the failure of the budget it reserved
+    /// is free again ([behaviour §7.1](crate::behaviour#s7-1)).
+    ///
+    /// A [`Guard`](crate::Guard) abandons the attempt of its source scope when a login
+    /// succeeds: the address gets no credit for it, so an attacker cannot reset their
+    /// address's count by logging into an account of their own between guesses. A host
+    /// also abandons an attempt it cannot verify after all (the credential store is down),
+    /// rather than count a failure the user did not make.
+    ///
+    /// The decision is what a verdict would meet at `now`: rejected if the account was
+    /// locked or the user disabled in the meantime (the attempt leaves flight all the
+    /// same), allowed otherwise. A token that names no attempt in flight, including one
+    /// that has timed out by `now`, is [`AttemptError::UnknownAttempt`], and nothing
+    /// changes.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Account, AttemptError, Instant};
+    ///
+    /// let policy = PingOne { failure_count: 1, duration_seconds: Some(60) }.policy().unwrap();
+    /// let mut account: Account = Account::new();
+    /// let now = Instant::from_secs(100);
+    /// let token = account.begin_attempt(&policy, now).unwrap().token.unwrap();
+    /// assert_eq!(account.failures_remaining(&policy, now), Some(0)); // reserved
+    ///
+    /// let outcome = account.abandon_attempt(&policy, now, token).unwrap();
+    /// assert!(outcome.is_allowed());
+    /// assert!(outcome.transitions().is_empty());
+    /// assert_eq!(account.failures_remaining(&policy, now), Some(1)); // free again
+    /// assert_eq!(account.attempts_in_flight(), 0);
+    /// assert_eq!(
+    ///     account.abandon_attempt(&policy, now, token),
+    ///     Err(AttemptError::UnknownAttempt)
+    /// );
+    /// ```
+    pub fn abandon_attempt(
+        &mut self,
+        policy: &Policy,
+        now: Instant,
+        token: AttemptToken,
+    ) -> Result<Outcome, AttemptError> {
+        let transitions = self.take_attempt(policy, now, token)?;
+        Ok(Outcome::attempt(self.rejection(), transitions))
+    }
+
+    /// Observes `now` and takes the attempt of `token` out of flight: the first half of
+    /// finishing or abandoning it. On error nothing changes.
+    fn take_attempt(
+        &mut self,
+        policy: &Policy,
+        now: Instant,
+        token: AttemptToken,
+    ) -> Result<Transitions, AttemptError> {
         Self::ensure_capacity(policy)?;
         // The serial restarts with a new account (a table drops dormant ones), so the start
         // instant is part of the identity too.
@@ -414,11 +477,7 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         if let Some(index) = self.attempts.position(token) {
             self.attempts.remove(index);
         }
-        let rejection = match verdict {
-            Verdict::Success => self.succeed(policy),
-            Verdict::Failure { credential } => self.fail(policy, now, credential, &mut transitions),
-        };
-        Ok(Outcome::attempt(rejection, transitions))
+        Ok(transitions)
     }
 
     /// When `attempt` times out, as an event at `now` would see it (after the shift of
