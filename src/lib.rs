@@ -51,11 +51,17 @@
     clippy::unimplemented
 )]
 
+// The std layers (feature `std` and the features that imply it) use the standard library.
+#[cfg(feature = "std")]
+extern crate std;
+
 mod account;
 pub mod behaviour;
 mod binary;
 mod date;
 pub mod dialect;
+#[cfg(any(feature = "tracing", feature = "metrics"))]
+pub mod events;
 mod fingerprint;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 pub mod harness;
