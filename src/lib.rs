@@ -51,7 +51,7 @@
     clippy::unimplemented
 )]
 
-// Feature `std`: the std layer (`SharedGuard`, `SystemClock`); the core stays no_std.
+// The std layers (feature `std` and the features that imply it) use the standard library.
 #[cfg(feature = "std")]
 extern crate std;
 
@@ -60,6 +60,8 @@ pub mod behaviour;
 mod binary;
 mod date;
 pub mod dialect;
+#[cfg(any(feature = "tracing", feature = "metrics"))]
+pub mod events;
 mod fingerprint;
 pub mod guard;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]

@@ -39,6 +39,15 @@
 //! event. The clock is injected: every event takes `now`; the database's own clock only
 //! counts TTLs.
 //!
+//! With the feature `tracing`, each event that may change an account reports its final
+//! outcome once, through `account_lockout::events` (scope `"account"` with the user name,
+//! or `"unknown"` with the bucket's key for [`Store::unknown_failure`]), never once per
+//! retry of its compare-and-set: all of it when its state is in the database, the
+//! refusal alone when a refusal stands unwritten (its transitions are reported by the
+//! event that stores them), nothing for an error. Reads report nothing. An error whose
+//! write may have been applied (`maybe_written`) reports nothing either, so such a
+//! write's transitions can go unreported.
+//!
 //! ```no_run
 //! # #[cfg(feature = "redis")]
 //! # async fn handler() -> Result<(), Box<dyn std::error::Error>> {
@@ -75,6 +84,7 @@ mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
+mod events;
 pub mod retention;
 mod store;
 

@@ -16,6 +16,7 @@ use crate::backend::{Backend, Swap, Write};
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Error;
+use crate::events::Subject;
 use crate::retention::{Retention, bounded_retention};
 
 /// How many lanes a store's events on different keys spread over: two keys share one
@@ -127,6 +128,14 @@ enum Source {
     Guess,
     /// The database, in this event (a read, or the reply of a lost compare-and-set).
     Database,
+}
+
+/// How an event's result ended, for what it reports ([`Subject`]).
+enum Settled<T> {
+    /// Its state is in the database: written by its compare-and-set, or already there.
+    Stored(T),
+    /// A refusal that stands although its state was not written.
+    Standing(T),
 }
 
 impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, MEMORY> {
@@ -285,15 +294,20 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     /// on the guess whose write fails is decided again on the database's bytes. And
     /// while the database cannot be read, a rejection on the guess (a lock this node
     /// saw) stands, in both fail modes.
+    ///
+    /// The final result is reported once (feature `tracing`) as `subject`'s, while the
+    /// event still holds its turn, so one node reports one key's events in order: all of
+    /// its outcome when its state is in the database, the refusal alone when it stands
+    /// unwritten, nothing for an error.
     async fn update<T>(
         &self,
         key: String,
+        subject: Subject<'_>,
         now: Instant,
         outcome: fn(&T) -> &Outcome,
-        mut event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
+        event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let config = &self.shared.config;
-        let policy = &self.shared.policy;
         // This node's events on one key take turns, so they never race each other:
         // only other nodes' writes make a compare-and-set lose.
         let lane = self
@@ -312,6 +326,30 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
             },
             None => None,
         };
+        match self.settle(key, started, now, outcome, event).await? {
+            Settled::Stored(result) => {
+                subject.stored(outcome(&result));
+                Ok(result)
+            }
+            Settled::Standing(result) => {
+                subject.standing(outcome(&result));
+                Ok(result)
+            }
+        }
+    }
+
+    /// [`Store::update`]'s compare-and-set loop, run in the event's turn (taken at
+    /// `started`): the result, and whether its state is in the database.
+    async fn settle<T>(
+        &self,
+        key: String,
+        started: Clock,
+        now: Instant,
+        outcome: fn(&T) -> &Outcome,
+        mut event: impl FnMut(&mut Account<RECORDS, MEMORY>, Instant) -> Result<T, Error>,
+    ) -> Result<Settled<T>, Error> {
+        let config = &self.shared.config;
+        let policy = &self.shared.policy;
         let (mut current, mut source) = if config.cache_entries == 0 {
             (self.read(&key).await?, Source::Database)
         } else {
@@ -325,7 +363,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         while lost < config.max_attempts {
             if lost > 0 && started.elapsed() >= config.event_deadline {
                 // Every compare-and-set so far lost, so nothing was written.
-                return rejection.ok_or(Error::Conflict {
+                return rejection.map(Settled::Standing).ok_or(Error::Conflict {
                     key,
                     attempts: lost,
                 });
@@ -379,7 +417,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
             // bytes (the same state, so the same TTL as the one already set).
             if unchanged || new == current {
                 if source == Source::Database {
-                    return Ok(result);
+                    return Ok(Settled::Stored(result));
                 }
                 // On the guess: confirm by a read, which writes nothing (a full
                 // database still answers it), and decide on what it returns.
@@ -387,7 +425,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                     Ok(bytes) => current = bytes,
                     // A lock this node saw stands while the database cannot say
                     // otherwise, in both fail modes.
-                    Err(_) if rejected => return Ok(result),
+                    Err(_) if rejected => return Ok(Settled::Standing(result)),
                     Err(error) => return Err(error),
                 }
                 source = Source::Database;
@@ -417,7 +455,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                         Write::Set { bytes, .. } => Some(bytes),
                     };
                     self.shared.cache.put(&key, written);
-                    return Ok(result);
+                    return Ok(Settled::Stored(result));
                 }
                 Err(error) => {
                     if rejected && !trusted {
@@ -426,14 +464,18 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                         // this node saw stands.
                         match self.read(&key).await {
                             Ok(bytes) => current = bytes,
-                            Err(_) => return Ok(result),
+                            Err(_) => return Ok(Settled::Standing(result)),
                         }
                         source = Source::Database;
                         continue;
                     }
                     // What the key holds now is unknown.
                     self.shared.cache.put(&key, None);
-                    return if rejected { Ok(result) } else { Err(error) };
+                    return if rejected {
+                        Ok(Settled::Standing(result))
+                    } else {
+                        Err(error)
+                    };
                 }
                 Ok(Swap::Changed(value)) => {
                     rejection = if rejected && trusted {
@@ -452,7 +494,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                     current = if self.back_off(lost).await {
                         match self.read(&key).await {
                             Ok(value) => value,
-                            Err(error) => return rejection.ok_or(error),
+                            Err(error) => return rejection.map(Settled::Standing).ok_or(error),
                         }
                     } else {
                         value
@@ -460,7 +502,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
                 }
             }
         }
-        rejection.ok_or(Error::Conflict {
+        rejection.map(Settled::Standing).ok_or(Error::Conflict {
             key,
             attempts: config.max_attempts,
         })
@@ -558,18 +600,21 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         if operation == Operation::Check {
             return self.check(user, now).await;
         }
-        self.apply_to(self.key(user), now, operation).await
+        self.apply_to(self.key(user), Subject::account(user), now, operation)
+            .await
     }
 
-    /// [`Store::apply`] on the account at `key` (an operation other than `Check`).
+    /// [`Store::apply`] on the account at `key`, reported as `subject`'s (an operation
+    /// other than `Check`).
     async fn apply_to(
         &self,
         key: String,
+        subject: Subject<'_>,
         now: Instant,
         operation: Operation,
     ) -> Result<Outcome, Error> {
         let policy = self.shared.policy;
-        self.update(key, now, same_outcome, |account, at| {
+        self.update(key, subject, now, same_outcome, |account, at| {
             account
                 .apply(&policy, at, operation)
                 .map_err(Error::Refused)
@@ -584,6 +629,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         let policy = self.shared.policy;
         self.update(
             self.key(user),
+            Subject::account(user),
             now,
             |start: &AttemptStart| &start.outcome,
             |account, at| account.begin_attempt(&policy, at).map_err(refused),
@@ -601,17 +647,23 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         verdict: Verdict,
     ) -> Result<Outcome, Error> {
         let policy = self.shared.policy;
-        self.update(self.key(user), now, same_outcome, |account, at| {
-            account
-                .finish_attempt(&policy, at, token, verdict)
-                .map_err(|error| match error {
-                    AttemptError::Capacity(error) => refused(error),
-                    AttemptError::UnknownAttempt => Error::UnknownAttempt,
-                    // `AttemptError` is non-exhaustive: a variant added to the library
-                    // that this crate does not handle yet is a bug of this crate.
-                    _ => Error::Internal("an attempt error this store does not handle"),
-                })
-        })
+        self.update(
+            self.key(user),
+            Subject::account(user),
+            now,
+            same_outcome,
+            |account, at| {
+                account
+                    .finish_attempt(&policy, at, token, verdict)
+                    .map_err(|error| match error {
+                        AttemptError::Capacity(error) => refused(error),
+                        AttemptError::UnknownAttempt => Error::UnknownAttempt,
+                        // `AttemptError` is non-exhaustive: a variant added to the library
+                        // that this crate does not handle yet is a bug of this crate.
+                        _ => Error::Internal("an attempt error this store does not handle"),
+                    })
+            },
+        )
         .await
     }
 
@@ -619,9 +671,13 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     /// failure ([`Account::recover`]); without one, writes nothing.
     pub async fn recover(&self, user: &str, now: Instant) -> Result<Outcome, Error> {
         let policy = self.shared.policy;
-        self.update(self.key(user), now, same_outcome, |account, at| {
-            account.recover(&policy, at).map_err(refused)
-        })
+        self.update(
+            self.key(user),
+            Subject::account(user),
+            now,
+            same_outcome,
+            |account, at| account.recover(&policy, at).map_err(refused),
+        )
         .await
     }
 
@@ -649,7 +705,10 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
     /// [`Store::failure`].
     pub async fn unknown_failure(&self, user: &str, now: Instant) -> Result<Outcome, Error> {
         let failure = Operation::Failure { credential: None };
-        self.apply_to(self.unknown_key(user), now, failure).await
+        let key = self.unknown_key(user);
+        let bucket = key.clone();
+        self.apply_to(key, Subject::unknown(&bucket), now, failure)
+            .await
     }
 
     /// Deletes `user`'s key whatever it holds: the administrator's way out of
