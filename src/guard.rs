@@ -637,8 +637,48 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         let user_outcome =
             user_outcome.unwrap_or_else(|| Account::<0, 0, 8>::new().unlock(&policy.user, now));
         each(Scope::User, &user_outcome);
-        let mut user_source_locks: usize = 0;
-        let user_sources = self.user_sources.unlock_where(
+        let (user_sources, user_source_locks) =
+            self.unlock_user_sources_with(policy, user, now, |outcome| {
+                each(Scope::UserSource, outcome)
+            });
+        UserUnlock {
+            user: user_outcome,
+            user_sources,
+            user_source_locks,
+        }
+    }
+
+    /// Ends every user × source lock of `user` and clears those counts, leaving the user
+    /// scope alone (an administrator lock there, say): for an action that ends the
+    /// password's locks only, as PingOne's password unlock does
+    /// ([behaviour §7.3](crate::behaviour#s7-3)). Shows each outcome to `each`; returns
+    /// how many user × source accounts it unlocked, and how many of them were locked.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Guard, GuardPolicy, Instant, Verdict};
+    ///
+    /// let p = PingOne { failure_count: 1, duration_seconds: None }.policy().unwrap();
+    /// let policy = GuardPolicy::new(p, p, PingOne { failure_count: 9, duration_seconds: None }.policy().unwrap());
+    /// let mut guard: Guard<u32, 8, 8, 8> = Guard::new();
+    /// let now = Instant::from_secs(10);
+    /// let source = "192.0.2.1".parse().unwrap();
+    /// let token = guard.begin(&policy, &7, source, now).unwrap().token.unwrap();
+    /// let failure = Verdict::Failure { credential: None };
+    /// guard.finish(&policy, &7, source, token, now, failure).unwrap();
+    ///
+    /// assert_eq!(guard.unlock_user_sources_with(&policy, &7, now, |_| {}), (1, 1));
+    /// // The user scope's own lock stands.
+    /// assert!(!guard.check(&policy, &7, source, now).is_allowed());
+    /// ```
+    pub fn unlock_user_sources_with(
+        &mut self,
+        policy: &GuardPolicy,
+        user: &U,
+        now: Instant,
+        mut each: impl FnMut(&Outcome),
+    ) -> (usize, usize) {
+        let mut locks: usize = 0;
+        let unlocked = self.user_sources.unlock_where(
             &policy.user_source,
             now,
             |(key_user, _)| key_user == user,
@@ -648,16 +688,12 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
                     .iter()
                     .any(|transition| matches!(transition, Transition::Unlocked { .. }))
                 {
-                    user_source_locks = user_source_locks.saturating_add(1);
+                    locks = locks.saturating_add(1);
                 }
-                each(Scope::UserSource, &outcome);
+                each(&outcome);
             },
         );
-        UserUnlock {
-            user: user_outcome,
-            user_sources,
-            user_source_locks,
-        }
+        (unlocked, locks)
     }
 
     /// The earliest instant after `now` at which an account of any scope changes by

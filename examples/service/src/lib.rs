@@ -55,6 +55,19 @@
 //! # }
 //! ```
 //!
+//! # The guard and the events
+//!
+//! The in-memory state ([`state::memory`]) judges each login with the crate's
+//! [`Guard`](account_lockout::Guard): the user (the account's password lockout), the user
+//! from one address, and the address (IPv4, or IPv6 by /64), each under its policy of
+//! [`state::Policies`], recorded in all three or none. A refusal by the user or the user ×
+//! source scope answers as a wrong password
+//! ([`Disclosure::AsWrongCredential`](account_lockout::Disclosure)); only an address's own
+//! throttle says so, with `Retry-After`. Each transition is a `tracing` event of the
+//! target `account_lockout` ([`account_lockout::events`]), on stderr:
+//! `RUST_LOG=account_lockout=debug` shows every count, the default `info` the locks,
+//! unlocks and refusals.
+//!
 //! The accounts sit behind [`state::AccountStates`]; the handlers know nothing else of
 //! them, so another state (a shared store) drops in without touching the HTTP layer.
 

@@ -54,6 +54,16 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let args = Args::parse();
+    // The crate's events (one per transition or refusal, target `account_lockout`) on
+    // stderr, at `info` unless RUST_LOG says otherwise.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
     let policies = policies(args.policy.as_ref())?;
     let service = Service::demo(argon2::Params::default(), MemoryStates::new(policies))
         .map_err(|error| error.to_string())?;

@@ -12,12 +12,12 @@ pub mod memory;
 
 use core::fmt;
 use std::future::Future;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 use account_lockout::dialect::PingOne;
 use account_lockout::{
-    AccountView, Decay, Duration, Instant, LockLength, MfaPolicy, OnLockEnd, OnSuccess,
-    OperationError, Patch, Policy, PolicyError, Rules, Verdict,
+    AccountView, Decay, Disclosure, Duration, GuardPolicy, Instant, LockLength, MfaPolicy,
+    OnLockEnd, OnSuccess, OperationError, Patch, Policy, PolicyError, Rules, Verdict,
 };
 
 /// Whose lockout a login counts against.
@@ -131,16 +131,19 @@ impl From<StateError> for AdminError {
 }
 
 /// The policies of the service: each PingOne account's (a password source and an MFA
-/// source) and the per-address limit.
+/// source), and the guard's two other scopes, a user from one address and an address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policies {
     /// The account: PingOne's `failureCount` 5, `durationSeconds` 900 for the password,
-    /// and 3 MFA failures locking for 600 s, by default. Names the directory does not
-    /// know are counted under its password policy.
+    /// and 3 MFA failures locking for 600 s, by default. Its password policy is the
+    /// guard's user scope; names the directory does not know are counted under it too.
     pub account: MfaPolicy,
-    /// Each client address (IPv4, or IPv6 by /64): 20 wrong passwords, each within
-    /// 10 minutes of the one before, lock it out for 5 minutes by default. A success keeps
-    /// the count, so a guesser cannot clear it by signing in to an account of its own.
+    /// One user from one address (IPv4, or IPv6 by /64): the account's password policy by
+    /// default. A tighter one locks an address out of a user before the user locks.
+    pub user_source: Policy,
+    /// Each client address: 20 wrong passwords, each within 10 minutes of the one before,
+    /// lock it out for 5 minutes by default. A success counts nothing there, so a guesser
+    /// cannot clear the count by signing in to an account of its own.
     pub source: Policy,
 }
 
@@ -151,6 +154,7 @@ impl Policies {
     /// let policies = account_lockout_service::state::Policies::defaults().unwrap();
     /// assert_eq!(policies.account.password().rules().threshold, 5);
     /// assert_eq!(policies.account.mfa().unwrap().rules().threshold, 3);
+    /// assert_eq!(policies.source.rules().threshold, 20);
     /// ```
     pub fn defaults() -> Result<Policies, PolicyError> {
         Policies::with_account(MfaPolicy::new(
@@ -169,17 +173,19 @@ impl Policies {
         )?)
     }
 
-    /// `account`, and the default per-address limit.
+    /// `account`; the user × source scope under its password policy, and the default
+    /// per-address limit.
     pub fn with_account(account: MfaPolicy) -> Result<Policies, PolicyError> {
         Ok(Policies {
             account,
+            user_source: *account.password(),
             source: Policies::source_limit(20, 300)?,
         })
     }
 
     /// A per-address limit: `failures` wrong passwords, each within 10 minutes of the one
-    /// before, lock the address out for `lock_seconds`; successes keep the count; up to
-    /// 16 logins from one address are verified at once.
+    /// before, lock the address out for `lock_seconds`; up to 8 logins from one address
+    /// are verified at once.
     pub fn source_limit(failures: u32, lock_seconds: u64) -> Result<Policy, PolicyError> {
         Rules {
             threshold: failures,
@@ -187,30 +193,20 @@ impl Policies {
             decay: Decay::QuietWindow(Duration::from_secs(600)),
             on_success: OnSuccess::Keep,
             on_lock_end: OnLockEnd::Reset,
-            max_attempts_in_flight: 16,
+            max_attempts_in_flight: 8,
             ..Rules::NEVER_LOCK
         }
         .build()
     }
-}
 
-/// The address a source limit keys on: an IPv4 address (an IPv4-mapped IPv6 address
-/// counts as its IPv4 address) as it is, an IPv6 address by its /64, the block one
-/// subscriber usually holds, so that rotating addresses within it does not escape.
-///
-/// ```
-/// use account_lockout_service::state::source_key;
-/// assert_eq!(source_key("2001:db8:1:2:aaaa::1".parse().unwrap()), "2001:db8:1:2::".parse::<std::net::IpAddr>().unwrap());
-/// assert_eq!(source_key("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7".parse::<std::net::IpAddr>().unwrap());
-/// ```
-#[must_use]
-pub fn source_key(address: IpAddr) -> IpAddr {
-    match address.to_canonical() {
-        IpAddr::V6(v6) => {
-            let [a, b, c, d, ..] = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
-        }
-        v4 => v4,
+    /// The guard's policy: the user scope is the account's password policy, and a refusal
+    /// by the user or the user × source scope answers as a wrong password
+    /// ([`Disclosure::AsWrongCredential`]), so a locked account tells a guesser nothing.
+    /// Sources are keyed by IPv4 address and IPv6 /64 ([`GuardPolicy::source_key`]).
+    #[must_use]
+    pub fn guard(&self) -> GuardPolicy {
+        GuardPolicy::new(*self.account.password(), self.user_source, self.source)
+            .with_disclosure(Disclosure::AsWrongCredential)
     }
 }
 

@@ -1,71 +1,83 @@
 //! The accounts of one process, behind one mutex:
 //!
-//! - **users**: each user's [`MfaAccount`], by user id: the password source (where the
-//!   attempt protocol runs, with the administrator's lock and the `canAuthenticate`
-//!   flag) and the MFA source, folded and administered as
-//!   [behaviour §7.3](account_lockout::behaviour#s7-3) says; at most 1,024 users;
-//! - **unknown names**: 256 buckets that the names the directory does not know hash to
-//!   (under a key drawn at start-up), counted under the password policy, so that a
-//!   spray of made-up names costs no memory per name and is judged like real users;
-//! - **sources**: each client address (IPv4, or IPv6 by /64), under [`Policies::source`].
+//! - **the guard** ([`Guard`]): the user scope, which is each account's password source
+//!   (where the attempt protocol runs, with the administrator's lock and the
+//!   `canAuthenticate` flag), the user × source scope and the source scope (IPv4
+//!   addresses, IPv6 /64s), each under its policy of [`Policies`]. A login is judged by
+//!   all three and recorded in all three, or in none;
+//! - **the MFA sources**: each user's MFA counter and lock, by user id, at most 1,024.
 //!
-//! A login begins an attempt at its source, then at its account, under one lock: a
-//! refusal at the account hands the source's reservation back, as a success the source
-//! policy keeps no trace of (its `onSuccess` is `keep`). A source table full of active
-//! addresses lets a login through uncounted at the source: the account's own limit still
-//! holds, and refusing every new address would lock everyone out.
+//! Every read and administrator action folds a user's password source (from the guard)
+//! and MFA source into the crate's [`MfaAccount`], which applies PingOne's rules
+//! ([behaviour §7.3](account_lockout::behaviour#s7-3)), and then puts both back. Names the
+//! directory does not know are counted in 256 user keys that they hash to (under a key
+//! drawn at start-up), so a spray of made-up names costs no memory per name and is
+//! judged like real users.
+//!
+//! One difference from a single [`MfaAccount`]: a password attempt in flight that times
+//! out while MFA holds the lock is counted by the guard, where the folded account would
+//! reject it ([behaviour §7.6](account_lockout::behaviour#s7-6)). A login is refused while
+//! MFA holds the lock, so only an attempt begun before the MFA lock can do that.
 
+use core::fmt;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use account_lockout::events::{record, record_rejection};
 use account_lockout::{
-    AccountView, AdminOutcome, AttemptError, AttemptStart, AttemptToken, CapacityError, Decision,
-    Instant, LockoutTable, MfaAccount, OperationError, Patch, Rejection, TableError, Verdict,
+    AccountView, AdminOutcome, Answer, Decision, Disclosure, Guard, GuardDecision, GuardError,
+    GuardPolicy, GuardToken, Instant, MfaAccount, MfaSource, OperationError, Outcome, Patch,
+    PerScope, Rejection, Scope, Status, Verdict,
 };
 
 use super::{
     AccountStates, AdminDone, AdminError, Admission, LoginStart, LoginSubject, Policies, Refusal,
-    StateError, source_key,
+    StateError,
 };
 
-/// The most users with an account here (the directory's users; a caller that makes up
+/// The most users with an MFA source here (the directory's users; a caller that makes up
 /// ids gets [`StateError::Full`] beyond it rather than unbounded memory).
 const USERS: usize = 1_024;
-/// The buckets of unknown names (a power of two: a bucket is the hash's low bits).
-const UNKNOWN_BUCKETS: usize = 256;
-const BUCKET_MASK: u64 = 255;
-/// Slots for client addresses with information. A table is built on the stack before it
-/// is boxed (a debug build keeps several copies there), so the sizes stay well inside a
-/// 2 MiB thread stack: some 95 KiB here, 55 KiB for the unknown names.
-const SOURCES: usize = 256;
-/// Logins verified at once from one address ([`Policies::source_limit`]'s maximum).
-const SOURCE_ATTEMPTS: usize = 16;
+/// The user keys of unknown names (a power of two: a key is the hash's low bits).
+const UNKNOWN_BUCKETS: u64 = 256;
+/// The guard's tables hold accounts with information only (a dormant one is forgotten):
+/// room for every user and bucket, and for 4,096 active addresses and user × address
+/// pairs.
+const GUARD_USERS: usize = 2_048;
+const PAIRS: usize = 4_096;
+const SOURCES: usize = 4_096;
 
-type UnknownNames = LockoutTable<u16, UNKNOWN_BUCKETS>;
-type Sources = LockoutTable<IpAddr, SOURCES, 0, 0, SOURCE_ATTEMPTS>;
+type LoginGuard = Guard<AccountKey, GUARD_USERS, PAIRS, SOURCES>;
 
-/// The account an attempt counts against.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum AccountKey {
+/// The user key an attempt counts against.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AccountKey {
+    /// A user of the directory, by id.
     User(String),
+    /// The bucket that unknown names hash to.
     Bucket(u16),
 }
 
-/// A begun login's reservations: at its account, and at its source unless the source
-/// table was full.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MemoryTicket {
-    account: AttemptToken,
-    source: Option<(IpAddr, AttemptToken)>,
+impl fmt::Display for AccountKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccountKey::User(id) => f.write_str(id),
+            // Never the name: an unknown name is often a password typed in the wrong field.
+            AccountKey::Bucket(bucket) => write!(f, "unknown-{bucket}"),
+        }
+    }
 }
 
+/// A begun login's attempt in flight in the guard's three scopes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryTicket(GuardToken);
+
 struct Tables {
-    users: HashMap<String, MfaAccount>,
     // Boxed, so that the mutex and the futures that hold it stay small.
-    unknown: Box<UnknownNames>,
-    sources: Box<Sources>,
+    guard: Box<LoginGuard>,
+    mfa: HashMap<String, MfaSource>,
 }
 
 /// The in-memory [`AccountStates`].
@@ -84,9 +96,33 @@ struct Tables {
 /// ```
 pub struct MemoryStates {
     policies: Policies,
+    guard_policy: GuardPolicy,
     tables: Mutex<Tables>,
     /// Keyed at random per process, so that nobody can aim names at one bucket.
     buckets: RandomState,
+}
+
+/// The guard, built on a thread of its own: its tables (some 2 MB) are built on the stack
+/// before they are boxed, which a debug build does not optimise away, and a tokio or test
+/// thread's 2 MiB stack is too small for that.
+fn new_guard() -> Box<LoginGuard> {
+    let built = std::thread::Builder::new()
+        .name("guard-tables".into())
+        .stack_size(64 << 20)
+        .spawn(build_guard)
+        .and_then(|thread| {
+            thread
+                .join()
+                .map_err(|_| std::io::Error::other("building the guard's tables failed"))
+        });
+    // No thread to spare: build it here (a release build, or a larger stack, copes).
+    built.unwrap_or_else(|_| build_guard())
+}
+
+/// Its own function, so that only the frame that builds the tables holds them.
+#[inline(never)]
+fn build_guard() -> Box<LoginGuard> {
+    Box::new(LoginGuard::new())
 }
 
 impl MemoryStates {
@@ -95,10 +131,10 @@ impl MemoryStates {
     pub fn new(policies: Policies) -> MemoryStates {
         MemoryStates {
             policies,
+            guard_policy: policies.guard(),
             tables: Mutex::new(Tables {
-                users: HashMap::new(),
-                unknown: Box::new(LockoutTable::new()),
-                sources: Box::new(LockoutTable::new()),
+                guard: new_guard(),
+                mfa: HashMap::new(),
             }),
             buckets: RandomState::new(),
         }
@@ -120,109 +156,118 @@ impl MemoryStates {
         match subject {
             LoginSubject::User(id) => AccountKey::User(id.clone()),
             LoginSubject::UnknownName(name) => {
-                let bucket = self.buckets.hash_one(name) & BUCKET_MASK;
+                let bucket = self.buckets.hash_one(name) % UNKNOWN_BUCKETS;
                 AccountKey::Bucket(u16::try_from(bucket).unwrap_or(0))
             }
         }
     }
 }
 
-/// The refusal a rejected attempt at an account gets.
-fn account_refusal(decision: Option<Decision>) -> Refusal {
-    match decision {
-        Some(Decision::Rejected(Rejection::Busy)) => Refusal::Busy,
-        _ => Refusal::Denied,
+/// The refusal of a login the guard rejected: busy when attempts in flight hold the
+/// budget; otherwise what its disclosure lets the client know.
+fn refusal(decision: GuardDecision, disclosure: Disclosure, now: Instant) -> Refusal {
+    if let GuardDecision::Rejected {
+        rejection: Rejection::Busy,
+        ..
+    } = decision
+    {
+        return Refusal::Busy;
+    }
+    match decision.answer(disclosure, now) {
+        Answer::RetryAfter(retry_after) => Refusal::SourceThrottled { retry_after },
+        Answer::WrongCredential | Answer::Verify => Refusal::Denied,
     }
 }
 
-/// The refusal a rejected attempt at a source gets.
-fn source_refusal(decision: Option<Decision>, now: Instant) -> Refusal {
-    match decision {
-        Some(Decision::Rejected(Rejection::Busy)) => Refusal::Busy,
-        Some(Decision::Rejected(rejection)) => Refusal::SourceThrottled {
-            retry_after: rejection.unlock_in(now),
-        },
-        _ => Refusal::SourceThrottled { retry_after: None },
-    }
-}
-
-fn begin_error(error: TableError<CapacityError>) -> StateError {
+fn guard_error(error: GuardError) -> StateError {
     match error {
-        TableError::Full => StateError::Full,
+        GuardError::Full(_) => StateError::Full,
         _ => StateError::AccountTooSmall,
     }
 }
 
+/// The subjects of one login in the guard's scopes, for its events.
+struct Subjects<'a> {
+    user: &'a AccountKey,
+    source: IpAddr,
+}
+
+impl Subjects<'_> {
+    /// One event (and count) per transition or refusal of each scope.
+    fn report(&self, policy: &GuardPolicy, outcomes: &PerScope<Outcome>) {
+        let source = policy.source_key(self.source);
+        for (scope, outcome) in outcomes.iter() {
+            match scope {
+                Scope::User => record(scope.as_str(), self.user, outcome),
+                Scope::UserSource => {
+                    let pair = format!("{}@{source}", self.user);
+                    record(scope.as_str(), &pair, outcome);
+                }
+                Scope::Source => record(scope.as_str(), &source, outcome),
+            }
+        }
+    }
+}
+
 impl Tables {
-    /// The account of `user`, made on first use while there is room.
-    fn user(&mut self, user: &str) -> Result<&mut MfaAccount, StateError> {
-        if !self.users.contains_key(user) && self.users.len() >= USERS {
+    /// `user`'s folded account: its password source from the guard, its MFA source.
+    fn account(&self, user: &str) -> MfaAccount {
+        let key = AccountKey::User(user.to_owned());
+        let mfa = self.mfa.get(user).copied().unwrap_or_default();
+        MfaAccount::from_parts(self.guard.user_account(&key), mfa)
+    }
+
+    /// Puts `account` back: all of it, or (when a table is full) none of it.
+    fn store(
+        &mut self,
+        policy: &GuardPolicy,
+        user: &str,
+        account: MfaAccount,
+        now: Instant,
+    ) -> Result<(), StateError> {
+        if !self.mfa.contains_key(user) && self.mfa.len() >= USERS {
             return Err(StateError::Full);
         }
-        Ok(self.users.entry(user.to_owned()).or_default())
+        let (password, mfa) = account.into_parts();
+        let key = AccountKey::User(user.to_owned());
+        self.guard
+            .restore_user(policy, key, now, password)
+            .map_err(guard_error)?;
+        self.mfa.insert(user.to_owned(), mfa);
+        Ok(())
     }
 
     /// The folded view of `user` at `now` (a user never seen is open).
     fn view(&self, policies: &Policies, user: &str, now: Instant) -> AccountView {
-        self.users
-            .get(user)
-            .copied()
-            .unwrap_or_default()
-            .view_with(&policies.account, now)
+        self.account(user).view_with(&policies.account, now)
     }
 
-    /// Begins the attempt at the account: its token, or why not.
-    fn begin_account(
-        &mut self,
-        policies: &Policies,
-        key: &AccountKey,
-        now: Instant,
-    ) -> Result<Result<AttemptToken, Refusal>, StateError> {
-        let start: AttemptStart = match key {
-            AccountKey::User(id) => self
-                .user(id)?
-                .begin_attempt(&policies.account, now)
-                .map_err(|_| StateError::AccountTooSmall)?,
-            AccountKey::Bucket(bucket) => self
-                .unknown
-                .begin_attempt(policies.account.password(), *bucket, now)
-                .map_err(begin_error)?,
-        };
-        Ok(start
-            .token
-            .ok_or_else(|| account_refusal(start.outcome.decision())))
+    /// Ends `user`'s user × source locks, and clears those counts.
+    fn end_user_source_locks(&mut self, states: &MemoryStates, user: &str, now: Instant) {
+        let key = AccountKey::User(user.to_owned());
+        let pair = format!("{key}@*");
+        let policy = &states.guard_policy;
+        self.guard
+            .unlock_user_sources_with(policy, &key, now, |outcome| {
+                record(Scope::UserSource.as_str(), &pair, outcome);
+            });
     }
 
-    /// Ends the attempt at the source with `verdict` (a success leaves no trace there).
-    fn finish_source(
-        &mut self,
-        policies: &Policies,
-        source: Option<(IpAddr, AttemptToken)>,
-        verdict: Verdict,
-        now: Instant,
-    ) {
-        if let Some((address, token)) = source {
-            // The only refusal possible is an attempt that already timed out, and so was
-            // counted as a failure: nothing is left to do.
-            let _refused =
-                self.sources
-                    .finish_attempt(&policies.source, address, now, token, verdict);
-        }
-    }
-
-    /// An administrator `action` on `user`'s account: the view after it, and its events.
+    /// An administrator `action` on `user`'s folded account: the view after it, and its
+    /// events. A refused action, or one whose result cannot be stored, changes nothing.
     fn administer(
         &mut self,
-        policies: &Policies,
+        states: &MemoryStates,
         user: &str,
         now: Instant,
         action: impl FnOnce(&mut MfaAccount) -> Result<AdminOutcome, OperationError>,
     ) -> Result<AdminDone, AdminError> {
-        let account = self.user(user)?;
-        // The action is all-or-nothing: a refused one leaves the account as it was.
-        let done = action(account).map_err(AdminError::Refused)?;
+        let mut account = self.account(user);
+        let done = action(&mut account).map_err(AdminError::Refused)?;
+        self.store(&states.guard_policy, user, account, now)?;
+        record("account", &user, &done.outcome);
         Ok(AdminDone {
-            view: account.view_with(&policies.account, now),
+            view: account.view_with(&states.policies.account, now),
             events: done.events.iter().collect(),
         })
     }
@@ -237,70 +282,66 @@ impl AccountStates for MemoryStates {
         source: IpAddr,
         now: Instant,
     ) -> Result<LoginStart<MemoryTicket>, StateError> {
-        let policies = &self.policies;
         let key = self.account_key(subject);
-        let address = source_key(source);
         let mut tables = self.tables();
-        // The source first: a throttled address is told so, whatever the account says.
-        let source_token = match tables.sources.begin_attempt(&policies.source, address, now) {
-            Ok(start) => match start.token {
-                Some(token) => Some((address, token)),
-                None => {
-                    let refusal = source_refusal(start.outcome.decision(), now);
-                    return Ok(LoginStart::Refused(refusal));
-                }
-            },
-            Err(TableError::Full) => None,
-            Err(_) => return Err(StateError::AccountTooSmall),
-        };
-        let account = tables.begin_account(policies, &key, now);
-        if !matches!(account, Ok(Ok(_))) {
-            tables.finish_source(policies, source_token, Verdict::Success, now);
+        // The guard's user scope is the password source alone: an account whose MFA
+        // source holds the lock is refused here, as a wrong password.
+        if let AccountKey::User(id) = &key {
+            let account = tables.account(id);
+            let folded = account.check(&self.policies.account, now);
+            let password = account
+                .password()
+                .check(self.policies.account.password(), now);
+            if let (false, true, Some(Decision::Rejected(rejection))) = (
+                folded.is_allowed(),
+                password.is_allowed(),
+                folded.decision(),
+            ) {
+                record_rejection("mfa", id, rejection);
+                return Ok(LoginStart::Refused(Refusal::Denied));
+            }
         }
-        Ok(match account? {
-            Ok(token) => LoginStart::Verify(MemoryTicket {
-                account: token,
-                source: source_token,
-            }),
-            Err(refusal) => LoginStart::Refused(refusal),
+        let start = tables
+            .guard
+            .begin(&self.guard_policy, &key, source, now)
+            .map_err(guard_error)?;
+        let subjects = Subjects { user: &key, source };
+        subjects.report(&self.guard_policy, &start.outcomes);
+        Ok(match start.token {
+            Some(token) => LoginStart::Verify(MemoryTicket(token)),
+            None => {
+                LoginStart::Refused(refusal(start.decision, self.guard_policy.disclosure(), now))
+            }
         })
     }
 
     async fn login_finish(
         &self,
         subject: &LoginSubject,
-        _source: IpAddr,
+        source: IpAddr,
         ticket: MemoryTicket,
         verdict: Verdict,
         now: Instant,
     ) -> Result<Admission, StateError> {
-        let policies = &self.policies;
         let key = self.account_key(subject);
         let mut tables = self.tables();
-        let finished = match &key {
-            AccountKey::User(id) => tables
-                .user(id)?
-                .finish_attempt(&policies.account, now, ticket.account, verdict)
-                .map_err(TableError::Operation),
-            AccountKey::Bucket(bucket) => tables.unknown.finish_attempt(
-                policies.account.password(),
-                *bucket,
-                now,
-                ticket.account,
-                verdict,
-            ),
-        };
-        tables.finish_source(policies, ticket.source, verdict, now);
+        let finished =
+            tables
+                .guard
+                .finish(&self.guard_policy, &key, source, ticket.0, now, verdict);
         let allowed = match finished {
-            Ok(outcome) => outcome.is_allowed(),
+            Ok(outcome) => {
+                let subjects = Subjects { user: &key, source };
+                subjects.report(&self.guard_policy, &outcome.outcomes);
+                outcome.decision.is_allowed()
+            }
             // The attempt timed out, and so counted as a failure.
-            Err(TableError::Operation(AttemptError::UnknownAttempt)) => false,
-            Err(TableError::Full) => return Err(StateError::Full),
-            Err(_) => return Err(StateError::AccountTooSmall),
+            Err(GuardError::UnknownAttempt) => false,
+            Err(error) => return Err(guard_error(error)),
         };
         let open = match &key {
-            AccountKey::User(id) => tables.view(policies, id, now).can_authenticate,
-            AccountKey::Bucket(_) => true,
+            AccountKey::User(id) => tables.view(&self.policies, id, now).can_authenticate,
+            AccountKey::Bucket(_) => false,
         };
         Ok(if verdict == Verdict::Success && allowed && open {
             Admission::Admitted
@@ -317,7 +358,7 @@ impl AccountStates for MemoryStates {
     ) -> Result<Admission, StateError> {
         let policy = &self.policies.account;
         let mut tables = self.tables();
-        let account = tables.user(user_id)?;
+        let mut account = tables.account(user_id);
         // Rejected (and so not counted) while the account is locked or the user disabled.
         let outcome = if code_ok {
             account.mfa_success(policy, now)
@@ -325,6 +366,8 @@ impl AccountStates for MemoryStates {
             account.mfa_failure(policy, now)
         }
         .map_err(|_| StateError::AccountTooSmall)?;
+        tables.store(&self.guard_policy, user_id, account, now)?;
+        record("mfa", &user_id, &outcome);
         Ok(if code_ok && outcome.is_allowed() {
             Admission::Admitted
         } else {
@@ -338,18 +381,29 @@ impl AccountStates for MemoryStates {
 
     async fn unlock(&self, user_id: &str, now: Instant) -> Result<AdminDone, AdminError> {
         let policy = &self.policies.account;
-        self.tables()
-            .administer(&self.policies, user_id, now, |account| {
-                Ok(account.unlock(policy, now))
-            })
+        let mut tables = self.tables();
+        let done =
+            tables.administer(
+                self,
+                user_id,
+                now,
+                |account| Ok(account.unlock(policy, now)),
+            )?;
+        // It also lets the user in again from every address: it ends the user × source
+        // locks (the user's own lock, just ended, is left as it is).
+        tables.end_user_source_locks(self, user_id, now);
+        Ok(done)
     }
 
     async fn unlock_password(&self, user_id: &str, now: Instant) -> Result<AdminDone, AdminError> {
         let policy = &self.policies.account;
-        self.tables()
-            .administer(&self.policies, user_id, now, |account| {
-                Ok(account.unlock_password(policy, now))
-            })
+        let mut tables = self.tables();
+        let done = tables.administer(self, user_id, now, |account| {
+            Ok(account.unlock_password(policy, now))
+        })?;
+        // The user × source locks are password locks too.
+        tables.end_user_source_locks(self, user_id, now);
+        Ok(done)
     }
 
     async fn lock(
@@ -359,14 +413,13 @@ impl AccountStates for MemoryStates {
         now: Instant,
     ) -> Result<AdminDone, AdminError> {
         let policy = &self.policies.account;
-        self.tables()
-            .administer(&self.policies, user_id, now, |account| {
-                let outcome = account.lock(policy, now, until)?;
-                Ok(AdminOutcome {
-                    outcome,
-                    events: Default::default(),
-                })
+        self.tables().administer(self, user_id, now, |account| {
+            let outcome = account.lock(policy, now, until)?;
+            Ok(AdminOutcome {
+                outcome,
+                events: Default::default(),
             })
+        })
     }
 
     async fn patch(
@@ -376,13 +429,18 @@ impl AccountStates for MemoryStates {
         now: Instant,
     ) -> Result<AdminDone, AdminError> {
         let policy = &self.policies.account;
-        self.tables()
-            .administer(&self.policies, user_id, now, |account| {
-                let outcome = account.patch(policy, now, &patch)?;
-                Ok(AdminOutcome {
-                    outcome,
-                    events: Default::default(),
-                })
+        let mut tables = self.tables();
+        let done = tables.administer(self, user_id, now, |account| {
+            let outcome = account.patch(policy, now, &patch)?;
+            Ok(AdminOutcome {
+                outcome,
+                events: Default::default(),
             })
+        })?;
+        // `status: "OK"` and `canAuthenticate: true` unlock, as the account unlock does.
+        if patch.status == Some(Status::Ok) || patch.can_authenticate == Some(true) {
+            tables.end_user_source_locks(self, user_id, now);
+        }
+        Ok(done)
     }
 }
