@@ -615,14 +615,15 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         self.unlock_user_with(policy, user, now, |_, _| {})
     }
 
-    /// [`Guard::unlock_user`], showing each account's outcome to `each`: the user scope's
-    /// first, then one for each user × source account unlocked (for an audit log).
+    /// [`Guard::unlock_user`], showing each account's key and outcome to `each`: the user
+    /// scope's first, then one for each user × source account unlocked (for an audit log
+    /// or [`crate::events`]).
     pub fn unlock_user_with(
         &mut self,
         policy: &GuardPolicy,
         user: &U,
         now: Instant,
-        mut each: impl FnMut(Scope, &Outcome),
+        mut each: impl FnMut(&ScopeKey<U>, &Outcome),
     ) -> UserUnlock {
         let mut user_outcome = None;
         self.users.unlock_where(
@@ -636,10 +637,10 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         // A user the table does not hold is in the initial state, which an unlock keeps.
         let user_outcome =
             user_outcome.unwrap_or_else(|| Account::<0, 0, 8>::new().unlock(&policy.user, now));
-        each(Scope::User, &user_outcome);
+        each(&ScopeKey::User(user.clone()), &user_outcome);
         let (user_sources, user_source_locks) =
-            self.unlock_user_sources_with(policy, user, now, |outcome| {
-                each(Scope::UserSource, outcome)
+            self.unlock_user_sources_with(policy, user, now, |source, outcome| {
+                each(&ScopeKey::UserSource(user.clone(), *source), outcome);
             });
         UserUnlock {
             user: user_outcome,
@@ -651,8 +652,9 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
     /// Ends every user × source lock of `user` and clears those counts, leaving the user
     /// scope alone (an administrator lock there, say): for an action that ends the
     /// password's locks only, as PingOne's password unlock does
-    /// ([behaviour §7.3](crate::behaviour#s7-3)). Shows each outcome to `each`; returns
-    /// how many user × source accounts it unlocked, and how many of them were locked.
+    /// ([behaviour §7.3](crate::behaviour#s7-3)). Shows each source and outcome to `each`;
+    /// returns how many user × source accounts it unlocked, and how many of them were
+    /// locked.
     ///
     /// ```
     /// use account_lockout::{dialect::PingOne, Guard, GuardPolicy, Instant, Verdict};
@@ -666,7 +668,7 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
     /// let failure = Verdict::Failure { credential: None };
     /// guard.finish(&policy, &7, source, token, now, failure).unwrap();
     ///
-    /// assert_eq!(guard.unlock_user_sources_with(&policy, &7, now, |_| {}), (1, 1));
+    /// assert_eq!(guard.unlock_user_sources_with(&policy, &7, now, |_, _| {}), (1, 1));
     /// // The user scope's own lock stands.
     /// assert!(!guard.check(&policy, &7, source, now).is_allowed());
     /// ```
@@ -675,14 +677,14 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         policy: &GuardPolicy,
         user: &U,
         now: Instant,
-        mut each: impl FnMut(&Outcome),
+        mut each: impl FnMut(&SourceKey, &Outcome),
     ) -> (usize, usize) {
         let mut locks: usize = 0;
         let unlocked = self.user_sources.unlock_where(
             &policy.user_source,
             now,
             |(key_user, _)| key_user == user,
-            |_, outcome| {
+            |(_, source), outcome| {
                 if outcome
                     .transitions()
                     .iter()
@@ -690,7 +692,7 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
                 {
                     locks = locks.saturating_add(1);
                 }
-                each(&outcome);
+                each(source, &outcome);
             },
         );
         (unlocked, locks)

@@ -470,3 +470,78 @@ fn the_counters_count_each_kind_by_scope_and_never_name_a_user() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// The guard's events (SharedGuard::with_events)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_shared_guard_reports_each_scope_under_its_key() {
+    use account_lockout::{GuardPolicy, ManualClock, SharedGuard};
+
+    let p = pingone(1, Some(60));
+    let clock = ManualClock::new(s(0));
+    let guard: SharedGuard<&str, 8, 8, 8, _> =
+        SharedGuard::with_clock(GuardPolicy::new(p, p, pingone(9, Some(60))), &clock)
+            .with_events();
+    let source: IpAddr = "2001:db8::7".parse().unwrap();
+    let token = guard.begin(&"ana", source).unwrap().token.unwrap();
+    let seen = events_of(|| {
+        let failure = Verdict::Failure { credential: None };
+        let _ = guard.finish(&"ana", source, token, failure).unwrap();
+    });
+    let counted = |scope, subject| {
+        event(
+            "counted",
+            Level::DEBUG,
+            &[("scope", scope), ("subject", subject), ("failures", "1")],
+        )
+    };
+    let locked = |scope, subject| {
+        event(
+            "locked",
+            Level::INFO,
+            &[
+                ("scope", scope),
+                ("subject", subject),
+                ("at", "2026-01-01T00:00:00.000Z"),
+                ("until", "2026-01-01T00:01:00.000Z"),
+                ("cause", "policy"),
+            ],
+        )
+    };
+    assert_eq!(
+        seen,
+        [
+            counted("user", "ana"),
+            locked("user", "ana"),
+            counted("user_source", "ana@2001:db8::/64"),
+            locked("user_source", "ana@2001:db8::/64"),
+            counted("source", "2001:db8::/64"),
+        ]
+    );
+
+    // The next attempt is refused in the two locked scopes: one rejection each.
+    let seen = events_of(|| {
+        let _ = guard.begin(&"ana", source).unwrap();
+    });
+    let rejected = |scope, subject| {
+        event(
+            "rejected",
+            Level::INFO,
+            &[
+                ("scope", scope),
+                ("subject", subject),
+                ("reason", "locked"),
+                ("unlock_at", "2026-01-01T00:01:00.000Z"),
+            ],
+        )
+    };
+    assert_eq!(
+        seen,
+        [
+            rejected("user", "ana"),
+            rejected("user_source", "ana@2001:db8::/64")
+        ]
+    );
+}

@@ -103,6 +103,25 @@ pub enum ScopeKey<U> {
     Source(SourceKey),
 }
 
+/// `user`, `user@source` and `source` (a source as [`SourceKey`] shows it): the subject of
+/// an event ([`crate::events`] with the feature `tracing` or `metrics`).
+///
+/// ```
+/// use account_lockout::{GuardPolicy, ScopeKey, dialect::PingOne};
+/// let p = PingOne { failure_count: 5, duration_seconds: Some(60) }.policy().unwrap();
+/// let source = GuardPolicy::new(p, p, p).source_key("2001:db8::7".parse().unwrap());
+/// assert_eq!(ScopeKey::UserSource("ana", source).to_string(), "ana@2001:db8::/64");
+/// ```
+impl<U: core::fmt::Display> core::fmt::Display for ScopeKey<U> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ScopeKey::User(user) => user.fmt(f),
+            ScopeKey::UserSource(user, source) => write!(f, "{user}@{source}"),
+            ScopeKey::Source(source) => source.fmt(f),
+        }
+    }
+}
+
 impl<U> ScopeKey<U> {
     /// The scope the key belongs to.
     #[must_use]

@@ -7,8 +7,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::system_clock::SystemClock;
 use super::{
-    Guard, GuardDecision, GuardError, GuardOutcome, GuardPolicy, GuardStart, GuardToken, Scope,
-    UserUnlock,
+    Guard, GuardDecision, GuardError, GuardOutcome, GuardPolicy, GuardStart, GuardToken, PerScope,
+    Scope, ScopeKey, UserUnlock,
 };
 use crate::account::{Account, Verdict};
 use crate::outcome::Outcome;
@@ -75,16 +75,17 @@ pub struct SharedGuard<
     guard: Mutex<Guard<U, USERS, PAIRS, SOURCES>>,
     policy: GuardPolicy,
     clock: C,
-    observer: Option<Observer>,
+    observer: Option<Observer<U>>,
 }
 
-/// The hook a [`SharedGuard`] calls with every scope's [`Outcome`] of every
-/// [`begin`](SharedGuard::begin), [`finish`](SharedGuard::finish) and
-/// [`unlock_user`](SharedGuard::unlock_user), in [`Scope::ALL`]'s order: the place for
-/// events and counters. It runs under the guard's lock, so it sees the outcomes in the
-/// order the guard made them; keep it short, and do not call the guard from it (the lock
-/// is not reentrant). An outcome carries no credential material.
-pub type Observer = Box<dyn Fn(Scope, &Outcome) + Send + Sync>;
+/// The hook a [`SharedGuard`] calls with the key and the [`Outcome`] of every scope's
+/// account that a [`begin`](SharedGuard::begin), [`finish`](SharedGuard::finish) or
+/// [`unlock_user`](SharedGuard::unlock_user) touched, in [`Scope::ALL`]'s order: the place
+/// for events and counters ([`SharedGuard::with_events`] sends them to [`crate::events`]).
+/// It runs under the guard's lock, so it sees the outcomes in the order the guard made
+/// them; keep it short, and do not call the guard from it (the lock is not reentrant).
+/// An outcome carries no credential material.
+pub type Observer<U> = Box<dyn Fn(&ScopeKey<U>, &Outcome) + Send + Sync>;
 
 impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES: usize>
     SharedGuard<U, USERS, PAIRS, SOURCES, SystemClock>
@@ -123,8 +124,8 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
     /// let log = Arc::clone(&seen);
     /// let guard: SharedGuard<u32, 8, 8, 8, _> =
     ///     SharedGuard::with_clock(GuardPolicy::new(p, p, p), Instant::from_secs(10))
-    ///         .with_observer(move |scope, outcome| {
-    ///             log.lock().unwrap().push((scope, outcome.transitions().len()));
+    ///         .with_observer(move |key, outcome| {
+    ///             log.lock().unwrap().push((key.scope(), outcome.transitions().len()));
     ///         });
     /// let source = "192.0.2.1".parse().unwrap();
     /// let token = guard.begin(&7, source).unwrap().token.unwrap();
@@ -135,11 +136,29 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
     /// assert_eq!(*seen.lock().unwrap(), expected);
     /// ```
     #[must_use]
-    pub fn with_observer(self, observer: impl Fn(Scope, &Outcome) + Send + Sync + 'static) -> Self {
+    pub fn with_observer(
+        self,
+        observer: impl Fn(&ScopeKey<U>, &Outcome) + Send + Sync + 'static,
+    ) -> Self {
         SharedGuard {
             observer: Some(Box::new(observer)),
             ..self
         }
+    }
+
+    /// The guard with an observer that reports every scope's outcome through
+    /// [`crate::events::record`]: a `tracing` event per transition and refusal, with the
+    /// scope (`user`, `user_source`, `source`) and the key ([`ScopeKey`]'s `Display`) as
+    /// its subject, and the counters with the feature `metrics`.
+    #[cfg(any(feature = "tracing", feature = "metrics"))]
+    #[must_use]
+    pub fn with_events(self) -> Self
+    where
+        U: core::fmt::Display,
+    {
+        self.with_observer(|key, outcome| {
+            crate::events::record(key.scope().as_str(), key, outcome);
+        })
     }
 
     /// The policy every call applies.
@@ -158,9 +177,7 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
     pub fn begin(&self, user: &U, source: IpAddr) -> Result<GuardStart, GuardError> {
         self.with(|guard, now| {
             let start = guard.begin(&self.policy, user, source, now)?;
-            for (scope, outcome) in start.outcomes.iter() {
-                self.observed(scope, outcome);
-            }
+            self.observed(user, source, &start.outcomes);
             Ok(start)
         })
     }
@@ -175,9 +192,7 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
     ) -> Result<GuardOutcome, GuardError> {
         self.with(|guard, now| {
             let finished = guard.finish(&self.policy, user, source, token, now, verdict)?;
-            for (scope, outcome) in finished.outcomes.iter() {
-                self.observed(scope, outcome);
-            }
+            self.observed(user, source, &finished.outcomes);
             Ok(finished)
         })
     }
@@ -218,8 +233,10 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
     /// ```
     pub fn unlock_user(&self, user: &U) -> UserUnlock {
         self.with(|guard, now| {
-            guard.unlock_user_with(&self.policy, user, now, |scope, outcome| {
-                self.observed(scope, outcome);
+            guard.unlock_user_with(&self.policy, user, now, |key, outcome| {
+                if let Some(observer) = &self.observer {
+                    observer(key, outcome);
+                }
             })
         })
     }
@@ -257,11 +274,20 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         self.guard.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Every outcome of every scope passes here once, under the lock: to the
-    /// [`Observer`], if there is one.
-    fn observed(&self, scope: Scope, outcome: &Outcome) {
-        if let Some(observer) = &self.observer {
-            observer(scope, outcome);
+    /// The three outcomes of one attempt of `user` from `source` pass here once, under the
+    /// lock: to the [`Observer`], if there is one, with their keys.
+    fn observed(&self, user: &U, source: IpAddr, outcomes: &PerScope<Outcome>) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let source = self.policy.source_key(source);
+        for (scope, outcome) in outcomes.iter() {
+            let key = match scope {
+                Scope::User => ScopeKey::User(user.clone()),
+                Scope::UserSource => ScopeKey::UserSource(user.clone(), source),
+                Scope::Source => ScopeKey::Source(source),
+            };
+            observer(&key, outcome);
         }
     }
 }

@@ -197,14 +197,12 @@ impl Subjects<'_> {
     fn report(&self, policy: &GuardPolicy, outcomes: &PerScope<Outcome>) {
         let source = policy.source_key(self.source);
         for (scope, outcome) in outcomes.iter() {
-            match scope {
-                Scope::User => record(scope.as_str(), self.user, outcome),
-                Scope::UserSource => {
-                    let pair = format!("{}@{source}", self.user);
-                    record(scope.as_str(), &pair, outcome);
-                }
-                Scope::Source => record(scope.as_str(), &source, outcome),
-            }
+            let key = match scope {
+                Scope::User => ScopeKey::User(self.user),
+                Scope::UserSource => ScopeKey::UserSource(self.user, source),
+                Scope::Source => ScopeKey::Source(source),
+            };
+            record(scope.as_str(), &key, outcome);
         }
     }
 }
@@ -245,10 +243,10 @@ impl Tables {
     /// Ends `user`'s user × source locks, and clears those counts.
     fn end_user_source_locks(&mut self, states: &MemoryStates, user: &str, now: Instant) {
         let key = AccountKey::User(user.to_owned());
-        let pair = format!("{key}@*");
         let policy = &states.guard_policy;
         self.guard
-            .unlock_user_sources_with(policy, &key, now, |outcome| {
+            .unlock_user_sources_with(policy, &key, now, |source, outcome| {
+                let pair = ScopeKey::UserSource(&key, *source);
                 record(Scope::UserSource.as_str(), &pair, outcome);
             });
     }
