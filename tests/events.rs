@@ -482,8 +482,7 @@ fn a_shared_guard_reports_each_scope_under_its_key() {
     let p = pingone(1, Some(60));
     let clock = ManualClock::new(s(0));
     let guard: SharedGuard<&str, 8, 8, 8, _> =
-        SharedGuard::with_clock(GuardPolicy::new(p, p, pingone(9, Some(60))), &clock)
-            .with_events();
+        SharedGuard::with_clock(GuardPolicy::new(p, p, pingone(9, Some(60))), &clock).with_events();
     let source: IpAddr = "2001:db8::7".parse().unwrap();
     let token = guard.begin(&"ana", source).unwrap().token.unwrap();
     let seen = events_of(|| {

@@ -29,7 +29,7 @@ use account_lockout::events::{record, record_rejection};
 use account_lockout::{
     AccountView, AdminOutcome, Answer, Decision, Disclosure, Guard, GuardDecision, GuardError,
     GuardPolicy, GuardToken, Instant, MfaAccount, MfaSource, OperationError, Outcome, Patch,
-    PerScope, Rejection, Scope, Status, Verdict,
+    PerScope, Rejection, Scope, ScopeKey, Status, Verdict,
 };
 
 use super::{
