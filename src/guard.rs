@@ -184,10 +184,42 @@ pub struct Guard<U, const USERS: usize, const PAIRS: usize, const SOURCES: usize
 
 /// The handle of an attempt in flight in a guard's three scopes, from [`Guard::begin`]:
 /// finish it with [`Guard::finish`], for the same user and source.
+///
+/// It names the user (by a 64-bit digest of its key) and the source it was begun for:
+/// each scope's [`AttemptToken`] alone names an attempt within one account, and two
+/// accounts can hold attempts with equal tokens (two users' first attempts, begun in the
+/// same millisecond from one address), so the user and the source are checked first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct GuardToken {
     attempts: PerScope<AttemptToken>,
+    user: u64,
+    source: SourceKey,
+}
+
+/// FNV-1a, 64 bits: the digest of a user key in a [`GuardToken`]. Not keyed: tokens stay
+/// on the server, and a collision between two users' digests (one chance in 2^64 for a
+/// given pair) would only let one user's token finish the other's equal attempt.
+struct UserDigest(u64);
+
+impl UserDigest {
+    fn of<U: Hash>(user: &U) -> u64 {
+        let mut digest = UserDigest(0xcbf2_9ce4_8422_2325);
+        user.hash(&mut digest);
+        core::hash::Hasher::finish(&digest)
+    }
+}
+
+impl core::hash::Hasher for UserDigest {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl GuardToken {
@@ -340,6 +372,7 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         now: Instant,
     ) -> Result<GuardStart, GuardError> {
         let source = user_source.1;
+        let (user_key, source_key) = (user, source);
         let user_start = self
             .users
             .begin_attempt(&policy.user, user.clone(), now)
@@ -382,6 +415,8 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
                         user_source,
                         source,
                     },
+                    user: UserDigest::of(user_key),
+                    source: source_key,
                 })
             }
             _ => {
@@ -445,6 +480,9 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         verdict: Verdict,
     ) -> Result<GuardOutcome, GuardError> {
         let source = policy.source_key(source);
+        if token.source != source || token.user != UserDigest::of(user) {
+            return Err(GuardError::UnknownAttempt);
+        }
         let user_source = (user.clone(), source);
         let attempts = token.attempts;
         // Judged on copies first, so that a token one scope does not know changes none.
