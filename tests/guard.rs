@@ -684,6 +684,33 @@ fn finishing_an_unknown_or_finished_token_is_unknown_attempt_and_changes_nothing
 }
 
 #[test]
+fn another_users_token_begun_at_the_same_instant_is_unknown_attempt() {
+    // `GuardError::UnknownAttempt` covers a token "for another user or source". Ana's and
+    // Bo's attempts from one address, begun in the same millisecond, get equal serials in
+    // their own user and user × source accounts, and Bo's source attempt is in flight in
+    // the source they share.
+    let policy = policy((5, Some(300)), (3, Some(900)), (10, Some(3600)));
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    let a = ip("192.0.2.1");
+    let anas = guard
+        .begin(&policy, &"ana", a, s(0))
+        .unwrap()
+        .token
+        .unwrap();
+    let bos = guard.begin(&policy, &"bo", a, s(0)).unwrap().token.unwrap();
+    let before = tables(&guard);
+
+    assert_eq!(
+        guard.finish(&policy, &"ana", a, bos, s(1), WRONG),
+        Err(GuardError::UnknownAttempt)
+    );
+    assert_eq!(tables(&guard), before);
+    // Each token still finishes its own attempt.
+    assert!(guard.finish(&policy, &"ana", a, anas, s(1), WRONG).is_ok());
+    assert!(guard.finish(&policy, &"bo", a, bos, s(1), WRONG).is_ok());
+}
+
+#[test]
 fn a_token_that_only_the_source_scope_timed_out_changes_no_scope() {
     // The source scope's attempts time out after 10 s, the others' after 300 s.
     let policy = GuardPolicy::new(
