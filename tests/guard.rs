@@ -13,8 +13,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use account_lockout::{
-    Answer, Disclosure, Duration, Guard, GuardDecision, GuardError, GuardPolicy, Instant,
-    Rejection, Scope, SharedGuard, SourceKey, Transition, Verdict,
+    AccountView, Answer, Disclosure, Duration, Guard, GuardDecision, GuardError, GuardPolicy,
+    Instant, LockoutTable, Policy, Rejection, Scope, ScopeKey, SharedGuard, SourceKey, Transition,
+    UnlockCause, Verdict,
 };
 use fixtures::{SharedClock, count_of, pingone, s, snapshot};
 use proptest::prelude::*;
@@ -101,6 +102,45 @@ fn in_flight<U: Hash + Eq + Clone, const A: usize, const B: usize, const C: usiz
         of(guard.user_sources().get(&(user, key))),
         of(guard.sources().get(&key)),
     )
+}
+
+/// The stored accounts of the user, user × source and source tables: what must not move
+/// when a call changes nothing.
+type Tables<U> = (
+    Vec<(U, account_lockout::Account)>,
+    Vec<((U, SourceKey), account_lockout::Account)>,
+    Vec<(SourceKey, account_lockout::Account)>,
+);
+
+fn tables<U: Hash + Eq + Copy, const A: usize, const B: usize, const C: usize>(
+    guard: &Guard<U, A, B, C>,
+) -> Tables<U> {
+    (
+        snapshot(guard.users()),
+        snapshot(guard.user_sources()),
+        snapshot(guard.sources()),
+    )
+}
+
+/// Each stored account of `table` as it behaves at `now`: its view, its failure count and
+/// its next deadline. Unlike [`snapshot`] it ignores `last_seen`, which observing `now`
+/// (a poll) moves.
+fn behaviour<K: Hash + Eq + Copy, const N: usize>(
+    table: &LockoutTable<K, N>,
+    policy: &Policy,
+    now: Instant,
+) -> Vec<(K, AccountView, u32, Option<Instant>)> {
+    table
+        .iter()
+        .map(|(key, account)| {
+            (
+                *key,
+                account.view(now),
+                account.failure_count(policy, now),
+                account.next_deadline(policy, now),
+            )
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -504,11 +544,7 @@ fn a_full_table_is_a_typed_error_and_changes_nothing() {
     ] {
         let _ = login(&mut guard, &policy, user, source, s(0), WRONG);
     }
-    let before = (
-        snapshot(guard.users()),
-        snapshot(guard.user_sources()),
-        snapshot(guard.sources()),
-    );
+    let before = tables(&guard);
 
     let error = guard.begin(&policy, &"e", ip("192.0.2.1"), s(1));
     assert_eq!(error, Err(GuardError::Full(Scope::User)));
@@ -516,16 +552,388 @@ fn a_full_table_is_a_typed_error_and_changes_nothing() {
         GuardError::Full(Scope::User).to_string(),
         "the user lockout table is full of accounts that hold information"
     );
-    let after = (
-        snapshot(guard.users()),
-        snapshot(guard.user_sources()),
-        snapshot(guard.sources()),
-    );
-    assert_eq!(before, after);
+    assert_eq!(tables(&guard), before);
 
     // A stored user still gets in, from a new address.
     let start = guard.begin(&policy, &"a", ip("192.0.2.9"), s(1)).unwrap();
     assert!(start.token.is_some());
+}
+
+#[test]
+fn restoring_a_new_user_into_a_full_user_table_is_full_and_changes_nothing() {
+    let policy = policy((5, Some(300)), (5, Some(300)), (50, Some(300)));
+    let mut guard: Guard<&str, 2, 4, 4> = Guard::new();
+    let _ = login(&mut guard, &policy, "a", "192.0.2.1", s(0), WRONG);
+    let _ = login(&mut guard, &policy, "b", "192.0.2.2", s(0), WRONG);
+    assert_eq!(guard.users().len(), 2);
+    let before = tables(&guard);
+
+    let locked_by_admin = fixtures::admin_locked(&policy.user, s(1), None);
+    assert_eq!(
+        guard.restore_user(&policy, "c", s(1), locked_by_admin),
+        Err(GuardError::Full(Scope::User))
+    );
+    assert_eq!(tables(&guard), before);
+    assert_eq!(guard.users().get(&"c"), None);
+    assert!(
+        guard
+            .check(&policy, &"c", ip("192.0.2.3"), s(1))
+            .is_allowed()
+    );
+}
+
+#[test]
+fn restoring_over_a_stored_user_replaces_its_account() {
+    let policy = policy((5, Some(300)), (5, Some(300)), (50, Some(300)));
+    let mut guard: Guard<&str, 2, 4, 4> = Guard::new();
+    let _ = login(&mut guard, &policy, "a", "192.0.2.1", s(0), WRONG);
+    let _ = login(&mut guard, &policy, "b", "192.0.2.2", s(0), WRONG);
+    let (_, pairs_before, sources_before) = tables(&guard);
+    let b_before = guard.user_account(&"b");
+
+    // The table is full, but "a" has a slot: three failures replace its one.
+    let three = fixtures::with_failures(&policy.user, &[0, 1, 2]);
+    guard.restore_user(&policy, "a", s(3), three).unwrap();
+    assert_eq!(guard.users().get(&"a"), Some(&three));
+    assert_eq!(count_of(guard.users(), &"a", &policy.user, s(3)), 3);
+    assert_eq!(
+        guard.check(&policy, &"a", ip("192.0.2.9"), s(3)),
+        GuardDecision::Allowed {
+            failures_remaining: Some(2)
+        }
+    );
+
+    // An administrator's lock replaces it in turn.
+    let locked_by_admin = fixtures::admin_locked(&policy.user, s(4), None);
+    guard
+        .restore_user(&policy, "a", s(4), locked_by_admin)
+        .unwrap();
+    assert_eq!(guard.users().get(&"a"), Some(&locked_by_admin));
+    assert_eq!(
+        guard.check(&policy, &"a", ip("192.0.2.1"), s(5)),
+        locked(Scope::User, None)
+    );
+
+    // Only the user scope's account of "a" changed.
+    assert_eq!(guard.users().len(), 2);
+    assert_eq!(guard.user_account(&"b"), b_before);
+    let (_, pairs_after, sources_after) = tables(&guard);
+    assert_eq!((pairs_after, sources_after), (pairs_before, sources_before));
+}
+
+// ---------------------------------------------------------------------------------------
+// Finish
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn finishing_an_unknown_or_finished_token_is_unknown_attempt_and_changes_nothing() {
+    let policy = policy((5, Some(300)), (3, Some(900)), (10, Some(3600)));
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    let (a, b) = (ip("192.0.2.1"), ip("192.0.2.2"));
+    let finished = guard
+        .begin(&policy, &"ana", a, s(0))
+        .unwrap()
+        .token
+        .unwrap();
+    let _ = guard
+        .finish(&policy, &"ana", a, finished, s(0), WRONG)
+        .unwrap();
+    let pending = guard
+        .begin(&policy, &"ana", a, s(1))
+        .unwrap()
+        .token
+        .unwrap();
+    let bos = guard.begin(&policy, &"bo", b, s(2)).unwrap().token.unwrap();
+    let before = tables(&guard);
+    assert_eq!(counts(&guard, &policy, "ana", "192.0.2.1", s(3)), (1, 1, 1));
+    assert_eq!(in_flight(&guard, &policy, "ana", a), (1, 1, 1));
+
+    for (what, source, token) in [
+        ("already finished", a, finished),
+        ("bo's token, begun at another instant", a, bos),
+        // Known to ana's user scope, unknown to the user × source and source of b.
+        ("ana's token from another source", b, pending),
+    ] {
+        for verdict in [WRONG, Verdict::Success] {
+            assert_eq!(
+                guard.finish(&policy, &"ana", source, token, s(3), verdict),
+                Err(GuardError::UnknownAttempt),
+                "{what}, {verdict:?}"
+            );
+            assert_eq!(tables(&guard), before, "{what}, {verdict:?}");
+        }
+    }
+
+    // The attempt in flight is still there, and finishes once.
+    let outcome = guard
+        .finish(&policy, &"ana", a, pending, s(3), WRONG)
+        .unwrap();
+    assert_eq!(
+        outcome.decision,
+        GuardDecision::Allowed {
+            failures_remaining: Some(1)
+        }
+    );
+    assert_eq!(counts(&guard, &policy, "ana", "192.0.2.1", s(3)), (2, 2, 2));
+    let after_finish = tables(&guard);
+    assert_eq!(
+        guard.finish(&policy, &"ana", a, pending, s(4), WRONG),
+        Err(GuardError::UnknownAttempt)
+    );
+    assert_eq!(tables(&guard), after_finish);
+}
+
+#[test]
+fn another_users_token_begun_at_the_same_instant_is_unknown_attempt() {
+    // `GuardError::UnknownAttempt` covers a token "for another user or source". Ana's and
+    // Bo's attempts from one address, begun in the same millisecond, get equal serials in
+    // their own user and user × source accounts, and Bo's source attempt is in flight in
+    // the source they share.
+    let policy = policy((5, Some(300)), (3, Some(900)), (10, Some(3600)));
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    let a = ip("192.0.2.1");
+    let anas = guard
+        .begin(&policy, &"ana", a, s(0))
+        .unwrap()
+        .token
+        .unwrap();
+    let bos = guard.begin(&policy, &"bo", a, s(0)).unwrap().token.unwrap();
+    let before = tables(&guard);
+
+    assert_eq!(
+        guard.finish(&policy, &"ana", a, bos, s(1), WRONG),
+        Err(GuardError::UnknownAttempt)
+    );
+    assert_eq!(tables(&guard), before);
+    // Each token still finishes its own attempt.
+    assert!(guard.finish(&policy, &"ana", a, anas, s(1), WRONG).is_ok());
+    assert!(guard.finish(&policy, &"bo", a, bos, s(1), WRONG).is_ok());
+}
+
+#[test]
+fn a_token_that_only_the_source_scope_timed_out_changes_no_scope() {
+    // The source scope's attempts time out after 10 s, the others' after 300 s.
+    let policy = GuardPolicy::new(
+        pingone(5, Some(300)),
+        pingone(3, Some(900)),
+        fixtures::with_attempts(pingone(10, Some(3600)), 8, 10),
+    );
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    let a = ip("192.0.2.1");
+    let token = guard
+        .begin(&policy, &"ana", a, s(0))
+        .unwrap()
+        .token
+        .unwrap();
+    let before = tables(&guard);
+
+    // At 20 s the user and user × source scopes still know the attempt.
+    assert_eq!(
+        guard.finish(&policy, &"ana", a, token, s(20), Verdict::Success),
+        Err(GuardError::UnknownAttempt)
+    );
+    assert_eq!(tables(&guard), before);
+    assert_eq!(in_flight(&guard, &policy, "ana", a), (1, 1, 1));
+}
+
+// ---------------------------------------------------------------------------------------
+// Administrators
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn unlock_user_ends_the_users_locks_from_every_source_and_nothing_else() {
+    let policy = policy((5, Some(600)), (2, Some(900)), (4, Some(3600)));
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    let (a, b, c) = ("192.0.2.1", "192.0.2.2", "192.0.2.3");
+    // Ana: two failures from a and from b lock those pairs; one from c; five in all lock
+    // her user scope at 4 s.
+    for (t, source) in [(0, a), (1, a), (2, b), (3, b), (4, c)] {
+        let _ = login(&mut guard, &policy, "ana", source, s(t), WRONG);
+    }
+    // Bo: two failures from a lock his pair and, the fourth there, the source a.
+    for t in [5, 6] {
+        let _ = login(&mut guard, &policy, "bo", a, s(t), WRONG);
+    }
+    assert_eq!(
+        guard.check(&policy, &"ana", ip("192.0.2.9"), s(10)),
+        locked(Scope::User, Some(s(604)))
+    );
+    // From b, the pair's lock outlasts the user's.
+    assert_eq!(
+        guard.check(&policy, &"ana", ip(b), s(10)),
+        locked(Scope::UserSource, Some(s(903)))
+    );
+    assert_eq!(guard.user_sources().len(), 4);
+    let bo_before = guard.user_account(&"bo");
+    let sources_before = snapshot(guard.sources());
+
+    let unlocked = guard.unlock_user(&policy, &"ana", s(10));
+    assert_eq!(
+        fixtures::transitions(&unlocked.user),
+        [Transition::Unlocked {
+            at: s(10),
+            cause: UnlockCause::Administrator
+        }]
+    );
+    // Three user × source accounts (a, b, c), of which two (a, b) were locked.
+    assert_eq!((unlocked.user_sources, unlocked.user_source_locks), (3, 2));
+
+    // Ana's counts are cleared in the user and the user × source scopes, and her
+    // accounts there, as good as new, gave up their slots.
+    assert_eq!(counts(&guard, &policy, "ana", a, s(10)), (0, 0, 4));
+    assert_eq!(counts(&guard, &policy, "ana", b, s(10)), (0, 0, 2));
+    assert_eq!(counts(&guard, &policy, "ana", c, s(10)), (0, 0, 1));
+    assert_eq!(guard.users().get(&"ana"), None);
+    assert_eq!(guard.user_sources().len(), 1);
+    assert_eq!(
+        guard.check(&policy, &"ana", ip(b), s(10)),
+        GuardDecision::Allowed {
+            failures_remaining: Some(2)
+        }
+    );
+    // The source scope is left alone: a stays locked, for ana too.
+    assert_eq!(snapshot(guard.sources()), sources_before);
+    assert_eq!(
+        guard.check(&policy, &"ana", ip(a), s(10)),
+        locked(Scope::Source, Some(s(3606)))
+    );
+    // Bo's locks and counts are untouched.
+    assert_eq!(guard.user_account(&"bo"), bo_before);
+    let bo_from_a = ("bo", policy.source_key(ip(a)));
+    assert_eq!(
+        fixtures::view_locked_until(&guard.user_sources().view(&bo_from_a, s(10))),
+        Some(s(906))
+    );
+    assert_eq!(counts(&guard, &policy, "bo", a, s(10)), (2, 2, 4));
+}
+
+// ---------------------------------------------------------------------------------------
+// Time: next_deadline, poll, compact
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn next_deadline_is_the_earliest_of_the_three_scopes_and_poll_ends_only_that_lock() {
+    let policy = policy((4, Some(1000)), (2, Some(200)), (3, Some(100)));
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    let a = "192.0.2.1";
+    let key_a = policy.source_key(ip(a));
+    // The pair (ana, a) locks at 1 s until 201 s.
+    let _ = login(&mut guard, &policy, "ana", a, s(0), WRONG);
+    let _ = login(&mut guard, &policy, "ana", a, s(1), WRONG);
+    // The source a locks at 2 s until 102 s.
+    let _ = login(&mut guard, &policy, "bo", a, s(2), WRONG);
+    // Ana's user scope locks at 4 s until 1004 s.
+    let _ = login(&mut guard, &policy, "ana", "192.0.2.2", s(3), WRONG);
+    let _ = login(&mut guard, &policy, "ana", "192.0.2.3", s(4), WRONG);
+    assert_eq!(guard.next_deadline(&policy, s(10)), Some(s(102)));
+
+    // Polled early, nothing happens, however often.
+    let users_at =
+        |guard: &Guard<&'static str, 16, 16, 16>, now| behaviour(guard.users(), &policy.user, now);
+    let pairs_at = |guard: &Guard<&'static str, 16, 16, 16>, now| {
+        behaviour(guard.user_sources(), &policy.user_source, now)
+    };
+    let sources_at = |guard: &Guard<&'static str, 16, 16, 16>, now| {
+        behaviour(guard.sources(), &policy.source, now)
+    };
+    let users_before = users_at(&guard, s(101));
+    let pairs_before = pairs_at(&guard, s(101));
+    let sources_before = sources_at(&guard, s(101));
+    // What the user and user × source scopes will look like at the source's deadline.
+    let (users_102, pairs_102) = (users_at(&guard, s(102)), pairs_at(&guard, s(102)));
+    for now in [s(10), s(10), s(101)] {
+        assert_eq!(guard.poll(&policy, now), None);
+    }
+    assert_eq!(users_at(&guard, s(101)), users_before);
+    assert_eq!(pairs_at(&guard, s(101)), pairs_before);
+    assert_eq!(sources_at(&guard, s(101)), sources_before);
+    assert_eq!(guard.next_deadline(&policy, s(101)), Some(s(102)));
+    assert_eq!(
+        guard.check(&policy, &"cy", ip(a), s(101)),
+        locked(Scope::Source, Some(s(102)))
+    );
+
+    // At its deadline the source's lock ends, and only it.
+    assert_eq!(
+        guard.poll(&policy, s(102)),
+        Some((ScopeKey::Source(key_a), fixtures::expired(s(102))))
+    );
+    assert_eq!(guard.poll(&policy, s(102)), None);
+    assert_eq!(count_of(guard.sources(), &key_a, &policy.source, s(102)), 0);
+    assert_eq!(users_at(&guard, s(102)), users_102);
+    assert_eq!(pairs_at(&guard, s(102)), pairs_102);
+    assert_eq!(
+        guard.check(&policy, &"ana", ip(a), s(102)),
+        locked(Scope::User, Some(s(1004)))
+    );
+    assert_eq!(
+        guard.check(&policy, &"cy", ip(a), s(102)),
+        GuardDecision::Allowed {
+            failures_remaining: Some(2)
+        }
+    );
+
+    // Then the pair's, then the user's, each reported at its own deadline.
+    assert_eq!(guard.next_deadline(&policy, s(102)), Some(s(201)));
+    assert_eq!(
+        guard.poll(&policy, s(201)),
+        Some((
+            ScopeKey::UserSource("ana", key_a),
+            fixtures::expired(s(201))
+        ))
+    );
+    assert_eq!(guard.poll(&policy, s(201)), None);
+    assert_eq!(guard.next_deadline(&policy, s(201)), Some(s(1004)));
+    assert_eq!(
+        guard.poll(&policy, s(2000)),
+        Some((ScopeKey::User("ana"), fixtures::expired(s(1004))))
+    );
+    assert_eq!(guard.poll(&policy, s(2000)), None);
+    assert_eq!(guard.next_deadline(&policy, s(2000)), None);
+}
+
+#[test]
+fn compact_drops_the_dormant_accounts_of_every_scope_and_says_how_many() {
+    let policy = policy((2, Some(100)), (1, Some(50)), (5, Some(3600)));
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    // Three pairs lock until 50, 51 and 52 s; bo's user scope until 102 s.
+    let _ = login(&mut guard, &policy, "ana", "192.0.2.1", s(0), WRONG);
+    let _ = login(&mut guard, &policy, "bo", "192.0.2.2", s(1), WRONG);
+    let _ = login(&mut guard, &policy, "bo", "192.0.2.3", s(2), WRONG);
+    let lengths = |guard: &Guard<&str, 16, 16, 16>| {
+        (
+            guard.users().len(),
+            guard.user_sources().len(),
+            guard.sources().len(),
+        )
+    };
+    assert_eq!(lengths(&guard), (2, 3, 3));
+
+    // Locks that ended but were not reported keep their accounts.
+    assert_eq!(guard.compact(&policy, s(60)), 0);
+    assert_eq!(lengths(&guard), (2, 3, 3));
+
+    let mut reported = Vec::new();
+    while let Some((key, _)) = guard.poll(&policy, s(60)) {
+        reported.push(key.scope());
+    }
+    assert_eq!(reported, [Scope::UserSource; 3]);
+    assert_eq!(guard.compact(&policy, s(60)), 3);
+    assert_eq!(lengths(&guard), (2, 0, 3));
+    assert_eq!(guard.compact(&policy, s(60)), 0);
+
+    // Bo's user lock ends at 102 s; ana's one failure and the sources' counts stay.
+    assert_eq!(
+        guard.poll(&policy, s(200)),
+        Some((ScopeKey::User("bo"), fixtures::expired(s(102))))
+    );
+    assert_eq!(guard.compact(&policy, s(200)), 1);
+    assert_eq!(lengths(&guard), (1, 0, 3));
+    assert_eq!(count_of(guard.users(), &"ana", &policy.user, s(200)), 1);
+    assert_eq!(
+        counts(&guard, &policy, "bo", "192.0.2.3", s(200)),
+        (0, 0, 1)
+    );
 }
 
 // ---------------------------------------------------------------------------------------
