@@ -723,7 +723,8 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         patch: &Patch,
     ) -> Result<Outcome, PatchError> {
         if let Some(UnlockAtPatch::At(until)) = patch.unlock_at {
-            if patch.status.is_none() && self.view(now).status == Status::Ok {
+            // With the attempts that timed out by `now` counted, as every answer is.
+            if patch.status.is_none() && self.view_with(policy, now).status == Status::Ok {
                 return Err(PatchError::unlock_at_requires_locked());
             }
             if until <= now {

@@ -491,23 +491,31 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         patch: &Patch,
     ) -> Result<Outcome, PatchError> {
         if let Some(UnlockAtPatch::At(until)) = patch.unlock_at {
-            if patch.status.is_none() && self.view(now).status == Status::Ok {
+            // With the attempts that timed out by `now` counted, as every answer is.
+            if patch.status.is_none() && self.view_with(policy, now).status == Status::Ok {
                 return Err(PatchError::unlock_at_requires_locked());
             }
             if until <= now {
                 return Err(PatchError::unlock_at_not_in_future());
             }
         }
-        let moves_the_lock = patch.status.is_some()
+        // Only what ends a lock or sets its deadline takes an MFA lock over; `status:
+        // "LOCKED"` alone on a locked account does nothing (behaviour §4), and
+        // `canAuthenticate: false` leaves the lock as it is.
+        let moves_the_lock = patch.status == Some(Status::Ok)
             || patch.unlock_at.is_some()
             || patch.can_authenticate == Some(true);
         let mut failed = None;
         let mut next = *self;
         let administered = next.administer(policy, now, |account, transitions| {
+            let mut patch = *patch;
             if moves_the_lock {
                 account.password.absorb_lock_of(&mut account.mfa);
+            } else if account.mfa.held_lock_cause().is_some() {
+                // The folded account is locked: the status part has nothing to do.
+                patch.status = None;
             }
-            match account.password.patch(&policy.password, now, patch) {
+            match account.password.patch(&policy.password, now, &patch) {
                 Ok(outcome) => {
                     if patch.status == Some(Status::Ok) || patch.can_authenticate == Some(true) {
                         account.mfa.clear_history();

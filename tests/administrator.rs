@@ -622,3 +622,25 @@ fn error_codes_have_their_documented_strings() {
         assert_eq!(code.to_string(), text);
     }
 }
+
+#[test]
+fn an_unlock_at_patch_sees_the_lock_of_an_attempt_that_timed_out() {
+    // One failure locks; the attempt begun at 0 times out at 300 s, so at 301 s the
+    // account is LOCKED (behaviour §7.6) and a new deadline is accepted.
+    let policy = pingone(1, Some(900));
+    let mut account: Account = Account::new();
+    let _ = account.begin_attempt(&policy, s(0)).unwrap();
+    let outcome = account
+        .patch(
+            &policy,
+            s(301),
+            &patch_of(r#"{"unlockAt":"2026-01-01T02:00:00Z"}"#).unwrap(),
+        )
+        .unwrap();
+    assert!(transitions(&outcome).contains(&Transition::LockChanged {
+        until: Some(s(7_200)),
+        cause: LockCause::Administrator
+    }));
+    assert_eq!(account.view(s(301)).locked_at, Some(s(300)));
+    assert_eq!(account.view(s(301)).unlock_at, Some(s(7_200)));
+}

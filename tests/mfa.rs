@@ -620,3 +620,36 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_status_locked_patch_on_an_mfa_locked_account_changes_nothing() {
+    let policy = pingone_mfa(3, 900, 2, 600);
+    let mut account: MfaAccount = MfaAccount::new();
+    let _ = account.failure(&policy, s(0), None).unwrap();
+    let _ = account.mfa_failure(&policy, s(0)).unwrap();
+    let _ = account.mfa_failure(&policy, s(0)).unwrap();
+    let mut untouched = account;
+
+    let outcome = account
+        .patch(&policy, s(10), &patch_of(r#"{"status":"LOCKED"}"#).unwrap())
+        .unwrap();
+    assert_eq!(transitions(&outcome), vec![]);
+    // The MFA lock ends at 600 s by itself, and both counters are as they were: the
+    // password's 1 failure, and the MFA count restarting from 0.
+    assert_eq!(account.failures_remaining(&policy, s(600)), Some(2));
+    let after = account.mfa_failure(&policy, s(660)).unwrap();
+    let control = untouched.mfa_failure(&policy, s(660)).unwrap();
+    assert_eq!(transitions(&after), transitions(&control));
+    assert_eq!(transitions(&after), vec![expired(s(600)), counted(1)]);
+}
+
+#[test]
+fn an_unlock_at_patch_on_an_mfa_account_sees_a_timed_out_attempt() {
+    let policy = pingone_mfa(1, 900, 3, 600);
+    let mut account: MfaAccount = MfaAccount::new();
+    let _ = account.begin_attempt(&policy, s(0)).unwrap();
+    let patch = patch_of(r#"{"unlockAt":"2026-01-01T02:00:00Z"}"#).unwrap();
+    let _ = account.patch(&policy, s(301), &patch).unwrap();
+    assert_eq!(account.view(s(301)).unlock_at, Some(s(7_200)));
+    assert_eq!(account.view(s(301)).locked_at, Some(s(300)));
+}
