@@ -44,6 +44,7 @@ fn locked(scope: Scope, unlock_at: Option<Instant>) -> GuardDecision {
     GuardDecision::Rejected {
         scope,
         rejection: Rejection::Locked { unlock_at },
+        source: (scope == Scope::Source).then_some(Rejection::Locked { unlock_at }),
     }
 }
 
@@ -209,7 +210,19 @@ fn the_longest_wait_wins() {
         (longer_user, locked(Scope::User, Some(s(600)))),
         (endless_pair, locked(Scope::UserSource, None)),
         (tie_user, locked(Scope::User, Some(s(60)))),
-        (tie_pair, locked(Scope::UserSource, Some(s(60)))),
+        // (the source is locked too, and the decision says so)
+        (
+            tie_pair,
+            GuardDecision::Rejected {
+                scope: Scope::UserSource,
+                rejection: Rejection::Locked {
+                    unlock_at: Some(s(60)),
+                },
+                source: Some(Rejection::Locked {
+                    unlock_at: Some(s(60)),
+                }),
+            },
+        ),
     ] {
         let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
         for _ in 0..2 {
@@ -451,7 +464,8 @@ fn concurrent_guesses_from_many_addresses_verify_no_more_than_the_user_policy_al
         sixth.decision,
         GuardDecision::Rejected {
             scope: Scope::User,
-            rejection: Rejection::Busy
+            rejection: Rejection::Busy,
+            source: None
         }
     );
     assert_eq!(sixth.token, None);
@@ -1055,4 +1069,40 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_throttled_address_is_told_the_same_for_a_locked_user_and_any_other() {
+    // Ana is locked for 900 s from another address; address A is throttled for 300 s.
+    let policy = policy((5, Some(900)), (5, Some(900)), (3, Some(300)))
+        .with_disclosure(Disclosure::AsWrongCredential);
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    for i in 1..=5_u8 {
+        let from = format!("198.51.100.{i}");
+        let _ = login(&mut guard, &policy, "ana", &from, s(0), WRONG);
+    }
+    for name in ["u1", "u2", "u3"] {
+        let _ = login(&mut guard, &policy, name, "192.0.2.1", s(0), WRONG);
+    }
+    let throttled = Answer::RetryAfter(Some(Duration::from_secs(290)));
+    for name in ["ana", "bo", "made-up"] {
+        let decision = guard.check(&policy, &name, ip("192.0.2.1"), s(10));
+        assert_eq!(
+            decision.answer(policy.disclosure(), s(10)),
+            throttled,
+            "{name}"
+        );
+    }
+    // With full disclosure the longest wait, ana's lock, is told.
+    let decision = guard.check(&policy, &"ana", ip("192.0.2.1"), s(10));
+    assert_eq!(
+        decision.answer(Disclosure::Full, s(10)),
+        Answer::RetryAfter(Some(Duration::from_secs(890)))
+    );
+    // And from an address that is not throttled, ana's lock is a wrong credential.
+    let decision = guard.check(&policy, &"ana", ip("192.0.2.9"), s(10));
+    assert_eq!(
+        decision.answer(policy.disclosure(), s(10)),
+        Answer::WrongCredential
+    );
 }

@@ -11,10 +11,11 @@ pub enum Disclosure {
     #[default]
     Full,
     /// Answer a refusal by the user or the user × source scope exactly as a wrong
-    /// credential: the client cannot tell a locked account from a wrong password, so
-    /// guessing reveals neither which users exist nor which are locked. A refusal by the
-    /// source scope still says [`Answer::RetryAfter`]: it tells only that this address is
-    /// throttled, which its owner knows anyway.
+    /// credential (busy included): the client cannot tell a locked account from a wrong
+    /// password, so guessing reveals neither which users exist nor which are locked. A
+    /// refusal by the source scope still says [`Answer::RetryAfter`], with the source's
+    /// own wait, whatever the other scopes say: it tells only that this address is
+    /// throttled, which its owner knows anyway, and the same for every user name.
     AsWrongCredential,
 }
 

@@ -23,6 +23,10 @@ pub enum GuardDecision {
         scope: Scope,
         /// Why it refuses.
         rejection: Rejection,
+        /// The source scope's own refusal, when it refuses too (it is `rejection` itself
+        /// when `scope` is the source). Under [`Disclosure::AsWrongCredential`] it is what
+        /// the client is told, so that a throttled address learns nothing of the users.
+        source: Option<Rejection>,
     },
 }
 
@@ -65,8 +69,16 @@ impl GuardDecision {
                 }
             }
         }
+        let source = match decisions.source {
+            Some(Decision::Rejected(rejection)) => Some(rejection),
+            _ => None,
+        };
         match longest {
-            Some((scope, rejection)) => GuardDecision::Rejected { scope, rejection },
+            Some((scope, rejection)) => GuardDecision::Rejected {
+                scope,
+                rejection,
+                source,
+            },
             None => GuardDecision::Allowed {
                 failures_remaining: failures_remaining()
                     .iter()
@@ -87,37 +99,49 @@ impl GuardDecision {
     /// | decision | [`Disclosure::Full`] | [`Disclosure::AsWrongCredential`] |
     /// |---|---|---|
     /// | allowed | [`Answer::Verify`] | [`Answer::Verify`] |
-    /// | user or user × source: locked | `RetryAfter(wait)` | `WrongCredential` |
-    /// | user or user × source: busy | `RetryAfter(None)` | `WrongCredential` |
-    /// | user or user × source: disabled | `WrongCredential` | `WrongCredential` |
-    /// | source: locked | `RetryAfter(wait)` | `RetryAfter(wait)` |
-    /// | source: busy | `RetryAfter(None)` | `RetryAfter(None)` |
-    /// | source: disabled | `WrongCredential` | `RetryAfter(None)` |
+    /// | the source scope refuses (whatever the others say) | as below, by the longest wait | `RetryAfter` the source's own wait (`None` when busy) |
+    /// | locked (the longest wait) | `RetryAfter(wait)` | `WrongCredential` |
+    /// | busy | `RetryAfter(None)` | `WrongCredential` |
+    /// | disabled | `WrongCredential` | `WrongCredential` |
     ///
     /// `wait` is the time from `now` to the lock's end, `None` for a lock only an
-    /// administrator ends.
+    /// administrator ends. Under `AsWrongCredential` an address that its own throttle
+    /// refuses gets that same answer for every user name, locked or not, existing or
+    /// not; any other refusal is a wrong credential, busy included.
     ///
     /// ```
     /// use account_lockout::{Answer, Disclosure, Duration, GuardDecision, Instant, Rejection, Scope};
     ///
     /// let now = Instant::from_secs(100);
     /// let locked = Rejection::Locked { unlock_at: Some(Instant::from_secs(160)) };
-    /// let user = GuardDecision::Rejected { scope: Scope::User, rejection: locked };
-    /// let source = GuardDecision::Rejected { scope: Scope::Source, rejection: locked };
+    /// let user = GuardDecision::Rejected { scope: Scope::User, rejection: locked, source: None };
+    /// let source = GuardDecision::Rejected { scope: Scope::Source, rejection: locked, source: Some(locked) };
     /// let wait = Answer::RetryAfter(Some(Duration::from_secs(60)));
     /// assert_eq!(user.answer(Disclosure::Full, now), wait);
     /// assert_eq!(user.answer(Disclosure::AsWrongCredential, now), Answer::WrongCredential);
     /// assert_eq!(source.answer(Disclosure::AsWrongCredential, now), wait);
+    ///
+    /// // A user locked longer than the address's throttle: the address is told only of
+    /// // its throttle, as for any other user.
+    /// let longer = Rejection::Locked { unlock_at: Some(Instant::from_secs(1_000)) };
+    /// let both = GuardDecision::Rejected { scope: Scope::User, rejection: longer, source: Some(locked) };
+    /// assert_eq!(both.answer(Disclosure::AsWrongCredential, now), wait);
     /// ```
     #[must_use]
     pub fn answer(self, disclosure: Disclosure, now: Instant) -> Answer {
-        let GuardDecision::Rejected { scope, rejection } = self else {
+        let GuardDecision::Rejected {
+            rejection, source, ..
+        } = self
+        else {
             return Answer::Verify;
         };
-        match (disclosure, scope, rejection) {
-            (Disclosure::AsWrongCredential, Scope::User | Scope::UserSource, _)
+        match (disclosure, source, rejection) {
+            (Disclosure::AsWrongCredential, Some(source), _) => {
+                Answer::RetryAfter(source.unlock_in(now))
+            }
+            (Disclosure::AsWrongCredential, None, _)
             | (Disclosure::Full, _, Rejection::Disabled) => Answer::WrongCredential,
-            _ => Answer::RetryAfter(rejection.unlock_in(now)),
+            (Disclosure::Full, _, _) => Answer::RetryAfter(rejection.unlock_in(now)),
         }
     }
 }

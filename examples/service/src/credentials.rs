@@ -9,6 +9,9 @@
 use core::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -33,6 +36,13 @@ pub struct Passwords {
     /// The hash unknown names are checked against: of a random password nobody knows.
     dummy: Arc<str>,
     verifications: Arc<AtomicU64>,
+    /// How many verifications run at once, service-wide: each holds argon2's memory
+    /// (19 MiB by default) on a blocking thread, so a flood from many addresses queues
+    /// here instead of exhausting memory.
+    running: Arc<Semaphore>,
+    /// The latest verification's duration, in microseconds: how long a refused login
+    /// waits before it answers, so that its speed does not tell it from a wrong password.
+    typical_micros: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Passwords {
@@ -65,10 +75,17 @@ impl Passwords {
         let mut secret = [0_u8; 32];
         OsRng.fill_bytes(&mut secret);
         let dummy = hash_with(&argon2, &secret)?;
+        let started = Instant::now();
+        let _same_cost = PasswordHash::new(&dummy)
+            .is_ok_and(|hash| argon2.verify_password(&secret, &hash).is_ok());
+        let typical = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Passwords {
             argon2,
             dummy: dummy.into(),
             verifications: Arc::new(AtomicU64::new(0)),
+            running: Arc::new(Semaphore::new(parallelism.saturating_mul(2))),
+            typical_micros: Arc::new(AtomicU64::new(typical)),
         })
     }
 
@@ -86,14 +103,32 @@ impl Passwords {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy.to_string());
         let verifications = Arc::clone(&self.verifications);
+        let typical = Arc::clone(&self.typical_micros);
+        // The semaphore is never closed, so acquiring fails only if it were: refuse then.
+        let Ok(permit) = Arc::clone(&self.running).acquire_owned().await else {
+            return false;
+        };
         let checked = tokio::task::spawn_blocking(move || {
+            let _running = permit;
             verifications.fetch_add(1, Ordering::Relaxed);
-            PasswordHash::new(&stored)
-                .is_ok_and(|hash| argon2.verify_password(password.as_bytes(), &hash).is_ok())
+            let started = Instant::now();
+            let verified = PasswordHash::new(&stored)
+                .is_ok_and(|hash| argon2.verify_password(password.as_bytes(), &hash).is_ok());
+            let took = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            typical.store(took, Ordering::Relaxed);
+            verified
         })
         .await;
         // A check that panicked (it cannot: argon2 returns errors) refuses.
         known && checked.unwrap_or(false)
+    }
+
+    /// Waits as long as a verification takes (the latest one's duration), without
+    /// verifying anything: a login refused before its check answers no faster than a
+    /// wrong password, and costs no argon2 run.
+    pub async fn pace(&self) {
+        let micros = self.typical_micros.load(Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_micros(micros)).await;
     }
 
     /// How many passwords were checked since start-up (real and dummy hashes alike).

@@ -55,16 +55,18 @@ fn admitted(user_id: String, username: String) -> Response {
     (StatusCode::OK, Json(Admitted { user_id, username })).into_response()
 }
 
-/// The answer to a login refused before its password was checked.
+/// How long a login waits for the user's attempts in flight before it gives up, in
+/// steps: some 2 s, a few verifications.
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+const BUSY_WAITS: u32 = 40;
+
+/// The answer to a login refused before its password was checked: a wrong password's,
+/// unless the client's own address is throttled.
 fn refused(refusal: Refusal) -> Response {
     match refusal {
-        Refusal::Denied => Problem::invalid_credentials().into_response(),
-        Refusal::Busy => Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "busy",
-            "too many logins are being checked at once; try again shortly",
-        )
-        .into_response(),
+        // Still busy after waiting: answered as a wrong password too, since how many
+        // attempts a user has in flight is the user's business.
+        Refusal::Denied | Refusal::Busy => Problem::invalid_credentials().into_response(),
         Refusal::SourceThrottled { retry_after } => {
             let problem = Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -110,14 +112,30 @@ async fn password_login<S: AccountStates>(
 ) -> Response {
     let source = peer.ip();
     let subject = service.directory.subject(&login.username);
-    let ticket = match service
-        .states
-        .login_begin(&subject, source, service.now())
-        .await
-    {
-        Ok(LoginStart::Verify(ticket)) => ticket,
-        Ok(LoginStart::Refused(refusal)) => return refused(refusal),
-        Err(error) => return Problem::state(error).into_response(),
+    let mut waits = 0;
+    let ticket = loop {
+        match service
+            .states
+            .login_begin(&subject, source, service.now())
+            .await
+        {
+            Ok(LoginStart::Verify(ticket)) => break ticket,
+            // The user's attempts in flight hold its whole budget: one ends within a
+            // verification or so; wait for it rather than answer something a wrong
+            // password would not get.
+            Ok(LoginStart::Refused(Refusal::Busy)) if waits < BUSY_WAITS => {
+                waits = waits.saturating_add(1);
+                tokio::time::sleep(BUSY_WAIT).await;
+            }
+            Ok(LoginStart::Refused(refusal)) => {
+                if !matches!(refusal, Refusal::SourceThrottled { .. }) {
+                    // As slow as a wrong password, without checking one.
+                    service.passwords.pace().await;
+                }
+                return refused(refusal);
+            }
+            Err(error) => return Problem::state(error).into_response(),
+        }
     };
     let user = match &subject {
         LoginSubject::User(id) => service

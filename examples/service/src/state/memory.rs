@@ -163,11 +163,13 @@ impl MemoryStates {
     }
 }
 
-/// The refusal of a login the guard rejected: busy when attempts in flight hold the
-/// budget; otherwise what its disclosure lets the client know.
+/// The refusal of a login the guard rejected, as its disclosure allows: busy (retry soon)
+/// when only the user's attempts in flight stand in the way; an address's own throttle;
+/// otherwise a wrong password.
 fn refusal(decision: GuardDecision, disclosure: Disclosure, now: Instant) -> Refusal {
     if let GuardDecision::Rejected {
         rejection: Rejection::Busy,
+        source: None,
         ..
     } = decision
     {
@@ -283,18 +285,18 @@ impl AccountStates for MemoryStates {
         let key = self.account_key(subject);
         let mut tables = self.tables();
         // The guard's user scope is the password source alone: an account whose MFA
-        // source holds the lock is refused here, as a wrong password.
-        if let AccountKey::User(id) = &key {
+        // source holds the lock is refused here, as a wrong password; but only once the
+        // guard would let the attempt through, so that a throttled address hears of its
+        // throttle alone, as for every other name.
+        if let AccountKey::User(id) = &key
+            && tables
+                .guard
+                .check(&self.guard_policy, &key, source, now)
+                .is_allowed()
+        {
             let account = tables.account(id);
             let folded = account.check(&self.policies.account, now);
-            let password = account
-                .password()
-                .check(self.policies.account.password(), now);
-            if let (false, true, Some(Decision::Rejected(rejection))) = (
-                folded.is_allowed(),
-                password.is_allowed(),
-                folded.decision(),
-            ) {
+            if let Some(Decision::Rejected(rejection)) = folded.decision() {
                 record_rejection("mfa", id, rejection);
                 return Ok(LoginStart::Refused(Refusal::Denied));
             }
