@@ -479,22 +479,84 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         now: Instant,
         verdict: Verdict,
     ) -> Result<GuardOutcome, GuardError> {
+        let verdicts = PerScope {
+            user: Some(verdict),
+            user_source: Some(verdict),
+            source: source_verdict(verdict),
+        };
+        self.settle(policy, user, source, token, now, verdicts)
+    }
+
+    /// Takes the attempt of `token` out of flight in every scope, counting nothing
+    /// ([`Account::abandon_attempt`]): for an attempt whose credential was never judged
+    /// (the verifier failed, the client went away before it ran), or that another lock
+    /// made moot (an MFA lock that came while it was in flight). Errors as
+    /// [`Guard::finish`]'s, and they change nothing.
+    ///
+    /// ```
+    /// use account_lockout::{dialect::PingOne, Guard, GuardPolicy, Instant};
+    ///
+    /// let p = PingOne { failure_count: 1, duration_seconds: None }.policy().unwrap();
+    /// let policy = GuardPolicy::new(p, p, p);
+    /// let mut guard: Guard<u32, 8, 8, 8> = Guard::new();
+    /// let (source, now) = ("192.0.2.1".parse().unwrap(), Instant::from_secs(10));
+    /// let token = guard.begin(&policy, &7, source, now).unwrap().token.unwrap();
+    /// let abandoned = guard.abandon(&policy, &7, source, token, now).unwrap();
+    /// assert!(abandoned.decision.is_allowed());
+    /// // Nothing was counted: the one failure the policy allows is still there.
+    /// assert!(guard.check(&policy, &7, source, now).is_allowed());
+    /// assert_eq!(guard.user_account(&7).attempts_in_flight(), 0);
+    /// ```
+    pub fn abandon(
+        &mut self,
+        policy: &GuardPolicy,
+        user: &U,
+        source: IpAddr,
+        token: GuardToken,
+        now: Instant,
+    ) -> Result<GuardOutcome, GuardError> {
+        let verdicts = PerScope {
+            user: None,
+            user_source: None,
+            source: None,
+        };
+        self.settle(policy, user, source, token, now, verdicts)
+    }
+
+    /// Ends the attempt of `token` in each scope with its verdict there (`None`:
+    /// abandoned): judged on copies first, so that a token one scope does not know
+    /// changes none.
+    fn settle(
+        &mut self,
+        policy: &GuardPolicy,
+        user: &U,
+        source: IpAddr,
+        token: GuardToken,
+        now: Instant,
+        verdicts: PerScope<Option<Verdict>>,
+    ) -> Result<GuardOutcome, GuardError> {
         let source = policy.source_key(source);
         if token.source != source || token.user != UserDigest::of(user) {
             return Err(GuardError::UnknownAttempt);
         }
         let user_source = (user.clone(), source);
         let attempts = token.attempts;
-        // Judged on copies first, so that a token one scope does not know changes none.
         let trials = PerScope {
-            user: trial_finish(&self.users, &policy.user, user, now, attempts.user, verdict),
+            user: trial_finish(
+                &self.users,
+                &policy.user,
+                user,
+                now,
+                attempts.user,
+                verdicts.user,
+            ),
             user_source: trial_finish(
                 &self.user_sources,
                 &policy.user_source,
                 &user_source,
                 now,
                 attempts.user_source,
-                verdict,
+                verdicts.user_source,
             ),
             source: trial_finish(
                 &self.sources,
@@ -502,38 +564,38 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
                 &source,
                 now,
                 attempts.source,
-                source_verdict(verdict),
+                verdicts.source,
             ),
         };
         every_scope(trials, attempt_error)?;
         // Each call below repeats its trial on the same account at the same instant.
         let outcomes = PerScope {
-            user: self
-                .users
-                .finish_attempt(&policy.user, user.clone(), now, attempts.user, verdict)
-                .map_err(|error| table_attempt_error(Scope::User, error))?,
-            user_source: self
-                .user_sources
-                .finish_attempt(
-                    &policy.user_source,
-                    user_source.clone(),
-                    now,
-                    attempts.user_source,
-                    verdict,
-                )
-                .map_err(|error| table_attempt_error(Scope::UserSource, error))?,
-            source: match source_verdict(verdict) {
-                Some(verdict) => self.sources.finish_attempt(
-                    &policy.source,
-                    source,
-                    now,
-                    attempts.source,
-                    verdict,
-                ),
-                None => self
-                    .sources
-                    .abandon_attempt(&policy.source, source, now, attempts.source),
-            }
+            user: end_attempt(
+                &mut self.users,
+                &policy.user,
+                user.clone(),
+                now,
+                attempts.user,
+                verdicts.user,
+            )
+            .map_err(|error| table_attempt_error(Scope::User, error))?,
+            user_source: end_attempt(
+                &mut self.user_sources,
+                &policy.user_source,
+                user_source.clone(),
+                now,
+                attempts.user_source,
+                verdicts.user_source,
+            )
+            .map_err(|error| table_attempt_error(Scope::UserSource, error))?,
+            source: end_attempt(
+                &mut self.sources,
+                &policy.source,
+                source,
+                now,
+                attempts.source,
+                verdicts.source,
+            )
             .map_err(|error| table_attempt_error(Scope::Source, error))?,
         };
         let decision =
@@ -850,6 +912,21 @@ fn trial_finish<K: Hash + Eq, const N: usize>(
     match verdict.into() {
         Some(verdict) => trial.finish_attempt(policy, now, token, verdict),
         None => trial.abandon_attempt(policy, now, token),
+    }
+}
+
+/// Ends the attempt of `token` at `key`: with `verdict`, or abandoned (`None`).
+fn end_attempt<K: Hash + Eq, const N: usize>(
+    table: &mut LockoutTable<K, N>,
+    policy: &Policy,
+    key: K,
+    now: Instant,
+    token: AttemptToken,
+    verdict: Option<Verdict>,
+) -> Result<Outcome, TableError<AttemptError>> {
+    match verdict {
+        Some(verdict) => table.finish_attempt(policy, key, now, token, verdict),
+        None => table.abandon_attempt(policy, key, now, token),
     }
 }
 

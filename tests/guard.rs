@@ -1106,3 +1106,47 @@ fn a_throttled_address_is_told_the_same_for_a_locked_user_and_any_other() {
         Answer::WrongCredential
     );
 }
+
+#[test]
+fn abandon_takes_the_attempt_out_of_flight_everywhere_and_counts_nothing() {
+    let policy = policy((2, Some(600)), (2, Some(60)), (2, Some(60)));
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    let _ = login(&mut guard, &policy, "ana", "192.0.2.1", s(0), WRONG);
+    let token = guard
+        .begin(&policy, &"ana", ip("192.0.2.1"), s(1))
+        .unwrap()
+        .token
+        .unwrap();
+    let abandoned = guard
+        .abandon(&policy, &"ana", ip("192.0.2.1"), token, s(2))
+        .unwrap();
+    assert_eq!(
+        abandoned.decision,
+        GuardDecision::Allowed {
+            failures_remaining: Some(1)
+        }
+    );
+    for (scope, outcome) in abandoned.outcomes.iter() {
+        assert_eq!(fixtures::transitions(outcome), vec![], "{scope:?}");
+    }
+    assert_eq!(guard.users().get(&"ana").unwrap().attempts_in_flight(), 0);
+    assert_eq!(
+        guard
+            .users()
+            .get(&"ana")
+            .unwrap()
+            .failure_count(&policy.user, s(2)),
+        1
+    );
+    // The token is spent: a second abandon or a finish is unknown, and changes nothing.
+    let before = tables(&guard);
+    assert_eq!(
+        guard.abandon(&policy, &"ana", ip("192.0.2.1"), token, s(3)),
+        Err(GuardError::UnknownAttempt)
+    );
+    assert_eq!(
+        guard.finish(&policy, &"ana", ip("192.0.2.1"), token, s(3), WRONG),
+        Err(GuardError::UnknownAttempt)
+    );
+    assert!(tables(&guard) == before);
+}

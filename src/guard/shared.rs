@@ -197,6 +197,20 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
         })
     }
 
+    /// [`Guard::abandon`] now.
+    pub fn abandon(
+        &self,
+        user: &U,
+        source: IpAddr,
+        token: GuardToken,
+    ) -> Result<GuardOutcome, GuardError> {
+        self.with(|guard, now| {
+            let abandoned = guard.abandon(&self.policy, user, source, token, now)?;
+            self.observed(user, source, &abandoned.outcomes);
+            Ok(abandoned)
+        })
+    }
+
     /// [`Guard::check`] now.
     pub fn check(&self, user: &U, source: IpAddr) -> GuardDecision {
         self.with(|guard, now| guard.check(&self.policy, user, source, now))

@@ -14,10 +14,12 @@
 //! drawn at start-up), so a spray of made-up names costs no memory per name and is
 //! judged like real users.
 //!
-//! One difference from a single [`MfaAccount`]: a password attempt in flight that times
-//! out while MFA holds the lock is counted by the guard, where the folded account would
-//! reject it ([behaviour §7.6](account_lockout::behaviour#s7-6)). A login is refused while
-//! MFA holds the lock, so only an attempt begun before the MFA lock can do that.
+//! A password verdict that arrives while MFA holds the lock is abandoned in every scope
+//! ([`Guard::abandon`]), as [`MfaAccount::finish_attempt`] rejects it. One difference
+//! remains: a password attempt in flight that *times out* while MFA holds the lock is
+//! counted by the guard, where the folded account would reject it
+//! ([behaviour §7.6](account_lockout::behaviour#s7-6)); only an attempt begun before the
+//! MFA lock and never finished can do that.
 
 use core::fmt;
 use std::collections::HashMap;
@@ -217,6 +219,17 @@ impl Tables {
         MfaAccount::from_parts(self.guard.user_account(&key), mfa)
     }
 
+    /// Whether `user`'s MFA source holds the lock at `now` (the password source allows,
+    /// the folded account does not).
+    fn mfa_holds_the_lock(&self, policies: &Policies, user: &str, now: Instant) -> bool {
+        let account = self.account(user);
+        !account.check(&policies.account, now).is_allowed()
+            && account
+                .password()
+                .check(policies.account.password(), now)
+                .is_allowed()
+    }
+
     /// Puts `account` back: all of it, or (when a table is full) none of it.
     fn store(
         &mut self,
@@ -325,13 +338,27 @@ impl AccountStates for MemoryStates {
     ) -> Result<Admission, StateError> {
         let key = self.account_key(subject);
         let mut tables = self.tables();
+        let subjects = Subjects { user: &key, source };
+        // An MFA lock that came while the password was being checked makes the verdict
+        // moot, as MfaAccount::finish_attempt would: out of flight, counted nowhere.
+        if let AccountKey::User(id) = &key
+            && tables.mfa_holds_the_lock(&self.policies, id, now)
+        {
+            if let Ok(abandoned) =
+                tables
+                    .guard
+                    .abandon(&self.guard_policy, &key, source, ticket.0, now)
+            {
+                subjects.report(&self.guard_policy, &abandoned.outcomes);
+            }
+            return Ok(Admission::Denied);
+        }
         let finished =
             tables
                 .guard
                 .finish(&self.guard_policy, &key, source, ticket.0, now, verdict);
         let allowed = match finished {
             Ok(outcome) => {
-                let subjects = Subjects { user: &key, source };
                 subjects.report(&self.guard_policy, &outcome.outcomes);
                 outcome.decision.is_allowed()
             }
