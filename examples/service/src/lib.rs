@@ -74,6 +74,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod body;
 pub mod clock;
 pub mod credentials;
@@ -81,6 +82,7 @@ pub mod directory;
 pub mod login;
 pub mod problem;
 pub mod state;
+pub mod tickets;
 pub mod users;
 
 use std::future::Future;
@@ -89,16 +91,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use account_lockout::{Clock, Instant};
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 
+use crate::admin::AdminToken;
 use crate::clock::SystemClock;
 use crate::credentials::{HashError, Passwords};
 use crate::directory::Directory;
 use crate::problem::Problem;
 use crate::state::AccountStates;
+use crate::tickets::MfaTickets;
 
 /// What the handlers share: the users, their password checker and the account states.
 #[derive(Debug)]
@@ -106,25 +110,58 @@ pub struct Service<S> {
     directory: Directory,
     passwords: Passwords,
     states: S,
+    admin: AdminToken,
+    tickets: MfaTickets,
 }
 
 impl<S: AccountStates> Service<S> {
-    /// A service over `directory`, whose hashes `passwords` checks, and `states`.
+    /// A service over `directory`, whose hashes `passwords` checks, and `states`; its
+    /// account endpoints take `admin`.
     #[must_use]
-    pub fn new(directory: Directory, passwords: Passwords, states: S) -> Service<S> {
+    pub fn new(
+        directory: Directory,
+        passwords: Passwords,
+        states: S,
+        admin: AdminToken,
+    ) -> Service<S> {
         Service {
             directory,
             passwords,
             states,
+            admin,
+            tickets: MfaTickets::default(),
         }
     }
 
     /// The demo directory, hashed with argon2id under `params` (the tests pass cheap
-    /// ones), over `states`.
+    /// ones), over `states`, with a fresh random admin token.
     pub fn demo(params: argon2::Params, states: S) -> Result<Service<S>, HashError> {
         let passwords = Passwords::new(params)?;
         let directory = Directory::demo(&passwords)?;
-        Ok(Service::new(directory, passwords, states))
+        Ok(Service::new(
+            directory,
+            passwords,
+            states,
+            AdminToken::generate(),
+        ))
+    }
+
+    /// The administrator's bearer token, which the account endpoints require.
+    #[must_use]
+    pub fn admin_token(&self) -> &AdminToken {
+        &self.admin
+    }
+
+    /// Replaces the admin token (`--admin-token-file`).
+    #[must_use]
+    pub fn with_admin_token(self, admin: AdminToken) -> Service<S> {
+        Service { admin, ..self }
+    }
+
+    /// The MFA tickets that right passwords earned.
+    #[must_use]
+    pub fn tickets(&self) -> &MfaTickets {
+        &self.tickets
     }
 
     /// The users.
@@ -154,9 +191,7 @@ impl<S: AccountStates> Service<S> {
 /// The routes. The login handlers read the client's address, so serve the router with
 /// [`Router::into_make_service_with_connect_info`] (as [`serve`] does).
 pub fn app<S: AccountStates>(service: Arc<Service<S>>) -> Router {
-    Router::new()
-        .route("/login", post(login::password::<S>))
-        .route("/login/mfa", post(login::mfa::<S>))
+    let accounts = Router::new()
         .route(
             "/environments/{environment}/users/{user}",
             get(users::show::<S>)
@@ -167,6 +202,14 @@ pub fn app<S: AccountStates>(service: Arc<Service<S>>) -> Router {
             "/environments/{environment}/users/{user}/password",
             post(users::unlock_password::<S>),
         )
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&service),
+            admin::require::<S>,
+        ));
+    Router::new()
+        .route("/login", post(login::password::<S>))
+        .route("/login/mfa", post(login::mfa::<S>))
+        .merge(accounts)
         .fallback(|| async { Problem::not_found("no such route") })
         .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .layer(DefaultBodyLimit::max(body::BODY_LIMIT))

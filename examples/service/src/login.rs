@@ -35,8 +35,8 @@ pub struct PasswordLogin {
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MfaLogin {
-    /// The name the user logs in with.
-    pub username: String,
+    /// The ticket a right password earned ([`Admitted::mfa_ticket`]).
+    pub ticket: String,
     /// The MFA code (the demo's fixed code: [`crate::directory::DemoUser::mfa_code`]).
     pub code: String,
 }
@@ -49,10 +49,19 @@ pub struct Admitted {
     pub user_id: String,
     /// The name the user logged in with.
     pub username: String,
+    /// After a right password: the ticket to send with the MFA code
+    /// (`POST /login/mfa`), valid for [`crate::tickets::TICKET_LIFETIME`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_ticket: Option<String>,
 }
 
-fn admitted(user_id: String, username: String) -> Response {
-    (StatusCode::OK, Json(Admitted { user_id, username })).into_response()
+fn admitted(user_id: String, username: String, mfa_ticket: Option<String>) -> Response {
+    let body = Admitted {
+        user_id,
+        username,
+        mfa_ticket,
+    };
+    (StatusCode::OK, Json(body)).into_response()
 }
 
 /// How long a login waits for the user's attempts in flight before it gives up, in
@@ -155,23 +164,35 @@ async fn password_login<S: AccountStates>(
         .login_finish(&subject, source, ticket, verdict, service.now())
         .await;
     match (finished, user) {
-        (Ok(Admission::Admitted), Some(user)) => admitted(user.id, user.username),
+        (Ok(Admission::Admitted), Some(user)) => {
+            let ticket = service.tickets.issue(&user.id);
+            admitted(user.id, user.username, Some(ticket))
+        }
         (Ok(_), _) => Problem::invalid_credentials().into_response(),
         (Err(error), _) => Problem::state(error).into_response(),
     }
 }
 
-/// `POST /login/mfa`: an MFA code, counted by the account's MFA source.
+/// `POST /login/mfa`: an MFA code, with the ticket a right password earned, counted by
+/// the account's MFA source. A ticket unknown, used up or expired is answered as a wrong
+/// code, and counts nothing.
 pub async fn mfa<S: AccountStates>(
     State(service): State<Arc<Service<S>>>,
     JsonBody(login): JsonBody<MfaLogin>,
 ) -> Response {
-    let Some(user) = service.directory.by_username(&login.username) else {
+    let user = service
+        .tickets
+        .user_of(&login.ticket)
+        .and_then(|id| service.directory.user(service.directory.environment(), &id));
+    let Some(user) = user else {
         return Problem::invalid_credentials().into_response();
     };
     let code_ok = user.mfa_code_matches(&login.code);
     match service.states.mfa(&user.id, code_ok, service.now()).await {
-        Ok(Admission::Admitted) => admitted(user.id.clone(), user.username.clone()),
+        Ok(Admission::Admitted) => {
+            service.tickets.consume(&login.ticket);
+            admitted(user.id.clone(), user.username.clone(), None)
+        }
         Ok(Admission::Denied) => Problem::invalid_credentials().into_response(),
         Err(error) => Problem::state(error).into_response(),
     }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use account_lockout::MfaPolicy;
+use account_lockout_service::admin::AdminToken;
 use account_lockout_service::directory::{DEMO_ENVIRONMENT, DEMO_USERS};
 use account_lockout_service::state::Policies;
 use account_lockout_service::state::memory::MemoryStates;
@@ -25,20 +26,21 @@ struct Args {
     /// {"pingone":{"failureCount":5,"durationSeconds":900,"mfa":{"failureCount":3,"durationSeconds":600}}}
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+    /// A file holding the administrator's bearer token (at least 32 characters) for the
+    /// account endpoints; without it a random one is made and printed.
+    #[arg(long, value_name = "FILE")]
+    admin_token_file: Option<PathBuf>,
 }
 
 fn policies(file: Option<&PathBuf>) -> Result<Policies, String> {
-    let defaults = Policies::defaults().map_err(|error| error.to_string())?;
     let Some(file) = file else {
-        return Ok(defaults);
+        return Policies::defaults().map_err(|error| error.to_string());
     };
     let text = std::fs::read(file).map_err(|error| format!("{}: {error}", file.display()))?;
     let policy: MfaPolicy =
         serde_json::from_slice(&text).map_err(|error| format!("{}: {error}", file.display()))?;
-    // Without an `mfa` member, MFA codes are still counted, under the default.
-    let mfa = policy.mfa().or(defaults.account.mfa()).copied();
-    let account = MfaPolicy::new(*policy.password(), mfa).map_err(|error| error.to_string())?;
-    Policies::with_account(account).map_err(|error| error.to_string())
+    // Without an `mfa` member, MFA codes are checked but not counted (behaviour §7.3).
+    Policies::with_account(policy).map_err(|error| error.to_string())
 }
 
 #[tokio::main]
@@ -65,14 +67,29 @@ async fn run() -> Result<(), String> {
         )
         .init();
     let policies = policies(args.policy.as_ref())?;
-    let service = Service::demo(argon2::Params::default(), MemoryStates::new(policies))
+    let mut service = Service::demo(argon2::Params::default(), MemoryStates::new(policies))
         .map_err(|error| error.to_string())?;
+    let generated = match &args.admin_token_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|error| format!("{}: {error}", file.display()))?;
+            let token =
+                AdminToken::new(text).map_err(|error| format!("{}: {error}", file.display()))?;
+            service = service.with_admin_token(token);
+            false
+        }
+        None => true,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|error| format!("{}: {error}", args.listen))?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     println!("listening on http://{address}");
     println!("environment {DEMO_ENVIRONMENT}");
+    if generated {
+        // A demo's convenience: a real deployment reads it from a secret store.
+        println!("admin token {}", service.admin_token().reveal());
+    }
     for user in DEMO_USERS {
         // Demo credentials, printed so that they can be tried.
         println!(

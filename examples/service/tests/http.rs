@@ -28,6 +28,8 @@ struct Server {
     base: String,
     client: reqwest::Client,
     passwords: Passwords,
+    /// The administrator's bearer token.
+    admin: String,
 }
 
 /// An answer: status, `Content-Type`, body bytes.
@@ -66,6 +68,7 @@ impl Server {
         let states = MemoryStates::new(Policies::defaults().unwrap());
         let service = Arc::new(Service::demo(cheap, states).unwrap());
         let passwords = service.passwords().clone();
+        let admin = service.admin_token().reveal().to_owned();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(serve(listener, service, std::future::pending()));
@@ -73,6 +76,7 @@ impl Server {
             base: format!("http://{address}"),
             client: reqwest::Client::new(),
             passwords,
+            admin,
         }
     }
 
@@ -89,8 +93,15 @@ impl Server {
         answer(self.client.post(url).json(&body).send().await.unwrap()).await
     }
 
-    async fn mfa(&self, username: &str, code: &str) -> Answer {
-        let body = json!({"username": username, "code": code});
+    /// The MFA ticket a right password earns `user`.
+    async fn ticket(&self, user: &DemoUser) -> String {
+        let got = self.login(user.username, user.password).await;
+        assert_eq!(got.status, StatusCode::OK, "{got:?}");
+        got.json()["mfaTicket"].as_str().unwrap().to_owned()
+    }
+
+    async fn mfa(&self, ticket: &str, code: &str) -> Answer {
+        let body = json!({"ticket": ticket, "code": code});
         let url = format!("{}/login/mfa", self.base);
         answer(self.client.post(url).json(&body).send().await.unwrap()).await
     }
@@ -109,6 +120,7 @@ impl Server {
         let request = self
             .client
             .request(method, url)
+            .bearer_auth(&self.admin)
             .header(CONTENT_TYPE, content_type)
             .body(body.to_owned());
         self.send(request).await
@@ -142,7 +154,11 @@ impl Server {
 
     /// The user as `GET` shows it.
     async fn user(&self, user: &DemoUser) -> Value {
-        let got = self.send(self.client.get(self.user_url(user))).await;
+        let request = self
+            .client
+            .get(self.user_url(user))
+            .bearer_auth(&self.admin);
+        let got = self.send(request).await;
         assert_eq!(got.status, StatusCode::OK);
         got.json()
     }
@@ -178,7 +194,9 @@ async fn the_user_has_the_seed_shape() {
         "{}/environments/{DEMO_ENVIRONMENT}/users/nobody",
         server.base
     );
-    let got = server.send(server.client.get(unknown)).await;
+    let got = server
+        .send(server.client.get(unknown).bearer_auth(&server.admin))
+        .await;
     assert_eq!(
         (got.status, got.code().as_str()),
         (StatusCode::NOT_FOUND, "not_found")
@@ -199,7 +217,8 @@ async fn fifty_concurrent_correct_logins_never_lock_the_user() {
     for login in logins {
         let got = login.await.unwrap();
         assert_eq!(got.status, StatusCode::OK, "{got:?}");
-        assert_eq!(got.json(), json!({"userId": ALICE.id, "username": "alice"}));
+        assert_eq!(got.json()["userId"], json!(ALICE.id));
+        assert_eq!(got.json()["mfaTicket"].as_str().unwrap().len(), 32);
     }
     assert_eq!(server.passwords.verifications(), 50);
     assert_eq!(server.account(&ALICE).await, OPEN());
@@ -276,24 +295,33 @@ async fn the_account_unlock_ends_a_password_lock() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_account_unlock_ends_an_mfa_lock() {
     let server = Server::start().await;
+    let ticket = server.ticket(&BOB).await;
     for _ in 0..MFA_THRESHOLD {
         assert_eq!(
-            server.mfa(BOB.username, "000000").await.status,
+            server.mfa(&ticket, "000000").await.status,
             StatusCode::UNAUTHORIZED
         );
     }
     assert_eq!(server.account(&BOB).await["status"], "LOCKED");
-    // A right code is refused while locked.
+    // A right code is refused while locked, and so is the right password.
     assert_eq!(
-        server.mfa(BOB.username, BOB.mfa_code).await.status,
+        server.mfa(&ticket, BOB.mfa_code).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.login(BOB.username, BOB.password).await.status,
         StatusCode::UNAUTHORIZED
     );
     let got = server.unlock(&BOB).await;
     assert_eq!(got.json()["events"], json!(["USER.UNLOCKED"]));
     assert_eq!(server.account(&BOB).await, OPEN());
+    let got = server.mfa(&ticket, BOB.mfa_code).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.json(), json!({"userId": BOB.id, "username": "bob"}));
+    // A ticket is used up by the code it was for.
     assert_eq!(
-        server.mfa(BOB.username, BOB.mfa_code).await.status,
-        StatusCode::OK
+        server.mfa(&ticket, BOB.mfa_code).await.status,
+        StatusCode::UNAUTHORIZED
     );
 }
 
@@ -321,8 +349,9 @@ async fn the_password_unlock_ends_a_password_lock_but_not_an_mfa_lock() {
     );
 
     // behaviour §7.3: it never ends the MFA source's lock.
+    let ticket = server.ticket(&BOB).await;
     for _ in 0..MFA_THRESHOLD {
-        let _ = server.mfa(BOB.username, "000000").await;
+        let _ = server.mfa(&ticket, "000000").await;
     }
     let got = server.unlock_password(&BOB).await;
     assert_eq!(got.json()["events"], json!(["PASSWORD.UNLOCKED"]));
@@ -355,7 +384,9 @@ async fn an_unlock_with_another_content_type_is_415_and_changes_nothing() {
         assert_eq!(got.code(), "unsupported_media_type");
     }
     // No Content-Type at all.
-    let got = server.send(server.client.post(user.clone())).await;
+    let got = server
+        .send(server.client.post(user.clone()).bearer_auth(&server.admin))
+        .await;
     assert_eq!(got.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(server.account(&ALICE).await["status"], before["status"]);
     assert_eq!(server.account(&ALICE).await["lockedAt"], before["lockedAt"]);
@@ -489,4 +520,71 @@ async fn an_address_that_failed_too_often_is_told_when_to_come_back() {
     let seconds: u64 = retry_after.unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=300).contains(&seconds), "{seconds}");
     assert_eq!(server.passwords.verifications(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_account_endpoints_need_the_admin_token_and_change_nothing_without_it() {
+    let server = Server::start().await;
+    server.lock_by_password(&ALICE).await;
+    let before = server.user(&ALICE).await;
+    let user = server.user_url(&ALICE);
+    let password = format!("{user}/password");
+    let requests = [
+        server.client.get(&user),
+        server
+            .client
+            .post(&user)
+            .header(CONTENT_TYPE, ACCOUNT_UNLOCK),
+        server
+            .client
+            .post(&password)
+            .header(CONTENT_TYPE, PASSWORD_UNLOCK),
+        server
+            .client
+            .patch(&user)
+            .header(CONTENT_TYPE, "application/json")
+            .body(r#"{"status":"OK"}"#),
+    ];
+    for request in requests {
+        for token in [None, Some("not-the-token"), Some(&server.admin[1..])] {
+            let request = request.try_clone().unwrap();
+            let request = match token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            };
+            let response = request.send().await.unwrap();
+            assert_eq!(
+                response.headers().get("www-authenticate").unwrap(),
+                "Bearer"
+            );
+            let got = answer(response).await;
+            assert_eq!(got.status, StatusCode::UNAUTHORIZED, "{token:?}");
+            assert_eq!(got.code(), "unauthorized");
+        }
+    }
+    assert_eq!(server.user(&ALICE).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_mfa_code_needs_a_ticket_from_a_right_password() {
+    let server = Server::start().await;
+    // Without a ticket, a right code does not let anyone in, and wrong codes lock nothing.
+    for code in [BOB.mfa_code, "000000", "000000", "000000", "000000"] {
+        let got = server.mfa("made-up-ticket", code).await;
+        assert_eq!(got.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(got.code(), "invalid_credentials");
+    }
+    assert_eq!(server.account(&BOB).await, OPEN());
+    // A wrong password earns no ticket.
+    let got = server.login(BOB.username, "wrong").await;
+    assert_eq!(got.json().get("mfaTicket"), None);
+    // Alice's ticket does not pass Bob's code.
+    let alice = server.ticket(&ALICE).await;
+    assert_eq!(
+        server.mfa(&alice, BOB.mfa_code).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let got = server.mfa(&alice, ALICE.mfa_code).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.json(), json!({"userId": ALICE.id, "username": "alice"}));
 }

@@ -386,6 +386,15 @@ impl AccountStates for MemoryStates {
         let policy = &self.policies.account;
         let mut tables = self.tables();
         let mut account = tables.account(user_id);
+        if policy.mfa().is_none() {
+            // No MFA lockout: the code is checked, and counted nowhere.
+            let open = account.view_with(policy, now).can_authenticate;
+            return Ok(if code_ok && open {
+                Admission::Admitted
+            } else {
+                Admission::Denied
+            });
+        }
         // Rejected (and so not counted) while the account is locked or the user disabled.
         let outcome = if code_ok {
             account.mfa_success(policy, now)
