@@ -655,14 +655,78 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
             |account, at| {
                 account
                     .finish_attempt(&policy, at, token, verdict)
-                    .map_err(|error| match error {
-                        AttemptError::Capacity(error) => refused(error),
-                        AttemptError::UnknownAttempt => Error::UnknownAttempt,
-                        // `AttemptError` is non-exhaustive: a variant added to the library
-                        // that this crate does not handle yet is a bug of this crate.
-                        _ => Error::Internal("an attempt error this store does not handle"),
-                    })
+                    .map_err(attempt_error)
             },
+        )
+        .await
+    }
+
+    /// Takes the attempt of `token` out of flight without counting it
+    /// ([`Account::abandon_attempt`]): for a host that began it here and then gave it up
+    /// before its credential was checked (another gate refused the login, say).
+    pub async fn abandon_attempt(
+        &self,
+        user: &str,
+        now: Instant,
+        token: AttemptToken,
+    ) -> Result<Outcome, Error> {
+        let policy = self.shared.policy;
+        self.update(
+            self.key(user),
+            Subject::account(user),
+            now,
+            same_outcome,
+            |account, at| {
+                account
+                    .abandon_attempt(&policy, at, token)
+                    .map_err(attempt_error)
+            },
+        )
+        .await
+    }
+
+    /// Runs `change` on `user`'s account under the same compare-and-set as every event:
+    /// for a change the [`Operation`]s cannot express (an administrator action of a host
+    /// that folds this account with others, say). `change` gets the account, the policy
+    /// and the instant the event applies at (never before the account's latest event);
+    /// an `Err` writes nothing and is returned as [`Error::Refused`].
+    ///
+    /// `change` may run more than once (each lost compare-and-set retries it on the bytes
+    /// the database returned), each time on a fresh copy: the outcome returned, and the
+    /// state written, are those of its last run.
+    ///
+    /// ```no_run
+    /// # async fn demo<B: account_lockout_store::Backend>(
+    /// #     store: account_lockout_store::Store<B>,
+    /// # ) -> Result<(), account_lockout_store::Error> {
+    /// use account_lockout::Instant;
+    ///
+    /// // An unlock, as `Store::unlock` does it.
+    /// let now = Instant::from_millis(1_767_225_600_000);
+    /// let outcome = store
+    ///     .modify("alice", now, |account, policy, at| Ok(account.unlock(policy, at)))
+    ///     .await?;
+    /// # let _ = outcome;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn modify(
+        &self,
+        user: &str,
+        now: Instant,
+        mut change: impl FnMut(
+            &mut Account<RECORDS, MEMORY>,
+            &Policy,
+            Instant,
+        ) -> Result<Outcome, OperationError>,
+    ) -> Result<Outcome, Error> {
+        let policy = self.shared.policy;
+        self.update(
+            self.key(user),
+            Subject::account(user),
+            now,
+            same_outcome,
+            |account, at| change(account, &policy, at).map_err(Error::Refused),
         )
         .await
     }
@@ -742,6 +806,17 @@ fn only_last_seen_changed<const RECORDS: usize, const MEMORY: usize>(
     let mut probe = *before;
     let outcome = probe.success(policy, at);
     matches!(outcome.decision(), Some(Decision::Rejected(_))) && probe == *after
+}
+
+/// A refused finish or abandon of an attempt.
+fn attempt_error(error: AttemptError) -> Error {
+    match error {
+        AttemptError::Capacity(error) => refused(error),
+        AttemptError::UnknownAttempt => Error::UnknownAttempt,
+        // `AttemptError` is non-exhaustive: a variant added to the library that this
+        // crate does not handle yet is a bug of this crate.
+        _ => Error::Internal("an attempt error this store does not handle"),
+    }
 }
 
 fn refused(error: CapacityError) -> Error {

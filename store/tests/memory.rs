@@ -387,3 +387,63 @@ async fn a_very_long_name_is_counted_exactly_but_not_remembered() {
     assert_eq!(store.cached(), 0);
     assert_eq!(store.failure_count(&long, at(10)).await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn an_abandoned_attempt_leaves_flight_uncounted_on_any_node() {
+    let backend = backend();
+    let (a, b) = (
+        node(&backend, &Config::default()),
+        node(&backend, &Config::default()),
+    );
+    let token = a
+        .begin_attempt("alice", at(0))
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let outcome = b.abandon_attempt("alice", at(1), token).await.unwrap();
+    assert_eq!(outcome.decision(), Some(Decision::Allowed));
+    assert_eq!(outcome.transitions().counted(), None);
+    assert_eq!(a.failure_count("alice", at(2)).await.unwrap(), 0);
+    // Nothing in flight, nothing counted: the account is dormant and its key gone.
+    assert_eq!(a.load("alice").await.unwrap(), None);
+    // Out of flight once: a second abandon (or a finish) knows no such attempt.
+    assert!(matches!(
+        a.abandon_attempt("alice", at(3), token).await,
+        Err(Error::UnknownAttempt)
+    ));
+}
+
+#[tokio::test]
+async fn a_modification_runs_under_the_compare_and_set_and_a_refusal_writes_nothing() {
+    let backend = backend();
+    let (a, b) = (
+        node(&backend, &Config::default()),
+        node(&backend, &Config::default()),
+    );
+    for i in 0..3 {
+        let _ = a.failure("alice", at(i), None).await.unwrap();
+    }
+    // B never saw alice: its guess ("absent") loses, and the change runs again on the lock.
+    let mut runs = 0;
+    let outcome = b
+        .modify("alice", at(10), |account, policy, now| {
+            runs += 1;
+            Ok(account.unlock(policy, now))
+        })
+        .await
+        .unwrap();
+    assert_eq!(runs, 2);
+    assert_eq!(outcome.decision(), None);
+    assert!(a.check("alice", at(11)).await.unwrap().is_allowed());
+    let _ = a.failure("alice", at(12), None).await.unwrap();
+    let refused = b
+        .modify("alice", at(13), |_, _, _| {
+            Err(account_lockout::OperationError::Lock(
+                account_lockout::LockError::UnlockAtNotInFuture,
+            ))
+        })
+        .await;
+    assert!(matches!(refused, Err(Error::Refused(_))));
+    assert_eq!(a.failure_count("alice", at(14)).await.unwrap(), 1);
+}

@@ -10,9 +10,11 @@ use std::sync::Arc;
 use account_lockout::MfaPolicy;
 use account_lockout_service::admin::AdminToken;
 use account_lockout_service::directory::{DEMO_ENVIRONMENT, DEMO_USERS};
-use account_lockout_service::state::Policies;
+use account_lockout_service::state::fleet::FleetStates;
 use account_lockout_service::state::memory::MemoryStates;
+use account_lockout_service::state::{AccountStates, Policies};
 use account_lockout_service::{Service, serve};
+use account_lockout_store::{PostgresBackend, RedisBackend};
 use clap::Parser;
 
 /// An HTTP service over account-lockout: argon2 logins and PingOne's account endpoints.
@@ -30,7 +32,18 @@ struct Args {
     /// account endpoints; without it a random one is made and printed.
     #[arg(long, value_name = "FILE")]
     admin_token_file: Option<PathBuf>,
+    /// Keep the accounts in Redis (e.g. redis://127.0.0.1:6379/), shared by every instance
+    /// started on it, instead of in this process's memory.
+    #[arg(long, value_name = "URL", conflicts_with = "postgres")]
+    redis: Option<String>,
+    /// Keep the accounts in PostgreSQL (e.g. "host=127.0.0.1 user=postgres dbname=lockout"),
+    /// shared by every instance started on it, instead of in this process's memory.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
 }
+
+/// The key prefix of the fleet state: every instance on one database shares it.
+const FLEET_PREFIX: &str = "account-lockout-service:";
 
 fn policies(file: Option<&PathBuf>) -> Result<Policies, String> {
     let Some(file) = file else {
@@ -67,8 +80,25 @@ async fn run() -> Result<(), String> {
         )
         .init();
     let policies = policies(args.policy.as_ref())?;
-    let mut service = Service::demo(argon2::Params::default(), MemoryStates::new(policies))
-        .map_err(|error| error.to_string())?;
+    let store_error = |error: account_lockout_store::Error| error.to_string();
+    match (&args.redis, &args.postgres) {
+        (Some(url), _) => {
+            let backend = RedisBackend::connect(url).await.map_err(store_error)?;
+            let states = FleetStates::new(backend, FLEET_PREFIX, policies).map_err(store_error)?;
+            run_on(&args, states, "Redis").await
+        }
+        (None, Some(url)) => {
+            let backend = PostgresBackend::connect(url).await.map_err(store_error)?;
+            let states = FleetStates::new(backend, FLEET_PREFIX, policies).map_err(store_error)?;
+            run_on(&args, states, "PostgreSQL").await
+        }
+        (None, None) => run_on(&args, MemoryStates::new(policies), "memory").await,
+    }
+}
+
+async fn run_on<S: AccountStates>(args: &Args, states: S, kept_in: &str) -> Result<(), String> {
+    let mut service =
+        Service::demo(argon2::Params::default(), states).map_err(|error| error.to_string())?;
     let generated = match &args.admin_token_file {
         Some(file) => {
             let text = std::fs::read_to_string(file)
@@ -85,6 +115,7 @@ async fn run() -> Result<(), String> {
         .map_err(|error| format!("{}: {error}", args.listen))?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     println!("listening on http://{address}");
+    println!("accounts in {kept_in}");
     println!("environment {DEMO_ENVIRONMENT}");
     if generated {
         // A demo's convenience: a real deployment reads it from a secret store.

@@ -8,6 +8,7 @@
 //! implementation decides where accounts live and how the scopes combine, and the HTTP
 //! layer stays the same.
 
+pub mod fleet;
 pub mod memory;
 
 use core::fmt;
