@@ -31,8 +31,8 @@ impl BootClock {
         Instant::from_millis(self.boot.as_millis().saturating_add(millis))
     }
 
-    /// The milliseconds since boot at which to wake for `deadline`: 0 for a deadline at or
-    /// before boot (wake now), rounded to nothing since both count whole milliseconds. A
+    /// The milliseconds since boot at which to wake for `deadline`, exactly (both clocks
+    /// count whole milliseconds); 0 for a deadline at or before boot (wake now). A
     /// deadline at [`Instant::MAX`] (a change beyond the representable range) gives a
     /// tick so far away that the timer never fires in practice, which is what it means.
     #[must_use]
