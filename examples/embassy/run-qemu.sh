@@ -9,7 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../.."
 
 cargo build --release --locked -p account-lockout-embassy --target thumbv7em-none-eabihf
-elf="target/thumbv7em-none-eabihf/release/account-lockout-embassy"
+elf="${CARGO_TARGET_DIR:-target}/thumbv7em-none-eabihf/release/account-lockout-embassy"
 
 output=$(mktemp)
 trap 'rm -f "$output"' EXIT
