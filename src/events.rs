@@ -25,8 +25,8 @@
 //! These names and fields are a stable interface: a subscriber may filter and alert on
 //! them. Every event has the target `"account_lockout"` ([`TARGET`]), its name both as
 //! the tracing event's name and in the field `event`, and the fields `scope` (the kind of
-//! key, a fixed label such as `"user"`, `"user_source"`, `"source"`, or the fleet store's
-//! `"account"` and `"unknown"`) and `subject` (the key itself: a user name, a source
+//! key, a fixed label such as `"user"`, `"user_source"`, `"source"`, the fleet store's
+//! `"account"` and `"unknown"`, or a host's own, such as the example service's `"mfa"`) and `subject` (the key itself: a user name, a source
 //! address or prefix, or for `"unknown"` the key of a bucket of names nobody has, never
 //! the name, which is often a mistyped password). Instants are RFC 3339 in UTC with
 //! milliseconds (`2026-01-01T00:15:00.000Z`, as [`Instant`](crate::Instant)'s

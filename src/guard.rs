@@ -126,6 +126,16 @@ use crate::time::Instant;
 /// [`Disclosure::AsWrongCredential`], so that a locked account answers as a wrong
 /// password and a guesser learns nothing from it.
 ///
+/// Give the user × source and source policies a decaying count (a quiet window, a
+/// sliding window): a table forgets an account only once it is dormant, and a count
+/// that never decays keeps every address that ever mistyped.
+///
+/// **Key users by who they are, not by what was typed.** Use the directory's id for a
+/// known user, and map names nobody has to a few bucket keys (a keyed hash of the name,
+/// as the example service does): with the typed name as the key, every made-up name
+/// takes a slot of the user tables, and a password typed into the name field becomes a
+/// key, and the `subject` of an event ([`crate::events`]).
+///
 /// All three tables keep [`Account`] (`Account<0, 0, 8>`): policies that need failure
 /// records or credential memory are [`GuardError::Capacity`].
 ///

@@ -13,7 +13,9 @@ pub const DEFAULT_IPV6_PREFIX: u8 = 64;
 ///
 /// - An IPv4 address is its own key.
 /// - An IPv4-mapped IPv6 address (`::ffff:203.0.113.7`, what a dual-stack socket reports
-///   for an IPv4 client) is keyed as that IPv4 address.
+///   for an IPv4 client) is keyed as that IPv4 address, and so is an address of NAT64's
+///   well-known prefix (`64:ff9b::203.0.113.7`, what a server behind a NAT64 gateway
+///   sees of an IPv4 client).
 /// - Any other IPv6 address is keyed on its network, the address masked to a prefix
 ///   (`/64` by default, [`DEFAULT_IPV6_PREFIX`]): a single host holds a whole /64 and can
 ///   send every attempt from a new address in it, so counting addresses would count
@@ -29,6 +31,7 @@ pub const DEFAULT_IPV6_PREFIX: u8 = 64;
 /// assert_eq!(a, b);
 /// assert_eq!(a.to_string(), "2001:db8:1:2::/64");
 /// assert_eq!(SourceKey::new(ip("::ffff:203.0.113.7"), 64)?.to_string(), "203.0.113.7");
+/// assert_eq!(SourceKey::new(ip("64:ff9b::203.0.113.7"), 64)?.to_string(), "203.0.113.7");
 /// assert!(SourceKey::new(ip("2001:db8::1"), 0).is_err());
 /// # Ok::<(), account_lockout::GuardError>(())
 /// ```
@@ -46,6 +49,17 @@ enum Network {
     V6 { address: [u8; 16], prefix: u8 },
 }
 
+/// The IPv4 address inside an address of NAT64's well-known prefix `64:ff9b::/96`
+/// (RFC 6052): behind a NAT64 gateway every IPv4 client arrives in that one /96, so
+/// keying it as IPv6 would put the whole IPv4 internet behind one source.
+fn nat64_ipv4(v6: core::net::Ipv6Addr) -> Option<core::net::Ipv4Addr> {
+    let bits = u128::from(v6);
+    const WELL_KNOWN: u128 = 0x0064_ff9b_u128 << 96;
+    const PREFIX_MASK: u128 = u128::MAX << 32;
+    (bits & PREFIX_MASK == WELL_KNOWN)
+        .then(|| core::net::Ipv4Addr::from(u32::try_from(bits & 0xffff_ffff).unwrap_or(0)))
+}
+
 impl SourceKey {
     /// The key of `ip`, IPv6 masked to its first `ipv6_prefix` bits; a prefix outside
     /// 1..=128 is [`GuardError::Ipv6Prefix`] (also for an IPv4 address, so that a wrong
@@ -61,7 +75,7 @@ impl SourceKey {
     pub(super) fn masked(ip: IpAddr, ipv6_prefix: u8) -> SourceKey {
         let network = match ip {
             IpAddr::V4(v4) => Network::V4(v4.octets()),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped().or_else(|| nat64_ipv4(v6)) {
                 Some(v4) => Network::V4(v4.octets()),
                 None => {
                     let host_bits = 128_u8.saturating_sub(ipv6_prefix);

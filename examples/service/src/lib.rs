@@ -7,33 +7,36 @@
 //! ```text
 //! cargo run -p account-lockout-service -- --listen 127.0.0.1:8080
 //! cargo run -p account-lockout-service -- --policy policy.json   # a `pingone` policy, `mfa` optional
+//! cargo run -p account-lockout-service -- --redis redis://127.0.0.1:6379/   # or --postgres URL
 //! ```
 //!
-//! It prints the demo environment and users (see [`directory::DEMO_USERS`]), then serves:
+//! It prints the demo environment and users (see [`directory::DEMO_USERS`]) and the
+//! administrator's bearer token (random, or `--admin-token-file`), then serves:
 //!
 //! | request | answer |
 //! |---|---|
-//! | `POST /login` `{"username","password"}` | 200 `{"userId","username"}`; 401 `invalid_credentials` for a wrong password **and** for a locked or disabled account (the same bytes); 429 `busy` while the attempts in flight use the account's whole budget; 429 `too_many_attempts` with `Retry-After` (when the wait is known) for an address that failed too often |
-//! | `POST /login/mfa` `{"username","code"}` | 200, or the same 401; the demo's codes are fixed per user (a real service checks a TOTP) |
-//! | `GET /environments/{env}/users/{id}` | the user with its `account` object (`canAuthenticate`, `lockedAt`, `secondsUntilUnlock`, `status`, `unlockAt`) |
-//! | `PATCH /environments/{env}/users/{id}` (`application/json`) | the account's mutable fields ([behaviour §4.3](account_lockout::behaviour#s4-3)); a refused patch is 400 with its [behaviour §4](account_lockout::behaviour#s4) code and changes nothing |
-//! | `POST /environments/{env}/users/{id}` (`application/vnd.pingidentity.account.unlock+json`) | account unlock; the user and `"events":["USER.UNLOCKED"]` when it was locked |
-//! | `POST /environments/{env}/users/{id}/password` (`application/vnd.pingidentity.password.unlock+json`) | password unlock; `"events":["PASSWORD.UNLOCKED", …]` |
+//! | `POST /login` `{"username","password"}` | 200 `{"userId","username","mfaTicket"}`; 401 `invalid_credentials` for a wrong password **and** for a locked or disabled account or an unknown name (the same bytes, after as long as a check takes); 429 `too_many_attempts` with `Retry-After` (when the wait is known) for an address that failed too often, the same for every name |
+//! | `POST /login/mfa` `{"ticket","code"}` | 200 `{"userId","username"}`, or the same 401; the ticket is what a right password earned ([`tickets`]); the demo's codes are fixed per user (a real service checks a TOTP) |
+//! | `GET /environments/{env}/users/{id}` (admin) | the user with its `account` object (`canAuthenticate`, `lockedAt`, `secondsUntilUnlock`, `status`, `unlockAt`) |
+//! | `PATCH /environments/{env}/users/{id}` (admin, `application/json`) | the account's mutable fields ([behaviour §4.3](account_lockout::behaviour#s4-3)); a refused patch is 400 with its [behaviour §4](account_lockout::behaviour#s4) code and changes nothing |
+//! | `POST /environments/{env}/users/{id}` (admin, `application/vnd.pingidentity.account.unlock+json`) | account unlock; the user and `"events":["USER.UNLOCKED"]` when it was locked |
+//! | `POST /environments/{env}/users/{id}/password` (admin, `application/vnd.pingidentity.password.unlock+json`) | password unlock; `"events":["PASSWORD.UNLOCKED", …]` |
 //!
-//! Every error is a JSON body `{"code":"…","message":"…"}` ([`problem::Problem`]): a body
-//! that is not JSON is 400 `invalid_value` and changes nothing, another `Content-Type`
-//! is 415.
+//! "admin": `Authorization: Bearer <token>` ([`admin`]), else 401 `unauthorized`. Every
+//! error is a JSON body `{"code":"…","message":"…"}` ([`problem::Problem`]): a body that
+//! is not JSON is 400 `invalid_value` and changes nothing, another `Content-Type` is 415.
 //!
 //! ```text
 //! ENV=5f0e3a7c-9d42-4b1e-8c6f-2a9d7e1b4c30; ALICE=8c2b6f0a-3e1d-4a57-b9c4-71d05e2a9f18
+//! TOKEN=...   # the "admin token" line it printed
 //! curl -si localhost:8080/login -H 'Content-Type: application/json' \
 //!      -d '{"username":"alice","password":"wrong"}'
-//! curl -s localhost:8080/environments/$ENV/users/$ALICE
-//! curl -s -X PATCH localhost:8080/environments/$ENV/users/$ALICE \
+//! curl -s localhost:8080/environments/$ENV/users/$ALICE -H "Authorization: Bearer $TOKEN"
+//! curl -s -X PATCH localhost:8080/environments/$ENV/users/$ALICE -H "Authorization: Bearer $TOKEN" \
 //!      -H 'Content-Type: application/json' -d '{"status":"LOCKED"}'
-//! curl -s -X POST localhost:8080/environments/$ENV/users/$ALICE \
+//! curl -s -X POST localhost:8080/environments/$ENV/users/$ALICE -H "Authorization: Bearer $TOKEN" \
 //!      -H 'Content-Type: application/vnd.pingidentity.account.unlock+json'
-//! curl -s -X POST localhost:8080/environments/$ENV/users/$ALICE/password \
+//! curl -s -X POST localhost:8080/environments/$ENV/users/$ALICE/password -H "Authorization: Bearer $TOKEN" \
 //!      -H 'Content-Type: application/vnd.pingidentity.password.unlock+json'
 //! ```
 //!

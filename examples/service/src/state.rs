@@ -139,8 +139,10 @@ pub struct Policies {
     /// and 3 MFA failures locking for 600 s, by default. Its password policy is the
     /// guard's user scope; names the directory does not know are counted under it too.
     pub account: MfaPolicy,
-    /// One user from one address (IPv4, or IPv6 by /64): the account's password policy by
-    /// default. A tighter one locks an address out of a user before the user locks.
+    /// One user from one address (IPv4, or IPv6 by /64): 5 wrong passwords, each within
+    /// 15 minutes of the one before, lock the address out of the user for 15 minutes, by
+    /// default ([`Policies::pair_limit`]). Its count decays, so a pair that went quiet is
+    /// forgotten and the table never fills with old typos.
     pub user_source: Policy,
     /// Each client address: 20 wrong passwords, each within 10 minutes of the one before,
     /// lock it out for 5 minutes by default. A success counts nothing there, so a guesser
@@ -174,14 +176,47 @@ impl Policies {
         )?)
     }
 
-    /// `account`; the user × source scope under its password policy, and the default
-    /// per-address limit.
+    /// `account`, and the default limits per user × address and per address.
+    ///
+    /// The defaults follow PingOne's: the account locks at its 5th wrong password, from
+    /// anywhere. That lets anyone who knows a user name lock its owner out for 15
+    /// minutes; to make that costlier, give the account a higher `failureCount` (and a
+    /// shorter lock) with `--policy`: each address is still stopped at 5 by the user ×
+    /// source scope, so a guesser then needs many addresses.
     pub fn with_account(account: MfaPolicy) -> Result<Policies, PolicyError> {
         Ok(Policies {
             account,
-            user_source: *account.password(),
+            user_source: Policies::pair_limit(5, 900)?,
             source: Policies::source_limit(20, 300)?,
         })
+    }
+
+    /// A per user × address limit: `failures` wrong passwords, each within
+    /// `lock_seconds` of the one before, lock the address out of the user for
+    /// `lock_seconds`; a success clears the count.
+    ///
+    /// ```
+    /// use account_lockout::{Account, Instant};
+    /// use account_lockout_service::state::Policies;
+    ///
+    /// let pair = Policies::pair_limit(5, 900).unwrap();
+    /// let mut account: Account = Account::new();
+    /// let _ = account.failure(&pair, Instant::from_secs(0), None).unwrap();
+    /// assert_eq!(account.failure_count(&pair, Instant::from_secs(899)), 1);
+    /// // Quiet for the window: forgotten, so the guard's table lets the pair go.
+    /// assert_eq!(account.failure_count(&pair, Instant::from_secs(901)), 0);
+    /// ```
+    pub fn pair_limit(failures: u32, lock_seconds: u64) -> Result<Policy, PolicyError> {
+        Rules {
+            threshold: failures,
+            lock: LockLength::Fixed(Duration::from_secs(lock_seconds)),
+            decay: Decay::QuietWindow(Duration::from_secs(lock_seconds)),
+            on_success: OnSuccess::Reset,
+            on_lock_end: OnLockEnd::Reset,
+            max_attempts_in_flight: 8,
+            ..Rules::NEVER_LOCK
+        }
+        .build()
     }
 
     /// A per-address limit: `failures` wrong passwords, each within 10 minutes of the one
