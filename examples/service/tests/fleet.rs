@@ -151,7 +151,7 @@ async fn the_account_unlock_through_one_instance_is_seen_by_the_other() {
         assert_eq!(a.account(&ALICE).await, OPEN());
         let got = a.login(ALICE.username, ALICE.password).await;
         assert_eq!(got.status, StatusCode::OK);
-        assert_eq!(got.json(), json!({"userId": ALICE.id, "username": "alice"}));
+        assert_eq!(got.json()["userId"], json!(ALICE.id));
 
         // A password lock through A, the account unlock through B.
         for _ in 0..THRESHOLD {
