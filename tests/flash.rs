@@ -766,6 +766,159 @@ fn a_changed_policy_migrates_the_states_under_every_cut() {
     println!("policy migration: {points} cut points ({steps} steps, each cut clean and torn)");
 }
 
+/// A bigger flash for many accounts.
+type WideFlash = MockFlash<1024, 8>;
+type WideStore = FlashStore<WideFlash, u16>;
+
+/// `in_flight` accounts, in an order that is not the keys', each with a begin in flight;
+/// 10 more with nothing in flight.
+fn many_in_flight(in_flight: u16) -> (WideFlash, Accounts) {
+    let policy = policy();
+    let flash = WideFlash::new(None);
+    let mut reference = Accounts::new();
+    block_on(async {
+        let mut store: WideStore = WideStore::open(flash.clone(), 0..WideFlash::CAPACITY, policy)
+            .await
+            .unwrap();
+        for index in 0..in_flight + 10 {
+            let key = (index * 37) % 101;
+            let account = reference.entry(key).or_default();
+            let _ = account.begin_attempt(&policy, s(1)).unwrap();
+            let token = store.begin(&key, s(1)).await.unwrap().token.unwrap();
+            if index >= in_flight {
+                let _ = account
+                    .finish_attempt(&policy, s(2), token, Verdict::Success)
+                    .unwrap();
+                let _ = store
+                    .finish(&key, s(2), token, Verdict::Success)
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    (flash, reference)
+}
+
+fn read_all(store_flash: WideFlash, keys: &Accounts, now: Instant) -> (Accounts, usize) {
+    let policy = policy();
+    block_on(async {
+        let mut store: WideStore = WideStore::open(store_flash, 0..WideFlash::CAPACITY, policy)
+            .await
+            .unwrap();
+        let count = store.recover_all(now).await.unwrap();
+        let mut found = Accounts::new();
+        for &key in keys.keys() {
+            let mut account = store.account(&key).await.unwrap().unwrap();
+            let _ = account.recover(&policy, now).unwrap();
+            found.insert(key, account);
+        }
+        (found, count)
+    })
+}
+
+/// More than two batches of `RECOVERY_BATCH` accounts.
+#[test]
+fn recover_all_reaches_every_account_in_batches() {
+    const { assert!(account_lockout::flash::RECOVERY_BATCH * 2 < 40) };
+    let (flash, reference) = many_in_flight(40);
+    let now = s(BOOT);
+    let (found, count) = read_all(flash.reboot(), &reference, now);
+    assert_eq!(count, 40);
+    assert_eq!(found, recovered(&reference, &policy(), now));
+    assert!(
+        found
+            .values()
+            .all(|account| account.attempts_in_flight() == 0)
+    );
+}
+
+/// A power cut at any step of `recover_all` itself (over more than one batch of
+/// `RECOVERY_BATCH` accounts): the next boot recovers the rest, and no attempt is counted
+/// twice.
+#[test]
+fn a_power_cut_during_recover_all_counts_each_attempt_once() {
+    const { assert!(account_lockout::flash::RECOVERY_BATCH < 20) };
+    let (prepared, reference) = many_in_flight(20);
+    let now = s(BOOT);
+    let expected = recovered(&reference, &policy(), now);
+    let steps = {
+        let flash = prepared.copy(None);
+        let (_, count) = read_all(flash.clone(), &reference, now);
+        assert_eq!(count, 20);
+        flash.steps()
+    };
+    let mut points = 0;
+    for at in 1..=steps {
+        for torn in [false, true] {
+            points += 1;
+            let flash = prepared.copy(Some(Cut { at, torn }));
+            let cut = block_on(async {
+                let mut store: WideStore =
+                    WideStore::open(flash.clone(), 0..WideFlash::CAPACITY, policy())
+                        .await
+                        .unwrap();
+                store.recover_all(now).await
+            });
+            assert_eq!(cut, Err(FlashError::Flash(MockError::PowerCut)), "cut {at}");
+            let (found, count) = read_all(flash.reboot(), &reference, now);
+            // The states tell: an attempt counted by both boots would be two failures.
+            assert_eq!(
+                found, expected,
+                "cut {at} {torn}: {count} recovered at the second boot"
+            );
+        }
+    }
+    println!("recover_all: {points} cut points ({steps} steps, each cut clean and torn)");
+}
+
+/// A record that is not a sound state is a typed error on every call on its account, and
+/// recover_all still recovers the others.
+#[test]
+fn an_unsound_record_is_a_typed_error_never_a_panic() {
+    use sequential_storage::cache::Cache;
+    use sequential_storage::map::{MapConfig, MapStorage};
+
+    let policy = policy();
+    let flash = SmallFlash::new(None);
+    block_on(async {
+        let mut store: Store<SmallFlash> =
+            Store::open(flash.clone(), 0..SmallFlash::CAPACITY, policy)
+                .await
+                .unwrap();
+        let _ = store.begin(&BOB, s(1)).await.unwrap().token.unwrap();
+        // Alice's record: an account state with a flipped bit, under the store's own key
+        // layout (tag 1, then the u16 key, little-endian).
+        let mut account: Account = Account::new();
+        let _ = account.failure(&policy, s(1), None).unwrap();
+        let mut bytes = [0u8; Account::<0, 0>::MAX_ENCODED_LEN];
+        let len = account.encode(&mut bytes).unwrap();
+        bytes[20] ^= 1;
+        let mut map = MapStorage::<[u8; 3], _, _>::new(
+            store.into_flash(),
+            MapConfig::new(0..SmallFlash::CAPACITY),
+            Cache::new_uncached(),
+        );
+        let mut buffer = [0u8; 512];
+        let alice = [1, ALICE.to_le_bytes()[0], ALICE.to_le_bytes()[1]];
+        map.store_item(&mut buffer, &alice, &&bytes[..len])
+            .await
+            .unwrap();
+
+        let mut store: Store<SmallFlash> =
+            Store::open(flash.reboot(), 0..SmallFlash::CAPACITY, policy)
+                .await
+                .unwrap();
+        let unsound = FlashError::Record(account_lockout::DecodeError::Checksum);
+        assert_eq!(store.recover_all(s(5)).await, Err(unsound));
+        // Bob was recovered all the same.
+        let bob = store.account(&BOB).await.unwrap().unwrap();
+        assert_eq!(bob.attempts_in_flight(), 0);
+        assert_eq!(bob.failure_count(&policy, s(5)), 1);
+        assert_eq!(store.account(&ALICE).await, Err(unsound));
+        assert_eq!(store.begin(&ALICE, s(6)).await, Err(unsound));
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // Wear.
 

@@ -226,9 +226,13 @@ impl<
     /// # Errors
     ///
     /// As [`FlashStore::update`]. A call cut short by a power cut leaves the accounts
-    /// not yet written in flight, and the next call recovers them.
+    /// not yet written in flight, and the next call recovers them. A record that is not
+    /// a sound state is [`FlashError::Record`], returned after every other account was
+    /// recovered; that account stays unusable (each call on it is that error, so no
+    /// attempt is let through on it).
     pub async fn recover_all(&mut self, now: Instant) -> Result<usize, FlashError<F::Error>> {
         let mut recovered: usize = 0;
+        let mut unsound = None;
         let mut after: Option<K> = None;
         loop {
             let batch = self.keys_after(after.as_ref()).await?;
@@ -239,14 +243,20 @@ impl<
                             .then(|| account.recover(policy, now))
                             .transpose()
                     })
-                    .await?
-                    .map_err(FlashError::Capacity)?;
-                if counted.is_some() {
-                    recovered = recovered.saturating_add(1);
+                    .await;
+                match counted {
+                    Ok(Ok(Some(_))) => recovered = recovered.saturating_add(1),
+                    Ok(Ok(None)) => {}
+                    Ok(Err(error)) => return Err(FlashError::Capacity(error)),
+                    // One unsound record does not keep the others from being recovered.
+                    Err(FlashError::Record(error)) => {
+                        unsound.get_or_insert(FlashError::Record(error));
+                    }
+                    Err(error) => return Err(error),
                 }
             }
             if !batch.is_full() {
-                return Ok(recovered);
+                return unsound.map_or(Ok(recovered), Err);
             }
             after = batch.last().cloned();
         }
