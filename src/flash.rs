@@ -19,6 +19,11 @@
 //!   power during the check cannot give a free guess. At boot, [`FlashStore::recover_all`]
 //!   counts every attempt still in flight ([`Account::recover`](crate::Account::recover))
 //!   and writes the result.
+//! - **Cancelled futures.** sequential-storage warns that a dropped future can leave a
+//!   write half done; its next operation repairs the store, and the key holds the state
+//!   before the write or after it. A dropped `begin` returns no token, and if its attempt
+//!   did reach flash, the attempt counts as a failure at its timeout or at the next boot:
+//!   never a free guess.
 //! - **Wear.** A state is written only when its encoding changed, and an attempt rejected
 //!   by a lock, which changes nothing but `last_seen`, writes nothing: an attack on a
 //!   locked account spends no erase cycles (the README's "Flash persistence" and
