@@ -63,6 +63,8 @@ pub mod dialect;
 #[cfg(any(feature = "tracing", feature = "metrics"))]
 pub mod events;
 mod fingerprint;
+#[cfg(feature = "flash")]
+pub mod flash;
 pub mod guard;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 pub mod harness;
@@ -81,6 +83,8 @@ pub use account::{Account, AttemptError, AttemptStart, AttemptToken, Verdict};
 pub use binary::{BufferTooSmall, DecodeError, Inconsistency};
 pub use date::{DateError, DateString, parse_rfc3339};
 pub use fingerprint::{Fingerprint, FingerprintKey};
+#[cfg(feature = "flash")]
+pub use flash::{FlashError, FlashStore};
 pub use guard::{
     Answer, Disclosure, Guard, GuardDecision, GuardError, GuardOutcome, GuardPolicy, GuardStart,
     GuardToken, PerScope, Scope, ScopeKey, SourceKey, UserUnlock,
