@@ -4,8 +4,8 @@
 //! little-endian), then the encoding. A real firmware writes the same bytes to flash or
 //! EEPROM; the library's CRC-32 catches a torn or corrupted record at load.
 //!
-//! Shared by the size builds (`src/main.rs`, feature `binary`) and the scripted attack
-//! (`src/bin/attack`, feature `qemu`); each defines the `SLOTS` and `Table` it uses.
+//! Used by the size builds (`src/main.rs`, feature `binary`), which define `SLOTS` and
+//! `Table`. The scripted attack (`src/bin/attack`) uses the crate's `FlashStore` instead.
 
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU8, Ordering};

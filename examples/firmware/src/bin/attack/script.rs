@@ -5,9 +5,10 @@ use account_lockout::{Instant, Policy};
 
 use crate::console::{self, Detail};
 use crate::device::{Device, Fault};
+use crate::flash::RamFlash;
 
 /// The attacked user.
-const USER: u16 = 7;
+pub const USER: u16 = 7;
 
 /// 3 failures lock the user for 60 seconds. Checked at compile time.
 // A `const` item: an invalid policy fails the build, it can never panic at run time.
@@ -29,43 +30,43 @@ fn at(seconds: i64) -> Instant {
 }
 
 /// Prints `user`'s line for the step `name` at `now`.
-fn report(device: &Device, name: &str, now: Instant, detail: &Detail) -> Result<(), Fault> {
-    let (view, remaining) = device.view(USER, now);
+fn report(device: &mut Device<'_>, name: &str, now: Instant, detail: &Detail) -> Result<(), Fault> {
+    let (view, remaining) = device.view(USER, now)?;
     console::step(name, now, detail, remaining, &view).map_err(|_| Fault::Console)
 }
 
 /// A PIN entry at `seconds`, and its line.
-fn pin(device: &mut Device, name: &str, seconds: i64, entered: &[u8; 4]) -> Result<(), Fault> {
+fn pin(device: &mut Device<'_>, name: &str, seconds: i64, entered: &[u8; 4]) -> Result<(), Fault> {
     let now = at(seconds);
     let decision = device.enter_pin(USER, entered, now)?;
     report(device, name, now, &Detail::Decision(decision))
 }
 
 /// The timer fires at the next deadline, which must be at `seconds`: the lock ends.
-fn expiry(device: &mut Device, name: &str, seconds: i64) -> Result<(), Fault> {
+fn expiry(device: &mut Device<'_>, name: &str, seconds: i64) -> Result<(), Fault> {
     let now = at(seconds);
-    if device.next_deadline(at(seconds.saturating_sub(1))) != Some(now) {
+    if device.next_deadline(at(seconds.saturating_sub(1)))? != Some(now) {
         return Err(Fault::Expiry);
     }
     let ended = device.expire(USER, now)?;
     report(device, name, now, &Detail::Unlocked(ended))
 }
 
-/// Powers on at `seconds` (RAM empty, state from flash), and its line.
-fn boot(name: &str, seconds: i64) -> Result<Device, Fault> {
+/// Powers on at `seconds` (RAM empty, state from `flash`), and its line.
+fn boot<'f>(flash: &'f mut RamFlash, name: &str, seconds: i64) -> Result<Device<'f>, Fault> {
     let now = at(seconds);
-    let (device, found) = Device::boot(POLICY, now)?;
+    let (mut device, found) = Device::boot(flash, POLICY, now)?;
     let detail = Detail::Boot {
         restored: found.restored,
         recovered: found.recovered,
     };
-    report(&device, name, now, &detail)?;
+    report(&mut device, name, now, &detail)?;
     Ok(device)
 }
 
-/// The whole attack.
-pub fn run() -> Result<(), Fault> {
-    let mut device = boot("boot", 0)?;
+/// The whole attack, on `flash` (erased at first).
+pub fn run(flash: &mut RamFlash) -> Result<(), Fault> {
+    let mut device = boot(flash, "boot", 0)?;
 
     // Three wrong PINs lock user 7 for 60 seconds; the right PIN does not help meanwhile.
     pin(&mut device, "wrong-pin-1", 10, b"1111")?;
@@ -81,21 +82,27 @@ pub fn run() -> Result<(), Fault> {
     pin(&mut device, "wrong-pin-6-locks", 120, b"1357")?;
     let now = at(130);
     device.admin_unlock(USER, now)?;
-    report(&device, "admin-unlock", now, &Detail::None)?;
+    report(&mut device, "admin-unlock", now, &Detail::None)?;
 
     // A wrong PIN, then a plain reboot: the failure is still counted.
     pin(&mut device, "wrong-pin-7", 140, b"8642")?;
-    drop(device);
-    let mut device = boot("reboot", 145)?;
+    // RAM is lost; the flash is mounted again.
+    let flash = device.power_off();
+    let mut device = boot(flash, "reboot", 145)?;
     pin(&mut device, "wrong-pin-8", 150, b"1122")?;
 
     // The attacker's trick: the power goes at the third guess, after the attempt began
     // (on flash) and before its verdict. RAM, the token included, is lost.
     let now = at(160);
     let (decision, _token) = device.begin(USER, now)?;
-    report(&device, "pin-check-begun", now, &Detail::Decision(decision))?;
-    drop(device);
-    let mut device = boot("power-cut-reboot-recovers", 165)?;
+    report(
+        &mut device,
+        "pin-check-begun",
+        now,
+        &Detail::Decision(decision),
+    )?;
+    let flash = device.power_off();
+    let mut device = boot(flash, "power-cut-reboot-recovers", 165)?;
 
     // The recovered attempt counted as the third failure: locked until 00:03:45.
     pin(&mut device, "right-pin-after-reboot", 170, b"2468")?;
