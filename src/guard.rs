@@ -134,7 +134,8 @@ use crate::time::Instant;
 /// known user, and map names nobody has to a few bucket keys (a keyed hash of the name,
 /// as the example service does): with the typed name as the key, every made-up name
 /// takes a slot of the user tables, and a password typed into the name field becomes a
-/// key, and the `subject` of an event ([`crate::events`]).
+/// key, and the `subject` of an event (`account_lockout::events`, features `tracing`,
+/// `metrics`).
 ///
 /// All three tables keep [`Account`] (`Account<0, 0, 8>`): policies that need failure
 /// records or credential memory are [`GuardError::Capacity`].
@@ -727,7 +728,7 @@ impl<U: Hash + Eq + Clone, const USERS: usize, const PAIRS: usize, const SOURCES
 
     /// [`Guard::unlock_user`], showing each account's key and outcome to `each`: the user
     /// scope's first, then one for each user × source account unlocked (for an audit log
-    /// or [`crate::events`]).
+    /// or the events of `account_lockout::events`).
     pub fn unlock_user_with(
         &mut self,
         policy: &GuardPolicy,

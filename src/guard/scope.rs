@@ -104,7 +104,7 @@ pub enum ScopeKey<U> {
 }
 
 /// `user`, `user@source` and `source` (a source as [`SourceKey`] shows it): the subject of
-/// an event ([`crate::events`] with the feature `tracing` or `metrics`).
+/// an event (`account_lockout::events`, with the feature `tracing` or `metrics`).
 ///
 /// ```
 /// use account_lockout::{GuardPolicy, ScopeKey, dialect::PingOne};

@@ -81,7 +81,8 @@ pub struct SharedGuard<
 /// The hook a [`SharedGuard`] calls with the key and the [`Outcome`] of every scope's
 /// account that a [`begin`](SharedGuard::begin), [`finish`](SharedGuard::finish) or
 /// [`unlock_user`](SharedGuard::unlock_user) touched, in [`Scope::ALL`]'s order: the place
-/// for events and counters ([`SharedGuard::with_events`] sends them to [`crate::events`]).
+/// for events and counters (`SharedGuard::with_events`, with the feature `tracing` or
+/// `metrics`, sends them to `account_lockout::events`).
 /// It runs under the guard's lock, so it sees the outcomes in the order the guard made
 /// them; keep it short, and do not call the guard from it (the lock is not reentrant).
 /// An outcome carries no credential material.
