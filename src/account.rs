@@ -722,15 +722,8 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         now: Instant,
         patch: &Patch,
     ) -> Result<Outcome, PatchError> {
-        if let Some(UnlockAtPatch::At(until)) = patch.unlock_at {
-            // With the attempts that timed out by `now` counted, as every answer is.
-            if patch.status.is_none() && self.view_with(policy, now).status == Status::Ok {
-                return Err(PatchError::unlock_at_requires_locked());
-            }
-            if until <= now {
-                return Err(PatchError::unlock_at_not_in_future());
-            }
-        }
+        // With the attempts that timed out by `now` counted, as every answer is.
+        patch.check_deadline(|| self.view_with(policy, now).status, now)?;
         let mut transitions = Transitions::NONE;
         self.observe(policy, now, &mut transitions);
         match patch.can_authenticate {

@@ -20,7 +20,7 @@ use crate::account::{Account, AttemptError, AttemptStart, AttemptToken, Due, Ver
 use crate::fingerprint::Fingerprint;
 use crate::operation::{CapacityError, LockError, OperationError};
 use crate::outcome::{Decision, LockCause, Outcome, Rejection, Transitions};
-use crate::patch::{Patch, PatchError, UnlockAtPatch};
+use crate::patch::{Patch, PatchError};
 use crate::policy::{Policy, PolicyError, Problem};
 use crate::time::Instant;
 use crate::view::{AccountView, Status};
@@ -490,15 +490,8 @@ impl<const RECORDS: usize, const MEMORY: usize, const ATTEMPTS: usize>
         now: Instant,
         patch: &Patch,
     ) -> Result<Outcome, PatchError> {
-        if let Some(UnlockAtPatch::At(until)) = patch.unlock_at {
-            // With the attempts that timed out by `now` counted, as every answer is.
-            if patch.status.is_none() && self.view_with(policy, now).status == Status::Ok {
-                return Err(PatchError::unlock_at_requires_locked());
-            }
-            if until <= now {
-                return Err(PatchError::unlock_at_not_in_future());
-            }
-        }
+        // With the attempts that timed out by `now` counted, as every answer is.
+        patch.check_deadline(|| self.view_with(policy, now).status, now)?;
         // Only what ends a lock or sets its deadline takes an MFA lock over; `status:
         // "LOCKED"` alone on a locked account does nothing (behaviour §4), and
         // `canAuthenticate: false` leaves the lock as it is.

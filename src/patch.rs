@@ -59,6 +59,25 @@ pub struct Patch {
 }
 
 impl Patch {
+    /// Checks 6 and 7 of [behaviour §4](crate::behaviour#s4), which depend on the account
+    /// and `now`: a date `unlockAt` without `status` needs a locked account (its status
+    /// read only then), and a date in the future.
+    pub(crate) fn check_deadline(
+        &self,
+        status: impl FnOnce() -> Status,
+        now: Instant,
+    ) -> Result<(), PatchError> {
+        if let Some(UnlockAtPatch::At(until)) = self.unlock_at {
+            if self.status.is_none() && status() == Status::Ok {
+                return Err(PatchError::unlock_at_requires_locked());
+            }
+            if until <= now {
+                return Err(PatchError::unlock_at_not_in_future());
+            }
+        }
+        Ok(())
+    }
+
     /// A patch of the given fields, refused when they conflict (check 5 of [behaviour §4](crate::behaviour#s4)).
     pub const fn new(
         can_authenticate: Option<bool>,

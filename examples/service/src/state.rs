@@ -67,6 +67,18 @@ pub enum Admission {
     Denied,
 }
 
+impl Admission {
+    /// Admitted when `admitted`, else denied.
+    #[must_use]
+    pub const fn when(admitted: bool) -> Admission {
+        if admitted {
+            Admission::Admitted
+        } else {
+            Admission::Denied
+        }
+    }
+}
+
 /// A PingOne event an administrator action reported: the crate's own
 /// ([behaviour §7.3](account_lockout::behaviour#s7-3)).
 pub use account_lockout::AccountEvent;

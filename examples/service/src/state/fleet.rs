@@ -477,11 +477,7 @@ impl<B: Backend> AccountStates for FleetStates<B> {
             LoginSubject::User(id) => self.view(id, now).await?.can_authenticate,
             LoginSubject::UnknownName(_) => false,
         };
-        Ok(if open {
-            Admission::Admitted
-        } else {
-            Admission::Denied
-        })
+        Ok(Admission::when(open))
     }
 
     async fn mfa(
@@ -493,11 +489,7 @@ impl<B: Backend> AccountStates for FleetStates<B> {
         if self.policies.account.mfa().is_none() {
             // No MFA lockout: the code is checked, and counted nowhere.
             let open = self.view(user_id, now).await?.can_authenticate;
-            return Ok(if code_ok && open {
-                Admission::Admitted
-            } else {
-                Admission::Denied
-            });
+            return Ok(Admission::when(code_ok && open));
         }
         // Rejected (and so not counted) while the password source is locked or the user
         // disabled; the MFA store rejects while the MFA source is locked.
@@ -513,11 +505,7 @@ impl<B: Backend> AccountStates for FleetStates<B> {
         }
         .map_err(unavailable)?;
         record("mfa", &user_id, &outcome);
-        Ok(if code_ok && outcome.is_allowed() {
-            Admission::Admitted
-        } else {
-            Admission::Denied
-        })
+        Ok(Admission::when(code_ok && outcome.is_allowed()))
     }
 
     async fn view(&self, user_id: &str, now: Instant) -> Result<AccountView, StateError> {

@@ -370,11 +370,9 @@ impl AccountStates for MemoryStates {
             AccountKey::User(id) => tables.view(&self.policies, id, now).can_authenticate,
             AccountKey::Bucket(_) => false,
         };
-        Ok(if verdict == Verdict::Success && allowed && open {
-            Admission::Admitted
-        } else {
-            Admission::Denied
-        })
+        Ok(Admission::when(
+            verdict == Verdict::Success && allowed && open,
+        ))
     }
 
     async fn mfa(
@@ -389,11 +387,7 @@ impl AccountStates for MemoryStates {
         if policy.mfa().is_none() {
             // No MFA lockout: the code is checked, and counted nowhere.
             let open = account.view_with(policy, now).can_authenticate;
-            return Ok(if code_ok && open {
-                Admission::Admitted
-            } else {
-                Admission::Denied
-            });
+            return Ok(Admission::when(code_ok && open));
         }
         // Rejected (and so not counted) while the account is locked or the user disabled.
         let outcome = if code_ok {
@@ -404,11 +398,7 @@ impl AccountStates for MemoryStates {
         .map_err(|_| StateError::AccountTooSmall)?;
         tables.store(&self.guard_policy, user_id, account, now)?;
         record("mfa", &user_id, &outcome);
-        Ok(if code_ok && outcome.is_allowed() {
-            Admission::Admitted
-        } else {
-            Admission::Denied
-        })
+        Ok(Admission::when(code_ok && outcome.is_allowed()))
     }
 
     async fn view(&self, user_id: &str, now: Instant) -> Result<AccountView, StateError> {
