@@ -167,6 +167,16 @@ pub struct AdminOutcome {
     pub events: AccountEvents,
 }
 
+impl From<Outcome> for AdminOutcome {
+    /// An action that reports no PingOne event (a lock, a patch).
+    fn from(outcome: Outcome) -> AdminOutcome {
+        AdminOutcome {
+            outcome,
+            events: AccountEvents::default(),
+        }
+    }
+}
+
 /// A refused MFA attempt; nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

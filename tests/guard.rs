@@ -1150,3 +1150,45 @@ fn abandon_takes_the_attempt_out_of_flight_everywhere_and_counts_nothing() {
     );
     assert!(tables(&guard) == before);
 }
+
+#[test]
+fn an_early_timestamp_cannot_shorten_a_lock_in_any_scope() {
+    // Every scope locks at its second failure: user for 600 s, the pair and the source
+    // for 60 s, all from 100 s.
+    let policy = policy((2, Some(600)), (2, Some(60)), (2, Some(60)));
+    let mut guard: Guard<&str, 16, 16, 16> = Guard::new();
+    for _ in 0..2 {
+        let _ = login(&mut guard, &policy, "ana", "192.0.2.1", s(100), WRONG);
+    }
+    // A caller whose clock says 10 s (an attacker-chosen or skewed timestamp) is refused
+    // with each lock's whole remaining wait (behaviour §1: a regression neither shortens
+    // nor lengthens a lock), and nothing is begun.
+    let early = guard
+        .begin(&policy, &"ana", ip("192.0.2.1"), s(10))
+        .unwrap();
+    assert_eq!(early.token, None);
+    assert_eq!(
+        early.decision,
+        GuardDecision::Rejected {
+            scope: Scope::User,
+            rejection: Rejection::Locked {
+                unlock_at: Some(s(610))
+            },
+            source: Some(Rejection::Locked {
+                unlock_at: Some(s(70))
+            }),
+        }
+    );
+    assert_eq!(
+        early.decision.answer(Disclosure::Full, s(10)),
+        Answer::RetryAfter(Some(Duration::from_secs(600)))
+    );
+    // Nothing ends early: no poll at the early instant, and the user is still locked one
+    // second before its (shifted) deadline.
+    assert_eq!(guard.poll(&policy, s(10)), None);
+    assert!(
+        !guard
+            .check(&policy, &"ana", ip("192.0.2.9"), s(609))
+            .is_allowed()
+    );
+}

@@ -646,19 +646,7 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         token: AttemptToken,
         verdict: Verdict,
     ) -> Result<Outcome, Error> {
-        let policy = self.shared.policy;
-        self.update(
-            self.key(user),
-            Subject::account(user),
-            now,
-            same_outcome,
-            |account, at| {
-                account
-                    .finish_attempt(&policy, at, token, verdict)
-                    .map_err(attempt_error)
-            },
-        )
-        .await
+        self.end_attempt(user, now, token, Some(verdict)).await
     }
 
     /// Takes the attempt of `token` out of flight without counting it
@@ -670,6 +658,17 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
         now: Instant,
         token: AttemptToken,
     ) -> Result<Outcome, Error> {
+        self.end_attempt(user, now, token, None).await
+    }
+
+    /// Ends the attempt of `token`: with `verdict`, or abandoned (`None`).
+    async fn end_attempt(
+        &self,
+        user: &str,
+        now: Instant,
+        token: AttemptToken,
+        verdict: Option<Verdict>,
+    ) -> Result<Outcome, Error> {
         let policy = self.shared.policy;
         self.update(
             self.key(user),
@@ -677,9 +676,11 @@ impl<B: Backend, const RECORDS: usize, const MEMORY: usize> Store<B, RECORDS, ME
             now,
             same_outcome,
             |account, at| {
-                account
-                    .abandon_attempt(&policy, at, token)
-                    .map_err(attempt_error)
+                match verdict {
+                    Some(verdict) => account.finish_attempt(&policy, at, token, verdict),
+                    None => account.abandon_attempt(&policy, at, token),
+                }
+                .map_err(attempt_error)
             },
         )
         .await

@@ -37,7 +37,6 @@
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use account_lockout::dialect::PingOne;
 use account_lockout::{Instant, LockoutTable, Policy, TableError};
 use cortex_m_rt::entry;
 use panic_halt as _;
@@ -49,18 +48,8 @@ const SLOTS: usize = 8;
 /// records, no credential memory).
 type Table = LockoutTable<u16, SLOTS>;
 
-/// 3 failures lock the user for 60 seconds. Checked at compile time.
-// A `const` item: an invalid policy fails the build, it can never panic at run time.
-#[allow(clippy::panic)]
-const POLICY: Policy = match (PingOne {
-    failure_count: 3,
-    duration_seconds: Some(60),
-})
-.policy()
-{
-    Ok(policy) => policy,
-    Err(_) => panic!("invalid lockout policy"),
-};
+mod keypad_policy;
+use keypad_policy::POLICY;
 
 /// Milliseconds since boot. On a real board the `SysTick` handler increments it; here the
 /// main loop advances it, a fake tick that the optimiser cannot see through.

@@ -541,11 +541,7 @@ impl<B: Backend> AccountStates for FleetStates<B> {
     ) -> Result<AdminDone, AdminError> {
         let policy = &self.policies.account;
         self.administer(user_id, now, false, |account, at| {
-            let outcome = account.lock(policy, at, until)?;
-            Ok(AdminOutcome {
-                outcome,
-                events: Default::default(),
-            })
+            Ok(account.lock(policy, at, until)?.into())
         })
         .await
     }
@@ -558,11 +554,7 @@ impl<B: Backend> AccountStates for FleetStates<B> {
     ) -> Result<AdminDone, AdminError> {
         let policy = &self.policies.account;
         self.administer(user_id, now, false, |account, at| {
-            let outcome = account.patch(policy, at, &patch)?;
-            Ok(AdminOutcome {
-                outcome,
-                events: Default::default(),
-            })
+            Ok(account.patch(policy, at, &patch)?.into())
         })
         .await
     }

@@ -440,11 +440,7 @@ impl AccountStates for MemoryStates {
     ) -> Result<AdminDone, AdminError> {
         let policy = &self.policies.account;
         self.tables().administer(self, user_id, now, |account| {
-            let outcome = account.lock(policy, now, until)?;
-            Ok(AdminOutcome {
-                outcome,
-                events: Default::default(),
-            })
+            Ok(account.lock(policy, now, until)?.into())
         })
     }
 
@@ -457,11 +453,7 @@ impl AccountStates for MemoryStates {
         let policy = &self.policies.account;
         let mut tables = self.tables();
         let done = tables.administer(self, user_id, now, |account| {
-            let outcome = account.patch(policy, now, &patch)?;
-            Ok(AdminOutcome {
-                outcome,
-                events: Default::default(),
-            })
+            Ok(account.patch(policy, now, &patch)?.into())
         })?;
         // `status: "OK"` and `canAuthenticate: true` unlock, as the account unlock does.
         if patch.status == Some(Status::Ok) || patch.can_authenticate == Some(true) {

@@ -1,7 +1,6 @@
 //! The attack, step by step, on a simulated clock.
 
-use account_lockout::dialect::PingOne;
-use account_lockout::{Instant, Policy};
+use account_lockout::Instant;
 
 use crate::console::{self, Detail};
 use crate::device::{Device, Fault};
@@ -10,18 +9,9 @@ use crate::flash::RamFlash;
 /// The attacked user.
 pub const USER: u16 = 7;
 
-/// 3 failures lock the user for 60 seconds. Checked at compile time.
-// A `const` item: an invalid policy fails the build, it can never panic at run time.
-#[allow(clippy::panic)]
-const POLICY: Policy = match (PingOne {
-    failure_count: 3,
-    duration_seconds: Some(60),
-})
-.policy()
-{
-    Ok(policy) => policy,
-    Err(_) => panic!("invalid lockout policy"),
-};
+#[path = "../../keypad_policy.rs"]
+mod keypad_policy;
+use keypad_policy::POLICY;
 
 /// The real-time clock: 2026-01-01T00:00:00Z plus `seconds`. It keeps running across a
 /// power cut, as a battery-backed RTC does.
